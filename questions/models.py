@@ -1,0 +1,243 @@
+"""Pydantic models of the fact store (fact packs) and of generated questions.
+
+A *fact pack* is a YAML or TOML file beside a source document. It declares the document,
+the entities the document mentions (people, organisations, places, craft, titles, ...) and
+typed facts about them. Every entity and fact cites a verbatim quote of its document.
+
+This module has no Discord import and no I/O: loading lives in ``questions.loader``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]*$", max_length=80)]
+"""Ids of documents, entities and facts: lowercase slugs, unique within the whole store."""
+
+NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --------------------------------------------------------------------------- packs
+
+
+class Document(_Strict):
+    """The source document a pack is about; ``file`` is relative to the pack file."""
+
+    id: Identifier
+    file: NonEmpty
+    title: NonEmpty
+    date: dt.date = Field(description="Publication date; relative words in the text are resolved against it.")
+    publisher: str | None = None
+
+
+class EntityType(StrEnum):
+    """What kind of thing an entity is; distractors are drawn from entities of the same type."""
+
+    PERSON = "person"
+    ORGANISATION = "organisation"
+    PLACE = "place"
+    COUNTRY = "country"
+    CRAFT = "craft"
+    TITLE = "title"
+    PROGRAMME = "programme"
+    EVENT = "event"
+    THING = "thing"
+
+
+class Source(_Strict):
+    """A citation: a verbatim quote of a document (whitespace and curly quotes are normalised)."""
+
+    doc: Identifier | None = Field(default=None, description="Document id; defaults to the pack's document.")
+    quote: NonEmpty
+
+
+class Entity(_Strict):
+    """A named thing of the store. People carry role and age at the time of the document."""
+
+    id: Identifier
+    type: EntityType
+    name: NonEmpty
+    aliases: list[NonEmpty] = Field(default_factory=list, description="Other names and transliterations.")
+    surname: str | None = Field(default=None, description="For people: the surname accepted on its own.")
+    role: str | None = Field(default=None, description="For people: their role in the story, e.g. 'actress'.")
+    age: int | None = Field(default=None, ge=0, le=150, description="For people: age at the document's date.")
+    description: str | None = None
+    source: Source | None = None
+
+
+class EntityAnswer(_Strict):
+    """The answer is one entity of the store."""
+
+    type: Literal["entity"] = "entity"
+    entity: Identifier
+
+
+class NumberAnswer(_Strict):
+    """The answer is a count or quantity; ``tolerance`` is the absolute slack a numeric question allows."""
+
+    type: Literal["number"] = "number"
+    value: int | float
+    unit: str | None = Field(default=None, description="Unit shown with the value, e.g. 'days', 'years old'.")
+    tolerance: float = Field(default=0, ge=0)
+
+
+class DateAnswer(_Strict):
+    """The answer is a calendar date (already resolved from relative words like 'on Tuesday')."""
+
+    type: Literal["date"] = "date"
+    value: dt.date
+
+
+class TimeAnswer(_Strict):
+    """The answer is a time of day in a named zone (GMT and UTC are the same here)."""
+
+    type: Literal["time"] = "time"
+    value: dt.time
+    zone: str = "GMT"
+
+
+class DurationAnswer(_Strict):
+    """The answer is a length of time."""
+
+    type: Literal["duration"] = "duration"
+    value: int | float
+    unit: Literal["minutes", "hours", "days", "weeks", "months", "years"]
+    tolerance: float = Field(default=0, ge=0)
+
+
+class TextAnswer(_Strict):
+    """The answer is a short phrase; ``accept`` lists other phrasings a quizmaster accepts."""
+
+    type: Literal["text"] = "text"
+    value: NonEmpty
+    accept: list[NonEmpty] = Field(default_factory=list)
+    distractors: list[NonEmpty] = Field(
+        default_factory=list, description="Plausible false phrases for multiple-choice and true/false."
+    )
+
+
+class SetAnswer(_Strict):
+    """The answer is a set of entities ('name one of the crew', 'name all three')."""
+
+    type: Literal["set"] = "set"
+    entities: list[Identifier] = Field(min_length=2)
+
+
+Answer = Annotated[
+    EntityAnswer | NumberAnswer | DateAnswer | TimeAnswer | DurationAnswer | TextAnswer | SetAnswer,
+    Field(discriminator="type"),
+]
+
+
+class Relation(_Strict):
+    """A typed link between entities, e.g. ``directed(klim-shipenko, the-challenge)``."""
+
+    name: Identifier
+    subject: Identifier
+    object: Identifier | None = None
+
+
+class Fact(_Strict):
+    """One quizzable fact: its answer, how to ask it, and the quote that proves it."""
+
+    id: Identifier
+    category: Identifier
+    prompts: list[NonEmpty] = Field(min_length=1, description="Phrasings of the question; no answer in them.")
+    statement: NonEmpty | None = Field(
+        default=None,
+        description="A true sentence with an '{answer}' placeholder, used for true/false questions.",
+    )
+    answer: Answer
+    source: Source
+    relation: Relation | None = None
+    difficulty: int | None = Field(default=None, ge=1, le=3, description="1 easy .. 3 hard; estimated if absent.")
+    as_of: bool = Field(
+        default=False, description="The answer may change over time: questions say 'as of <document month>'."
+    )
+    kinds: list[QuestionKind] | None = Field(
+        default=None, description="Restrict the question kinds generated from this fact."
+    )
+
+
+class FactPack(_Strict):
+    """One file of the store: a document, its entities and its facts."""
+
+    document: Document
+    categories: dict[Identifier, NonEmpty] = Field(
+        default_factory=dict, description="Category id -> human label, for categories this pack introduces."
+    )
+    entities: list[Entity] = Field(default_factory=list)
+    facts: list[Fact] = Field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- questions
+
+
+class QuestionKind(StrEnum):
+    """The kinds of question a fact can become."""
+
+    MULTIPLE_CHOICE = "multiple_choice"
+    TRUE_FALSE = "true_false"
+    TYPED = "typed"
+    NUMERIC = "numeric"
+    SET = "set"
+
+
+class AnswerType(StrEnum):
+    """How a typed answer is matched: by what the expected answer *is*."""
+
+    PERSON = "person"
+    ENTITY = "entity"
+    NUMBER = "number"
+    DATE = "date"
+    TIME = "time"
+    DURATION = "duration"
+    TEXT = "text"
+    SET = "set"
+    CHOICE = "choice"
+
+
+class ExpectedAnswer(_Strict):
+    """Everything the matcher needs to judge a typed answer to one question."""
+
+    type: AnswerType
+    display: str = Field(description="The canonical answer, as revealed to players.")
+    accepted: list[str] = Field(default_factory=list, description="Names/phrasings accepted as exact or alias.")
+    surnames: list[str] = Field(default_factory=list, description="Surnames accepted alone (people).")
+    entity_ids: list[str] = Field(default_factory=list, description="Entity ids the answer is (or, for sets, has).")
+    number: float | None = None
+    tolerance: float = 0
+    unit: str | None = None
+    date: dt.date | None = None
+    time: dt.time | None = None
+    zone: str | None = None
+    required: int = Field(default=1, description="Set questions: how many members make full credit.")
+
+
+class Question(_Strict):
+    """A generated question, self-contained enough to be asked, judged and explained."""
+
+    id: str = Field(description="Stable id: same fact, kind and phrasing give the same id across runs.")
+    kind: QuestionKind
+    category: str
+    prompt: str
+    choices: list[str] = Field(default_factory=list, description="Options for multiple choice and true/false.")
+    correct_index: int | None = Field(default=None, description="Index of the right option in ``choices``.")
+    answer: str = Field(description="The right answer as shown in the reveal.")
+    expected: ExpectedAnswer
+    fact_id: str
+    document_id: str
+    document_title: str
+    quote: str
+    difficulty: int = Field(ge=1, le=3)
+
+
+Fact.model_rebuild()
