@@ -1,0 +1,1 @@
+"""Orbit Trivia: the Discord layer (discord.py 2.x)."""

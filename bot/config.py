@@ -1,0 +1,60 @@
+"""Typed settings, read from the environment or a ``.env`` file (see ``.env.example``)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from questions.loader import default_seeds_dir
+
+log = logging.getLogger(__name__)
+
+
+class Settings(BaseSettings):
+    """Every setting of the bot; each key is documented in ``.env.example``."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True
+    )
+
+    discord_token: SecretStr = Field(description="The bot token from the Discord developer portal.")
+    database_path: Path = Field(default=Path("data/trivia.db"), description="SQLite file; its folder is created.")
+    dev_guild_ids: Annotated[list[int], NoDecode] = Field(
+        default_factory=list, description="Guilds whose commands are synced instantly on every start."
+    )
+    log_level: str = Field(default="INFO")
+    discord_api_base: str | None = Field(
+        default=None, description="Base URL of a Discord REST proxy (or of the local fake used by the tests)."
+    )
+    seeds_dir: Path = Field(default_factory=default_seeds_dir, description="Folder of documents and fact packs.")
+    question_seed: int = Field(default=0, description="Seed of question generation (distractors, option order).")
+
+    @field_validator("dev_guild_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        """Accept '1,2,3' (or spaces) as well as a JSON list."""
+        if isinstance(value, str):
+            parts = value.replace(",", " ").split()
+            return [int(p) for p in parts]
+        if isinstance(value, int):
+            return [value]
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
+        return level
+
+    @field_validator("discord_token")
+    @classmethod
+    def _token_not_blank(cls, value: SecretStr) -> SecretStr:
+        if not value.get_secret_value().strip():
+            raise ValueError("is empty")
+        return value
