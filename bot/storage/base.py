@@ -1,0 +1,374 @@
+"""The storage interface: the `Storage` protocol, the typed rows it returns, and its domain errors.
+
+Backends (SQLite today, perhaps PostgreSQL for several shard processes later) implement `Storage`
+structurally. Callers only ever see these dataclasses and errors, never driver rows or driver exceptions.
+
+Conventions shared by every backend:
+
+* Discord ids are 64-bit ints; question ids ("launch-time.mc1") and fact ids ("launch-time") are strings.
+* Times are timezone-aware datetimes, returned in UTC; naive datetimes are refused with ``ValueError``.
+* A week starts on Monday, UTC (`week_start_of`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+RoundStatus = Literal["running", "finished", "stopped", "abandoned", "interrupted", "error"]
+FinalRoundStatus = Literal["finished", "stopped", "abandoned", "interrupted", "error"]
+DisputeStatus = Literal["pending", "accepted", "rejected"]
+
+MAX_ANSWER_TEXT = 200
+"""Typed answers are truncated to this many characters before they are stored."""
+
+DEFAULT_QUESTIONS = 10
+DEFAULT_SECONDS = 30
+
+
+def week_start_of(moment: dt.datetime) -> dt.date:
+    """Return the Monday (UTC) of the week that contains `moment`."""
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime: pass a timezone-aware UTC datetime")
+    day = moment.astimezone(dt.UTC).date()
+    return day - dt.timedelta(days=day.weekday())
+
+
+# --------------------------------------------------------------------------- errors
+
+
+class StorageError(Exception):
+    """Base class of every error the storage layer raises on purpose."""
+
+
+class StorageUnavailable(StorageError):  # noqa: N818
+    """The database cannot serve the request now (busy or locked, disk full, I/O error, closed)."""
+
+
+class SchemaTooNew(StorageError):  # noqa: N818
+    """The database was migrated by a newer version of the bot than this one."""
+
+
+class RecordNotFound(StorageError):  # noqa: N818
+    """A round, question, answer or dispute with the given id does not exist."""
+
+
+class StorageConflict(StorageError):  # noqa: N818
+    """A write broke a uniqueness, foreign-key or check constraint."""
+
+
+class RoundAlreadyRunning(StorageConflict):
+    """A round is already running in this channel."""
+
+    def __init__(self, channel_id: int) -> None:
+        super().__init__(f"a round is already running in channel {channel_id}")
+        self.channel_id = channel_id
+
+
+class QuestionNotOpen(StorageError):  # noqa: N818
+    """The question was already scored, or its round is over, so the answer was not recorded."""
+
+
+class QuestionStillOpen(StorageError):  # noqa: N818
+    """The question has not been scored yet, so its answers cannot be disputed."""
+
+
+class DisputeExists(StorageConflict):
+    """The player already disputed this question."""
+
+
+class DisputeAlreadyDecided(StorageError):  # noqa: N818
+    """The dispute was already accepted or rejected."""
+
+    def __init__(self, dispute_id: int, status: DisputeStatus) -> None:
+        super().__init__(f"dispute {dispute_id} was already {status}")
+        self.dispute_id = dispute_id
+        self.status = status
+
+
+# --------------------------------------------------------------------------- rows
+
+
+@dataclass(frozen=True, slots=True)
+class GuildSettings:
+    """Per-server defaults for new rounds."""
+
+    default_questions: int = DEFAULT_QUESTIONS
+    default_seconds: int = DEFAULT_SECONDS
+
+
+@dataclass(frozen=True, slots=True)
+class RoundRow:
+    """One trivia round in one channel."""
+
+    id: int
+    guild_id: int
+    channel_id: int
+    starter_id: int | None
+    question_count: int
+    seconds: int
+    category: str | None
+    kind: str
+    status: RoundStatus
+    started_at: dt.datetime
+    ended_at: dt.datetime | None
+    winner_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class RoundQuestionRow:
+    """One question asked in a round, with where it was posted and whether it was scored."""
+
+    id: int
+    round_id: int
+    guild_id: int
+    channel_id: int
+    position: int
+    question_id: str
+    fact_id: str
+    kind: str
+    correct_choice: int | None
+    opened_at: dt.datetime
+    deadline_at: dt.datetime
+    message_id: int | None
+    closed_at: dt.datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerInput:
+    """A player's answer as submitted; text longer than `MAX_ANSWER_TEXT` is truncated on write."""
+
+    round_question_id: int
+    round_id: int
+    guild_id: int
+    user_id: int
+    choice: int | None
+    text: str | None
+    correct: bool | None
+    credit: float
+    answered_at: dt.datetime
+    elapsed_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerRow:
+    """A stored answer: the player's latest attempt at one question, and what it scored."""
+
+    round_question_id: int
+    round_id: int
+    guild_id: int
+    user_id: int
+    question_id: str
+    fact_id: str
+    choice: int | None
+    text: str | None
+    correct: bool | None
+    credit: float
+    points: int
+    attempts: int
+    answered_at: dt.datetime
+    elapsed_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class ScoredAnswer:
+    """The engine's verdict on one player's answer when a question closes."""
+
+    user_id: int
+    correct: bool
+    points: int
+    streak: int
+
+
+@dataclass(frozen=True, slots=True)
+class LeaderboardRow:
+    """One line of a leaderboard; `rank` is shared by players with equal points (1, 1, 3, ...)."""
+
+    rank: int
+    user_id: int
+    points: int
+    correct: int
+    answers: int
+
+
+@dataclass(frozen=True, slots=True)
+class PlayerStats:
+    """A player's totals in one server (or across all servers); `rank` is None if they never played."""
+
+    points: int
+    rounds_played: int
+    rounds_won: int
+    answers: int
+    correct: int
+    accuracy: float
+    best_streak: int
+    rank: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Dispute:
+    """A player's claim that their typed answer should have counted."""
+
+    id: int
+    round_question_id: int
+    round_id: int
+    guild_id: int
+    user_id: int
+    question_id: str
+    fact_id: str
+    answer_text: str
+    status: DisputeStatus
+    created_at: dt.datetime
+    decided_by: int | None
+    decided_at: dt.datetime | None
+    points_awarded: int
+
+
+# --------------------------------------------------------------------------- interface
+
+
+class Storage(Protocol):
+    """Everything the bot persists; every method is safe to call from many tasks at once."""
+
+    async def close(self) -> None:
+        """Flush pending writes and release the database."""
+
+    def transaction(self) -> AbstractAsyncContextManager[None]:
+        """Let several writes by the current task share one transaction (nested calls share it too)."""
+
+    async def integrity_check(self) -> str:
+        """Return "ok", or a description of every problem the database found in itself."""
+
+    # meta ------------------------------------------------------------------
+    async def get_meta(self, key: str) -> str | None:
+        """Return a stored bot-wide value, such as the hash of the last synced command tree."""
+
+    async def set_meta(self, key: str, value: str) -> None:
+        """Store a bot-wide value."""
+
+    # guild settings --------------------------------------------------------
+    async def get_guild_settings(self, guild_id: int) -> GuildSettings:
+        """Return the server's round defaults (the built-in defaults if it never set any)."""
+
+    async def set_guild_settings(
+        self, guild_id: int, *, default_questions: int | None = None, default_seconds: int | None = None
+    ) -> GuildSettings:
+        """Change the given defaults, keep the others, and return the result."""
+
+    # rounds ----------------------------------------------------------------
+    async def create_round(
+        self,
+        *,
+        guild_id: int,
+        channel_id: int,
+        starter_id: int,
+        question_count: int,
+        seconds: int,
+        category: str | None,
+        kind: str,
+        started_at: dt.datetime,
+    ) -> int:
+        """Start a round and return its id; raise `RoundAlreadyRunning` if the channel has one."""
+
+    async def add_round_question(
+        self,
+        *,
+        round_id: int,
+        position: int,
+        question_id: str,
+        fact_id: str,
+        kind: str,
+        correct_choice: int | None,
+        opened_at: dt.datetime,
+        deadline_at: dt.datetime,
+        message_id: int | None = None,
+    ) -> int:
+        """Record a question being asked and return its round-question id."""
+
+    async def set_question_message(self, round_question_id: int, message_id: int) -> None:
+        """Remember which Discord message shows the question."""
+
+    async def finish_round(
+        self, round_id: int, *, status: FinalRoundStatus, ended_at: dt.datetime, winner_id: int | None
+    ) -> bool:
+        """End a running round and credit rounds played/won; return False if it had already ended."""
+
+    async def get_round(self, round_id: int) -> RoundRow | None:
+        """Return the round, or None."""
+
+    async def running_rounds(self) -> list[RoundRow]:
+        """Return every round still marked running."""
+
+    async def close_interrupted_rounds(self, ended_at: dt.datetime) -> list[RoundRow]:
+        """End every running round as 'interrupted' and return them, so each channel can be told."""
+
+    async def get_round_question(self, round_question_id: int) -> RoundQuestionRow | None:
+        """Return the asked question, or None."""
+
+    async def round_question_by_message(self, message_id: int) -> RoundQuestionRow | None:
+        """Return the question shown in a Discord message, or None."""
+
+    async def round_questions(self, round_id: int) -> list[RoundQuestionRow]:
+        """Return a round's questions in order."""
+
+    # answers ---------------------------------------------------------------
+    async def record_answer(self, answer: AnswerInput) -> None:
+        """Store an answer durably (the latest attempt wins); raise `QuestionNotOpen` if it came too late."""
+
+    async def question_answers(self, round_question_id: int) -> list[AnswerRow]:
+        """Return every answer to a question, fastest first."""
+
+    async def score_question(
+        self, round_question_id: int, results: Sequence[ScoredAnswer], *, closed_at: dt.datetime
+    ) -> bool:
+        """Write the verdicts, close the question and update totals; return False if already scored."""
+
+    # leaderboards ----------------------------------------------------------
+    async def leaderboard(
+        self, *, guild_id: int | None, week_start: dt.date | None, limit: int, offset: int = 0
+    ) -> list[LeaderboardRow]:
+        """Return a page of the server's (None: every server's) all-time or weekly standings."""
+
+    async def leaderboard_size(self, *, guild_id: int | None, week_start: dt.date | None) -> int:
+        """Return how many players that leaderboard has."""
+
+    async def player_stats(self, guild_id: int | None, user_id: int) -> PlayerStats:
+        """Return a player's totals and rank in a server (None: across every server)."""
+
+    # aliases and disputes --------------------------------------------------
+    async def add_guild_alias(
+        self, *, guild_id: int, fact_id: str, alias: str, added_by: int, added_at: dt.datetime
+    ) -> bool:
+        """Accept `alias` as an answer to `fact_id` in this server; return False if it already was."""
+
+    async def guild_aliases(self, guild_id: int, fact_id: str) -> list[str]:
+        """Return the extra answers this server accepts for a fact."""
+
+    async def create_dispute(
+        self, *, round_question_id: int, guild_id: int, user_id: int, answer_text: str, created_at: dt.datetime
+    ) -> int:
+        """Open a dispute and return its id; raise `DisputeExists` on a second one for the same question."""
+
+    async def get_dispute(self, dispute_id: int) -> Dispute | None:
+        """Return the dispute, or None."""
+
+    async def pending_disputes(self, guild_id: int, *, limit: int = 25) -> list[Dispute]:
+        """Return the server's undecided disputes, oldest first."""
+
+    async def decide_dispute(
+        self, dispute_id: int, *, accepted: bool, decided_by: int, decided_at: dt.datetime, points_awarded: int
+    ) -> Dispute:
+        """Accept or reject a dispute; accepting credits the answer and adds the alias, in one transaction."""
+
+    async def last_rejected_answer(self, guild_id: int, user_id: int) -> AnswerRow | None:
+        """Return the player's most recent wrong typed answer on a scored question in this server."""
+
+    # privacy ---------------------------------------------------------------
+    async def export_player(self, user_id: int) -> dict[str, object]:
+        """Return everything stored about a player, as JSON-ready data."""
+
+    async def delete_player(self, user_id: int) -> int:
+        """Delete a player's answers, totals and disputes, forget their ids on rounds; return rows deleted."""

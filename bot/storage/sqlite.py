@@ -1,0 +1,1358 @@
+"""`SQLiteStorage`: the `Storage` interface on one SQLite file, through aiosqlite.
+
+Connections. One *writer* connection does every write, one at a time, under an asyncio lock; a separate
+*reader* connection (``query_only``) serves reads, so a leaderboard never waits for a write and never sees
+half a transaction (WAL readers read a committed snapshot).
+
+Durability. ``journal_mode=WAL`` with ``synchronous=NORMAL`` by default: a COMMIT has been written to the
+WAL file (in the OS page cache) before it returns, so a confirmed answer survives the bot process being
+killed (SIGKILL, OOM, crash), but the last transactions may be lost if the *machine* loses power or the OS
+crashes. Pass ``synchronous="FULL"`` to `SQLiteStorage.open` to fsync the WAL on every commit as well;
+group commit keeps that affordable.
+
+Group commit. `record_answer` queues the answer and waits. A single writer task takes everything queued
+so far (up to `ANSWER_BATCH_LIMIT`), writes it as one upsert per answer inside one transaction, COMMITs,
+and only then resolves every waiter; answers that arrive meanwhile form the next batch.
+
+Errors. "database is locked"/busy, disk full, I/O errors and the like become `StorageUnavailable`;
+constraint violations become the matching domain error. A failed transaction is rolled back whole.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import datetime as dt
+import logging
+import re
+import sqlite3
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Literal, cast
+
+import aiosqlite
+
+from bot.storage.base import (
+    DEFAULT_QUESTIONS,
+    DEFAULT_SECONDS,
+    MAX_ANSWER_TEXT,
+    AnswerInput,
+    AnswerRow,
+    Dispute,
+    DisputeAlreadyDecided,
+    DisputeExists,
+    DisputeStatus,
+    FinalRoundStatus,
+    GuildSettings,
+    LeaderboardRow,
+    PlayerStats,
+    QuestionNotOpen,
+    QuestionStillOpen,
+    RecordNotFound,
+    RoundAlreadyRunning,
+    RoundQuestionRow,
+    RoundRow,
+    RoundStatus,
+    SchemaTooNew,
+    ScoredAnswer,
+    StorageConflict,
+    StorageError,
+    StorageUnavailable,
+    week_start_of,
+)
+
+log = logging.getLogger(__name__)
+
+GLOBAL_SCOPE = 0
+"""guild_id of the totals rows that sum a player's results over every guild (Discord ids are never 0)."""
+
+ANSWER_BATCH_LIMIT = 500
+"""Most answers written in one group commit; bounds transaction size and SQL parameter counts."""
+
+MIN_SQLITE_VERSION = (3, 37, 0)  # STRICT tables
+FINAL_STATUSES: frozenset[str] = frozenset({"finished", "stopped", "abandoned", "interrupted", "error"})
+
+Params = Sequence[Any] | Mapping[str, Any]
+
+_UNAVAILABLE_CODES = frozenset(
+    {
+        sqlite3.SQLITE_BUSY,
+        sqlite3.SQLITE_LOCKED,
+        sqlite3.SQLITE_FULL,
+        sqlite3.SQLITE_IOERR,
+        sqlite3.SQLITE_CANTOPEN,
+        sqlite3.SQLITE_READONLY,
+        sqlite3.SQLITE_NOMEM,
+        sqlite3.SQLITE_PROTOCOL,
+        sqlite3.SQLITE_CORRUPT,
+        sqlite3.SQLITE_NOTADB,
+    }
+)
+_UNIQUE_CODES = frozenset({sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY})
+_MIGRATION_NAME = re.compile(r"(\d{3})_[a-z0-9_]+\.sql")
+
+
+# --------------------------------------------------------------------------- SQL shared with the seeder
+
+ANSWER_UPSERT_SQL = """
+INSERT INTO answers (round_question_id, user_id, guild_id, choice, text, correct, credit, answered_at, elapsed_ms)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (round_question_id, user_id) DO UPDATE SET
+    choice = excluded.choice,
+    text = excluded.text,
+    correct = excluded.correct,
+    credit = excluded.credit,
+    answered_at = excluded.answered_at,
+    elapsed_ms = excluded.elapsed_ms,
+    attempts = answers.attempts + 1
+"""
+
+TOTALS_UPSERT_SQL = """
+INSERT INTO player_totals (guild_id, user_id, points, answers, correct, best_streak, rounds_played, rounds_won)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (guild_id, user_id) DO UPDATE SET
+    points = player_totals.points + excluded.points,
+    answers = player_totals.answers + excluded.answers,
+    correct = player_totals.correct + excluded.correct,
+    best_streak = max(player_totals.best_streak, excluded.best_streak),
+    rounds_played = player_totals.rounds_played + excluded.rounds_played,
+    rounds_won = player_totals.rounds_won + excluded.rounds_won
+"""
+
+WEEKLY_UPSERT_SQL = """
+INSERT INTO player_weekly (guild_id, week_start, user_id, points, answers, correct)
+VALUES (?, ?, ?, ?, ?, ?)
+ON CONFLICT (guild_id, week_start, user_id) DO UPDATE SET
+    points = player_weekly.points + excluded.points,
+    answers = player_weekly.answers + excluded.answers,
+    correct = player_weekly.correct + excluded.correct
+"""
+
+_ROUND_SELECT = """
+SELECT id, guild_id, channel_id, starter_id, question_count, seconds, category, kind, status,
+       started_at, ended_at, winner_id
+FROM rounds
+"""
+
+_QUESTION_SELECT = """
+SELECT rq.id, rq.round_id, r.guild_id, r.channel_id, rq.position, rq.question_id, rq.fact_id, rq.kind,
+       rq.correct_choice, rq.opened_at, rq.deadline_at, rq.message_id, rq.closed_at
+FROM round_questions AS rq JOIN rounds AS r ON r.id = rq.round_id
+"""
+
+_ANSWER_SELECT = """
+SELECT a.round_question_id, rq.round_id, a.guild_id, a.user_id, rq.question_id, rq.fact_id, a.choice, a.text,
+       a.correct, a.credit, a.points, a.attempts, a.answered_at, a.elapsed_ms
+FROM answers AS a JOIN round_questions AS rq ON rq.id = a.round_question_id
+"""
+
+_DISPUTE_SELECT = """
+SELECT d.id, d.round_question_id, rq.round_id, d.guild_id, d.user_id, rq.question_id, rq.fact_id, d.answer_text,
+       d.status, d.created_at, d.decided_by, d.decided_at, d.points_awarded
+FROM disputes AS d JOIN round_questions AS rq ON rq.id = d.round_question_id
+"""
+
+
+# --------------------------------------------------------------------------- small helpers
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    """One numbered schema change, shipped as ``migrations/NNN_name.sql``."""
+
+    version: int
+    name: str
+    sql: str
+
+
+@dataclass(frozen=True, slots=True)
+class StorageStats:
+    """Counters that show group commit at work (for tests, benchmarks and logs)."""
+
+    commits: int
+    answer_batches: int
+    answers_written: int
+    largest_batch: int
+
+
+@dataclass(frozen=True, slots=True)
+class _TotalsDelta:
+    user_id: int
+    points: int = 0
+    answers: int = 0
+    correct: int = 0
+    best_streak: int = 0
+    rounds_played: int = 0
+    rounds_won: int = 0
+
+
+@dataclass(slots=True)
+class _PendingAnswer:
+    answer: AnswerInput
+    params: tuple[object, ...]
+    future: asyncio.Future[None]
+
+
+def load_migrations() -> list[Migration]:
+    """Return the bundled migrations in order; they must be numbered 001, 002, ... without gaps."""
+    folder = resources.files("bot.storage").joinpath("migrations")
+    migrations = []
+    for entry in folder.iterdir():
+        match = _MIGRATION_NAME.fullmatch(entry.name)
+        if match:
+            migrations.append(Migration(int(match[1]), entry.name, entry.read_text(encoding="utf-8")))
+    migrations.sort(key=lambda migration: migration.version)
+    versions = [migration.version for migration in migrations]
+    if versions != list(range(1, len(migrations) + 1)):
+        raise RuntimeError(f"migrations must be numbered 001, 002, ... without gaps; found {versions}")
+    return migrations
+
+
+def split_sql_statements(script: str) -> list[str]:
+    """Split a migration into statements; each must end with ';' at the end of a line."""
+    statements: list[str] = []
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            statements.append(buffer.strip())
+            buffer = ""
+    leftover = [line for line in buffer.splitlines() if line.strip() and not line.strip().startswith("--")]
+    if leftover:
+        raise ValueError(f"incomplete SQL statement at the end of a migration: {leftover[0]!r}")
+    return statements
+
+
+def _time_text(moment: dt.datetime) -> str:
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime: pass a timezone-aware UTC datetime")
+    return moment.astimezone(dt.UTC).isoformat(timespec="microseconds")
+
+
+def _time(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text)
+
+
+def _time_or_none(text: str | None) -> dt.datetime | None:
+    return None if text is None else dt.datetime.fromisoformat(text)
+
+
+def _bool_or_none(value: int | None) -> bool | None:
+    return None if value is None else bool(value)
+
+
+def _domain_error(exc: sqlite3.Error) -> StorageError | None:
+    """Map a driver error to a domain error, or None for errors that mean a bug (bad SQL, misuse)."""
+    if isinstance(exc, sqlite3.IntegrityError):
+        return StorageConflict(str(exc))
+    code = getattr(exc, "sqlite_errorcode", None)
+    if isinstance(code, int) and code & 0xFF in _UNAVAILABLE_CODES:
+        return StorageUnavailable(f"database unavailable: {exc}")
+    return None
+
+
+@contextmanager
+def _domain_errors() -> Iterator[None]:
+    try:
+        yield
+    except sqlite3.Error as exc:
+        domain = _domain_error(exc)
+        if domain is None:
+            raise
+        raise domain from exc
+
+
+def _is_unique_violation(error: StorageConflict) -> bool:
+    return getattr(error.__cause__, "sqlite_errorcode", None) in _UNIQUE_CODES
+
+
+def _is_foreign_key_violation(error: StorageConflict) -> bool:
+    return getattr(error.__cause__, "sqlite_errorcode", None) == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY
+
+
+def _check_week_start(week_start: dt.date | None) -> str | None:
+    if week_start is None:
+        return None
+    if week_start.weekday() != 0:
+        raise ValueError(f"week_start must be a Monday, got {week_start} ({week_start:%A})")
+    return week_start.isoformat()
+
+
+def _check_positive(name: str, value: int | None) -> None:
+    if value is not None and value <= 0:
+        raise ValueError(f"{name} must be positive, got {value}")
+
+
+def _answer_params(answer: AnswerInput) -> tuple[object, ...]:
+    text = None if answer.text is None else answer.text[:MAX_ANSWER_TEXT]
+    correct = None if answer.correct is None else int(answer.correct)
+    return (
+        answer.round_question_id,
+        answer.user_id,
+        answer.guild_id,
+        answer.choice,
+        text,
+        correct,
+        float(answer.credit),
+        _time_text(answer.answered_at),
+        answer.elapsed_ms,
+    )
+
+
+def _batch_failure(exc: BaseException) -> StorageError:
+    """Build the error one waiter of a failed answer batch sees (a fresh instance each, for clean tracebacks)."""
+    if isinstance(exc, StorageUnavailable):
+        error: StorageError = StorageUnavailable(str(exc))
+    else:
+        error = StorageError(f"answer not recorded: {exc}")
+    error.__cause__ = exc
+    return error
+
+
+def _round_row(row: sqlite3.Row) -> RoundRow:
+    return RoundRow(
+        id=row["id"],
+        guild_id=row["guild_id"],
+        channel_id=row["channel_id"],
+        starter_id=row["starter_id"],
+        question_count=row["question_count"],
+        seconds=row["seconds"],
+        category=row["category"],
+        kind=row["kind"],
+        status=cast(RoundStatus, row["status"]),
+        started_at=_time(row["started_at"]),
+        ended_at=_time_or_none(row["ended_at"]),
+        winner_id=row["winner_id"],
+    )
+
+
+def _question_row(row: sqlite3.Row) -> RoundQuestionRow:
+    return RoundQuestionRow(
+        id=row["id"],
+        round_id=row["round_id"],
+        guild_id=row["guild_id"],
+        channel_id=row["channel_id"],
+        position=row["position"],
+        question_id=row["question_id"],
+        fact_id=row["fact_id"],
+        kind=row["kind"],
+        correct_choice=row["correct_choice"],
+        opened_at=_time(row["opened_at"]),
+        deadline_at=_time(row["deadline_at"]),
+        message_id=row["message_id"],
+        closed_at=_time_or_none(row["closed_at"]),
+    )
+
+
+def _answer_row(row: sqlite3.Row) -> AnswerRow:
+    return AnswerRow(
+        round_question_id=row["round_question_id"],
+        round_id=row["round_id"],
+        guild_id=row["guild_id"],
+        user_id=row["user_id"],
+        question_id=row["question_id"],
+        fact_id=row["fact_id"],
+        choice=row["choice"],
+        text=row["text"],
+        correct=_bool_or_none(row["correct"]),
+        credit=row["credit"],
+        points=row["points"],
+        attempts=row["attempts"],
+        answered_at=_time(row["answered_at"]),
+        elapsed_ms=row["elapsed_ms"],
+    )
+
+
+def _dispute_row(row: sqlite3.Row) -> Dispute:
+    return Dispute(
+        id=row["id"],
+        round_question_id=row["round_question_id"],
+        round_id=row["round_id"],
+        guild_id=row["guild_id"],
+        user_id=row["user_id"],
+        question_id=row["question_id"],
+        fact_id=row["fact_id"],
+        answer_text=row["answer_text"],
+        status=cast(DisputeStatus, row["status"]),
+        created_at=_time(row["created_at"]),
+        decided_by=row["decided_by"],
+        decided_at=_time_or_none(row["decided_at"]),
+        points_awarded=row["points_awarded"],
+    )
+
+
+def _jsonable(value: object) -> object:
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return {str(key): _jsonable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(item) for item in value]
+    return value
+
+
+async def _connect(
+    path: Path,
+    *,
+    busy_timeout: float,
+    synchronous: Literal["NORMAL", "FULL"],
+    max_size_bytes: int | None,
+    read_only: bool,
+) -> aiosqlite.Connection:
+    """Open one connection with the house pragmas (PRAGMA takes no parameters; every value is checked)."""
+    with _domain_errors():
+        connection = await aiosqlite.connect(path, isolation_level=None, timeout=busy_timeout)
+    try:
+        connection.row_factory = sqlite3.Row
+        with _domain_errors():
+            await connection.execute(f"PRAGMA busy_timeout = {round(busy_timeout * 1000)}")
+            if not read_only:
+                (mode_row,) = await connection.execute_fetchall("PRAGMA journal_mode = WAL")
+                if str(mode_row[0]).lower() != "wal":
+                    raise StorageError(f"could not switch {path} to WAL (journal_mode is {mode_row[0]})")
+            await connection.execute(f"PRAGMA synchronous = {synchronous}")
+            await connection.execute("PRAGMA foreign_keys = ON")
+            if read_only:
+                await connection.execute("PRAGMA query_only = ON")
+            if max_size_bytes is not None:
+                (page_row,) = await connection.execute_fetchall("PRAGMA page_size")
+                await connection.execute(f"PRAGMA max_page_count = {max(1, max_size_bytes // int(page_row[0]))}")
+    except BaseException:
+        await connection.close()
+        raise
+    return connection
+
+
+async def _migrate(connection: aiosqlite.Connection, migrations: Sequence[Migration], path: Path) -> None:
+    """Bring the schema to the newest version in one transaction; refuse a database from newer code."""
+    latest = len(migrations)
+    with _domain_errors():
+        # IMMEDIATE takes the write lock before reading the version, so two processes cannot both migrate.
+        await connection.execute("BEGIN IMMEDIATE")
+        try:
+            (version_row,) = await connection.execute_fetchall("PRAGMA user_version")
+            current = int(version_row[0])
+            if current > latest:
+                raise SchemaTooNew(
+                    f"{path} has schema version {current}, but this code only knows versions up to {latest}; "
+                    "run a newer version of the bot (or restore a backup)"
+                )
+            for migration in migrations[current:]:
+                log.info("Applying migration %s to %s", migration.name, path)
+                for statement in split_sql_statements(migration.sql):
+                    await connection.execute(statement)
+            if current < latest:
+                await connection.execute(f"PRAGMA user_version = {latest}")
+            await connection.execute("COMMIT")
+        except BaseException:
+            try:
+                await connection.execute("ROLLBACK")
+            except sqlite3.Error as exc:
+                log.debug("ROLLBACK of the migration of %s: %s", path, exc)
+            raise
+
+
+# --------------------------------------------------------------------------- the storage
+
+
+class SQLiteStorage:
+    """`Storage` on one SQLite file; create it with `SQLiteStorage.open`."""
+
+    def __init__(self, path: Path, writer: aiosqlite.Connection, reader: aiosqlite.Connection) -> None:
+        self.path = path
+        self._writer = writer
+        self._reader = reader
+        self._write_lock = asyncio.Lock()
+        self._transaction_owner: asyncio.Task[Any] | None = None
+        self._savepoint_depth = 0
+        self._pending_answers: list[_PendingAnswer] = []
+        self._answers_waiting = asyncio.Event()
+        self._closing = False
+        self._closed = False
+        self._commits = 0
+        self._answer_batches = 0
+        self._answers_written = 0
+        self._largest_batch = 0
+        self._answer_writer = asyncio.create_task(self._write_answers_forever(), name=f"answer-writer:{path.name}")
+
+    @classmethod
+    async def open(
+        cls,
+        path: str | Path,
+        *,
+        busy_timeout: float = 5.0,
+        synchronous: Literal["NORMAL", "FULL"] = "NORMAL",
+        max_size_bytes: int | None = None,
+    ) -> SQLiteStorage:
+        """Open (creating if needed) and migrate the database at `path`.
+
+        `busy_timeout` is how long a write waits for another process's lock before `StorageUnavailable`;
+        `max_size_bytes` caps the file size (writes past it fail with `StorageUnavailable`).
+        """
+        if sqlite3.sqlite_version_info < MIN_SQLITE_VERSION:
+            raise StorageError(f"SQLite {sqlite3.sqlite_version} is too old; version 3.37 or newer is needed")
+        if synchronous not in ("NORMAL", "FULL"):
+            raise ValueError(f"synchronous must be 'NORMAL' or 'FULL', got {synchronous!r}")
+        if busy_timeout < 0:
+            raise ValueError(f"busy_timeout must not be negative, got {busy_timeout}")
+        database = Path(path)
+        database.parent.mkdir(parents=True, exist_ok=True)
+        migrations = load_migrations()
+        settings: dict[str, Any] = {
+            "busy_timeout": busy_timeout,
+            "synchronous": synchronous,
+            "max_size_bytes": max_size_bytes,
+        }
+        writer = await _connect(database, read_only=False, **settings)
+        try:
+            await _migrate(writer, migrations, database)
+            reader = await _connect(database, read_only=True, **settings)
+        except BaseException:
+            await writer.close()
+            raise
+        log.info("Opened %s (schema version %s)", database, len(migrations))
+        return cls(database, writer, reader)
+
+    async def __aenter__(self) -> SQLiteStorage:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        """Write every queued answer, then close both connections."""
+        if self._closed:
+            return
+        self._closing = True
+        self._answers_waiting.set()
+        await self._answer_writer
+        async with self._write_lock:
+            if self._closed:
+                return
+            self._closed = True
+            try:
+                with _domain_errors():
+                    await self._writer.execute("PRAGMA optimize")
+            except StorageError as exc:
+                log.warning("PRAGMA optimize failed while closing %s: %s", self.path, exc)
+            await self._reader.close()
+            await self._writer.close()
+        log.info("Closed %s", self.path)
+
+    @property
+    def stats(self) -> StorageStats:
+        """Return commit and batching counters since the storage was opened."""
+        return StorageStats(
+            commits=self._commits,
+            answer_batches=self._answer_batches,
+            answers_written=self._answers_written,
+            largest_batch=self._largest_batch,
+        )
+
+    @property
+    def commit_count(self) -> int:
+        """Return how many transactions this storage has committed."""
+        return self._commits
+
+    # ------------------------------------------------------------------ plumbing
+
+    def _owns_transaction(self) -> bool:
+        task = asyncio.current_task()
+        return task is not None and task is self._transaction_owner
+
+    def _ensure_open(self) -> None:
+        if self._closed:
+            raise StorageUnavailable(f"storage {self.path} is closed")
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[None]:
+        """Run the block's writes in one transaction; a nested call by the same task uses a savepoint."""
+        if self._owns_transaction():
+            async with self._savepoint():
+                yield
+            return
+        self._ensure_open()
+        async with self._write_lock:
+            self._ensure_open()
+            # Every control statement is queued before the lock is released, so even if this task is
+            # cancelled, the connection's FIFO worker runs the ROLLBACK before the next BEGIN.
+            try:
+                with _domain_errors():
+                    await self._writer.execute("BEGIN IMMEDIATE")
+                self._transaction_owner = asyncio.current_task()
+                yield
+                with _domain_errors():
+                    await self._writer.execute("COMMIT")
+                self._commits += 1
+            except BaseException:
+                await self._quiet_rollback("ROLLBACK")
+                raise
+            finally:
+                self._transaction_owner = None
+                self._savepoint_depth = 0
+
+    @asynccontextmanager
+    async def _savepoint(self) -> AsyncIterator[None]:
+        self._savepoint_depth += 1
+        name = f"nested_{self._savepoint_depth}"
+        try:
+            with _domain_errors():
+                await self._writer.execute(f"SAVEPOINT {name}")
+            yield
+            with _domain_errors():
+                await self._writer.execute(f"RELEASE {name}")
+        except BaseException:
+            await self._quiet_rollback(f"ROLLBACK TO {name}", f"RELEASE {name}")
+            raise
+        finally:
+            self._savepoint_depth -= 1
+
+    async def _quiet_rollback(self, *statements: str) -> None:
+        """Undo after a failure without hiding it (the statement may find nothing to undo)."""
+        for statement in statements:
+            try:
+                await self._writer.execute(statement)
+            except sqlite3.Error as exc:
+                # A failed BEGIN, or SQLite already rolled back by itself (it may, on a full disk).
+                log.debug("%s on %s: %s", statement, self.path, exc)
+
+    def _writer_in_transaction(self) -> aiosqlite.Connection:
+        if not self._owns_transaction():
+            raise RuntimeError("storage writes must run inside transaction()")
+        return self._writer
+
+    async def _execute(self, sql: str, params: Params = ()) -> int:
+        """Run one write inside the current transaction; return how many rows it changed."""
+        connection = self._writer_in_transaction()
+        with _domain_errors():
+            cursor = await connection.execute(sql, params)
+        return cursor.rowcount
+
+    async def _execute_many(self, sql: str, rows: Iterable[Params]) -> None:
+        connection = self._writer_in_transaction()
+        with _domain_errors():
+            await connection.executemany(sql, rows)
+
+    async def _fetch(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
+        """Run a query: on the writer inside the caller's own transaction (to see its writes), else the reader."""
+        self._ensure_open()
+        connection = self._writer if self._owns_transaction() else self._reader
+        with _domain_errors():
+            return list(await connection.execute_fetchall(sql, params))
+
+    async def _fetch_one(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
+        rows = await self._fetch(sql, params)
+        return rows[0] if rows else None
+
+    async def _add_to_totals(self, guild_id: int, deltas: Sequence[_TotalsDelta], *, week: dt.date | None) -> None:
+        """Add deltas to the guild's and the all-guilds totals (and weekly rows when `week` is given)."""
+        if not deltas:
+            return
+        scopes = (guild_id, GLOBAL_SCOPE)
+        await self._execute_many(
+            TOTALS_UPSERT_SQL,
+            [
+                (scope, d.user_id, d.points, d.answers, d.correct, d.best_streak, d.rounds_played, d.rounds_won)
+                for scope in scopes
+                for d in deltas
+            ],
+        )
+        if week is not None:
+            week_text = week.isoformat()
+            await self._execute_many(
+                WEEKLY_UPSERT_SQL,
+                [(scope, week_text, d.user_id, d.points, d.answers, d.correct) for scope in scopes for d in deltas],
+            )
+
+    # ------------------------------------------------------------------ meta
+
+    async def integrity_check(self) -> str:
+        """Return "ok", or every problem SQLite's integrity and foreign-key checks report."""
+        problems = [str(row[0]) for row in await self._fetch("PRAGMA integrity_check")]
+        if problems == ["ok"]:
+            problems = []
+        for row in await self._fetch("PRAGMA foreign_key_check"):
+            problems.append(f"foreign key: {row[0]} row {row[1]} refers to a missing {row[2]} row")
+        return "\n".join(problems) if problems else "ok"
+
+    async def get_meta(self, key: str) -> str | None:
+        """Return a stored bot-wide value, or None."""
+        row = await self._fetch_one("SELECT value FROM meta WHERE key = ?", (key,))
+        return None if row is None else str(row["value"])
+
+    async def set_meta(self, key: str, value: str) -> None:
+        """Store a bot-wide value, replacing any previous one."""
+        async with self.transaction():
+            await self._execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+
+    # ------------------------------------------------------------------ guild settings
+
+    async def get_guild_settings(self, guild_id: int) -> GuildSettings:
+        """Return the server's round defaults (the built-in defaults if it never set any)."""
+        row = await self._fetch_one(
+            "SELECT default_questions, default_seconds FROM guild_settings WHERE guild_id = ?", (guild_id,)
+        )
+        if row is None:
+            return GuildSettings()
+        return GuildSettings(default_questions=row["default_questions"], default_seconds=row["default_seconds"])
+
+    async def set_guild_settings(
+        self, guild_id: int, *, default_questions: int | None = None, default_seconds: int | None = None
+    ) -> GuildSettings:
+        """Change the given defaults, keep the others, and return the result."""
+        _check_positive("default_questions", default_questions)
+        _check_positive("default_seconds", default_seconds)
+        async with self.transaction():
+            row = await self._fetch_one(
+                """
+                INSERT INTO guild_settings (guild_id, default_questions, default_seconds)
+                VALUES (:guild, coalesce(:questions, :builtin_questions), coalesce(:seconds, :builtin_seconds))
+                ON CONFLICT (guild_id) DO UPDATE SET
+                    default_questions = coalesce(:questions, guild_settings.default_questions),
+                    default_seconds = coalesce(:seconds, guild_settings.default_seconds)
+                RETURNING default_questions, default_seconds
+                """,
+                {
+                    "guild": guild_id,
+                    "questions": default_questions,
+                    "seconds": default_seconds,
+                    "builtin_questions": DEFAULT_QUESTIONS,
+                    "builtin_seconds": DEFAULT_SECONDS,
+                },
+            )
+        assert row is not None  # RETURNING on an upsert always yields the row
+        return GuildSettings(default_questions=row["default_questions"], default_seconds=row["default_seconds"])
+
+    # ------------------------------------------------------------------ rounds
+
+    async def create_round(
+        self,
+        *,
+        guild_id: int,
+        channel_id: int,
+        starter_id: int,
+        question_count: int,
+        seconds: int,
+        category: str | None,
+        kind: str,
+        started_at: dt.datetime,
+    ) -> int:
+        """Start a round and return its id; raise `RoundAlreadyRunning` if the channel has one."""
+        _check_positive("question_count", question_count)
+        _check_positive("seconds", seconds)
+        params = (guild_id, channel_id, starter_id, question_count, seconds, category, kind, _time_text(started_at))
+        try:
+            async with self.transaction():
+                row = await self._fetch_one(
+                    """
+                    INSERT INTO rounds (guild_id, channel_id, starter_id, question_count, seconds, category, kind,
+                                        started_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    RETURNING id
+                    """,
+                    params,
+                )
+        except StorageConflict as exc:
+            if _is_unique_violation(exc):
+                raise RoundAlreadyRunning(channel_id) from exc
+            raise
+        assert row is not None  # RETURNING after a successful INSERT always yields the row
+        return int(row["id"])
+
+    async def add_round_question(
+        self,
+        *,
+        round_id: int,
+        position: int,
+        question_id: str,
+        fact_id: str,
+        kind: str,
+        correct_choice: int | None,
+        opened_at: dt.datetime,
+        deadline_at: dt.datetime,
+        message_id: int | None = None,
+    ) -> int:
+        """Record a question being asked and return its round-question id."""
+        params = (
+            round_id,
+            position,
+            question_id,
+            fact_id,
+            kind,
+            correct_choice,
+            _time_text(opened_at),
+            _time_text(deadline_at),
+            message_id,
+        )
+        try:
+            async with self.transaction():
+                row = await self._fetch_one(
+                    """
+                    INSERT INTO round_questions (round_id, position, question_id, fact_id, kind, correct_choice,
+                                                 opened_at, deadline_at, message_id)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    RETURNING id
+                    """,
+                    params,
+                )
+        except StorageConflict as exc:
+            if _is_foreign_key_violation(exc):
+                raise RecordNotFound(f"round {round_id} does not exist") from exc
+            if _is_unique_violation(exc):
+                raise StorageConflict(
+                    f"round {round_id} already has a question at position {position}, or message {message_id} "
+                    "already shows another question"
+                ) from exc
+            raise
+        assert row is not None  # RETURNING after a successful INSERT always yields the row
+        return int(row["id"])
+
+    async def set_question_message(self, round_question_id: int, message_id: int) -> None:
+        """Remember which Discord message shows the question."""
+        try:
+            async with self.transaction():
+                changed = await self._execute(
+                    "UPDATE round_questions SET message_id = ? WHERE id = ?", (message_id, round_question_id)
+                )
+        except StorageConflict as exc:
+            raise StorageConflict(f"message {message_id} already shows another question") from exc
+        if not changed:
+            raise RecordNotFound(f"round question {round_question_id} does not exist")
+
+    async def finish_round(
+        self, round_id: int, *, status: FinalRoundStatus, ended_at: dt.datetime, winner_id: int | None
+    ) -> bool:
+        """End a running round and credit rounds played/won; return False if it had already ended."""
+        if status not in FINAL_STATUSES:
+            raise ValueError(f"a round cannot finish with status {status!r}")
+        async with self.transaction():
+            changed = await self._execute(
+                "UPDATE rounds SET status = ?, ended_at = ?, winner_id = ? WHERE id = ? AND status = 'running'",
+                (status, _time_text(ended_at), winner_id, round_id),
+            )
+            row = await self._fetch_one("SELECT guild_id FROM rounds WHERE id = ?", (round_id,))
+            if row is None:
+                raise RecordNotFound(f"round {round_id} does not exist")
+            if not changed:
+                log.debug("Round %s had already ended; not finishing it again", round_id)
+                return False
+            participants = {
+                int(participant["user_id"])
+                for participant in await self._fetch(
+                    """
+                    SELECT DISTINCT a.user_id FROM round_questions AS rq
+                    JOIN answers AS a ON a.round_question_id = rq.id
+                    WHERE rq.round_id = ?
+                    """,
+                    (round_id,),
+                )
+            }
+            if winner_id is not None:
+                participants.add(winner_id)
+            deltas = [
+                _TotalsDelta(user_id=user_id, rounds_played=1, rounds_won=int(user_id == winner_id))
+                for user_id in sorted(participants)
+            ]
+            await self._add_to_totals(int(row["guild_id"]), deltas, week=None)
+        return True
+
+    async def get_round(self, round_id: int) -> RoundRow | None:
+        """Return the round, or None."""
+        row = await self._fetch_one(f"{_ROUND_SELECT} WHERE id = ?", (round_id,))
+        return None if row is None else _round_row(row)
+
+    async def running_rounds(self) -> list[RoundRow]:
+        """Return every round still marked running, oldest first."""
+        return [_round_row(row) for row in await self._fetch(f"{_ROUND_SELECT} WHERE status = 'running' ORDER BY id")]
+
+    async def close_interrupted_rounds(self, ended_at: dt.datetime) -> list[RoundRow]:
+        """End every running round as 'interrupted' (crediting rounds played) and return them."""
+        async with self.transaction():
+            running = await self.running_rounds()
+            for round_row in running:
+                await self.finish_round(round_row.id, status="interrupted", ended_at=ended_at, winner_id=None)
+            closed = [await self.get_round(round_row.id) for round_row in running]
+        if running:
+            log.info("Marked %s running round(s) as interrupted", len(running))
+        return [round_row for round_row in closed if round_row is not None]
+
+    async def get_round_question(self, round_question_id: int) -> RoundQuestionRow | None:
+        """Return the asked question, or None."""
+        row = await self._fetch_one(f"{_QUESTION_SELECT} WHERE rq.id = ?", (round_question_id,))
+        return None if row is None else _question_row(row)
+
+    async def round_question_by_message(self, message_id: int) -> RoundQuestionRow | None:
+        """Return the question shown in a Discord message, or None."""
+        row = await self._fetch_one(f"{_QUESTION_SELECT} WHERE rq.message_id = ?", (message_id,))
+        return None if row is None else _question_row(row)
+
+    async def round_questions(self, round_id: int) -> list[RoundQuestionRow]:
+        """Return a round's questions in order."""
+        rows = await self._fetch(f"{_QUESTION_SELECT} WHERE rq.round_id = ? ORDER BY rq.position", (round_id,))
+        return [_question_row(row) for row in rows]
+
+    # ------------------------------------------------------------------ answers
+
+    async def record_answer(self, answer: AnswerInput) -> None:
+        """Store an answer durably (the latest attempt wins); raise `QuestionNotOpen` if it came too late.
+
+        Returns only after the batch holding the answer has been committed.
+        """
+        if self._closing:
+            raise StorageUnavailable(f"storage {self.path} is closed")
+        if self._owns_transaction():
+            raise RuntimeError("record_answer commits by itself; call it outside transaction()")
+        pending = _PendingAnswer(answer, _answer_params(answer), asyncio.get_running_loop().create_future())
+        self._pending_answers.append(pending)
+        self._answers_waiting.set()
+        await pending.future
+
+    async def _write_answers_forever(self) -> None:
+        """Write queued answers batch after batch until the storage closes and the queue is empty."""
+        while True:
+            if not self._pending_answers:
+                if self._closing:
+                    return
+                self._answers_waiting.clear()
+                await self._answers_waiting.wait()
+                continue
+            batch = self._pending_answers[:ANSWER_BATCH_LIMIT]
+            del self._pending_answers[:ANSWER_BATCH_LIMIT]
+            await self._write_answer_batch(batch)
+
+    async def _write_answer_batch(self, batch: list[_PendingAnswer]) -> None:
+        """Write one batch in one transaction, then settle every waiter; never raises but for cancellation."""
+        accepted: list[_PendingAnswer] = []
+        refused: list[tuple[_PendingAnswer, Exception]] = []
+        try:
+            async with self.transaction():
+                open_questions = await self._open_questions({pending.answer.round_question_id for pending in batch})
+                for pending in batch:
+                    answer = pending.answer
+                    placement = open_questions.get(answer.round_question_id)
+                    if placement is None:
+                        refused.append((pending, QuestionNotOpen(f"question {answer.round_question_id} is closed")))
+                    elif placement != (answer.round_id, answer.guild_id):
+                        refused.append(
+                            (
+                                pending,
+                                ValueError(
+                                    f"question {answer.round_question_id} belongs to round {placement[0]} "
+                                    f"in guild {placement[1]}, not round {answer.round_id} in guild {answer.guild_id}"
+                                ),
+                            )
+                        )
+                    else:
+                        accepted.append(pending)
+                if accepted:
+                    await self._execute_many(ANSWER_UPSERT_SQL, [pending.params for pending in accepted])
+        except asyncio.CancelledError as exc:
+            for pending in batch:
+                _settle(pending.future, _batch_failure(exc))
+            raise
+        except StorageError as exc:
+            log.warning("Could not record a batch of %s answer(s): %s", len(batch), exc)
+            for pending in batch:
+                _settle(pending.future, _batch_failure(exc))
+            return
+        except Exception as exc:
+            log.exception("Unexpected failure recording a batch of %s answer(s)", len(batch))
+            for pending in batch:
+                _settle(pending.future, _batch_failure(exc))
+            return
+        self._answer_batches += 1
+        self._answers_written += len(accepted)
+        self._largest_batch = max(self._largest_batch, len(batch))
+        for pending in accepted:
+            _settle(pending.future, None)
+        for pending, error in refused:
+            _settle(pending.future, error)
+
+    async def _open_questions(self, round_question_ids: set[int]) -> dict[int, tuple[int, int]]:
+        """Map each still-open question among the ids to its (round id, guild id)."""
+        ids = sorted(round_question_ids)
+        placeholders = ", ".join("?" * len(ids))
+        rows = await self._fetch(
+            f"""
+            SELECT rq.id, rq.round_id, r.guild_id FROM round_questions AS rq JOIN rounds AS r ON r.id = rq.round_id
+            WHERE rq.id IN ({placeholders}) AND rq.closed_at IS NULL AND r.status = 'running'
+            """,
+            ids,
+        )
+        return {int(row["id"]): (int(row["round_id"]), int(row["guild_id"])) for row in rows}
+
+    async def question_answers(self, round_question_id: int) -> list[AnswerRow]:
+        """Return every answer to a question, fastest first."""
+        rows = await self._fetch(
+            f"{_ANSWER_SELECT} WHERE a.round_question_id = ? ORDER BY a.elapsed_ms, a.user_id", (round_question_id,)
+        )
+        return [_answer_row(row) for row in rows]
+
+    async def score_question(
+        self, round_question_id: int, results: Sequence[ScoredAnswer], *, closed_at: dt.datetime
+    ) -> bool:
+        """Write the verdicts, close the question and update totals; return False if already scored.
+
+        Results for players who have no stored answer (say, a missing answer scored 0) change nothing.
+        """
+        if len({result.user_id for result in results}) != len(results):
+            raise ValueError("results name the same player twice")
+        closed_text = _time_text(closed_at)
+        async with self.transaction():
+            changed = await self._execute(
+                "UPDATE round_questions SET closed_at = ? WHERE id = ? AND closed_at IS NULL",
+                (closed_text, round_question_id),
+            )
+            question = await self._fetch_one(
+                "SELECT r.guild_id FROM round_questions AS rq JOIN rounds AS r ON r.id = rq.round_id WHERE rq.id = ?",
+                (round_question_id,),
+            )
+            if question is None:
+                raise RecordNotFound(f"round question {round_question_id} does not exist")
+            if not changed:
+                log.debug("Question %s was already scored; ignoring the second scoring", round_question_id)
+                return False
+            answered = {
+                int(row["user_id"])
+                for row in await self._fetch(
+                    "SELECT user_id FROM answers WHERE round_question_id = ?", (round_question_id,)
+                )
+            }
+            scored = [result for result in results if result.user_id in answered]
+            await self._execute_many(
+                "UPDATE answers SET correct = ?, points = ? WHERE round_question_id = ? AND user_id = ?",
+                [(int(result.correct), result.points, round_question_id, result.user_id) for result in scored],
+            )
+            deltas = [
+                _TotalsDelta(
+                    user_id=result.user_id,
+                    points=result.points,
+                    answers=1,
+                    correct=int(result.correct),
+                    best_streak=result.streak,
+                )
+                for result in scored
+            ]
+            await self._add_to_totals(int(question["guild_id"]), deltas, week=week_start_of(closed_at))
+        return True
+
+    # ------------------------------------------------------------------ leaderboards
+
+    async def leaderboard(
+        self, *, guild_id: int | None, week_start: dt.date | None, limit: int, offset: int = 0
+    ) -> list[LeaderboardRow]:
+        """Return a page of standings: points desc, then correct desc, then user id; ties on points share a rank."""
+        if limit <= 0 or offset < 0:
+            raise ValueError(f"need limit > 0 and offset >= 0, got limit={limit}, offset={offset}")
+        scope = GLOBAL_SCOPE if guild_id is None else guild_id
+        week_text = _check_week_start(week_start)
+        params: dict[str, object] = {"scope": scope, "week": week_text, "limit": limit, "offset": offset}
+        if week_text is None:
+            table, where = "player_totals", "guild_id = :scope"
+        else:
+            table, where = "player_weekly", "guild_id = :scope AND week_start = :week"
+        # Only the page's first row needs a count: later rows either tie with the row before them or sit
+        # exactly at their position. The count walks the ranking index, never the answers.
+        rows = await self._fetch(
+            f"""
+            WITH page AS (
+                SELECT user_id, points, correct, answers FROM {table} WHERE {where}
+                ORDER BY points DESC, correct DESC, user_id LIMIT :limit OFFSET :offset
+            )
+            SELECT user_id, points, correct, answers,
+                   (SELECT count(*) FROM {table} WHERE {where} AND points > (SELECT max(points) FROM page)) AS above
+            FROM page ORDER BY points DESC, correct DESC, user_id
+            """,
+            params,
+        )
+        standings: list[LeaderboardRow] = []
+        for position, row in enumerate(rows):
+            if position == 0:
+                rank = int(row["above"]) + 1
+            elif row["points"] == standings[-1].points:
+                rank = standings[-1].rank
+            else:
+                rank = offset + position + 1
+            standings.append(
+                LeaderboardRow(
+                    rank=rank,
+                    user_id=row["user_id"],
+                    points=row["points"],
+                    correct=row["correct"],
+                    answers=row["answers"],
+                )
+            )
+        return standings
+
+    async def leaderboard_size(self, *, guild_id: int | None, week_start: dt.date | None) -> int:
+        """Return how many players that leaderboard has."""
+        scope = GLOBAL_SCOPE if guild_id is None else guild_id
+        week_text = _check_week_start(week_start)
+        if week_text is None:
+            row = await self._fetch_one("SELECT count(*) FROM player_totals WHERE guild_id = ?", (scope,))
+        else:
+            row = await self._fetch_one(
+                "SELECT count(*) FROM player_weekly WHERE guild_id = ? AND week_start = ?", (scope, week_text)
+            )
+        assert row is not None  # an aggregate always yields one row
+        return int(row[0])
+
+    async def player_stats(self, guild_id: int | None, user_id: int) -> PlayerStats:
+        """Return a player's totals and rank (1 + players with more points) in a server, or across all."""
+        scope = GLOBAL_SCOPE if guild_id is None else guild_id
+        row = await self._fetch_one(
+            """
+            SELECT t.points, t.rounds_played, t.rounds_won, t.answers, t.correct, t.best_streak,
+                   (SELECT count(*) FROM player_totals AS other
+                    WHERE other.guild_id = t.guild_id AND other.points > t.points) AS above
+            FROM player_totals AS t WHERE t.guild_id = ? AND t.user_id = ?
+            """,
+            (scope, user_id),
+        )
+        if row is None:
+            return PlayerStats(
+                points=0, rounds_played=0, rounds_won=0, answers=0, correct=0, accuracy=0.0, best_streak=0, rank=None
+            )
+        answers, correct = int(row["answers"]), int(row["correct"])
+        return PlayerStats(
+            points=row["points"],
+            rounds_played=row["rounds_played"],
+            rounds_won=row["rounds_won"],
+            answers=answers,
+            correct=correct,
+            accuracy=correct / answers if answers else 0.0,
+            best_streak=row["best_streak"],
+            rank=int(row["above"]) + 1,
+        )
+
+    # ------------------------------------------------------------------ aliases
+
+    async def add_guild_alias(
+        self, *, guild_id: int, fact_id: str, alias: str, added_by: int, added_at: dt.datetime
+    ) -> bool:
+        """Accept `alias` (case-insensitively) as an answer to `fact_id` here; return False if it already was."""
+        cleaned = alias.strip()[:MAX_ANSWER_TEXT]
+        if not cleaned:
+            raise ValueError("an alias cannot be empty")
+        async with self.transaction():
+            changed = await self._execute(
+                """
+                INSERT INTO guild_aliases (guild_id, fact_id, alias, added_by, added_at) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (guild_id, fact_id, alias) DO NOTHING
+                """,
+                (guild_id, fact_id, cleaned, added_by, _time_text(added_at)),
+            )
+        return changed > 0
+
+    async def guild_aliases(self, guild_id: int, fact_id: str) -> list[str]:
+        """Return the extra answers this server accepts for a fact, oldest first."""
+        rows = await self._fetch(
+            "SELECT alias FROM guild_aliases WHERE guild_id = ? AND fact_id = ? ORDER BY added_at, alias",
+            (guild_id, fact_id),
+        )
+        return [str(row["alias"]) for row in rows]
+
+    # ------------------------------------------------------------------ disputes
+
+    async def create_dispute(
+        self, *, round_question_id: int, guild_id: int, user_id: int, answer_text: str, created_at: dt.datetime
+    ) -> int:
+        """Open a dispute about a scored answer and return its id; one per player per question."""
+        text = answer_text.strip()[:MAX_ANSWER_TEXT]
+        if not text:
+            raise ValueError("a dispute needs the answer text")
+        try:
+            async with self.transaction():
+                question = await self._fetch_one(
+                    """
+                    SELECT rq.closed_at, a.guild_id AS answer_guild_id
+                    FROM round_questions AS rq
+                    LEFT JOIN answers AS a ON a.round_question_id = rq.id AND a.user_id = :user
+                    WHERE rq.id = :question
+                    """,
+                    {"user": user_id, "question": round_question_id},
+                )
+                if question is None:
+                    raise RecordNotFound(f"round question {round_question_id} does not exist")
+                if question["answer_guild_id"] is None:
+                    raise RecordNotFound(f"user {user_id} did not answer question {round_question_id}")
+                if question["answer_guild_id"] != guild_id:
+                    raise ValueError(f"question {round_question_id} was not asked in guild {guild_id}")
+                if question["closed_at"] is None:
+                    raise QuestionStillOpen(f"question {round_question_id} has not been scored yet")
+                row = await self._fetch_one(
+                    """
+                    INSERT INTO disputes (round_question_id, guild_id, user_id, answer_text, created_at)
+                    VALUES (?, ?, ?, ?, ?)
+                    RETURNING id
+                    """,
+                    (round_question_id, guild_id, user_id, text, _time_text(created_at)),
+                )
+        except StorageConflict as exc:
+            if _is_unique_violation(exc):
+                raise DisputeExists(f"user {user_id} already disputed question {round_question_id}") from exc
+            raise
+        assert row is not None  # RETURNING after a successful INSERT always yields the row
+        return int(row["id"])
+
+    async def get_dispute(self, dispute_id: int) -> Dispute | None:
+        """Return the dispute, or None."""
+        row = await self._fetch_one(f"{_DISPUTE_SELECT} WHERE d.id = ?", (dispute_id,))
+        return None if row is None else _dispute_row(row)
+
+    async def pending_disputes(self, guild_id: int, *, limit: int = 25) -> list[Dispute]:
+        """Return the server's undecided disputes, oldest first."""
+        rows = await self._fetch(
+            f"{_DISPUTE_SELECT} WHERE d.guild_id = ? AND d.status = 'pending' ORDER BY d.id LIMIT ?", (guild_id, limit)
+        )
+        return [_dispute_row(row) for row in rows]
+
+    async def decide_dispute(
+        self, dispute_id: int, *, accepted: bool, decided_by: int, decided_at: dt.datetime, points_awarded: int
+    ) -> Dispute:
+        """Accept or reject a pending dispute.
+
+        Accepting marks the answer correct with `points_awarded` points, moves the player's totals and the
+        weekly row of the week the question was scored in by the difference, and adds the answer as a
+        server alias for the fact, all in one transaction. A rejection records no points.
+        """
+        if points_awarded < 0:
+            raise ValueError(f"points_awarded must not be negative, got {points_awarded}")
+        status: DisputeStatus = "accepted" if accepted else "rejected"
+        decided_text = _time_text(decided_at)
+        async with self.transaction():
+            changed = await self._execute(
+                """
+                UPDATE disputes SET status = ?, decided_by = ?, decided_at = ?, points_awarded = ?
+                WHERE id = ? AND status = 'pending'
+                """,
+                (status, decided_by, decided_text, points_awarded if accepted else 0, dispute_id),
+            )
+            dispute = await self.get_dispute(dispute_id)
+            if dispute is None:
+                raise RecordNotFound(f"dispute {dispute_id} does not exist")
+            if not changed:
+                raise DisputeAlreadyDecided(dispute_id, dispute.status)
+            if accepted:
+                await self._credit_disputed_answer(dispute, points_awarded)
+                await self.add_guild_alias(
+                    guild_id=dispute.guild_id,
+                    fact_id=dispute.fact_id,
+                    alias=dispute.answer_text,
+                    added_by=decided_by,
+                    added_at=decided_at,
+                )
+        log.info("Dispute %s %s by %s", dispute_id, status, decided_by)
+        return dispute
+
+    async def _credit_disputed_answer(self, dispute: Dispute, points_awarded: int) -> None:
+        answer = await self._fetch_one(
+            """
+            SELECT a.correct, a.points, rq.closed_at FROM answers AS a
+            JOIN round_questions AS rq ON rq.id = a.round_question_id
+            WHERE a.round_question_id = ? AND a.user_id = ?
+            """,
+            (dispute.round_question_id, dispute.user_id),
+        )
+        if answer is None:  # the foreign key from disputes to answers makes this a broken database
+            raise RecordNotFound(f"the answer disputed in dispute {dispute.id} is gone")
+        await self._execute(
+            "UPDATE answers SET correct = 1, points = ? WHERE round_question_id = ? AND user_id = ?",
+            (points_awarded, dispute.round_question_id, dispute.user_id),
+        )
+        delta = _TotalsDelta(
+            user_id=dispute.user_id,
+            points=points_awarded - int(answer["points"]),
+            correct=1 - int(answer["correct"] or 0),
+        )
+        await self._add_to_totals(dispute.guild_id, [delta], week=week_start_of(_time(answer["closed_at"])))
+
+    async def last_rejected_answer(self, guild_id: int, user_id: int) -> AnswerRow | None:
+        """Return the player's most recent wrong typed answer on a scored question in this server."""
+        row = await self._fetch_one(
+            f"""
+            {_ANSWER_SELECT}
+            WHERE a.user_id = ? AND a.guild_id = ? AND a.text IS NOT NULL AND a.correct = 0
+              AND rq.closed_at IS NOT NULL
+            ORDER BY a.answered_at DESC LIMIT 1
+            """,
+            (user_id, guild_id),
+        )
+        return None if row is None else _answer_row(row)
+
+    # ------------------------------------------------------------------ privacy
+
+    async def export_player(self, user_id: int, *, recent_answers: int = 100) -> dict[str, object]:
+        """Return everything stored about a player as JSON-ready data (times as ISO text)."""
+        totals = [dict(row) for row in await self._fetch("SELECT * FROM player_totals WHERE user_id = ?", (user_id,))]
+        weekly = await self._fetch(
+            "SELECT * FROM player_weekly WHERE user_id = ? AND guild_id != ? ORDER BY week_start, guild_id",
+            (user_id, GLOBAL_SCOPE),
+        )
+        answers = await self._fetch(
+            f"{_ANSWER_SELECT} WHERE a.user_id = ? ORDER BY a.answered_at DESC LIMIT ?", (user_id, recent_answers)
+        )
+        disputes = await self._fetch(f"{_DISPUTE_SELECT} WHERE d.user_id = ? ORDER BY d.id", (user_id,))
+        aliases = await self._fetch(
+            "SELECT guild_id, fact_id, alias, added_at FROM guild_aliases WHERE added_by = ? ORDER BY added_at",
+            (user_id,),
+        )
+        counts = await self._fetch_one(
+            """
+            SELECT (SELECT count(*) FROM answers WHERE user_id = :user) AS answer_count,
+                   (SELECT count(*) FROM rounds WHERE starter_id = :user) AS rounds_started,
+                   (SELECT count(*) FROM rounds WHERE winner_id = :user) AS rounds_won,
+                   (SELECT count(*) FROM disputes WHERE decided_by = :user) AS disputes_decided
+            """,
+            {"user": user_id},
+        )
+        assert counts is not None  # a SELECT without FROM always yields one row
+        export = {
+            "user_id": user_id,
+            "totals_by_guild": [row for row in totals if row["guild_id"] != GLOBAL_SCOPE],
+            "totals_all_guilds": next((row for row in totals if row["guild_id"] == GLOBAL_SCOPE), None),
+            "weekly": [dict(row) for row in weekly],
+            "answer_count": counts["answer_count"],
+            "recent_answers": [dataclasses.asdict(_answer_row(row)) for row in answers],
+            "disputes": [dataclasses.asdict(_dispute_row(row)) for row in disputes],
+            "rounds_started": counts["rounds_started"],
+            "rounds_won": counts["rounds_won"],
+            "disputes_decided": counts["disputes_decided"],
+            "aliases_added": [dict(row) for row in aliases],
+        }
+        return cast(dict[str, object], _jsonable(export))
+
+    async def delete_player(self, user_id: int) -> int:
+        """Delete a player's answers, totals, weekly rows and disputes; forget their id on rounds and decisions.
+
+        Returns how many rows were deleted (rows that only had the id cleared are not counted).
+        """
+        async with self.transaction():
+            deleted = 0
+            for table in ("disputes", "answers", "player_totals", "player_weekly"):
+                deleted += await self._execute(f"DELETE FROM {table} WHERE user_id = ?", (user_id,))
+            await self._execute("UPDATE rounds SET starter_id = NULL WHERE starter_id = ?", (user_id,))
+            await self._execute("UPDATE rounds SET winner_id = NULL WHERE winner_id = ?", (user_id,))
+            await self._execute("UPDATE disputes SET decided_by = NULL WHERE decided_by = ?", (user_id,))
+            await self._execute("UPDATE guild_aliases SET added_by = NULL WHERE added_by = ?", (user_id,))
+        log.info("Deleted %s row(s) about user %s", deleted, user_id)
+        return deleted
+
+
+def _settle(future: asyncio.Future[None], outcome: BaseException | None) -> None:
+    """Resolve a waiter unless it gave up (was cancelled) already."""
+    if future.done():
+        return
+    if outcome is None:
+        future.set_result(None)
+    else:
+        future.set_exception(outcome)
