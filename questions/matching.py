@@ -31,6 +31,7 @@ from questions.parsing import (
     DurationUnit,
     Quantity,
     TimeReading,
+    WrittenDate,
     clean,
     combine_durations,
     compact,
@@ -655,8 +656,8 @@ class AnswerMatcher:
 
         Rule: an exact phrasing (after normalisation) is accepted. Otherwise the answer's key words
         (content words, lightly stemmed: 'saves' is 'save') are looked up in the player's words, each
-        allowing a small typo. A phrasing of up to three key words needs all of them; a longer one
-        may miss one in five. At most max(2, half the key words) extra content words are allowed, a
+        allowing a small typo. A phrasing of up to three key words needs all of them, of four or five
+        all but one, of six or more two thirds. At most max(2, half the key words) extra content words are allowed, a
         negation the phrasing lacks is refused, and the answer must score strictly better against the
         right phrasing than against every distractor (key-word coverage first, then word order), so
         'a female astronaut sent to save a surgeon' is not 'a female surgeon sent to save an astronaut'.
@@ -778,16 +779,14 @@ class AnswerMatcher:
                     return found[0]
         if is_blank(key):
             return None
-        for pick in (
-            lambda: self._choice_by_value(choices, cleaned),
-            lambda: self._choice_by_entity(question, answer_key),
-            lambda: _choice_by_phrase(choices, key),
-            lambda: _nearest_choice(answer_key, choices),
-        ):
-            index = pick()
-            if index is not None:
-                return index
-        return None
+        picked = self._choice_by_value(choices, cleaned)
+        if picked is None:
+            picked = self._choice_by_entity(question, answer_key)
+        if picked is None:
+            picked = _choice_by_phrase(choices, key)
+        if picked is None:
+            picked = _nearest_choice(answer_key, choices)
+        return picked
 
     @staticmethod
     def _truth_value(cleaned: str, key: str) -> bool | None:
@@ -805,7 +804,7 @@ class AnswerMatcher:
             readings = set(answer_dates[0].readings)
             found = []
             for index, choice in enumerate(choices):
-                choice_dates = parse_dates(clean(choice))
+                choice_dates = _dates_of(choice)
                 if len(choice_dates) == 1 and any(
                     _reading_agrees(answer, option) for answer in readings for option in choice_dates[0].readings
                 ):
@@ -817,7 +816,7 @@ class AnswerMatcher:
             found = [
                 index
                 for index, choice in enumerate(choices)
-                if len(option_times := parse_times(choice)) == 1 and _same_time(answer_times[0], option_times[0])
+                if len(option_times := _times_of(choice)) == 1 and _same_time(answer_times[0], option_times[0])
             ]
             if len(found) == 1:
                 return found[0]
@@ -826,7 +825,7 @@ class AnswerMatcher:
             return None
         found = []
         for index, choice in enumerate(choices):
-            option = combine_durations(parse_quantities(choice))
+            option = _quantities_of(choice)
             if len(option) == 1 and _same_quantity(answer[0], option[0]):
                 found.append(index)
         return found[0] if len(found) == 1 else None
@@ -843,6 +842,21 @@ class AnswerMatcher:
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+@lru_cache(maxsize=1024)
+def _dates_of(choice: str) -> list[WrittenDate]:
+    return parse_dates(choice)
+
+
+@lru_cache(maxsize=1024)
+def _times_of(choice: str) -> list[TimeReading]:
+    return parse_times(choice)
+
+
+@lru_cache(maxsize=1024)
+def _quantities_of(choice: str) -> list[Quantity]:
+    return combine_durations(parse_quantities(choice))
 
 
 def _nearest_choice(answer_key: str, choices: Sequence[str]) -> int | None:
@@ -963,6 +977,20 @@ def _content_words(key: str) -> list[str]:
     return [_stem(word) for word in tokenize(digitize_number_words(key)) if word not in STOP_WORDS]
 
 
+@lru_cache(maxsize=4096)
+def _phrase_keywords(phrasing: str) -> tuple[str, ...]:
+    return tuple(_content_words(normalize(phrasing)))
+
+
+def _keywords_needed(count: int) -> int:
+    """Return how many of a phrasing's key words an answer must have: all of 3, one less of 4-5, 2/3 beyond."""
+    if count <= 3:
+        return count
+    if count <= 5:
+        return count - 1
+    return math.ceil(count * 2 / 3)
+
+
 def _words_match(keyword: str, word: str) -> tuple[bool, bool]:
     """Return (matches, needed a typo) for one key word against one of the player's words."""
     if keyword == word:
@@ -989,8 +1017,7 @@ class _PhraseScore:
 
 
 def _phrase_score(words: Sequence[str], phrasing: str) -> _PhraseScore:
-    phrase_key = normalize(phrasing)
-    keywords = _content_words(phrase_key)
+    keywords = _phrase_keywords(phrasing)
     if not keywords:
         return _PhraseScore(0.0, 0.0, False, False)
     matched = 0
@@ -1007,7 +1034,7 @@ def _phrase_score(words: Sequence[str], phrasing: str) -> _PhraseScore:
                 used.add(position)
                 break
     extras = len(words) - len(used)
-    needed = len(keywords) if len(keywords) <= 3 else math.ceil(0.8 * len(keywords))
+    needed = _keywords_needed(len(keywords))
     negated = any(word in _NEGATIONS for word in words) and not any(word in _NEGATIONS for word in keywords)
     acceptable = matched >= needed and extras <= max(2, len(keywords) // 2) and not negated
     order = fuzz.ratio(" ".join(words), " ".join(keywords)) / 100

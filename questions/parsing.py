@@ -20,6 +20,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Final, Literal
 
 # --------------------------------------------------------------------------- normalisation
@@ -221,9 +222,12 @@ def is_blank(normalized: str) -> bool:
 
 def display_text(text: str, limit: int = 60) -> str:
     """Return the player's text fit to quote back: invisibles and markdown removed, case kept, shortened."""
-    visible = "".join(
-        " " if char.isspace() else char for char in text if unicodedata.category(char)[0] != "C" or char.isspace()
-    )
+    if text.isascii() and text.isprintable():
+        visible = text
+    else:
+        visible = "".join(
+            " " if char.isspace() else char for char in text if char.isspace() or unicodedata.category(char)[0] != "C"
+        )
     visible = _SPACES.sub(" ", visible.translate(_MARKDOWN_CHARACTERS)).strip().strip(_QUOTES + " ")
     return visible if len(visible) <= limit else visible[: limit - 1].rstrip() + "…"
 
@@ -239,6 +243,7 @@ def typo_budget(length: int) -> int:
     return max(2, math.floor(length * 0.15))
 
 
+@lru_cache(maxsize=4096)
 def digit_runs(text: str) -> tuple[int, ...]:
     """Return the numbers written with digits in a key, in order ('soyuz ms 19' -> (19,))."""
     return tuple(int(run) for run in re.findall(r"\d+", text))
@@ -319,6 +324,7 @@ _THOUSANDS_COMMA: Final = re.compile(r"\d{1,3}(?:,\d{3})+")
 _THOUSANDS_DOT: Final = re.compile(r"\d{1,3}(?:\.\d{3}){2,}")
 _DECIMAL: Final = re.compile(r"\d+[.,]\d+")
 
+_NUMBER_WORDS: Final = frozenset({*_SMALL_NUMBERS, *_TENS, "hundred", "dozen", *_SCALES})
 _WordKind = Literal["small", "tens", "hundred", "scale"]
 
 
@@ -483,6 +489,8 @@ def parse_numbers(text: str) -> list[ParsedNumber]:
 def digitize_number_words(normalized: str) -> str:
     """Rewrite whole-number words as digits in a normalised key ('apollo eleven' -> 'apollo 11')."""
     tokens = normalized.split()
+    if not any(token in _NUMBER_WORDS for token in tokens):
+        return normalized
     numbers = [n for n in scan_numbers(tokens) if n.from_words and not n.ordinal and n.value.is_integer()]
     if not numbers:
         return normalized

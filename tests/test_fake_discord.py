@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import time
 import zlib
@@ -79,6 +80,10 @@ def build_demo_bot(guild_id: int) -> commands.Bot:
         await interaction.channel.send("Press the button", view=ClickView())
         await interaction.followup.send("posted", ephemeral=True)
 
+    @demo.command(name="file", description="Answer with a file")
+    async def file(interaction: discord.Interaction) -> None:
+        await interaction.response.send_message("here", file=discord.File(io.BytesIO(b"abc"), "scores.txt"))
+
     @demo.command(name="slow", description="Defer, then edit and follow up")
     async def slow(interaction: discord.Interaction) -> None:
         await interaction.response.defer(thinking=True)
@@ -144,7 +149,7 @@ async def test_bot_logs_in_syncs_and_answers_slash_commands(fake: FakeDiscord, b
     guild_id, synced = fake.command_syncs[-1]
     assert guild_id == fake.guild_id
     assert [c["name"] for c in synced] == ["demo"]
-    assert {o["name"] for o in synced[0]["options"]} == {"ping", "add", "greet", "post", "slow", "feedback"}
+    assert {o["name"] for o in synced[0]["options"]} == {"ping", "add", "greet", "post", "file", "slow", "feedback"}
 
     pong = await fake.interact(fake.slash_command("demo ping"))
     assert pong.type == 4
@@ -163,6 +168,14 @@ async def test_bot_logs_in_syncs_and_answers_slash_commands(fake: FakeDiscord, b
 
     greeting = await fake.interact(fake.slash_command("demo greet", {"member": fake.user(3)}))
     assert greeting.content == "hello Player 3"
+
+    with_file = await fake.interact(fake.slash_command("demo file"))
+    assert with_file.content == "here"
+    assert with_file.message is not None
+    assert [(a["filename"], a["size"]) for a in with_file.message["attachments"]] == [("scores.txt", 3)]
+    [upload] = [r for r in fake.requests if r.path.endswith("/callback") and r.files]
+    assert upload.json["type"] == 4
+    assert upload.files[0].filename == "scores.txt"
 
     # Discord refuses a second response to the same interaction.
     url = f"{fake.base_url}/api/v10/interactions/{pong.interaction_id}/{pong.token}/callback"

@@ -122,6 +122,13 @@ FACTS = [
         NumberAnswer(value=37, unit="years old"),
         statement="The actress was {answer} years old.",
     ),
+    _fact(
+        "director-age",
+        "crew",
+        ["How old was the director?"],
+        NumberAnswer(value=38, unit="years old", tolerance=1),
+        statement="The director was {answer}.",
+    ),
     _fact("crowd", "crew", ["How many people watched, roughly?"], NumberAnswer(value=400, unit="people", tolerance=25)),
     _fact("crew-size", "crew", ["How many people flew?"], NumberAnswer(value=2, unit="people")),
     _fact(
@@ -350,6 +357,22 @@ def test_number_distractors_share_the_unit_and_stay_outside_tolerance(small: tup
             if question.kind == QuestionKind.MULTIPLE_CHOICE and isinstance(fact.answer, NumberAnswer | DurationAnswer):
                 wrong = [c for i, c in enumerate(question.choices) if i != question.correct_index]
                 assert all(abs(float(c.split()[0]) - fact.answer.value) > fact.answer.tolerance for c in wrong)
+
+
+def test_a_true_neighbour_within_tolerance_is_never_a_distractor(small: tuple[FactStore, QuestionBank]) -> None:
+    store, _ = small
+    seen: set[str] = set()
+    for seed in range(40):
+        bank = build_bank(store, seed=seed)
+        seen.update(bank.by_id["director-age.mc1"].choices)
+        statement = bank.by_id["director-age.tf1"]
+        if statement.correct_index == 1:
+            assert not re.search(r"\b(37|38|39) years old", statement.prompt)
+    assert "38 years old" in seen
+    assert not seen & {"37 years old", "39 years old"}
+    # the actress's real age is outside the director's tolerance, so it is a welcome decoy for her
+    actress_choices = {c for seed in range(40) for c in build_bank(store, seed=seed).by_id["actress-age.mc1"].choices}
+    assert "38 years old" in actress_choices
 
 
 def test_a_count_of_one_is_singular(small: tuple[FactStore, QuestionBank]) -> None:

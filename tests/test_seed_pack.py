@@ -85,7 +85,7 @@ REQUIRED_TEXT_ANSWERS: dict[str, str] = {
     "film-plot": "a female surgeon sent to the ISS to save an astronaut",
     "heroine-profession": "a surgeon",
     "rescue-target": "an astronaut",
-    "plot-secrecy": "the funding",
+    "plot-secrecy": "its funding",
     "director-experiment": "an experiment",
     "director-quote": "Somethings will work out, and others will not.",
     "director-flight-suit": "a flight suit",

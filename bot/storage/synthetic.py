@@ -120,11 +120,14 @@ def _seed(path: Path, *, answers: int, players: int, guilds: int, seed: int) -> 
         while remaining > 0:
             guild_id = GUILD_ID_BASE + guild_index
             guild_members = members[guild_index]
-            per_question = min(ANSWERS_PER_QUESTION, len(guild_members))
+            # Like a real round, the same group of players answers every question of it.
+            first = next_in_line[guild_index]
+            group_size = min(ANSWERS_PER_QUESTION, len(guild_members))
+            next_in_line[guild_index] = (first + group_size) % len(guild_members)
+            group = [guild_members[(first + offset) % len(guild_members)] for offset in range(group_size)]
             round_id = next_round_id
             next_round_id += 1
             round_started = FIRST_DAY + question_spacing * question_number
-            starter = guild_members[next_in_line[guild_index]]
             round_points: dict[int, int] = {}
             streaks: dict[int, int] = {}
             question_count = 0
@@ -156,17 +159,14 @@ def _seed(path: Path, *, answers: int, players: int, guilds: int, seed: int) -> 
                         closed_text,
                     )
                 )
-                count = min(per_question, remaining)
-                first = next_in_line[guild_index]
-                next_in_line[guild_index] = (first + count) % len(guild_members)
-                for offset in range(count):
-                    user_id = guild_members[(first + offset) % len(guild_members)]
+                answering = group[:remaining]
+                for user_id in answering:
                     correct = rng.random() < CORRECT_RATE
                     streak = streaks.get(user_id, 0) + 1 if correct else 0
                     streaks[user_id] = streak
-                    elapsed_ms = rng.randrange(300, 30_000)
+                    elapsed_ms = 300 + int(rng.random() * 29_700)
                     points = 100 + 50 * (30_000 - elapsed_ms) // 30_000 + min(50, 10 * (streak - 1)) if correct else 0
-                    choice = correct_choice if correct else (correct_choice + 1 + rng.randrange(3)) % 4
+                    choice = correct_choice if correct else (correct_choice + 1 + int(rng.random() * 3)) % 4
                     answered_at = opened_at + dt.timedelta(milliseconds=elapsed_ms)
                     pending.answers.append(
                         (
@@ -193,7 +193,7 @@ def _seed(path: Path, *, answers: int, players: int, guilds: int, seed: int) -> 
                     week_row.answers += 1
                     week_row.correct += correct
                     round_points[user_id] = round_points.get(user_id, 0) + points
-                remaining -= count
+                remaining -= len(answering)
                 question_count += 1
             winner = min(round_points, key=lambda user: (-round_points[user], user))
             for user_id in round_points:
@@ -204,7 +204,7 @@ def _seed(path: Path, *, answers: int, players: int, guilds: int, seed: int) -> 
                     round_id,
                     guild_id,
                     CHANNEL_ID_BASE + guild_index,
-                    starter,
+                    group[0],
                     question_count,
                     30,
                     None,

@@ -1,4 +1,14 @@
-"""A local fake of the Discord API (REST + gateway) for driving the real discord.py client in tests."""
+"""A local fake of the Discord API (REST + gateway) for driving the real discord.py client in tests.
+
+Example::
+
+    async with FakeDiscord() as fake, running_bot(fake, make_bot(guild_ready_timeout=0.05)):
+        result = await fake.interact(fake.slash_command("trivia start", {"questions": 5}, user=2))
+        assert result.type == 4 and "Question 1" in result.embeds[0]["title"]
+        question = await fake.wait_for_message(lambda m: bool(m["components"]), channel_id=fake.channel_id)
+        click = await fake.interact(fake.click(question, "trivia:answer:0", user=3))
+        assert click.ephemeral
+"""
 
 from .gateway import GatewayFrame
 from .harness import running_bot

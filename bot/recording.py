@@ -1,0 +1,159 @@
+"""The bridge from the round engine to storage, shared by the Discord cog and the terminal player.
+
+``RecordingListener`` wraps whatever shows a round (Discord, a terminal): it stores each question before
+it is shown, stores every answer before the engine counts it, and scores and finishes rounds in storage.
+No Discord import: both front ends use it unchanged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Sequence
+
+from bot.engine import (
+    AnswerRecord,
+    EndReason,
+    QuestionOpening,
+    QuestionResult,
+    RoundListener,
+    Standings,
+)
+from bot.storage import AnswerInput, ScoredAnswer, Storage
+from bot.storage.base import FinalRoundStatus
+from questions.matching import AnswerMatcher, Verdict
+from questions.models import Question
+
+log = logging.getLogger(__name__)
+
+END_STATUS: dict[EndReason, FinalRoundStatus] = {
+    EndReason.FINISHED: "finished",
+    EndReason.STOPPED: "stopped",
+    EndReason.INACTIVE: "abandoned",
+    EndReason.ERROR: "error",
+}
+
+
+class GuildJudge:
+    """Judges typed answers with the matcher plus the aliases this server accepted through disputes."""
+
+    def __init__(self, matcher: AnswerMatcher) -> None:
+        self._matcher = matcher
+        self._aliases: dict[str, Sequence[str]] = {}
+
+    def set_aliases(self, fact_id: str, aliases: Sequence[str]) -> None:
+        """Remember the server's extra answers for a fact (loaded when its question opens)."""
+        self._aliases[fact_id] = tuple(aliases)
+
+    def __call__(self, question: Question, text: str) -> Verdict:
+        """Return the matcher's verdict, counting the server's aliases as right."""
+        return self._matcher.judge(question, text, self._aliases.get(question.fact_id, ()))
+
+
+class RoundLedger:
+    """The engine's ``RoundRecorder`` over storage: one per round, it maps positions to stored questions."""
+
+    def __init__(self, storage: Storage, *, guild_id: int, round_id: int) -> None:
+        self.storage = storage
+        self.guild_id = guild_id
+        self.round_id = round_id
+        self._round_question_ids: dict[int, int] = {}
+
+    def round_question_id(self, position: int) -> int | None:
+        """Return the stored id of the question at this position, once it has opened."""
+        return self._round_question_ids.get(position)
+
+    async def open_question(self, opening: QuestionOpening) -> int:
+        """Store a question as it opens and return its round-question id."""
+        question = opening.question
+        rq_id = await self.storage.add_round_question(
+            round_id=self.round_id,
+            position=opening.position,
+            question_id=question.id,
+            fact_id=question.fact_id,
+            kind=question.kind.value,
+            correct_choice=question.correct_index,
+            opened_at=opening.closes_at - dt.timedelta(seconds=opening.time_limit),
+            deadline_at=opening.closes_at,
+        )
+        self._round_question_ids[opening.position] = rq_id
+        return rq_id
+
+    async def record_answer(self, answer: AnswerRecord) -> None:
+        """Store one answer durably; the engine counts it only if this returns."""
+        await self.storage.record_answer(
+            AnswerInput(
+                round_question_id=self._round_question_ids[answer.position],
+                round_id=self.round_id,
+                guild_id=self.guild_id,
+                user_id=answer.player.id,
+                choice=answer.choice_index,
+                text=answer.text,
+                correct=answer.correct,
+                credit=answer.credit,
+                answered_at=answer.answered_at,
+                elapsed_ms=round(answer.elapsed * 1000),
+            )
+        )
+
+    async def score_question(self, result: QuestionResult) -> None:
+        """Store every player's verdict and points for a closed question, and update the totals."""
+        rq_id = self._round_question_ids.get(result.position)
+        if rq_id is None:
+            return
+        await self.storage.score_question(
+            rq_id,
+            [
+                ScoredAnswer(
+                    user_id=outcome.player.id, correct=outcome.correct, points=outcome.points, streak=outcome.streak
+                )
+                for outcome in result.outcomes
+            ],
+            closed_at=dt.datetime.now(dt.UTC),
+        )
+
+    async def round_finished(self, standings: Standings, reason: EndReason) -> None:
+        """Mark the round ended in storage and credit rounds played and won."""
+        winner = standings.winner
+        await self.storage.finish_round(
+            self.round_id,
+            status=END_STATUS[reason],
+            ended_at=dt.datetime.now(dt.UTC),
+            winner_id=winner.player.id if winner else None,
+        )
+
+
+class RecordingListener:
+    """Stores each question before the display shows it, and loads the server's aliases for its judge."""
+
+    def __init__(self, ledger: RoundLedger, display: RoundListener, *, judge: GuildJudge | None = None) -> None:
+        self.ledger = ledger
+        self.display = display
+        self.judge = judge
+
+    async def question_opened(self, opening: QuestionOpening) -> int | None:
+        """Store the question, load the server's aliases for it, then show it and remember its message."""
+        rq_id = await self.ledger.open_question(opening)
+        if self.judge is not None:
+            fact_id = opening.question.fact_id
+            self.judge.set_aliases(fact_id, await self.ledger.storage.guild_aliases(self.ledger.guild_id, fact_id))
+        message_id = await self.display.question_opened(opening)
+        if message_id is not None:
+            await self.ledger.storage.set_question_message(rq_id, message_id)
+        return message_id
+
+    async def progress(self, position: int, answered_count: int) -> None:
+        """Show the answer count."""
+        await self.display.progress(position, answered_count)
+
+    async def hint(self, position: int, text: str) -> None:
+        """Show a hint."""
+        await self.display.hint(position, text)
+
+    async def question_closed(self, result: QuestionResult) -> None:
+        """Show the reveal (the engine has already stored its scores through the ledger)."""
+        await self.display.question_closed(result)
+
+    async def round_finished(self, standings: Standings, reason: EndReason) -> None:
+        """Show the final standings."""
+        await self.display.round_finished(standings, reason)
