@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import Annotated
 
@@ -11,18 +10,22 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from questions.loader import default_seeds_dir
 
-log = logging.getLogger(__name__)
+
+class PlaySettings(BaseSettings):
+    """The settings the terminal player needs: everything but Discord's."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True)
+
+    database_path: Path = Field(default=Path("data/trivia.db"), description="SQLite file; its folder is created.")
+    seeds_dir: Path = Field(default_factory=default_seeds_dir, description="Folder of documents and fact packs.")
+    question_seed: int = Field(default=0, description="Seed of question generation (distractors, option order).")
+    round_pause_seconds: float = Field(default=3.0, ge=0, le=60, description="Pause between a reveal and the next.")
 
 
-class Settings(BaseSettings):
+class Settings(PlaySettings):
     """Every setting of the bot; each key is documented in ``.env.example``."""
 
-    model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True
-    )
-
     discord_token: SecretStr = Field(description="The bot token from the Discord developer portal.")
-    database_path: Path = Field(default=Path("data/trivia.db"), description="SQLite file; its folder is created.")
     dev_guild_ids: Annotated[list[int], NoDecode] = Field(
         default_factory=list, description="Guilds whose commands are synced instantly on every start."
     )
@@ -30,16 +33,13 @@ class Settings(BaseSettings):
     discord_api_base: str | None = Field(
         default=None, description="Base URL of a Discord REST proxy (or of the local fake used by the tests)."
     )
-    seeds_dir: Path = Field(default_factory=default_seeds_dir, description="Folder of documents and fact packs.")
-    question_seed: int = Field(default=0, description="Seed of question generation (distractors, option order).")
 
     @field_validator("dev_guild_ids", mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:
         """Accept '1,2,3' (or spaces) as well as a JSON list."""
         if isinstance(value, str):
-            parts = value.replace(",", " ").split()
-            return [int(p) for p in parts]
+            return [int(part) for part in value.replace(",", " ").split()]
         if isinstance(value, int):
             return [value]
         return value

@@ -50,6 +50,15 @@ MAX_FILE_BYTES = 1024 * 1024
 MAX_NESTING = 32
 """Deepest YAML nesting accepted; a real pack is about six levels deep."""
 
+MAX_YAML_NODES = 20_000
+"""Most YAML values read from one pack (the seed pack has about 2,500): bounds parse time on hostile input."""
+
+MAX_ITEMS = 1_000
+"""Most entities or facts in one pack: bounds validation time and the length of the error report."""
+
+MAX_ERRORS_PER_FILE = 100
+"""Errors listed per file before the rest are summarised in one line."""
+
 _UNREADABLE = object()
 """Returned by the file parser when the file could not be read (``None`` is a valid, empty YAML file)."""
 
@@ -152,7 +161,7 @@ def load_store(paths: Sequence[Path] | None = None) -> FactStore:
     errors = [error for pack in packs for error in pack.errors]
     errors.extend(_cross_check(packs))
     if errors:
-        raise FactPackError(errors)
+        raise FactPackError(_cap_per_file(errors))
     store = _build_store(packs)
     log.info(
         "loaded %d facts and %d entities from %d fact packs",
@@ -161,6 +170,20 @@ def load_store(paths: Sequence[Path] | None = None) -> FactStore:
         len(packs),
     )
     return store
+
+
+def _cap_per_file(errors: Sequence[PackError]) -> list[PackError]:
+    """Keep the first MAX_ERRORS_PER_FILE errors of each file and summarise the rest in one line."""
+    kept: list[PackError] = []
+    count_by_file: dict[str, int] = {}
+    for error in errors:
+        count_by_file[error.file] = count_by_file.get(error.file, 0) + 1
+        if count_by_file[error.file] <= MAX_ERRORS_PER_FILE:
+            kept.append(error)
+    for file, count in count_by_file.items():
+        if count > MAX_ERRORS_PER_FILE:
+            kept.append(PackError(file, None, f"... and {count - MAX_ERRORS_PER_FILE} more problems in this file"))
+    return kept
 
 
 # --------------------------------------------------------------------------- reading one pack
@@ -197,6 +220,11 @@ def _read_pack(path: Path) -> _ParsedPack:
         return pack
     if not isinstance(raw, dict):
         pack.error(None, f"the top level must be a mapping with a 'document' key, not {_type_name(raw)}")
+        return pack
+    oversized = [key for key in ("entities", "facts") if isinstance(raw.get(key), list) and len(raw[key]) > MAX_ITEMS]
+    for key in oversized:
+        pack.error(key, f"{len(raw[key])} items is more than {MAX_ITEMS}: split the pack into smaller ones")
+    if oversized:
         return pack
     try:
         validated = FactPack.model_validate(raw)
@@ -325,6 +353,7 @@ class _PackYamlLoader(yaml.SafeLoader):
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
         self._depth = 0
+        self._nodes = 0
 
     def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
         """Compose one node after refusing anchors, aliases and excessive depth."""
@@ -334,6 +363,11 @@ class _PackYamlLoader(yaml.SafeLoader):
             raise yaml.composer.ComposerError(None, None, "YAML aliases (*name) are not allowed in fact packs", mark)
         if getattr(event, "anchor", None) is not None:
             raise yaml.composer.ComposerError(None, None, "YAML anchors (&name) are not allowed in fact packs", mark)
+        self._nodes += 1
+        if self._nodes > MAX_YAML_NODES:
+            raise yaml.composer.ComposerError(
+                None, None, f"more than {MAX_YAML_NODES} values: split the pack into smaller ones", mark
+            )
         self._depth += 1
         try:
             if self._depth > MAX_NESTING:
@@ -542,6 +576,7 @@ def _cross_check(packs: Sequence[_ParsedPack]) -> list[PackError]:
         if pack.document_text is not None
     }
     errors.extend(_check_names(packs))
+    entities_by_id = {entity.id: entity for pack in packs for entity in pack.entities}
     prompt_home: dict[str, str] = {}
     for pack in packs:
         own_doc = pack.document.id if pack.document is not None else None
@@ -559,7 +594,7 @@ def _cross_check(packs: Sequence[_ParsedPack]) -> list[PackError]:
             errors.extend(
                 _check_quote(pack, fact.id, fact.source.doc or own_doc, fact.source.quote, documents, normalised_texts)
             )
-            errors.extend(_check_give_away(pack, fact, entity_home))
+            errors.extend(_check_give_away(pack, fact, entities_by_id))
     return errors
 
 
@@ -670,15 +705,16 @@ def _check_names(packs: Sequence[_ParsedPack]) -> list[PackError]:
     owner_of: dict[str, str] = {}
     for pack in packs:
         for entity in pack.entities:
-            for name in {n.casefold() for n in (entity.name, *entity.aliases)}:
-                owner = owner_of.setdefault(name, entity.id)
+            spellings = {name.casefold(): name for name in (entity.name, *entity.aliases)}
+            for folded, name in spellings.items():
+                owner = owner_of.setdefault(folded, entity.id)
                 if owner != entity.id:
                     errors.append(PackError(pack.display, entity.id, f"name {name!r} also names entity {owner!r}"))
     return errors
 
 
-def _check_give_away(pack: _ParsedPack, fact: Fact, entity_home: Mapping[str, _ParsedPack]) -> list[PackError]:
-    """Refuse a prompt that contains the answer entity's name, an alias or its surname."""
+def _check_give_away(pack: _ParsedPack, fact: Fact, entities_by_id: Mapping[str, Entity]) -> list[PackError]:
+    """Refuse a prompt that contains the answer: an entity's name, alias or surname, or an accepted phrase."""
     answer_ids: list[str] = []
     if isinstance(fact.answer, EntityAnswer):
         answer_ids = [fact.answer.entity]
@@ -686,8 +722,7 @@ def _check_give_away(pack: _ParsedPack, fact: Fact, entity_home: Mapping[str, _P
         answer_ids = list(fact.answer.entities)
     names: list[str] = []
     for entity_id in answer_ids:
-        home = entity_home.get(entity_id)
-        entity = next((e for e in home.entities if e.id == entity_id), None) if home else None
+        entity = entities_by_id.get(entity_id)
         if entity is not None:
             names.extend([entity.name, *entity.aliases, *([entity.surname] if entity.surname else [])])
     if isinstance(fact.answer, TextAnswer):

@@ -41,6 +41,7 @@ from questions.parsing import (
     display_text,
     duration_unit,
     is_blank,
+    mentions_value,
     normalize,
     normalize_cleaned,
     parse_dates,
@@ -209,8 +210,8 @@ class AnswerMatcher:
         expected = question.expected
         if (
             question.kind in (QuestionKind.MULTIPLE_CHOICE, QuestionKind.TRUE_FALSE)
-            and question.choices
             and question.correct_index is not None
+            and 0 <= question.correct_index < len(question.choices)
         ):
             return self._judge_choice(question, cleaned, key, shown, extra_aliases)
         full_key = normalize_cleaned(cleaned)
@@ -613,7 +614,8 @@ class AnswerMatcher:
             if reading.unknown_zone is not None:
                 return _reject(
                     VerdictCode.UNPARSEABLE,
-                    f"Rejected: the time zone {_quote(reading.unknown_zone)} is not known; give the time in {zone}.",
+                    f"Rejected: the time zone {_quote(reading.unknown_zone.upper())} is not known; "
+                    f"give the time in {zone}.",
                 )
             offset = reading.offset_minutes if reading.zone is not None else target_offset
             if target_offset is None and reading.zone is not None and reading.zone.casefold() != zone.casefold():
@@ -798,7 +800,9 @@ class AnswerMatcher:
 
     @staticmethod
     def _choice_by_value(choices: Sequence[str], cleaned: str) -> int | None:
-        """Pick the option with the same number, duration or date as the answer ('twelve' for '12 days')."""
+        """Pick the option with the same number, duration, date or time as the answer ('twelve' for '12 days')."""
+        if not mentions_value(cleaned):
+            return None
         answer_dates = parse_dates(cleaned)
         if len(answer_dates) == 1:
             readings = set(answer_dates[0].readings)
@@ -991,16 +995,6 @@ def _keywords_needed(count: int) -> int:
     return math.ceil(count * 2 / 3)
 
 
-def _words_match(keyword: str, word: str) -> tuple[bool, bool]:
-    """Return (matches, needed a typo) for one key word against one of the player's words."""
-    if keyword == word:
-        return True, False
-    if keyword.isdecimal() or word.isdecimal():
-        return False, False
-    budget = typo_budget(len(keyword))
-    return (budget > 0 and OSA.distance(keyword, word, score_cutoff=budget) <= budget), True
-
-
 @dataclass(frozen=True)
 class _PhraseScore:
     """How well the player's words cover one phrasing: coverage, word order, typos, acceptability."""
@@ -1020,20 +1014,23 @@ def _phrase_score(words: Sequence[str], phrasing: str) -> _PhraseScore:
     keywords = _phrase_keywords(phrasing)
     if not keywords:
         return _PhraseScore(0.0, 0.0, False, False)
+    unused = list(words)
     matched = 0
     typos = False
-    used: set[int] = set()
     for keyword in keywords:
-        for position, word in enumerate(words):
-            if position in used:
-                continue
-            ok, typo = _words_match(keyword, word)
-            if ok:
-                matched += 1
-                typos = typos or typo
-                used.add(position)
-                break
-    extras = len(words) - len(used)
+        if keyword in unused:
+            unused.remove(keyword)
+            matched += 1
+            continue
+        budget = 0 if keyword.isdecimal() else typo_budget(len(keyword))
+        if budget == 0 or not unused:
+            continue
+        hit = process.extractOne(keyword, unused, scorer=OSA.distance, score_cutoff=budget)
+        if hit is not None and not hit[0].isdecimal():
+            del unused[hit[2]]
+            matched += 1
+            typos = True
+    extras = len(unused)
     needed = _keywords_needed(len(keywords))
     negated = any(word in _NEGATIONS for word in words) and not any(word in _NEGATIONS for word in keywords)
     acceptable = matched >= needed and extras <= max(2, len(keywords) // 2) and not negated

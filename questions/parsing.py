@@ -79,6 +79,7 @@ _TRANSLITERATION: Final = str.maketrans(
     }
 )
 
+_ASCII_CONTROLS: Final = dict.fromkeys([*range(32), 127], " ")
 _MARKDOWN_CHARACTERS: Final = str.maketrans({"*": " ", "_": " ", "~": " ", "`": " ", "|": " "})
 _QUOTES: Final = "\"'“”‘’«»„‚‹›「」『』"
 _APOSTROPHES: Final = str.maketrans({"'": None, "’": None, "ʼ": None, "‘": None})
@@ -162,9 +163,7 @@ def fold_unicode(text: str) -> str:
     """Return text in NFKC, case-folded, transliterated to Latin, without accents or invisible characters."""
     if text.isascii():
         folded = text.casefold()
-        if folded.isprintable():
-            return folded
-        return "".join(ch if ch.isprintable() else " " for ch in folded)
+        return folded if folded.isprintable() else folded.translate(_ASCII_CONTROLS)
     folded = unicodedata.normalize("NFKC", text).casefold().translate(_TRANSLITERATION)
     kept: list[str] = []
     for char in unicodedata.normalize("NFKD", folded):
@@ -1044,3 +1043,13 @@ def _read_clock(
         hour = hour % 12 + (12 if meridiem == "pm" else 0)
     twelve_hour = may_be_twelve_hour and meridiem is None and 1 <= hour <= 12
     return TimeReading(hour, minute, meridiem, twelve_hour, zone, offset, unknown)
+
+
+_VALUE_WORDS: Final = frozenset(
+    {*_NUMBER_WORDS, *_SMALL_ORDINALS, *_TENS_ORDINALS, *_UNIT_WORDS, *_MONTHS, "half", "noon", "midday", "midnight"}
+)
+
+
+def mentions_value(cleaned: str) -> bool:
+    """Tell cheaply whether cleaned text may hold a number, duration, date or time worth parsing."""
+    return any(char.isdecimal() for char in cleaned) or any(word in _VALUE_WORDS for word in tokenize(cleaned))

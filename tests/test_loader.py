@@ -16,7 +16,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from questions.loader import (
+    MAX_ERRORS_PER_FILE,
     MAX_FILE_BYTES,
+    MAX_ITEMS,
+    MAX_YAML_NODES,
     FactPackError,
     PackError,
     default_seeds_dir,
@@ -342,7 +345,7 @@ ERROR_CASES: list[tuple[str, Mutation, str, str]] = [
     # ids and names
     ("duplicate-entity", _set("entities.2.id", "pebble"), "pebble", "duplicate entity id: already declared earlier"),
     ("duplicate-fact", _set("facts.1.id", "driver"), "driver", "duplicate fact id: already declared earlier"),
-    ("alias-clash", _set("entities.2.aliases", ["pebble"]), "camp-nine", "name 'pebble' also names entity 'pebble'"),
+    ("alias-clash", _set("entities.2.aliases", ["PEBBLE"]), "camp-nine", "name 'PEBBLE' also names entity 'pebble'"),
     ("surname-not-in-name", _set("entities.1.surname", "Smith"), "ada-brook", "surname 'Smith' is not in the name"),
 ]
 
@@ -535,6 +538,35 @@ def test_wrong_types_everywhere_are_reported_not_raised(tmp_path: Path) -> None:
     assert "facts[0]: expected a mapping of keys to values, got a number" in rendered
     assert "facts[1]: expected a mapping of keys to values, got nothing" in rendered
     assert "facts[3].id: expected text, got a number 5" in rendered
+
+
+@pytest.mark.usefixtures("fast")
+def test_too_many_yaml_values_are_refused(tmp_path: Path) -> None:
+    path = tmp_path / "values.facts.yaml"
+    path.write_text("facts: [" + ",".join(["1"] * 300_000) + "]\n", encoding="utf-8")
+    [error] = load_errors([path])
+    assert error.message.endswith(f"more than {MAX_YAML_NODES} values: split the pack into smaller ones")
+
+
+@pytest.mark.usefixtures("fast")
+def test_too_many_items_are_refused_before_validation(tmp_path: Path) -> None:
+    path = tmp_path / "items.facts.toml"
+    path.write_text("[[facts]]\nid = 1\n" * (MAX_ITEMS + 1), encoding="utf-8")
+    [error] = load_errors([path])
+    assert (error.item, error.message) == (
+        "facts",
+        f"{MAX_ITEMS + 1} items is more than {MAX_ITEMS}: split the pack into smaller ones",
+    )
+
+
+def test_errors_beyond_the_cap_are_summarised_per_file(tmp_path: Path) -> None:
+    path = tmp_path / "empty-facts.facts.toml"
+    path.write_text("[[facts]]\n" * 150, encoding="utf-8")
+    errors = load_errors([path])
+    # 150 facts missing 5 keys each, plus the missing document
+    assert len(errors) == MAX_ERRORS_PER_FILE + 1
+    assert errors[0] == PackError(errors[0].file, "document", "this required key is missing")
+    assert errors[-1].message == f"... and {751 - MAX_ERRORS_PER_FILE} more problems in this file"
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs POSIX named pipes")

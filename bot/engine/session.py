@@ -202,6 +202,18 @@ class RoundSession:
         return self._current.message_id if self._current else None
 
     @property
+    def current_question(self) -> Question | None:
+        """Return the question being asked or just revealed, or None before the first."""
+        return self._current.question if self._current else None
+
+    def open_typed_question(self, position: int) -> Question:
+        """Return the open typed question at ``position``, or raise the refusal a typed answer would get."""
+        state = self._question_open_for_text(self._clock.now())
+        if state.position != position:
+            raise QuestionClosed(position)
+        return state.question
+
+    @property
     def done(self) -> bool:
         """Return whether the round's task has ended."""
         return self._task is not None and self._task.done()

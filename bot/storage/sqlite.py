@@ -406,21 +406,26 @@ async def _connect(
     """Open one connection with the house pragmas (PRAGMA takes no parameters; every value is checked)."""
     with _domain_errors():
         connection = await aiosqlite.connect(path, isolation_level=None, timeout=busy_timeout)
+
+    async def pragma(statement: str) -> list[sqlite3.Row]:
+        # Fetch every row: a PRAGMA left half-read keeps a read transaction, and so a stale snapshot, open.
+        return list(await connection.execute_fetchall(f"PRAGMA {statement}"))
+
     try:
         connection.row_factory = sqlite3.Row
         with _domain_errors():
-            await connection.execute(f"PRAGMA busy_timeout = {round(busy_timeout * 1000)}")
+            await pragma(f"busy_timeout = {round(busy_timeout * 1000)}")
             if not read_only:
-                (mode_row,) = await connection.execute_fetchall("PRAGMA journal_mode = WAL")
+                (mode_row,) = await pragma("journal_mode = WAL")
                 if str(mode_row[0]).lower() != "wal":
                     raise StorageError(f"could not switch {path} to WAL (journal_mode is {mode_row[0]})")
-            await connection.execute(f"PRAGMA synchronous = {synchronous}")
-            await connection.execute("PRAGMA foreign_keys = ON")
+            await pragma(f"synchronous = {synchronous}")
+            await pragma("foreign_keys = ON")
             if read_only:
-                await connection.execute("PRAGMA query_only = ON")
+                await pragma("query_only = ON")
             if max_size_bytes is not None:
-                (page_row,) = await connection.execute_fetchall("PRAGMA page_size")
-                await connection.execute(f"PRAGMA max_page_count = {max(1, max_size_bytes // int(page_row[0]))}")
+                (page_row,) = await pragma("page_size")
+                await pragma(f"max_page_count = {max(1, max_size_bytes // int(page_row[0]))}")
     except BaseException:
         await connection.close()
         raise
@@ -444,7 +449,7 @@ async def _migrate(connection: aiosqlite.Connection, migrations: Sequence[Migrat
             for migration in migrations[current:]:
                 log.info("Applying migration %s to %s", migration.name, path)
                 for statement in split_sql_statements(migration.sql):
-                    await connection.execute(statement)
+                    await connection.execute_fetchall(statement)
             if current < latest:
                 await connection.execute(f"PRAGMA user_version = {latest}")
             await connection.execute("COMMIT")
@@ -538,7 +543,7 @@ class SQLiteStorage:
             self._closed = True
             try:
                 with _domain_errors():
-                    await self._writer.execute("PRAGMA optimize")
+                    await self._writer.execute_fetchall("PRAGMA optimize")
             except StorageError as exc:
                 log.warning("PRAGMA optimize failed while closing %s: %s", self.path, exc)
             await self._reader.close()

@@ -1,0 +1,68 @@
+"""``python -m bot`` runs the bot; ``python -m bot play`` plays in the terminal; ``python -m bot sync`` syncs."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from pydantic import ValidationError
+
+
+def _settings_error(error: ValidationError) -> str:
+    lines = []
+    for problem in error.errors():
+        key = str(problem["loc"][0]).upper() if problem["loc"] else "settings"
+        if problem["type"] == "missing":
+            lines.append(f"{key} is not set: put it in .env or the environment (see .env.example).")
+        else:
+            lines.append(f"{key}: {problem['msg']}")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse the command line and run the chosen mode; return the exit code."""
+    parser = argparse.ArgumentParser(prog="python -m bot", description="Orbit Trivia, a Discord trivia bot.")
+    sub = parser.add_subparsers(dest="mode")
+    sub.add_parser("run", help="run the bot (the default)")
+    sub.add_parser("sync", help="sync slash commands globally (and to DEV_GUILD_IDS) now, then exit")
+    play = sub.add_parser("play", help="play a round in the terminal, no Discord token needed")
+    play.add_argument("--questions", type=int, default=5, help="how many questions (1-50, default 5)")
+    play.add_argument("--seconds", type=int, default=30, help="seconds per question (5-120, default 30)")
+    play.add_argument("--category", default=None, help="only this category (default: all)")
+    play.add_argument("--kind", default="mixed", choices=["mixed", "multiple_choice", "true_false", "typed"])
+    play.add_argument("--name", default="you", help="your player name")
+    play.add_argument("--seed", type=int, default=None, help="random seed for the questions drawn")
+    args = parser.parse_args(argv)
+
+    from bot.app import run, run_bot, sync_once
+    from bot.config import PlaySettings, Settings
+    from bot.logs import setup_logging
+    from questions.loader import FactPackError
+
+    try:
+        if args.mode == "play":
+            from bot.play import play_in_terminal
+
+            play_settings = PlaySettings()
+            setup_logging("WARNING", [])
+            return run(play_in_terminal(play_settings, args))
+        settings = Settings()  # type: ignore[call-arg]  # read from the environment and .env
+    except ValidationError as error:
+        print(_settings_error(error), file=sys.stderr)
+        return 2
+    except FactPackError as error:
+        print(f"The fact packs have errors:\n{error}", file=sys.stderr)
+        return 2
+    setup_logging(settings.log_level, [settings.discord_token.get_secret_value()])
+    try:
+        if args.mode == "sync":
+            return run(sync_once(settings))
+        return run(run_bot(settings))
+    except FactPackError as error:
+        print(f"The fact packs have errors:\n{error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

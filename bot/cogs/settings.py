@@ -1,0 +1,53 @@
+"""``/trivia-settings``: a server's round defaults, for Manage Server."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.errors import UserFacingError
+
+if TYPE_CHECKING:
+    from bot.app import TriviaBot
+
+
+class SettingsCog(commands.Cog, name="settings"):
+    """Per-server defaults for new rounds."""
+
+    def __init__(self, bot: TriviaBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="trivia-settings", description="Show or change this server's round defaults.")
+    @app_commands.describe(
+        questions="Default questions per round (1-50)", seconds="Default seconds per question (5-120)"
+    )
+    @app_commands.default_permissions(manage_guild=True)
+    @app_commands.guild_only()
+    async def trivia_settings(
+        self,
+        interaction: discord.Interaction[Any],
+        questions: app_commands.Range[int, 1, 50] | None = None,
+        seconds: app_commands.Range[int, 5, 120] | None = None,
+    ) -> None:
+        """Change the defaults given; with no option, show them."""
+        assert interaction.guild_id is not None
+        # Server owners can override default_permissions, so check at run time too.
+        if not interaction.permissions.manage_guild:
+            raise UserFacingError("You need the Manage Server permission to change trivia settings.")
+        storage = self.bot.storage
+        if questions is None and seconds is None:
+            current = await storage.get_guild_settings(interaction.guild_id)
+            verb = "are"
+        else:
+            current = await storage.set_guild_settings(
+                interaction.guild_id, default_questions=questions, default_seconds=seconds
+            )
+            verb = "are now"
+        await interaction.response.send_message(
+            f"Round defaults here {verb}: **{current.default_questions}** questions, "
+            f"**{current.default_seconds}** seconds each.",
+            ephemeral=True,
+        )

@@ -1,0 +1,378 @@
+"""``/trivia`` (start, stop, categories, help, dispute, privacy) and ``/answer``: validate, call, render."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.discord_round import ChannelRoundDisplay, member_name
+from bot.engine import LoopClock, Player, RoundRegistry, RoundSession, RoundSettings
+from bot.errors import UserFacingError
+from bot.recording import GuildJudge, RecordingListener, RoundLedger
+from bot.render import BRAND, LETTERS, clip, help_embed, mention
+from bot.scoring import score_answer
+from bot.views import AnswerModal, PrivacyDeleteButton, dispute_view
+from questions.models import QuestionKind
+
+if TYPE_CHECKING:
+    from bot.app import TriviaBot
+
+log = logging.getLogger(__name__)
+
+KIND_FILTERS: dict[str, frozenset[QuestionKind] | None] = {
+    "mixed": None,
+    "multiple_choice": frozenset({QuestionKind.MULTIPLE_CHOICE}),
+    "true_false": frozenset({QuestionKind.TRUE_FALSE}),
+    "typed": frozenset({QuestionKind.TYPED, QuestionKind.NUMERIC, QuestionKind.SET}),
+}
+KIND_CHOICES = [
+    app_commands.Choice(name="Mixed", value="mixed"),
+    app_commands.Choice(name="Multiple choice", value="multiple_choice"),
+    app_commands.Choice(name="True or false", value="true_false"),
+    app_commands.Choice(name="Typed answers", value="typed"),
+]
+ROUND_ENDED = "This round has ended. Start a new one with `/trivia start`."
+
+
+@dataclass(frozen=True)
+class RoundInfo:
+    """Who started a running round, for `/trivia stop` permissions."""
+
+    round_id: int
+    guild_id: int
+    starter_id: int
+
+
+def can_manage(interaction: discord.Interaction[Any]) -> bool:
+    """Return whether the user has Manage Server here (checked at run time: owners can change defaults)."""
+    return bool(interaction.guild) and interaction.permissions.manage_guild
+
+
+class TriviaCog(commands.Cog, name="trivia"):
+    """Runs trivia rounds: one session per channel, each owning its task."""
+
+    trivia = app_commands.Group(
+        name="trivia", description="Trivia rounds generated from real news facts.", guild_only=True
+    )
+
+    def __init__(self, bot: TriviaBot) -> None:
+        self.bot = bot
+        self.registry = RoundRegistry(LoopClock())
+        self.rounds: dict[int, RoundInfo] = {}
+
+    async def cog_unload(self) -> None:
+        """Stop every running round cleanly (standings are posted and stored)."""
+        await self.registry.cancel_all()
+
+    # ------------------------------------------------------------------ helpers
+
+    def _session_for(self, interaction: discord.Interaction[Any], round_id: int | None = None) -> RoundSession:
+        channel_id = interaction.channel_id or 0
+        session = self.registry.get(channel_id)
+        if session is None or session.done or (round_id is not None and session.round_id != round_id):
+            raise UserFacingError(ROUND_ENDED if round_id is not None else "No trivia round is running here.")
+        return session
+
+    @staticmethod
+    def _player(interaction: discord.Interaction[Any]) -> Player:
+        return Player(id=interaction.user.id, name=member_name(interaction.user))
+
+    def _resolve_category(self, category: str | None) -> str | None:
+        if category is None or category.strip().lower() in {"", "all", "any"}:
+            return None
+        wanted = category.strip().lower()
+        store = self.bot.source.store
+        for cat in self.bot.source.bank.categories():
+            if wanted in {cat.lower(), store.category_label(cat).lower()}:
+                return cat
+        known = ", ".join(sorted(self.bot.source.bank.categories()))
+        raise UserFacingError(f"There is no category called “{clip(category, 40)}”. Pick one of: {known}, or all.")
+
+    # ------------------------------------------------------------------ /trivia start
+
+    @trivia.command(name="start", description="Start a trivia round in this channel.")
+    @app_commands.describe(
+        questions="How many questions (1-50; default: the server's, normally 10)",
+        category="Only ask questions of this category (default: all)",
+        kind="Which kind of questions to ask (default: mixed)",
+        seconds="Seconds to answer each question (5-120; default: the server's, normally 30)",
+    )
+    @app_commands.choices(kind=KIND_CHOICES)
+    async def start(
+        self,
+        interaction: discord.Interaction[Any],
+        questions: app_commands.Range[int, 1, 50] | None = None,
+        category: str | None = None,
+        kind: str = "mixed",
+        seconds: app_commands.Range[int, 5, 120] | None = None,
+    ) -> None:
+        """Start a round: refuse a second one in this channel, draw questions, post them one by one."""
+        assert interaction.guild_id is not None
+        assert interaction.channel_id is not None
+        channel_id = interaction.channel_id
+        if (existing := self.registry.get(channel_id)) is not None and not existing.done:
+            raise UserFacingError(
+                "A round is already running in this channel: wait for it to end, or `/trivia stop` it."
+            )
+        if kind not in KIND_FILTERS:
+            raise UserFacingError("Unknown kind: pick mixed, multiple choice, true or false, or typed answers.")
+        defaults = await self.bot.storage.get_guild_settings(interaction.guild_id)
+        count = questions or defaults.default_questions
+        seconds_each = seconds or defaults.default_seconds
+        chosen_category = self._resolve_category(category)
+        drawn = self.bot.source.bank.draw(self.bot.rng, count, category=chosen_category, kinds=KIND_FILTERS[kind])
+        if not drawn:
+            raise UserFacingError("No questions match that category and kind. Try `/trivia categories`.")
+        round_id = await self.bot.storage.create_round(
+            guild_id=interaction.guild_id,
+            channel_id=channel_id,
+            starter_id=interaction.user.id,
+            question_count=len(drawn),
+            seconds=seconds_each,
+            category=chosen_category,
+            kind=kind,
+            started_at=dt.datetime.now(dt.UTC),
+        )
+        label = self.bot.source.store.category_label(chosen_category) if chosen_category else "all categories"
+        short = f" (only {len(drawn)} available)" if len(drawn) < count else ""
+        await interaction.response.send_message(
+            f"🚀 **Trivia!** {mention(interaction.user.id)} started a round of **{len(drawn)}** questions{short} "
+            f"from {label}, **{seconds_each}** seconds each. First question coming up…"
+        )
+        ledger = RoundLedger(self.bot.storage, guild_id=interaction.guild_id, round_id=round_id)
+        judge = GuildJudge(self.bot.source.matcher)
+        display = ChannelRoundDisplay(
+            self.bot.get_partial_messageable(channel_id, guild_id=interaction.guild_id),
+            round_id=round_id,
+            store=self.bot.source.store,
+        )
+        self.rounds[channel_id] = RoundInfo(round_id, interaction.guild_id, interaction.user.id)
+        self.registry.create(
+            channel_id,
+            drawn,
+            RoundSettings(
+                question_count=len(drawn),
+                seconds_per_question=seconds_each,
+                pause_between=self.bot.settings.round_pause_seconds,
+            ),
+            listener=RecordingListener(ledger, display, judge=judge),
+            recorder=ledger,
+            judge=judge,
+            round_id=round_id,
+        )
+
+    @start.autocomplete("category")
+    async def category_autocomplete(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        """Suggest the fact store's categories, with their question counts."""
+        store = self.bot.source.store
+        choices = [app_commands.Choice(name="All categories", value="all")]
+        for cat, count in sorted(self.bot.source.bank.categories().items()):
+            label = store.category_label(cat)
+            if current.lower() in f"{cat} {label}".lower():
+                choices.append(app_commands.Choice(name=f"{label} ({count} questions)", value=cat))
+        return choices[:25]
+
+    # ------------------------------------------------------------------ /trivia stop
+
+    @trivia.command(name="stop", description="Stop the round running in this channel.")
+    async def stop(self, interaction: discord.Interaction[Any]) -> None:
+        """Stop the round: its starter or anyone with Manage Server."""
+        session = self._session_for(interaction)
+        info = self.rounds.get(session.channel_id)
+        if not (can_manage(interaction) or (info is not None and info.starter_id == interaction.user.id)):
+            raise UserFacingError("Only the player who started this round, or someone with Manage Server, can stop it.")
+        await interaction.response.send_message(f"⏹️ {mention(interaction.user.id)} stopped the round.")
+        await session.stop()
+
+    # ------------------------------------------------------------------ /trivia categories, help
+
+    def _category_counts(self) -> dict[str, tuple[str, int]]:
+        store = self.bot.source.store
+        return {cat: (store.category_label(cat), n) for cat, n in self.bot.source.bank.categories().items()}
+
+    @trivia.command(name="categories", description="What can be asked: categories and question counts.")
+    async def categories(self, interaction: discord.Interaction[Any]) -> None:
+        """List the categories with their question counts."""
+        counts = self._category_counts()
+        embed = discord.Embed(title="Trivia categories", colour=BRAND)
+        embed.description = "\n".join(
+            f"**{label}** (`{cat}`): {count} questions" for cat, (label, count) in sorted(counts.items())
+        )
+        embed.set_footer(
+            text=f"{len(self.bot.source.bank)} questions in all, from {len(self.bot.source.store.facts)} facts"
+        )
+        await interaction.response.send_message(embed=embed, ephemeral=True)
+
+    @trivia.command(name="help", description="How to play, the categories, and how points are scored.")
+    async def help(self, interaction: discord.Interaction[Any]) -> None:
+        """Explain the game and the scoring rule."""
+        await interaction.response.send_message(
+            embed=help_embed(self._category_counts(), len(self.bot.source.bank)), ephemeral=True
+        )
+
+    # ------------------------------------------------------------------ answers
+
+    async def handle_choice(
+        self, interaction: discord.Interaction[Any], round_id: int, position: int, choice: int
+    ) -> None:
+        """Store a button click (the last choice counts) and confirm it privately, after it is stored."""
+        session = self._session_for(interaction, round_id)
+        ack = await session.submit_choice(self._player(interaction), position, choice)
+        question = session.current_question
+        label = question.choices[ack.choice_index] if question and ack.choice_index < len(question.choices) else "?"
+        if question is not None and question.kind == QuestionKind.MULTIPLE_CHOICE:
+            label = f"{LETTERS[ack.choice_index]} · {label}"
+        text = (
+            f"You chose **{label}**. You can change your choice until time is up."
+            if ack.changed
+            else f"**{label}** is already your choice."
+        )
+        await interaction.response.send_message(text, ephemeral=True)
+
+    async def open_answer_form(self, interaction: discord.Interaction[Any], round_id: int, position: int) -> None:
+        """Open the typed-answer form for the open question."""
+        question = self._session_for(interaction, round_id).open_typed_question(position)
+        await interaction.response.send_modal(AnswerModal(round_id, position, question.prompt))
+
+    async def handle_text(
+        self, interaction: discord.Interaction[Any], text: str, *, round_id: int | None = None
+    ) -> None:
+        """Judge a typed answer and reply privately with the verdict and why."""
+        session = self._session_for(interaction, round_id)
+        ack = await session.submit_text(self._player(interaction), text)
+        if ack.accepted and ack.credit >= 1:
+            reply = f"✅ {ack.reason}"
+        elif ack.accepted or ack.credit > 0:
+            reply = f"🟡 {ack.reason} (partial credit: {round(ack.best_credit * 100)}%)"
+        else:
+            reply = f"❌ {ack.reason}"
+        if not ack.finished and ack.attempts_left:
+            reply += f"\n{ack.attempts_left} {'try' if ack.attempts_left == 1 else 'tries'} left."
+        await interaction.response.send_message(clip(reply, 2000), ephemeral=True)
+
+    @app_commands.command(name="answer", description="Answer the open typed question in this channel.")
+    @app_commands.describe(text="Your answer (a name, a number, a date or time...)")
+    @app_commands.guild_only()
+    async def answer(self, interaction: discord.Interaction[Any], text: app_commands.Range[str, 1, 200]) -> None:
+        """Answer a typed, numeric or set question."""
+        await self.handle_text(interaction, text)
+
+    # ------------------------------------------------------------------ disputes
+
+    @trivia.command(name="dispute", description="Ask a moderator to accept your last rejected typed answer.")
+    @app_commands.describe(reason="Why your answer should count (optional)")
+    async def dispute(
+        self, interaction: discord.Interaction[Any], reason: app_commands.Range[str, 0, 300] = ""
+    ) -> None:
+        """File a dispute for the player's last rejected typed answer in this server."""
+        assert interaction.guild_id is not None
+        storage = self.bot.storage
+        answer = await storage.last_rejected_answer(interaction.guild_id, interaction.user.id)
+        if answer is None or answer.text is None:
+            raise UserFacingError("You have no rejected typed answer to dispute in this server.")
+        dispute_id = await storage.create_dispute(
+            round_question_id=answer.round_question_id,
+            guild_id=interaction.guild_id,
+            user_id=interaction.user.id,
+            answer_text=answer.text,
+            created_at=dt.datetime.now(dt.UTC),
+        )
+        question = self.bot.source.bank.get(answer.question_id)
+        embed = discord.Embed(title=f"Dispute #{dispute_id}", colour=discord.Colour.orange())
+        embed.description = f"{mention(interaction.user.id)} asks that their answer be accepted."
+        if question is not None:
+            embed.add_field(name="Question", value=clip(question.prompt, 1024), inline=False)
+            embed.add_field(name="Expected", value=clip(question.answer, 1024), inline=True)
+        embed.add_field(name="Their answer", value=clip(discord.utils.escape_markdown(answer.text), 1024), inline=True)
+        if reason.strip():
+            embed.add_field(name="Why", value=clip(discord.utils.escape_markdown(reason.strip()), 1024), inline=False)
+        embed.set_footer(text="Someone with Manage Server can accept (it becomes an accepted answer here) or decline.")
+        await interaction.response.send_message(embed=embed, view=dispute_view(dispute_id))
+
+    async def decide_dispute(self, interaction: discord.Interaction[Any], dispute_id: int, *, accept: bool) -> None:
+        """Record a moderator's decision; an accepted answer becomes a server alias and earns its points."""
+        if not can_manage(interaction):
+            raise UserFacingError("Only someone with Manage Server can decide disputes.")
+        storage = self.bot.storage
+        dispute = await storage.get_dispute(dispute_id)
+        if dispute is None or dispute.guild_id != interaction.guild_id:
+            raise UserFacingError("That dispute no longer exists.")
+        points = 0
+        if accept:
+            points = await self._disputed_points(dispute.round_question_id, dispute.round_id, dispute.user_id)
+        decided = await storage.decide_dispute(
+            dispute_id,
+            accepted=accept,
+            decided_by=interaction.user.id,
+            decided_at=dt.datetime.now(dt.UTC),
+            points_awarded=points,
+        )
+        verdict = (
+            f"✅ Accepted by {mention(interaction.user.id)}: {mention(decided.user_id)} gets **{points}** points, "
+            f"and “{clip(discord.utils.escape_markdown(decided.answer_text), 100)}” is accepted here from now on."
+            if accept
+            else f"❌ Declined by {mention(interaction.user.id)}."
+        )
+        embed = interaction.message.embeds[0] if interaction.message and interaction.message.embeds else None
+        if embed is not None:
+            embed.add_field(name="Decision", value=verdict, inline=False)
+            await interaction.response.edit_message(embed=embed, view=None)
+        else:
+            await interaction.response.edit_message(content=verdict, view=None)
+
+    async def _disputed_points(self, round_question_id: int, round_id: int, user_id: int) -> int:
+        """Points the answer would have earned if accepted at the time (no streak bonus)."""
+        answers = await self.bot.storage.question_answers(round_question_id)
+        row = next((a for a in answers if a.user_id == user_id), None)
+        round_row = await self.bot.storage.get_round(round_id)
+        time_limit = float(round_row.seconds) if round_row else 30.0
+        elapsed = row.elapsed_ms / 1000 if row else time_limit
+        return score_answer(correct=True, credit=1.0, elapsed=elapsed, time_limit=time_limit, streak_before=0).total
+
+    # ------------------------------------------------------------------ privacy
+
+    @trivia.command(name="privacy", description="See or delete what Orbit Trivia stores about you.")
+    @app_commands.describe(action="Show your data, or delete it")
+    @app_commands.choices(
+        action=[
+            app_commands.Choice(name="Show my data", value="show"),
+            app_commands.Choice(name="Delete my data", value="delete"),
+        ]
+    )
+    async def privacy(self, interaction: discord.Interaction[Any], action: str = "show") -> None:
+        """Show a player their stored data (as a JSON file) or offer to delete it."""
+        if action == "delete":
+            view = discord.ui.View(timeout=300)
+            view.add_item(PrivacyDeleteButton(interaction.user.id))
+            await interaction.response.send_message(
+                "This deletes your scores, answers and disputes in **every** server. It can't be undone.",
+                view=view,
+                ephemeral=True,
+            )
+            return
+        data = await self.bot.storage.export_player(interaction.user.id)
+        payload = json.dumps(data, indent=2, default=str).encode()
+        await interaction.response.send_message(
+            "Here is everything Orbit Trivia stores about you. `/trivia privacy action:Delete my data` removes it.",
+            file=discord.File(io.BytesIO(payload), filename="orbit-trivia-data.json"),
+            ephemeral=True,
+        )
+
+    async def confirm_delete(self, interaction: discord.Interaction[Any], user_id: int) -> None:
+        """Delete the player's data; only they can confirm."""
+        if interaction.user.id != user_id:
+            raise UserFacingError("Only the player whose data it is can delete it.")
+        deleted = await self.bot.storage.delete_player(user_id)
+        await interaction.response.edit_message(
+            content=f"🗑️ Done: {deleted} stored records about you were deleted.", view=None
+        )

@@ -1,0 +1,241 @@
+"""Buttons and modals. Every button is a ``DynamicItem`` whose custom_id carries its state, so it keeps working
+(or answers politely) after a restart. Callbacks only parse the id and hand over to the cogs."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import TYPE_CHECKING, Any, cast
+
+import discord
+from discord import ui
+
+from bot.errors import send_error
+from bot.render import LETTERS, clip
+from questions.models import Question, QuestionKind
+
+if TYPE_CHECKING:
+    from bot.cogs.scores import ScoresCog
+    from bot.cogs.trivia import TriviaCog
+
+log = logging.getLogger(__name__)
+
+PREFIX = "ot"
+
+
+def trivia_cog(interaction: discord.Interaction[Any]) -> TriviaCog:
+    """Return the trivia cog of the bot that received this interaction."""
+    return cast("TriviaCog", interaction.client.get_cog("trivia"))
+
+
+def scores_cog(interaction: discord.Interaction[Any]) -> ScoresCog:
+    """Return the scores cog of the bot that received this interaction."""
+    return cast("ScoresCog", interaction.client.get_cog("scores"))
+
+
+class ChoiceButton(ui.DynamicItem[ui.Button[Any]], template=rf"{PREFIX}:c:(?P<round>\d+):(?P<pos>\d+):(?P<choice>\d+)"):
+    """One option of a multiple-choice or true/false question: ``ot:c:<round>:<position>:<choice>``."""
+
+    def __init__(self, round_id: int, position: int, choice: int, label: str = "?", *, style: Any = None) -> None:
+        super().__init__(
+            ui.Button(
+                label=clip(label, 80),
+                style=style or discord.ButtonStyle.secondary,
+                custom_id=f"{PREFIX}:c:{round_id}:{position}:{choice}",
+            )
+        )
+        self.round_id, self.position, self.choice = round_id, position, choice
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: ui.Item[Any], match: re.Match[str], /
+    ) -> ChoiceButton:
+        """Rebuild the button from its custom_id."""
+        label = item.label if isinstance(item, ui.Button) else None
+        return cls(int(match["round"]), int(match["pos"]), int(match["choice"]), label or "?")
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        """Store the player's choice and confirm it privately."""
+        try:
+            await trivia_cog(interaction).handle_choice(interaction, self.round_id, self.position, self.choice)
+        except Exception as error:
+            await send_error(interaction, error)
+
+
+class TypedAnswerButton(ui.DynamicItem[ui.Button[Any]], template=rf"{PREFIX}:t:(?P<round>\d+):(?P<pos>\d+)"):
+    """Opens the answer form of a typed question: ``ot:t:<round>:<position>``."""
+
+    def __init__(self, round_id: int, position: int) -> None:
+        super().__init__(
+            ui.Button(
+                label="Answer",
+                emoji="✍️",
+                style=discord.ButtonStyle.primary,
+                custom_id=f"{PREFIX}:t:{round_id}:{position}",
+            )
+        )
+        self.round_id, self.position = round_id, position
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: ui.Item[Any], match: re.Match[str], /
+    ) -> TypedAnswerButton:
+        """Rebuild the button from its custom_id."""
+        return cls(int(match["round"]), int(match["pos"]))
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        """Open the answer form, if the question is still open."""
+        try:
+            await trivia_cog(interaction).open_answer_form(interaction, self.round_id, self.position)
+        except Exception as error:
+            await send_error(interaction, error)
+
+
+class AnswerModal(ui.Modal):
+    """The form for a typed answer."""
+
+    answer: ui.TextInput[AnswerModal] = ui.TextInput(
+        label="Your answer", placeholder="Type your answer", max_length=200, min_length=1
+    )
+
+    def __init__(self, round_id: int, position: int, prompt: str) -> None:
+        super().__init__(title=clip(f"Question {position + 1}", 45), custom_id=f"{PREFIX}:m:{round_id}:{position}")
+        self.round_id, self.position = round_id, position
+        self.answer.label = clip(prompt, 45)
+
+    async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
+        """Judge the typed answer."""
+        await trivia_cog(interaction).handle_text(interaction, self.answer.value, round_id=self.round_id)
+
+    async def on_error(self, interaction: discord.Interaction[Any], error: Exception, /) -> None:  # type: ignore[override]
+        """Turn a failure into a private reply."""
+        await send_error(interaction, error)
+
+
+def question_view(round_id: int, position: int, question: Question) -> ui.View:
+    """Return the buttons of an open question: one per option, or the answer-form button."""
+    view = ui.View(timeout=None)
+    if question.kind == QuestionKind.MULTIPLE_CHOICE:
+        for index, choice in enumerate(question.choices):
+            view.add_item(ChoiceButton(round_id, position, index, f"{LETTERS[index]} · {choice}"))
+    elif question.kind == QuestionKind.TRUE_FALSE:
+        for index, choice in enumerate(question.choices):
+            style = discord.ButtonStyle.success if index == 0 else discord.ButtonStyle.danger
+            view.add_item(ChoiceButton(round_id, position, index, choice, style=style))
+    else:
+        view.add_item(TypedAnswerButton(round_id, position))
+    return view
+
+
+class LeaderboardPageButton(
+    ui.DynamicItem[ui.Button[Any]],
+    template=rf"{PREFIX}:lb:(?P<scope>[gs]):(?P<period>[aw]):(?P<page>\d+):(?P<dir>[pn])",
+):
+    """Turns a leaderboard page: ``ot:lb:<g|s>:<a|w>:<page>:<p|n>`` (global/server, all time/week)."""
+
+    def __init__(self, scope: str, period: str, page: int, direction: str, *, disabled: bool = False) -> None:
+        super().__init__(
+            ui.Button(
+                label="◀ Previous" if direction == "p" else "Next ▶",
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"{PREFIX}:lb:{scope}:{period}:{page}:{direction}",
+                disabled=disabled,
+            )
+        )
+        self.scope, self.period, self.page, self.direction = scope, period, page, direction
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: ui.Item[Any], match: re.Match[str], /
+    ) -> LeaderboardPageButton:
+        """Rebuild the button from its custom_id."""
+        return cls(match["scope"], match["period"], int(match["page"]), match["dir"])
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        """Show the page this button points to."""
+        try:
+            await scores_cog(interaction).turn_page(interaction, self.scope, self.period, self.page)
+        except Exception as error:
+            await send_error(interaction, error)
+
+
+def leaderboard_view(scope: str, period: str, page: int, pages: int) -> ui.View | None:
+    """Return the paging buttons of a leaderboard, or None when it fits on one page."""
+    if pages <= 1:
+        return None
+    view = ui.View(timeout=None)
+    view.add_item(LeaderboardPageButton(scope, period, max(page - 1, 0), "p", disabled=page == 0))
+    view.add_item(LeaderboardPageButton(scope, period, min(page + 1, pages - 1), "n", disabled=page >= pages - 1))
+    return view
+
+
+class DisputeDecisionButton(ui.DynamicItem[ui.Button[Any]], template=rf"{PREFIX}:d:(?P<id>\d+):(?P<verdict>[ad])"):
+    """Accepts or declines a dispute: ``ot:d:<dispute>:<a|d>``; only Manage Server may decide."""
+
+    def __init__(self, dispute_id: int, verdict: str) -> None:
+        accept = verdict == "a"
+        super().__init__(
+            ui.Button(
+                label="Accept" if accept else "Decline",
+                style=discord.ButtonStyle.success if accept else discord.ButtonStyle.danger,
+                custom_id=f"{PREFIX}:d:{dispute_id}:{verdict}",
+            )
+        )
+        self.dispute_id, self.accept = dispute_id, accept
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: ui.Item[Any], match: re.Match[str], /
+    ) -> DisputeDecisionButton:
+        """Rebuild the button from its custom_id."""
+        return cls(int(match["id"]), match["verdict"])
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        """Record the decision."""
+        try:
+            await trivia_cog(interaction).decide_dispute(interaction, self.dispute_id, accept=self.accept)
+        except Exception as error:
+            await send_error(interaction, error)
+
+
+def dispute_view(dispute_id: int) -> ui.View:
+    """Return the Accept/Decline buttons of a dispute."""
+    view = ui.View(timeout=None)
+    view.add_item(DisputeDecisionButton(dispute_id, "a"))
+    view.add_item(DisputeDecisionButton(dispute_id, "d"))
+    return view
+
+
+class PrivacyDeleteButton(ui.DynamicItem[ui.Button[Any]], template=rf"{PREFIX}:pd:(?P<user>\d+)"):
+    """Confirms deleting a player's data: ``ot:pd:<user>``; only that player may press it."""
+
+    def __init__(self, user_id: int) -> None:
+        super().__init__(
+            ui.Button(
+                label="Delete my trivia data", style=discord.ButtonStyle.danger, custom_id=f"{PREFIX}:pd:{user_id}"
+            )
+        )
+        self.user_id = user_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: ui.Item[Any], match: re.Match[str], /
+    ) -> PrivacyDeleteButton:
+        """Rebuild the button from its custom_id."""
+        return cls(int(match["user"]))
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        """Delete the player's data after checking it is theirs."""
+        try:
+            await trivia_cog(interaction).confirm_delete(interaction, self.user_id)
+        except Exception as error:
+            await send_error(interaction, error)
+
+
+DYNAMIC_ITEMS: tuple[type[ui.DynamicItem[Any]], ...] = (
+    ChoiceButton,
+    TypedAnswerButton,
+    LeaderboardPageButton,
+    DisputeDecisionButton,
+    PrivacyDeleteButton,
+)

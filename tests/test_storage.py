@@ -1,0 +1,765 @@
+"""SQLiteStorage against real SQLite files in a temporary folder: no mocks."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.storage import (
+    MAX_ANSWER_TEXT,
+    AnswerInput,
+    DisputeAlreadyDecided,
+    DisputeExists,
+    LeaderboardRow,
+    QuestionNotOpen,
+    QuestionStillOpen,
+    RecordNotFound,
+    RoundAlreadyRunning,
+    SchemaTooNew,
+    ScoredAnswer,
+    SQLiteStorage,
+    Storage,
+    StorageUnavailable,
+)
+from bot.storage.sqlite import load_migrations, split_sql_statements
+from bot.storage.synthetic import seed_synthetic
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+GUILD = 111_111_111_111_111_111
+OTHER_GUILD = 222_222_222_222_222_222
+CHANNEL = 333_333_333_333_333_333
+STARTER = 444_444_444_444_444_444
+ALICE, BOB, CAROL, DAVE = 1001, 1002, 1003, 1004
+WEDNESDAY = dt.datetime(2025, 1, 8, 12, 0, tzinfo=dt.UTC)
+WEEK_1 = dt.date(2025, 1, 6)
+SUNDAY_NIGHT = dt.datetime(2025, 1, 12, 23, 59, tzinfo=dt.UTC)
+MONDAY_MORNING = dt.datetime(2025, 1, 13, 0, 1, tzinfo=dt.UTC)
+WEEK_2 = dt.date(2025, 1, 13)
+
+
+@pytest.fixture
+async def storage(tmp_path: Path) -> AsyncIterator[SQLiteStorage]:
+    opened = await SQLiteStorage.open(tmp_path / "trivia.db")
+    yield opened
+    await opened.close()
+
+
+async def start_round(
+    storage: SQLiteStorage, *, guild_id: int = GUILD, channel_id: int = CHANNEL, starter_id: int = STARTER
+) -> int:
+    return await storage.create_round(
+        guild_id=guild_id,
+        channel_id=channel_id,
+        starter_id=starter_id,
+        question_count=5,
+        seconds=30,
+        category=None,
+        kind="mixed",
+        started_at=WEDNESDAY,
+    )
+
+
+async def ask(
+    storage: SQLiteStorage, round_id: int, position: int = 0, *, fact_id: str = "launch-time", kind: str = "typed"
+) -> int:
+    return await storage.add_round_question(
+        round_id=round_id,
+        position=position,
+        question_id=f"{fact_id}.{kind}{position}",
+        fact_id=fact_id,
+        kind=kind,
+        correct_choice=None if kind == "typed" else 1,
+        opened_at=WEDNESDAY,
+        deadline_at=WEDNESDAY + dt.timedelta(seconds=30),
+    )
+
+
+def answer(
+    question: int,
+    round_id: int,
+    user_id: int,
+    *,
+    choice: int | None = None,
+    text: str | None = "wrong guess",
+    elapsed_ms: int = 1000,
+    guild_id: int = GUILD,
+) -> AnswerInput:
+    return AnswerInput(
+        round_question_id=question,
+        round_id=round_id,
+        guild_id=guild_id,
+        user_id=user_id,
+        choice=choice,
+        text=text,
+        correct=None,
+        credit=0.0,
+        answered_at=WEDNESDAY + dt.timedelta(milliseconds=elapsed_ms),
+        elapsed_ms=elapsed_ms,
+    )
+
+
+async def play_question(
+    storage: SQLiteStorage,
+    round_id: int,
+    position: int,
+    verdicts: dict[int, tuple[bool, int]],
+    *,
+    closed_at: dt.datetime = WEDNESDAY,
+    guild_id: int = GUILD,
+) -> int:
+    """Ask a typed question, record one answer per player, and score it with the given (correct, points)."""
+    question = await ask(storage, round_id, position)
+    for user_id in verdicts:
+        await storage.record_answer(answer(question, round_id, user_id, guild_id=guild_id))
+    results = [ScoredAnswer(user, correct, points, int(correct)) for user, (correct, points) in verdicts.items()]
+    assert await storage.score_question(question, results, closed_at=closed_at)
+    return question
+
+
+def raw_count(path: Path, sql: str, params: tuple[object, ...] = ()) -> int:
+    with sqlite3.connect(path) as connection:
+        return int(connection.execute(sql, params).fetchone()[0])
+
+
+# --------------------------------------------------------------------------- migrations and opening
+
+
+async def test_open_creates_folder_and_migrates_an_empty_database(tmp_path: Path) -> None:
+    path = tmp_path / "nested" / "folder" / "trivia.db"
+    storage = await SQLiteStorage.open(path)
+    try:
+        assert await storage.integrity_check() == "ok"
+    finally:
+        await storage.close()
+    with sqlite3.connect(path) as connection:
+        assert connection.execute("PRAGMA user_version").fetchone()[0] == len(load_migrations())
+        assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert {"rounds", "round_questions", "answers", "player_totals", "player_weekly", "disputes"} <= tables
+
+
+async def test_reopening_keeps_data_and_version(tmp_path: Path) -> None:
+    path = tmp_path / "trivia.db"
+    async with await SQLiteStorage.open(path) as first:
+        await first.set_meta("command_tree_hash", "abc")
+    async with await SQLiteStorage.open(path) as second:
+        assert await second.get_meta("command_tree_hash") == "abc"
+        await second.set_meta("command_tree_hash", "def")
+        assert await second.get_meta("command_tree_hash") == "def"
+        assert await second.get_meta("missing") is None
+    assert raw_count(path, "PRAGMA user_version") == len(load_migrations())
+
+
+async def test_database_from_newer_code_is_refused_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "trivia.db"
+    async with await SQLiteStorage.open(path):
+        pass
+    newer = len(load_migrations()) + 1
+    with sqlite3.connect(path) as connection:
+        connection.execute(f"PRAGMA user_version = {newer}")
+    with pytest.raises(SchemaTooNew, match="newer version of the bot"):
+        await SQLiteStorage.open(path)
+    assert raw_count(path, "PRAGMA user_version") == newer
+
+
+def test_migrations_are_numbered_without_gaps_and_split_into_statements() -> None:
+    migrations = load_migrations()
+    assert [migration.version for migration in migrations] == list(range(1, len(migrations) + 1))
+    statements = split_sql_statements("-- a comment\nCREATE TABLE a (x);\nCREATE TABLE b (\n  y\n);\n-- end\n")
+    assert statements == ["-- a comment\nCREATE TABLE a (x);", "CREATE TABLE b (\n  y\n);"]
+    with pytest.raises(ValueError, match="incomplete"):
+        split_sql_statements("CREATE TABLE a (x)")
+
+
+async def test_sqlite_storage_satisfies_the_protocol(storage: SQLiteStorage) -> None:
+    as_protocol: Storage = storage  # mypy checks every method signature here
+    assert await as_protocol.get_guild_settings(GUILD) == await storage.get_guild_settings(GUILD)
+
+
+# --------------------------------------------------------------------------- settings and rounds
+
+
+async def test_guild_settings_default_and_partial_update(storage: SQLiteStorage) -> None:
+    settings = await storage.get_guild_settings(GUILD)
+    assert (settings.default_questions, settings.default_seconds) == (10, 30)
+    updated = await storage.set_guild_settings(GUILD, default_seconds=45)
+    assert (updated.default_questions, updated.default_seconds) == (10, 45)
+    updated = await storage.set_guild_settings(GUILD, default_questions=5)
+    assert (updated.default_questions, updated.default_seconds) == (5, 45)
+    assert await storage.get_guild_settings(GUILD) == updated
+    assert (await storage.get_guild_settings(OTHER_GUILD)).default_questions == 10
+    with pytest.raises(ValueError, match="positive"):
+        await storage.set_guild_settings(GUILD, default_seconds=0)
+
+
+async def test_one_running_round_per_channel(storage: SQLiteStorage) -> None:
+    first = await start_round(storage)
+    with pytest.raises(RoundAlreadyRunning) as refused:
+        await start_round(storage)
+    assert refused.value.channel_id == CHANNEL
+    await start_round(storage, channel_id=CHANNEL + 1)
+    assert await storage.finish_round(first, status="finished", ended_at=WEDNESDAY, winner_id=None)
+    second = await start_round(storage)
+    assert second != first
+    assert [row.id for row in await storage.running_rounds()] == [first + 1, second]
+
+
+async def test_round_and_question_lookups(storage: SQLiteStorage) -> None:
+    round_id = await start_round(storage)
+    question = await ask(storage, round_id, 0, kind="mc")
+    await storage.set_question_message(question, 987_654_321)
+    by_message = await storage.round_question_by_message(987_654_321)
+    assert by_message is not None
+    assert (by_message.id, by_message.round_id, by_message.guild_id, by_message.channel_id) == (
+        question,
+        round_id,
+        GUILD,
+        CHANNEL,
+    )
+    assert by_message.opened_at == WEDNESDAY
+    assert by_message.closed_at is None
+    assert await storage.round_question_by_message(1) is None
+    round_row = await storage.get_round(round_id)
+    assert round_row is not None
+    assert (round_row.status, round_row.starter_id, round_row.started_at) == ("running", STARTER, WEDNESDAY)
+    with pytest.raises(RecordNotFound):
+        await storage.set_question_message(question + 100, 5)
+    with pytest.raises(RecordNotFound):
+        await ask(storage, round_id + 100)
+
+
+async def test_finish_round_credits_participants_once(storage: SQLiteStorage) -> None:
+    round_id = await start_round(storage)
+    await play_question(storage, round_id, 0, {ALICE: (True, 100), BOB: (False, 0)})
+    assert await storage.finish_round(round_id, status="finished", ended_at=WEDNESDAY, winner_id=ALICE)
+    assert not await storage.finish_round(round_id, status="stopped", ended_at=WEDNESDAY, winner_id=BOB)
+    alice, bob = await storage.player_stats(GUILD, ALICE), await storage.player_stats(GUILD, BOB)
+    assert (alice.rounds_played, alice.rounds_won) == (1, 1)
+    assert (bob.rounds_played, bob.rounds_won) == (1, 0)
+    assert (await storage.player_stats(None, ALICE)).rounds_won == 1
+    round_row = await storage.get_round(round_id)
+    assert round_row is not None
+    assert (round_row.status, round_row.winner_id, round_row.ended_at) == ("finished", ALICE, WEDNESDAY)
+    with pytest.raises(RecordNotFound):
+        await storage.finish_round(round_id + 100, status="finished", ended_at=WEDNESDAY, winner_id=None)
+
+
+async def test_close_interrupted_rounds(storage: SQLiteStorage) -> None:
+    running_a = await start_round(storage)
+    running_b = await start_round(storage, channel_id=CHANNEL + 1)
+    done = await start_round(storage, channel_id=CHANNEL + 2)
+    await storage.finish_round(done, status="finished", ended_at=WEDNESDAY, winner_id=None)
+    question = await ask(storage, running_a)
+    await storage.record_answer(answer(question, running_a, ALICE))
+    later = WEDNESDAY + dt.timedelta(hours=1)
+
+    interrupted = await storage.close_interrupted_rounds(later)
+
+    assert [row.id for row in interrupted] == [running_a, running_b]
+    assert {(row.status, row.ended_at) for row in interrupted} == {("interrupted", later)}
+    assert await storage.running_rounds() == []
+    assert (await storage.player_stats(GUILD, ALICE)).rounds_played == 1
+    assert await storage.close_interrupted_rounds(later) == []
+    with pytest.raises(QuestionNotOpen):
+        await storage.record_answer(answer(question, running_a, BOB))
+
+
+# --------------------------------------------------------------------------- answers
+
+
+async def test_last_choice_counts_and_attempts_are_counted(storage: SQLiteStorage) -> None:
+    round_id = await start_round(storage)
+    question = await ask(storage, round_id, kind="mc")
+    for choice, elapsed in ((0, 1000), (2, 2500), (3, 4000)):
+        await storage.record_answer(answer(question, round_id, ALICE, choice=choice, text=None, elapsed_ms=elapsed))
+    await storage.record_answer(answer(question, round_id, BOB, choice=1, text=None, elapsed_ms=1500))
+
+    stored = {row.user_id: row for row in await storage.question_answers(question)}
+    assert set(stored) == {ALICE, BOB}
+    assert (stored[ALICE].choice, stored[ALICE].attempts, stored[ALICE].elapsed_ms) == (3, 3, 4000)
+    assert stored[ALICE].answered_at == WEDNESDAY + dt.timedelta(milliseconds=4000)
+    assert (stored[BOB].choice, stored[BOB].attempts) == (1, 1)
+
+
+async def test_typed_answer_keeps_latest_text_truncated(storage: SQLiteStorage) -> None:
+    round_id = await start_round(storage)
+    question = await ask(storage, round_id)
+    await storage.record_answer(answer(question, round_id, ALICE, text="first try"))
+    await storage.record_answer(answer(question, round_id, ALICE, text="é" * 500))
+    (stored,) = await storage.question_answers(question)
+    assert stored.text == "é" * MAX_ANSWER_TEXT
+    assert stored.attempts == 2
+
+
+async def test_answers_to_closed_or_unknown_questions_are_refused(storage: SQLiteStorage) -> None:
+    round_id = await start_round(storage)
+    question = await ask(storage, round_id)
+    await storage.score_question(question, [], closed_at=WEDNESDAY)
+    with pytest.raises(QuestionNotOpen):
+        await storage.record_answer(answer(question, round_id, ALICE))
+    with pytest.raises(QuestionNotOpen):
+        await storage.record_answer(answer(question + 100, round_id, ALICE))
+    open_question = await ask(storage, round_id, 1)
+    with pytest.raises(ValueError, match="belongs to round"):
+        await storage.record_answer(answer(open_question, round_id, ALICE, guild_id=OTHER_GUILD))
+    assert await storage.question_answers(question) == []
+
+
+async def test_concurrent_answers_are_group_committed_and_durable_when_confirmed(
+    storage: SQLiteStorage, tmp_path: Path
+) -> None:
+    round_id = await start_round(storage)
+    question = await ask(storage, round_id, kind="mc")
+    before = storage.stats
+    observer = sqlite3.connect(tmp_path / "trivia.db")
+
+    async def answer_and_check(user_id: int) -> None:
+        await storage.record_answer(answer(question, round_id, user_id, choice=user_id % 4, text=None))
+        # Confirmed means committed: another connection already sees the row.
+        seen = observer.execute(
+            "SELECT count(*) FROM answers WHERE round_question_id = ? AND user_id = ?", (question, user_id)
+        ).fetchone()[0]
+        assert seen == 1
+
+    try:
+        await asyncio.gather(*(answer_and_check(user_id) for user_id in range(1, 201)))
+    finally:
+        observer.close()
+    after = storage.stats
+    assert len(await storage.question_answers(question)) == 200
+    assert after.answers_written - before.answers_written == 200
+    assert after.answer_batches - before.answer_batches <= 5
+    assert after.commits - before.commits <= 5
+    assert after.largest_batch >= 40
+
+
+async def test_close_flushes_queued_answers(tmp_path: Path) -> None:
+    path = tmp_path / "trivia.db"
+    storage = await SQLiteStorage.open(path)
+    round_id = await start_round(storage)
+    question = await ask(storage, round_id)
+    waiters = [asyncio.create_task(storage.record_answer(answer(question, round_id, user))) for user in range(50)]
+    await asyncio.sleep(0)
+    await storage.close()
+    await asyncio.gather(*waiters)
+    assert raw_count(path, "SELECT count(*) FROM answers") == 50
+    with pytest.raises(StorageUnavailable, match="closed"):
+        await storage.record_answer(answer(question, round_id, ALICE))
+
+
+def test_confirmed_answer_survives_sigkill(tmp_path: Path) -> None:
+    path = tmp_path / "trivia.db"
+    script = textwrap.dedent(
+        f"""
+        import asyncio, datetime as dt, os, signal
+        from bot.storage import AnswerInput, SQLiteStorage
+
+        async def main():
+            storage = await SQLiteStorage.open({str(path)!r})
+            now = dt.datetime(2025, 1, 8, tzinfo=dt.UTC)
+            round_id = await storage.create_round(guild_id=1, channel_id=2, starter_id=3, question_count=1,
+                                                  seconds=30, category=None, kind="mc", started_at=now)
+            question = await storage.add_round_question(round_id=round_id, position=0, question_id="a.mc1",
+                fact_id="a", kind="mc", correct_choice=1, opened_at=now, deadline_at=now)
+            await storage.record_answer(AnswerInput(question, round_id, 1, 42, 1, None, None, 0.0, now, 5))
+            print("confirmed", flush=True)
+            os.kill(os.getpid(), signal.SIGKILL)
+
+        asyncio.run(main())
+        """
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=REPO_ROOT,
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert completed.returncode == -signal.SIGKILL, completed.stderr
+    assert completed.stdout.strip() == "confirmed"
+    assert raw_count(path, "SELECT count(*) FROM answers WHERE user_id = 42 AND choice = 1") == 1
+
+
+# --------------------------------------------------------------------------- scoring and totals
+
+
+async def test_score_question_updates_totals_weekly_and_is_idempotent(storage: SQLiteStorage) -> None:
+    round_id = await start_round(storage)
+    first = await ask(storage, round_id, 0)
+    for user_id in (ALICE, BOB):
+        await storage.record_answer(answer(first, round_id, user_id))
+    verdicts = [ScoredAnswer(ALICE, True, 140, 1), ScoredAnswer(BOB, False, 0, 0), ScoredAnswer(CAROL, False, 0, 0)]
+    assert await storage.score_question(first, verdicts, closed_at=SUNDAY_NIGHT)
+    second = await ask(storage, round_id, 1)
+    await storage.record_answer(answer(second, round_id, ALICE))
+    assert await storage.score_question(second, [ScoredAnswer(ALICE, True, 130, 2)], closed_at=MONDAY_MORNING)
+
+    assert not await storage.score_question(first, verdicts, closed_at=MONDAY_MORNING)
+    assert not await storage.score_question(second, [ScoredAnswer(ALICE, True, 999, 9)], closed_at=MONDAY_MORNING)
+
+    alice = await storage.player_stats(GUILD, ALICE)
+    assert (alice.points, alice.answers, alice.correct, alice.best_streak, alice.accuracy) == (270, 2, 2, 2, 1.0)
+    bob = await storage.player_stats(GUILD, BOB)
+    assert (bob.points, bob.answers, bob.correct, bob.accuracy, bob.rank) == (0, 1, 0, 0.0, 2)
+    assert (await storage.player_stats(GUILD, CAROL)).rank is None  # scored but never answered
+    assert await storage.player_stats(None, ALICE) == alice
+    week_one = await storage.leaderboard(guild_id=GUILD, week_start=WEEK_1, limit=10)
+    assert week_one == [LeaderboardRow(1, ALICE, 140, 1, 1), LeaderboardRow(2, BOB, 0, 0, 1)]
+    assert await storage.leaderboard(guild_id=GUILD, week_start=WEEK_2, limit=10) == [
+        LeaderboardRow(1, ALICE, 130, 1, 1)
+    ]
+    stored = {row.user_id: row for row in await storage.question_answers(first)}
+    assert (stored[ALICE].correct, stored[ALICE].points, stored[BOB].correct) == (True, 140, False)
+    question_row = await storage.get_round_question(first)
+    assert question_row is not None
+    assert question_row.closed_at == SUNDAY_NIGHT
+    with pytest.raises(RecordNotFound):
+        await storage.score_question(second + 100, [], closed_at=WEDNESDAY)
+
+
+async def test_leaderboard_orders_ties_and_shares_ranks(storage: SQLiteStorage) -> None:
+    round_id = await start_round(storage)
+    # Alice 300 pts / 2 correct; Bob and Carol 300 / 3; Dave 100 / 1.
+    await play_question(storage, round_id, 0, {ALICE: (True, 200), BOB: (True, 100), CAROL: (True, 100)})
+    await play_question(storage, round_id, 1, {ALICE: (True, 100), BOB: (True, 100), CAROL: (True, 100)})
+    await play_question(storage, round_id, 2, {ALICE: (False, 0), BOB: (True, 100), CAROL: (True, 100)})
+    await play_question(storage, round_id, 3, {DAVE: (True, 100)})
+
+    expected = [
+        LeaderboardRow(1, BOB, 300, 3, 3),
+        LeaderboardRow(1, CAROL, 300, 3, 3),
+        LeaderboardRow(1, ALICE, 300, 2, 3),
+        LeaderboardRow(4, DAVE, 100, 1, 1),
+    ]
+    assert await storage.leaderboard(guild_id=GUILD, week_start=None, limit=10) == expected
+    for offset in range(4):
+        page = await storage.leaderboard(guild_id=GUILD, week_start=None, limit=2, offset=offset)
+        assert page == expected[offset : offset + 2]
+    assert await storage.leaderboard(guild_id=GUILD, week_start=None, limit=2, offset=10) == []
+    assert await storage.leaderboard_size(guild_id=GUILD, week_start=None) == 4
+    assert (await storage.player_stats(GUILD, ALICE)).rank == 1
+    assert (await storage.player_stats(GUILD, DAVE)).rank == 4
+    with pytest.raises(ValueError, match="Monday"):
+        await storage.leaderboard(guild_id=GUILD, week_start=dt.date(2025, 1, 7), limit=10)
+
+
+async def test_global_leaderboard_sums_guilds(storage: SQLiteStorage) -> None:
+    home = await start_round(storage)
+    away = await start_round(storage, guild_id=OTHER_GUILD, channel_id=CHANNEL + 1)
+    await play_question(storage, home, 0, {ALICE: (True, 100), BOB: (True, 150)})
+    await play_question(storage, away, 0, {ALICE: (True, 120)}, guild_id=OTHER_GUILD, closed_at=MONDAY_MORNING)
+
+    assert await storage.leaderboard(guild_id=None, week_start=None, limit=10) == [
+        LeaderboardRow(1, ALICE, 220, 2, 2),
+        LeaderboardRow(2, BOB, 150, 1, 1),
+    ]
+    assert await storage.leaderboard(guild_id=OTHER_GUILD, week_start=None, limit=10) == [
+        LeaderboardRow(1, ALICE, 120, 1, 1)
+    ]
+    assert await storage.leaderboard(guild_id=None, week_start=WEEK_1, limit=10) == [
+        LeaderboardRow(1, BOB, 150, 1, 1),
+        LeaderboardRow(2, ALICE, 100, 1, 1),
+    ]
+    assert await storage.leaderboard_size(guild_id=None, week_start=None) == 2
+    assert await storage.leaderboard_size(guild_id=None, week_start=WEEK_2) == 1
+    everywhere = await storage.player_stats(None, ALICE)
+    assert (everywhere.points, everywhere.answers, everywhere.rank) == (220, 2, 1)
+    assert (await storage.player_stats(GUILD, ALICE)).rank == 2
+
+
+# --------------------------------------------------------------------------- aliases and disputes
+
+
+async def test_dispute_accepted_credits_answer_totals_and_alias(storage: SQLiteStorage) -> None:
+    round_id = await start_round(storage)
+    question = await ask(storage, round_id)
+    await storage.record_answer(answer(question, round_id, ALICE, text="  Baikonur Cosmodrome "))
+    with pytest.raises(QuestionStillOpen):
+        await storage.create_dispute(
+            round_question_id=question, guild_id=GUILD, user_id=ALICE, answer_text="x", created_at=WEDNESDAY
+        )
+    await storage.score_question(question, [ScoredAnswer(ALICE, False, 0, 0)], closed_at=SUNDAY_NIGHT)
+    rejected = await storage.last_rejected_answer(GUILD, ALICE)
+    assert rejected is not None
+    assert (rejected.round_question_id, rejected.fact_id, rejected.round_id) == (question, "launch-time", round_id)
+
+    dispute_id = await storage.create_dispute(
+        round_question_id=question, guild_id=GUILD, user_id=ALICE, answer_text=rejected.text or "", created_at=WEDNESDAY
+    )
+    with pytest.raises(DisputeExists):
+        await storage.create_dispute(
+            round_question_id=question, guild_id=GUILD, user_id=ALICE, answer_text="again", created_at=WEDNESDAY
+        )
+    assert [dispute.id for dispute in await storage.pending_disputes(GUILD)] == [dispute_id]
+
+    decided = await storage.decide_dispute(
+        dispute_id, accepted=True, decided_by=STARTER, decided_at=MONDAY_MORNING, points_awarded=100
+    )
+    assert (decided.status, decided.decided_by, decided.points_awarded) == ("accepted", STARTER, 100)
+    assert decided.decided_at == MONDAY_MORNING
+    with pytest.raises(DisputeAlreadyDecided):
+        await storage.decide_dispute(
+            dispute_id, accepted=False, decided_by=STARTER, decided_at=MONDAY_MORNING, points_awarded=0
+        )
+    (stored,) = await storage.question_answers(question)
+    assert (stored.correct, stored.points) == (True, 100)
+    stats = await storage.player_stats(GUILD, ALICE)
+    assert (stats.points, stats.correct, stats.answers) == (100, 1, 1)
+    assert (await storage.player_stats(None, ALICE)).points == 100
+    # The points land in the week the question was scored, not the week of the decision.
+    assert await storage.leaderboard(guild_id=GUILD, week_start=WEEK_1, limit=5) == [
+        LeaderboardRow(1, ALICE, 100, 1, 1)
+    ]
+    assert await storage.leaderboard(guild_id=GUILD, week_start=WEEK_2, limit=5) == []
+    assert await storage.guild_aliases(GUILD, "launch-time") == ["Baikonur Cosmodrome"]
+    assert await storage.guild_aliases(OTHER_GUILD, "launch-time") == []
+    assert await storage.last_rejected_answer(GUILD, ALICE) is None
+    assert await storage.pending_disputes(GUILD) == []
+
+
+async def test_dispute_rejected_changes_nothing_else(storage: SQLiteStorage) -> None:
+    round_id = await start_round(storage)
+    question = await play_question(storage, round_id, 0, {BOB: (False, 0)})
+    dispute_id = await storage.create_dispute(
+        round_question_id=question, guild_id=GUILD, user_id=BOB, answer_text="guess", created_at=WEDNESDAY
+    )
+    decided = await storage.decide_dispute(
+        dispute_id, accepted=False, decided_by=STARTER, decided_at=WEDNESDAY, points_awarded=100
+    )
+    assert (decided.status, decided.points_awarded) == ("rejected", 0)
+    assert (await storage.player_stats(GUILD, BOB)).points == 0
+    assert await storage.guild_aliases(GUILD, "launch-time") == []
+    fetched = await storage.get_dispute(dispute_id)
+    assert fetched == decided
+    with pytest.raises(RecordNotFound):
+        await storage.decide_dispute(
+            dispute_id + 100, accepted=True, decided_by=STARTER, decided_at=WEDNESDAY, points_awarded=1
+        )
+    with pytest.raises(RecordNotFound, match="did not answer"):
+        await storage.create_dispute(
+            round_question_id=question, guild_id=GUILD, user_id=CAROL, answer_text="x", created_at=WEDNESDAY
+        )
+
+
+async def test_guild_alias_is_case_insensitive_and_added_once(storage: SQLiteStorage) -> None:
+    assert await storage.add_guild_alias(
+        guild_id=GUILD, fact_id="crew", alias="Yulia Peresild", added_by=STARTER, added_at=WEDNESDAY
+    )
+    assert not await storage.add_guild_alias(
+        guild_id=GUILD, fact_id="crew", alias="yulia peresild ", added_by=STARTER, added_at=WEDNESDAY
+    )
+    assert await storage.guild_aliases(GUILD, "crew") == ["Yulia Peresild"]
+
+
+async def test_last_rejected_answer_picks_the_latest_wrong_typed_one(storage: SQLiteStorage) -> None:
+    round_id = await start_round(storage)
+    older = await play_question(storage, round_id, 0, {ALICE: (False, 0)})
+    await play_question(storage, round_id, 1, {ALICE: (True, 100)})
+    newer = await ask(storage, round_id, 2)
+    await storage.record_answer(answer(newer, round_id, ALICE, text="later", elapsed_ms=9000))
+    await storage.score_question(newer, [ScoredAnswer(ALICE, False, 0, 0)], closed_at=WEDNESDAY)
+    latest = await storage.last_rejected_answer(GUILD, ALICE)
+    assert latest is not None
+    assert (latest.round_question_id, latest.text) == (newer, "later")
+    assert latest.round_question_id != older
+    assert await storage.last_rejected_answer(OTHER_GUILD, ALICE) is None
+
+
+# --------------------------------------------------------------------------- privacy
+
+
+async def test_export_and_delete_player(storage: SQLiteStorage, tmp_path: Path) -> None:
+    round_id = await start_round(storage, starter_id=ALICE)
+    question = await play_question(storage, round_id, 0, {ALICE: (False, 0), BOB: (True, 120)})
+    await storage.finish_round(round_id, status="finished", ended_at=WEDNESDAY, winner_id=ALICE)
+    await storage.create_dispute(
+        round_question_id=question, guild_id=GUILD, user_id=ALICE, answer_text="mine", created_at=WEDNESDAY
+    )
+
+    export = await storage.export_player(ALICE)
+    json.dumps(export)  # JSON-ready
+    assert export["answer_count"] == 1
+    assert export["rounds_started"] == 1
+    assert export["rounds_won"] == 1
+    totals = export["totals_by_guild"]
+    assert isinstance(totals, list)
+    assert [(row["guild_id"], row["rounds_won"]) for row in totals] == [(GUILD, 1)]
+    recent = export["recent_answers"]
+    assert isinstance(recent, list)
+    assert recent[0]["text"] == "wrong guess"
+    disputes = export["disputes"]
+    assert isinstance(disputes, list)
+    assert disputes[0]["answer_text"] == "mine"
+
+    # 1 dispute + 1 answer + 2 totals rows (guild, all guilds) + 2 weekly rows.
+    assert await storage.delete_player(ALICE) == 6
+    round_row = await storage.get_round(round_id)
+    assert round_row is not None
+    assert (round_row.starter_id, round_row.winner_id) == (None, None)
+    assert [row.user_id for row in await storage.leaderboard(guild_id=GUILD, week_start=None, limit=10)] == [BOB]
+    assert (await storage.player_stats(GUILD, ALICE)).rank is None
+    gone = await storage.export_player(ALICE)
+    assert (gone["answer_count"], gone["totals_by_guild"], gone["disputes"]) == (0, [], [])
+    assert await storage.delete_player(ALICE) == 0
+    assert [row.user_id for row in await storage.question_answers(question)] == [BOB]
+    assert await storage.integrity_check() == "ok"
+
+
+# --------------------------------------------------------------------------- transactions and failures
+
+
+async def test_transaction_groups_writes_and_rolls_back_as_one(storage: SQLiteStorage) -> None:
+    with pytest.raises(RuntimeError, match="boom"):
+        async with storage.transaction():
+            await storage.set_meta("a", "1")
+            await start_round(storage)
+            raise RuntimeError("boom")
+    assert await storage.get_meta("a") is None
+    assert await storage.running_rounds() == []
+
+    async with storage.transaction():
+        await storage.set_meta("a", "1")
+        with pytest.raises(RoundAlreadyRunning):
+            async with storage.transaction():
+                await storage.set_meta("b", "2")
+                await start_round(storage)
+                await start_round(storage)
+        await storage.set_meta("c", "3")
+    assert (await storage.get_meta("a"), await storage.get_meta("b"), await storage.get_meta("c")) == ("1", None, "3")
+    assert await storage.running_rounds() == []
+
+
+async def test_cancelled_transaction_leaves_the_storage_usable(storage: SQLiteStorage) -> None:
+    entered = asyncio.Event()
+
+    async def slow_writer() -> None:
+        async with storage.transaction():
+            await storage.set_meta("half", "written")
+            entered.set()
+            await asyncio.sleep(10)
+
+    task = asyncio.create_task(slow_writer())
+    await entered.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert await storage.get_meta("half") is None
+    await storage.set_meta("after", "ok")
+    assert await storage.get_meta("after") == "ok"
+
+
+async def test_locked_database_raises_unavailable_and_recovers(tmp_path: Path) -> None:
+    path = tmp_path / "trivia.db"
+    storage = await SQLiteStorage.open(path, busy_timeout=0.1)
+    try:
+        round_id = await start_round(storage)
+        question = await ask(storage, round_id)
+        await storage.record_answer(answer(question, round_id, ALICE))
+        other = sqlite3.connect(path, isolation_level=None)
+        other.execute("BEGIN EXCLUSIVE")
+        try:
+            results = await asyncio.gather(
+                *(storage.record_answer(answer(question, round_id, user)) for user in (BOB, CAROL)),
+                return_exceptions=True,
+            )
+            assert all(isinstance(result, StorageUnavailable) for result in results), results
+            with pytest.raises(StorageUnavailable, match="locked"):
+                await storage.score_question(question, [ScoredAnswer(ALICE, True, 100, 1)], closed_at=WEDNESDAY)
+            # WAL readers are not blocked by the writer's lock.
+            assert [row.user_id for row in await storage.question_answers(question)] == [ALICE]
+            assert (await storage.player_stats(GUILD, ALICE)).rank is None
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+        question_row = await storage.get_round_question(question)
+        assert question_row is not None
+        assert question_row.closed_at is None
+
+        await storage.record_answer(answer(question, round_id, BOB))
+        assert await storage.score_question(question, [ScoredAnswer(ALICE, True, 100, 1)], closed_at=WEDNESDAY)
+        assert (await storage.player_stats(GUILD, ALICE)).points == 100
+    finally:
+        await storage.close()
+
+
+async def test_full_database_raises_unavailable_and_writes_no_partial_batch(tmp_path: Path) -> None:
+    path = tmp_path / "trivia.db"
+    async with await SQLiteStorage.open(path) as setup:
+        round_id = await start_round(setup)
+        question = await ask(setup, round_id)
+    # A one-byte cap is raised to the current size: only the free space left in existing pages remains.
+    storage = await SQLiteStorage.open(path, max_size_bytes=1)
+    try:
+        outcomes = await asyncio.gather(
+            *(storage.record_answer(answer(question, round_id, user, text="x" * 200)) for user in range(300)),
+            return_exceptions=True,
+        )
+        assert all(isinstance(outcome, StorageUnavailable) for outcome in outcomes), outcomes[:3]
+        assert "full" in str(outcomes[0])
+        assert await storage.question_answers(question) == []
+
+        # The batch above failed part-way: one answer at a time, the first few still fit.
+        confirmed = 0
+        while confirmed < 300:
+            try:
+                await storage.record_answer(answer(question, round_id, confirmed, text="x" * 200))
+            except StorageUnavailable:
+                break
+            confirmed += 1
+            # Confirmed means visible to readers too.
+            assert len(await storage.question_answers(question)) == confirmed
+        assert 0 < confirmed < 300
+        assert await storage.integrity_check() == "ok"
+    finally:
+        await storage.close()
+
+
+# --------------------------------------------------------------------------- synthetic data
+
+
+async def test_seed_synthetic_gives_consistent_totals(tmp_path: Path) -> None:
+    path = tmp_path / "seeded.db"
+    await seed_synthetic(path, answers=3_005, players=120, guilds=3, seed=7)
+
+    def scalar(sql: str) -> int:
+        return raw_count(path, sql)
+
+    assert scalar("SELECT count(*) FROM answers") == 3_005
+    assert scalar("SELECT count(DISTINCT user_id) FROM answers") == 120
+    answer_points = scalar("SELECT sum(points) FROM answers")
+    assert answer_points == scalar("SELECT sum(points) FROM player_totals WHERE guild_id != 0")
+    assert answer_points == scalar("SELECT sum(points) FROM player_totals WHERE guild_id = 0")
+    assert answer_points == scalar("SELECT sum(points) FROM player_weekly WHERE guild_id != 0")
+    assert answer_points == scalar("SELECT sum(points) FROM player_weekly WHERE guild_id = 0")
+    assert scalar("SELECT sum(correct) FROM answers") == scalar("SELECT sum(correct) FROM player_totals WHERE guild_id = 0")
+    assert scalar("SELECT sum(answers) FROM player_totals WHERE guild_id != 0") == 3_005
+    assert scalar("SELECT count(*) FROM rounds") == scalar("SELECT sum(rounds_won) FROM player_totals WHERE guild_id = 0")
+    assert scalar(
+        """
+        SELECT count(*) FROM player_totals AS t
+        WHERE t.guild_id != 0 AND t.points != (SELECT sum(a.points) FROM answers AS a
+                                                WHERE a.user_id = t.user_id AND a.guild_id = t.guild_id)
+        """
+    ) == 0
+
+    async with await SQLiteStorage.open(path) as storage:
+        assert await storage.integrity_check() == "ok"
+        assert await storage.leaderboard_size(guild_id=None, week_start=None) == 120
+        top = await storage.leaderboard(guild_id=None, week_start=None, limit=3)
+        assert top[0].rank == 1
+        assert top[0].points >= top[1].points >= top[2].points
+        stats = await storage.player_stats(None, top[0].user_id)
+        assert (stats.points, stats.rank) == (top[0].points, 1)
