@@ -47,7 +47,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             play_settings = PlaySettings()
             setup_logging("WARNING", [])
             return run(play_in_terminal(play_settings, args))
-        settings = Settings()  # type: ignore[call-arg]  # read from the environment and .env
+        settings = Settings()  # read from the environment and .env
     except ValidationError as error:
         print(_settings_error(error), file=sys.stderr)
         return 2

@@ -162,7 +162,7 @@ _TRUE_WORDS: Final = frozenset({"true", "t", "yes", "y", "yep", "yeah", "yup", "
 _FALSE_WORDS: Final = frozenset({"false", "f", "no", "n", "nope", "nah", "incorrect", "wrong", "faux", "net"})
 _TRUE_SYMBOLS: Final = frozenset({"✅", "✔", "☑", "👍", "⭕"})
 _FALSE_SYMBOLS: Final = frozenset({"❌", "✖", "✗", "✘", "👎", "❎"})
-_OPTION_LABEL: Final = re.compile(r"(?:option|answer|choice)?\s*[(\[#]?\s*([a-z]|\d{1,2})\s*[)\].:]?")
+X
 _SET_SEPARATORS: Final = re.compile(r"\s*(?:[,;/&+\n]|\band\b|\bor\b|\bnor\b|\bplus\b)\s*")
 _NEGATIONS: Final = frozenset({"not", "no", "never", "nt", "isnt", "wasnt", "didnt", "doesnt", "without"})
 _MAX_SET_WINDOW: Final = 4
@@ -273,8 +273,11 @@ class AnswerMatcher:
         expected_ids = self._expected_ids(expected, candidates)
 
         for candidate in candidates:
-            if compact(candidate.key) == answer_compact or sorted(candidate.key.split()) == sorted(key.split()):
+            if compact(candidate.key) == answer_compact:
                 return self._named_verdict(candidate, expected_ids, target, shown)
+        for candidate in candidates:
+            if candidate.kind != "surname" and sorted(candidate.key.split()) == sorted(key.split()):
+                return _accept(VerdictCode.ALIAS, f"Accepted: {_quote(shown)} is {target}, in another order.", target)
 
         digits = digit_runs(key)
         for candidate in candidates:
@@ -328,7 +331,7 @@ class AnswerMatcher:
                     VerdictCode.WRONG, f"Rejected: {_quote(shown)} could also be {others}; give the full name."
                 )
             return _accept(VerdictCode.SURNAME, f"Accepted: {_quote(shown)} is the surname of {target}.", target)
-        if candidate.kind == "name" and compact(candidate.key) == compact(name_key(target)):
+        if candidate.kind == "name":
             return _accept(VerdictCode.EXACT, f"Accepted: {target}.", target)
         return _accept(VerdictCode.ALIAS, f"Accepted: {_quote(shown)} is another name for {target}.", target)
 
@@ -661,7 +664,7 @@ class AnswerMatcher:
         allowing a small typo. A phrasing of up to three key words needs all of them, of four or five
         all but one, of six or more two thirds. At most max(2, half the key words) extra content words are allowed, a
         negation the phrasing lacks is refused, and the answer must score strictly better against the
-        right phrasing than against every distractor (key-word coverage first, then word order), so
+        right phrasing than against every distractor (key-word overlap first, then word order), so
         'a female astronaut sent to save a surgeon' is not 'a female surgeon sent to save an astronaut'.
         """
         expected = question.expected
@@ -997,17 +1000,17 @@ def _keywords_needed(count: int) -> int:
 
 @dataclass(frozen=True)
 class _PhraseScore:
-    """How well the player's words cover one phrasing: coverage, word order, typos, acceptability."""
+    """How well the player's words fit one phrasing: overlap (F1 of key words), word order, typos."""
 
-    coverage: float
+    overlap: float
     order: float
     typos: bool
     acceptable: bool
 
     @property
     def rank(self) -> tuple[float, float]:
-        """Order phrasings by coverage first, then by how well word order agrees."""
-        return self.coverage, self.order
+        """Order phrasings by key-word overlap first, then by how well word order agrees."""
+        return self.overlap, self.order
 
 
 def _phrase_score(words: Sequence[str], phrasing: str) -> _PhraseScore:
@@ -1031,8 +1034,10 @@ def _phrase_score(words: Sequence[str], phrasing: str) -> _PhraseScore:
             matched += 1
             typos = True
     extras = len(unused)
-    needed = _keywords_needed(len(keywords))
     negated = any(word in _NEGATIONS for word in words) and not any(word in _NEGATIONS for word in keywords)
-    acceptable = matched >= needed and extras <= max(2, len(keywords) // 2) and not negated
+    acceptable = matched >= _keywords_needed(len(keywords)) and extras <= max(2, len(keywords) // 2) and not negated
+    # F1 rather than coverage alone, so a long distractor that uses all the player's words outranks a
+    # short phrasing that the player's words merely contain
+    overlap = 2 * matched / (len(keywords) + len(words)) if words else 0.0
     order = fuzz.ratio(" ".join(words), " ".join(keywords)) / 100
-    return _PhraseScore(matched / len(keywords), order, typos, acceptable)
+    return _PhraseScore(round(overlap, 9), order, typos, acceptable)

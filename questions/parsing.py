@@ -164,7 +164,10 @@ def fold_unicode(text: str) -> str:
     if text.isascii():
         folded = text.casefold()
         return folded if folded.isprintable() else folded.translate(_ASCII_CONTROLS)
-    folded = unicodedata.normalize("NFKC", text).casefold().translate(_TRANSLITERATION)
+    composed = unicodedata.normalize("NFKC", text)
+    # marks left standing alone go before case folding, which would turn some into letters (U+0345 -> iota)
+    composed = "".join(char for char in composed if unicodedata.category(char)[0] not in "MC" or char.isspace())
+    folded = composed.casefold().translate(_TRANSLITERATION)
     kept: list[str] = []
     for char in unicodedata.normalize("NFKD", folded):
         if char.isspace():

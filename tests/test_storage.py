@@ -313,7 +313,19 @@ async def test_answers_to_closed_or_unknown_questions_are_refused(storage: SQLit
     open_question = await ask(storage, round_id, 1)
     with pytest.raises(ValueError, match="belongs to round"):
         await storage.record_answer(answer(open_question, round_id, ALICE, guild_id=OTHER_GUILD))
+
+    # One batch mixing late and timely answers: only the late ones are refused.
+    outcomes = await asyncio.gather(
+        *(
+            storage.record_answer(answer(target, round_id, user))
+            for user in range(10)
+            for target in (question, open_question)
+        ),
+        return_exceptions=True,
+    )
+    assert [type(outcome) for outcome in outcomes] == [QuestionNotOpen, type(None)] * 10
     assert await storage.question_answers(question) == []
+    assert len(await storage.question_answers(open_question)) == 10
 
 
 async def test_concurrent_answers_are_group_committed_and_durable_when_confirmed(
@@ -325,8 +337,10 @@ async def test_concurrent_answers_are_group_committed_and_durable_when_confirmed
     observer = sqlite3.connect(tmp_path / "trivia.db")
 
     async def answer_and_check(user_id: int) -> None:
+        commits_when_submitted = storage.commit_count
         await storage.record_answer(answer(question, round_id, user_id, choice=user_id % 4, text=None))
-        # Confirmed means committed: another connection already sees the row.
+        # Confirmed means committed: the COMMIT has returned, and another connection sees the row.
+        assert storage.commit_count > commits_when_submitted
         seen = observer.execute(
             "SELECT count(*) FROM answers WHERE round_question_id = ? AND user_id = ?", (question, user_id)
         ).fetchone()[0]
@@ -622,21 +636,27 @@ async def test_export_and_delete_player(storage: SQLiteStorage, tmp_path: Path) 
 
 
 async def test_transaction_groups_writes_and_rolls_back_as_one(storage: SQLiteStorage) -> None:
-    with pytest.raises(RuntimeError, match="boom"):
+    async def write_then_fail() -> None:
         async with storage.transaction():
             await storage.set_meta("a", "1")
             await start_round(storage)
             raise RuntimeError("boom")
+
+    async def nested_conflict() -> None:
+        async with storage.transaction():
+            await storage.set_meta("b", "2")
+            await start_round(storage)
+            await start_round(storage)
+
+    with pytest.raises(RuntimeError, match="boom"):
+        await write_then_fail()
     assert await storage.get_meta("a") is None
     assert await storage.running_rounds() == []
 
     async with storage.transaction():
         await storage.set_meta("a", "1")
         with pytest.raises(RoundAlreadyRunning):
-            async with storage.transaction():
-                await storage.set_meta("b", "2")
-                await start_round(storage)
-                await start_round(storage)
+            await nested_conflict()  # rolled back to its savepoint; the outer transaction goes on
         await storage.set_meta("c", "3")
     assert (await storage.get_meta("a"), await storage.get_meta("b"), await storage.get_meta("c")) == ("1", None, "3")
     assert await storage.running_rounds() == []
@@ -697,9 +717,12 @@ async def test_locked_database_raises_unavailable_and_recovers(tmp_path: Path) -
 
 async def test_full_database_raises_unavailable_and_writes_no_partial_batch(tmp_path: Path) -> None:
     path = tmp_path / "trivia.db"
-    async with await SQLiteStorage.open(path) as setup:
+    async with await SQLiteStorage.open(path, max_size_bytes=50_000_000) as setup:
         round_id = await start_round(setup)
         question = await ask(setup, round_id)
+        await setup.record_answer(answer(question, round_id, DAVE))
+        # Confirmed means visible to the reader connection at once.
+        assert len(await setup.question_answers(question)) == 1
     # A one-byte cap is raised to the current size: only the free space left in existing pages remains.
     storage = await SQLiteStorage.open(path, max_size_bytes=1)
     try:
@@ -709,7 +732,7 @@ async def test_full_database_raises_unavailable_and_writes_no_partial_batch(tmp_
         )
         assert all(isinstance(outcome, StorageUnavailable) for outcome in outcomes), outcomes[:3]
         assert "full" in str(outcomes[0])
-        assert await storage.question_answers(question) == []
+        assert [row.user_id for row in await storage.question_answers(question)] == [DAVE]
 
         # The batch above failed part-way: one answer at a time, the first few still fit.
         confirmed = 0
@@ -719,9 +742,8 @@ async def test_full_database_raises_unavailable_and_writes_no_partial_batch(tmp_
             except StorageUnavailable:
                 break
             confirmed += 1
-            # Confirmed means visible to readers too.
-            assert len(await storage.question_answers(question)) == confirmed
         assert 0 < confirmed < 300
+        assert len(await storage.question_answers(question)) == confirmed + 1
         assert await storage.integrity_check() == "ok"
     finally:
         await storage.close()
@@ -744,16 +766,23 @@ async def test_seed_synthetic_gives_consistent_totals(tmp_path: Path) -> None:
     assert answer_points == scalar("SELECT sum(points) FROM player_totals WHERE guild_id = 0")
     assert answer_points == scalar("SELECT sum(points) FROM player_weekly WHERE guild_id != 0")
     assert answer_points == scalar("SELECT sum(points) FROM player_weekly WHERE guild_id = 0")
-    assert scalar("SELECT sum(correct) FROM answers") == scalar("SELECT sum(correct) FROM player_totals WHERE guild_id = 0")
+    assert scalar("SELECT sum(correct) FROM answers") == scalar(
+        "SELECT sum(correct) FROM player_totals WHERE guild_id = 0"
+    )
     assert scalar("SELECT sum(answers) FROM player_totals WHERE guild_id != 0") == 3_005
-    assert scalar("SELECT count(*) FROM rounds") == scalar("SELECT sum(rounds_won) FROM player_totals WHERE guild_id = 0")
-    assert scalar(
-        """
+    assert scalar("SELECT count(*) FROM rounds") == scalar(
+        "SELECT sum(rounds_won) FROM player_totals WHERE guild_id = 0"
+    )
+    assert (
+        scalar(
+            """
         SELECT count(*) FROM player_totals AS t
         WHERE t.guild_id != 0 AND t.points != (SELECT sum(a.points) FROM answers AS a
                                                 WHERE a.user_id = t.user_id AND a.guild_id = t.guild_id)
         """
-    ) == 0
+        )
+        == 0
+    )
 
     async with await SQLiteStorage.open(path) as storage:
         assert await storage.integrity_check() == "ok"

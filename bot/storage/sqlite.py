@@ -98,9 +98,14 @@ _MIGRATION_NAME = re.compile(r"(\d{3})_[a-z0-9_]+\.sql")
 
 # --------------------------------------------------------------------------- SQL shared with the seeder
 
+# One statement per answer: the SELECT writes nothing unless the question is still open in a running round
+# of the stated guild, and a repeated answer replaces the previous attempt and counts it.
 ANSWER_UPSERT_SQL = """
 INSERT INTO answers (round_question_id, user_id, guild_id, choice, text, correct, credit, answered_at, elapsed_ms)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+SELECT rq.id, :user_id, r.guild_id, :choice, :text, :correct, :credit, :answered_at, :elapsed_ms
+FROM round_questions AS rq JOIN rounds AS r ON r.id = rq.round_id
+WHERE rq.id = :round_question_id AND rq.round_id = :round_id AND r.guild_id = :guild_id
+  AND rq.closed_at IS NULL AND r.status = 'running'
 ON CONFLICT (round_question_id, user_id) DO UPDATE SET
     choice = excluded.choice,
     text = excluded.text,
@@ -193,7 +198,7 @@ class _TotalsDelta:
 @dataclass(slots=True)
 class _PendingAnswer:
     answer: AnswerInput
-    params: tuple[object, ...]
+    params: dict[str, object]
     future: asyncio.Future[None]
 
 
@@ -287,20 +292,19 @@ def _check_positive(name: str, value: int | None) -> None:
         raise ValueError(f"{name} must be positive, got {value}")
 
 
-def _answer_params(answer: AnswerInput) -> tuple[object, ...]:
-    text = None if answer.text is None else answer.text[:MAX_ANSWER_TEXT]
-    correct = None if answer.correct is None else int(answer.correct)
-    return (
-        answer.round_question_id,
-        answer.user_id,
-        answer.guild_id,
-        answer.choice,
-        text,
-        correct,
-        float(answer.credit),
-        _time_text(answer.answered_at),
-        answer.elapsed_ms,
-    )
+def _answer_params(answer: AnswerInput) -> dict[str, object]:
+    return {
+        "round_question_id": answer.round_question_id,
+        "round_id": answer.round_id,
+        "guild_id": answer.guild_id,
+        "user_id": answer.user_id,
+        "choice": answer.choice,
+        "text": None if answer.text is None else answer.text[:MAX_ANSWER_TEXT],
+        "correct": None if answer.correct is None else int(answer.correct),
+        "credit": float(answer.credit),
+        "answered_at": _time_text(answer.answered_at),
+        "elapsed_ms": answer.elapsed_ms,
+    }
 
 
 def _batch_failure(exc: BaseException) -> StorageError:
@@ -536,7 +540,8 @@ class SQLiteStorage:
             return
         self._closing = True
         self._answers_waiting.set()
-        await self._answer_writer
+        # wait() rather than await: a writer cancelled by loop shutdown must not make close() raise.
+        await asyncio.wait([self._answer_writer])
         async with self._write_lock:
             if self._closed:
                 return
@@ -639,10 +644,12 @@ class SQLiteStorage:
             cursor = await connection.execute(sql, params)
         return cursor.rowcount
 
-    async def _execute_many(self, sql: str, rows: Iterable[Params]) -> None:
+    async def _execute_many(self, sql: str, rows: Iterable[Params]) -> int:
+        """Run one write per row inside the current transaction; return how many rows they changed in all."""
         connection = self._writer_in_transaction()
         with _domain_errors():
-            await connection.executemany(sql, rows)
+            cursor = await connection.executemany(sql, rows)
+        return cursor.rowcount
 
     async def _fetch(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
         """Run a query: on the writer inside the caller's own transaction (to see its writes), else the reader."""
@@ -912,7 +919,7 @@ class SQLiteStorage:
 
         Returns only after the batch holding the answer has been committed.
         """
-        if self._closing:
+        if self._closing or self._answer_writer.done():
             raise StorageUnavailable(f"storage {self.path} is closed")
         if self._owns_transaction():
             raise RuntimeError("record_answer commits by itself; call it outside transaction()")
@@ -936,30 +943,12 @@ class SQLiteStorage:
 
     async def _write_answer_batch(self, batch: list[_PendingAnswer]) -> None:
         """Write one batch in one transaction, then settle every waiter; never raises but for cancellation."""
-        accepted: list[_PendingAnswer] = []
-        refused: list[tuple[_PendingAnswer, Exception]] = []
+        refusals: dict[int, Exception] = {}
         try:
             async with self.transaction():
-                open_questions = await self._open_questions({pending.answer.round_question_id for pending in batch})
-                for pending in batch:
-                    answer = pending.answer
-                    placement = open_questions.get(answer.round_question_id)
-                    if placement is None:
-                        refused.append((pending, QuestionNotOpen(f"question {answer.round_question_id} is closed")))
-                    elif placement != (answer.round_id, answer.guild_id):
-                        refused.append(
-                            (
-                                pending,
-                                ValueError(
-                                    f"question {answer.round_question_id} belongs to round {placement[0]} "
-                                    f"in guild {placement[1]}, not round {answer.round_id} in guild {answer.guild_id}"
-                                ),
-                            )
-                        )
-                    else:
-                        accepted.append(pending)
-                if accepted:
-                    await self._execute_many(ANSWER_UPSERT_SQL, [pending.params for pending in accepted])
+                written = await self._execute_many(ANSWER_UPSERT_SQL, [pending.params for pending in batch])
+                if written != len(batch):
+                    refusals = await self._answer_refusals(batch)
         except asyncio.CancelledError as exc:
             for pending in batch:
                 _settle(pending.future, _batch_failure(exc))
@@ -975,16 +964,17 @@ class SQLiteStorage:
                 _settle(pending.future, _batch_failure(exc))
             return
         self._answer_batches += 1
-        self._answers_written += len(accepted)
+        self._answers_written += len(batch) - len(refusals)
         self._largest_batch = max(self._largest_batch, len(batch))
-        for pending in accepted:
-            _settle(pending.future, None)
-        for pending, error in refused:
-            _settle(pending.future, error)
+        for position, pending in enumerate(batch):
+            _settle(pending.future, refusals.get(position))
 
-    async def _open_questions(self, round_question_ids: set[int]) -> dict[int, tuple[int, int]]:
-        """Map each still-open question among the ids to its (round id, guild id)."""
-        ids = sorted(round_question_ids)
+    async def _answer_refusals(self, batch: Sequence[_PendingAnswer]) -> dict[int, Exception]:
+        """Explain, by position in the batch, each answer the upsert's WHERE clause skipped.
+
+        Runs in the batch's transaction, so it sees the same questions and rounds the upsert saw.
+        """
+        ids = sorted({pending.answer.round_question_id for pending in batch})
         placeholders = ", ".join("?" * len(ids))
         rows = await self._fetch(
             f"""
@@ -993,7 +983,19 @@ class SQLiteStorage:
             """,
             ids,
         )
-        return {int(row["id"]): (int(row["round_id"]), int(row["guild_id"])) for row in rows}
+        open_questions = {int(row["id"]): (int(row["round_id"]), int(row["guild_id"])) for row in rows}
+        refusals: dict[int, Exception] = {}
+        for position, pending in enumerate(batch):
+            answer = pending.answer
+            placement = open_questions.get(answer.round_question_id)
+            if placement is None:
+                refusals[position] = QuestionNotOpen(f"question {answer.round_question_id} is closed or unknown")
+            elif placement != (answer.round_id, answer.guild_id):
+                refusals[position] = ValueError(
+                    f"question {answer.round_question_id} belongs to round {placement[0]} in guild {placement[1]}, "
+                    f"not round {answer.round_id} in guild {answer.guild_id}"
+                )
+        return refusals
 
     async def question_answers(self, round_question_id: int) -> list[AnswerRow]:
         """Return every answer to a question, fastest first."""
