@@ -162,7 +162,7 @@ _TRUE_WORDS: Final = frozenset({"true", "t", "yes", "y", "yep", "yeah", "yup", "
 _FALSE_WORDS: Final = frozenset({"false", "f", "no", "n", "nope", "nah", "incorrect", "wrong", "faux", "net"})
 _TRUE_SYMBOLS: Final = frozenset({"✅", "✔", "☑", "👍", "⭕"})
 _FALSE_SYMBOLS: Final = frozenset({"❌", "✖", "✗", "✘", "👎", "❎"})
-X
+_OPTION_LABEL: Final = re.compile(r"(?:option|answer|choice)?\s*[(\[#]?\s*([a-z]|\d{1,2})\s*[)\].:!?]*")
 _SET_SEPARATORS: Final = re.compile(r"\s*(?:[,;/&+\n]|\band\b|\bor\b|\bnor\b|\bplus\b)\s*")
 _NEGATIONS: Final = frozenset({"not", "no", "never", "nt", "isnt", "wasnt", "didnt", "doesnt", "without"})
 _MAX_SET_WINDOW: Final = 4
@@ -390,6 +390,9 @@ class AnswerMatcher:
             if not starts:
                 continue
             rest = words[: starts[0]] + words[starts[0] + size :]
+            if any(word in name_words or word[0].isdecimal() for word in rest):
+                # "Soyuz MS-19 or MS-18", "Peresild Peresild": a second guess or a repeat, not a description
+                return _reject(VerdictCode.WRONG, f"Rejected: give one answer; {_quote(shown)} is more than {target}.")
             others = self._entities_named_in(rest) - expected_ids
             if others:
                 names = _join(sorted(self._name_of(entity_id) for entity_id in others))
@@ -554,9 +557,7 @@ class AnswerMatcher:
             return _accept(VerdictCode.EXACT, f"Accepted: {expected.display}.", expected.display)
         if math.isclose(_in_unit(first, unit), target, abs_tol=1e-9):
             return _accept(
-                VerdictCode.EQUIVALENT,
-                f"Accepted: {_describe_quantity(first)} is {expected.display}.",
-                expected.display,
+                VerdictCode.EQUIVALENT, f"Accepted: {_quote(shown)} is {expected.display}.", expected.display
             )
         return _accept(
             VerdictCode.EQUIVALENT,
@@ -795,11 +796,9 @@ class AnswerMatcher:
 
     @staticmethod
     def _truth_value(cleaned: str, key: str) -> bool | None:
-        if key in _TRUE_WORDS or any(symbol in cleaned for symbol in _TRUE_SYMBOLS):
-            return True
-        if key in _FALSE_WORDS or any(symbol in cleaned for symbol in _FALSE_SYMBOLS):
-            return False
-        return None
+        says_true = key in _TRUE_WORDS or any(symbol in cleaned for symbol in _TRUE_SYMBOLS)
+        says_false = key in _FALSE_WORDS or any(symbol in cleaned for symbol in _FALSE_SYMBOLS)
+        return says_true if says_true != says_false else None
 
     @staticmethod
     def _choice_by_value(choices: Sequence[str], cleaned: str) -> int | None:

@@ -134,6 +134,8 @@ class FactStore:
 def format_number(value: float, unit: str | None) -> str:
     """Render 12.0 as '12' and append the unit, if any."""
     text = str(int(value)) if float(value).is_integer() else f"{value:g}"
+    if unit and value == 1 and unit.endswith("s"):
+        unit = unit[:-1]  # "1 day", not "1 days"
     return f"{text} {unit}" if unit else text
 
 

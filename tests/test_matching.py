@@ -24,7 +24,6 @@ from questions.models import (
     Question,
     QuestionKind,
     SetAnswer,
-    Source,
     TextAnswer,
     TimeAnswer,
 )
@@ -149,7 +148,9 @@ def _question(fact_id: str, kind: QuestionKind, answer: str, expected: object, *
     )
 
 
-def choice(fact_id: str, choices: Sequence[str], correct: int, kind: QuestionKind = QuestionKind.MULTIPLE_CHOICE) -> Question:
+def choice(
+    fact_id: str, choices: Sequence[str], correct: int, kind: QuestionKind = QuestionKind.MULTIPLE_CHOICE
+) -> Question:
     """Build a multiple-choice or true/false question over given options."""
     expected = {"type": "choice", "display": choices[correct], "accepted": [choices[correct]]}
     return _question(fact_id, kind, choices[correct], expected, choices=list(choices), correct_index=correct)
@@ -266,7 +267,9 @@ def test_commander(text: str, accepted: bool, code: VerdictCode) -> None:
         ("Petrovv", False, V.WRONG),  # one edit from both: not closer to the answer
     ],
 )
-def test_typo_must_be_closer_to_the_answer_than_to_any_other_entity(text: str, accepted: bool, code: VerdictCode) -> None:
+def test_typo_must_be_closer_to_the_answer_than_to_any_other_entity(
+    text: str, accepted: bool, code: VerdictCode
+) -> None:
     check("petrov", text, accepted, code)
 
 

@@ -17,11 +17,11 @@ from questions.models import AnswerType, Question, QuestionKind
 from questions.parsing import compact
 from questions.store import FactStore
 
-SETTINGS = settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True
-)
+SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
 
-ZERO_WIDTH_AND_BIDI = "\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+ZERO_WIDTH_AND_BIDI = (
+    "\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+)
 COMBINING = "\u0300\u0301\u0302\u0303\u0308\u030a\u0327\u0345\u20d7\ufe0f"
 CHOICE_KINDS = (QuestionKind.MULTIPLE_CHOICE, QuestionKind.TRUE_FALSE)
 
@@ -52,7 +52,7 @@ def _right_answers(question: Question) -> list[str]:
     if expected.type == AnswerType.SET:
         members = [_store().entity(entity_id) for entity_id in expected.entity_ids]
         if expected.required == 1:
-            return [name for member in members for name in _store().names_of(member) + [member.surname or member.name]]
+            return [name for member in members for name in [*_store().names_of(member), member.surname or member.name]]
         return [expected.display, " and ".join(member.name for member in members)]
     return list(dict.fromkeys([expected.display, *expected.accepted, *expected.surnames]))
 
@@ -167,11 +167,12 @@ def test_invisible_and_combining_characters_do_not_matter(
     flips=st.lists(st.booleans(), min_size=60, max_size=60),
     wrapper=st.sampled_from(["{}", "**{}**", "_{}_", "||{}||", "“{}”", '"{}"', "  {}  ", "{}!", "{}?", "`{}`"]),
 )
-def test_case_markdown_and_quotes_do_not_matter(
-    pair: tuple[Question, str], flips: list[bool], wrapper: str
-) -> None:
+def test_case_markdown_and_quotes_do_not_matter(pair: tuple[Question, str], flips: list[bool], wrapper: str) -> None:
     question, answer = pair
-    recased = "".join(c.swapcase() if flip else c for c, flip in zip(answer, flips + [False] * len(answer)))
+    padded = flips + [False] * max(0, len(answer) - len(flips))
+    recased = "".join(
+        char.swapcase() if flip else char for char, flip in zip(answer, padded[: len(answer)], strict=True)
+    )
     verdict = _judge(question, wrapper.format(recased))
     assert verdict.accepted, verdict.reason
 

@@ -1,0 +1,216 @@
+"""Properties of the matcher over the real seed pack and the real question bank built from it."""
+
+from __future__ import annotations
+
+import re
+import time
+from functools import cache
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from questions.generate import build_bank
+from questions.loader import load_store
+from questions.matching import AnswerMatcher, Verdict, name_key
+from questions.models import AnswerType, Question, QuestionKind
+from questions.parsing import compact
+from questions.store import FactStore
+
+SETTINGS = settings(max_examples=4000, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=False, database=None)
+
+ZERO_WIDTH_AND_BIDI = (
+    "\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+)
+COMBINING = "\u0300\u0301\u0302\u0303\u0308\u030a\u0327\u0345\u20d7\ufe0f"
+CHOICE_KINDS = (QuestionKind.MULTIPLE_CHOICE, QuestionKind.TRUE_FALSE)
+
+
+@cache
+def _store() -> FactStore:
+    return load_store()
+
+
+@cache
+def _questions() -> tuple[Question, ...]:
+    return tuple(build_bank(_store()))
+
+
+@cache
+def _matcher() -> AnswerMatcher:
+    return AnswerMatcher(_store())
+
+
+def _right_answers(question: Question) -> list[str]:
+    """Every text that must be accepted as fully right for a question."""
+    expected = question.expected
+    if question.kind in CHOICE_KINDS:
+        assert question.correct_index is not None
+        right = question.choices[question.correct_index]
+        answers = [right, chr(ord("A") + question.correct_index)]
+        return [*answers, right.casefold()] if question.kind == QuestionKind.TRUE_FALSE else answers
+    if expected.type == AnswerType.SET:
+        members = [_store().entity(entity_id) for entity_id in expected.entity_ids]
+        if expected.required == 1:
+            return [name for member in members for name in [*_store().names_of(member), member.surname or member.name]]
+        return [expected.display, " and ".join(member.name for member in members)]
+    return list(dict.fromkeys([expected.display, *expected.accepted, *expected.surnames]))
+
+
+def _pairs() -> list[tuple[Question, str]]:
+    return [(question, answer) for question in _questions() for answer in _right_answers(question)]
+
+
+def _judge(question: Question, text: str) -> Verdict:
+    return _matcher().judge(question, text)
+
+
+def test_the_bank_is_real() -> None:
+    kinds = {question.kind for question in _questions()}
+    types = {question.expected.type for question in _questions()}
+    assert len(_questions()) > 100
+    assert set(QuestionKind) <= kinds
+    assert {AnswerType.PERSON, AnswerType.ENTITY, AnswerType.DATE, AnswerType.TIME, AnswerType.TEXT} <= types
+
+
+def test_every_answer_and_alias_is_accepted() -> None:
+    refused = [
+        (question.id, answer, verdict.reason)
+        for question, answer in _pairs()
+        if not (verdict := _judge(question, answer)).accepted or verdict.credit != 1
+    ]
+    assert refused == []
+
+
+def test_no_multiple_choice_distractor_is_accepted() -> None:
+    accepted = [
+        (question.id, option)
+        for question in _questions()
+        if question.kind in CHOICE_KINDS
+        for index, option in enumerate(question.choices)
+        if index != question.correct_index and _judge(question, option).accepted
+    ]
+    assert accepted == []
+
+
+def test_no_other_entity_name_is_accepted_for_entity_questions() -> None:
+    accepted = []
+    for question in _questions():
+        expected = question.expected
+        if question.kind in CHOICE_KINDS or expected.type not in (AnswerType.PERSON, AnswerType.ENTITY):
+            continue
+        own = {compact(name_key(name)) for name in (expected.display, *expected.accepted, *expected.surnames)}
+        for name, entity in _store().all_names():
+            if entity.id in expected.entity_ids or compact(name_key(name)) in own:
+                continue
+            if _judge(question, name).accepted:
+                accepted.append((question.id, name))
+    assert accepted == []
+
+
+def test_no_text_distractor_is_accepted_for_typed_text_questions() -> None:
+    accepted = []
+    for question in _questions():
+        fact = _store().facts[question.fact_id]
+        if question.kind in CHOICE_KINDS or question.expected.type != AnswerType.TEXT:
+            continue
+        distractors = getattr(fact.answer, "distractors", [])
+        accepted += [(question.id, text) for text in distractors if _judge(question, text).accepted]
+    assert accepted == []
+
+
+def test_judging_is_fast() -> None:
+    pairs = _pairs()
+    wrong = ["Soyuz MS-18", "09:55", "13", "Novitsky", "a female astronaut", "6 October 2021", "x" * 200]
+    started = time.perf_counter()
+    count = 0
+    for question, answer in pairs:
+        for text in (answer, *wrong):
+            _judge(question, text)
+            count += 1
+    mean = (time.perf_counter() - started) / count
+    assert mean < 0.001, f"mean judge() time {mean * 1e6:.0f} µs"
+
+
+@SETTINGS
+@given(question=st.sampled_from(_questions()), text=st.text(max_size=250))
+def test_random_text_never_raises_and_returns_quickly(question: Question, text: str) -> None:
+    started = time.perf_counter()
+    verdict = _judge(question, text)
+    assert time.perf_counter() - started < 0.05
+    assert 0 <= verdict.credit <= 1
+    assert verdict.accepted == (verdict.credit >= 1)
+    assert verdict.reason
+
+
+@SETTINGS
+@given(
+    pair=st.sampled_from(_pairs()),
+    before=st.text(alphabet=ZERO_WIDTH_AND_BIDI + COMBINING, max_size=4),
+    after=st.text(alphabet=ZERO_WIDTH_AND_BIDI + COMBINING, max_size=4),
+    inside=st.text(alphabet=ZERO_WIDTH_AND_BIDI, max_size=3),
+    data=st.data(),
+)
+def test_invisible_and_combining_characters_do_not_matter(
+    pair: tuple[Question, str], before: str, after: str, inside: str, data: st.DataObject
+) -> None:
+    question, answer = pair
+    position = data.draw(st.integers(min_value=0, max_value=len(answer)))
+    text = before + answer[:position] + inside + answer[position:] + after
+    verdict = _judge(question, text)
+    assert verdict.accepted, verdict.reason
+
+
+@SETTINGS
+@given(
+    pair=st.sampled_from(_pairs()),
+    flips=st.lists(st.booleans(), min_size=60, max_size=60),
+    wrapper=st.sampled_from(["{}", "**{}**", "_{}_", "||{}||", "“{}”", '"{}"', "  {}  ", "{}!", "{}?", "`{}`"]),
+)
+def test_case_markdown_and_quotes_do_not_matter(pair: tuple[Question, str], flips: list[bool], wrapper: str) -> None:
+    question, answer = pair
+    padded = flips + [False] * max(0, len(answer) - len(flips))
+    recased = "".join(
+        char.swapcase() if flip else char for char, flip in zip(answer, padded[: len(answer)], strict=True)
+    )
+    verdict = _judge(question, wrapper.format(recased))
+    assert verdict.accepted, verdict.reason
+
+
+def _digit_names() -> list[tuple[Question, str]]:
+    """Right answers with digits in them, to typed (not multiple-choice) non-set questions."""
+    return [
+        (question, answer)
+        for question, answer in _pairs()
+        if question.kind not in CHOICE_KINDS
+        and question.expected.type != AnswerType.SET
+        and question.expected.tolerance == 0
+        and re.search(r"\d", answer)
+    ]
+
+
+def test_there_are_answers_with_digits() -> None:
+    names = {answer for _, answer in _digit_names()}
+    assert {"Soyuz MS-19", "08:55 GMT", "12 days", "5 October 2021"} <= names
+
+
+@SETTINGS
+@given(pair=st.sampled_from(_digit_names()), data=st.data())
+def test_a_changed_digit_is_rejected(pair: tuple[Question, str], data: st.DataObject) -> None:
+    question, answer = pair
+    positions = [index for index, char in enumerate(answer) if char.isdigit()]
+    position = data.draw(st.sampled_from(positions))
+    digit = data.draw(st.sampled_from([d for d in "0123456789" if d != answer[position]]))
+    changed = answer[:position] + digit + answer[position + 1 :]
+    verdict = _judge(question, changed)
+    assert not verdict.accepted, f"{changed!r} accepted for {answer!r}: {verdict.reason}"
+
+
+@pytest.mark.parametrize("text", ["", "   ", "???", "the", "\u200b", "**", "a"])
+def test_blank_answers_are_never_accepted(text: str) -> None:
+    accepted = [
+        question.id
+        for question in _questions()
+        if _judge(question, text).accepted and not (text == "a" and question.kind in CHOICE_KINDS)
+    ]
+    assert accepted == []
