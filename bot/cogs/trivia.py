@@ -20,7 +20,7 @@ from bot.recording import GuildJudge, RecordingListener, RoundLedger
 from bot.render import BRAND, LETTERS, clip, help_embed, mention
 from bot.scoring import score_answer
 from bot.views import AnswerModal, PrivacyDeleteButton, dispute_view
-from questions.models import QuestionKind
+from questions.models import Question, QuestionKind
 
 if TYPE_CHECKING:
     from bot.app import TriviaBot
@@ -141,8 +141,29 @@ class TriviaCog(commands.Cog, name="trivia"):
             kind=kind,
             started_at=dt.datetime.now(dt.UTC),
         )
-        label = self.bot.source.store.category_label(chosen_category) if chosen_category else "all categories"
-        short = f" (only {len(drawn)} available)" if len(drawn) < count else ""
+        try:
+            await self._announce_and_run(interaction, round_id, drawn, count, chosen_category, seconds_each)
+        except BaseException:
+            # The round row exists: never leave it 'running' without a session, or the channel stays blocked.
+            await self.bot.storage.finish_round(
+                round_id, status="error", ended_at=dt.datetime.now(dt.UTC), winner_id=None
+            )
+            raise
+
+    async def _announce_and_run(
+        self,
+        interaction: discord.Interaction[Any],
+        round_id: int,
+        drawn: list[Question],
+        asked_for: int,
+        category: str | None,
+        seconds_each: int,
+    ) -> None:
+        assert interaction.guild_id is not None
+        assert interaction.channel_id is not None
+        channel_id = interaction.channel_id
+        label = self.bot.source.store.category_label(category) if category else "all categories"
+        short = f" (only {len(drawn)} available)" if len(drawn) < asked_for else ""
         await interaction.response.send_message(
             f"🚀 **Trivia!** {mention(interaction.user.id)} started a round of **{len(drawn)}** questions{short} "
             f"from {label}, **{seconds_each}** seconds each. First question coming up…"
