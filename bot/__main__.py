@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from collections.abc import Sequence
 
@@ -16,7 +17,7 @@ def _settings_error(error: ValidationError) -> str:
         if problem["type"] == "missing":
             lines.append(f"{key} is not set: put it in .env or the environment (see .env.example).")
         else:
-            lines.append(f"{key}: {problem['msg']}")
+            lines.append(f"{key}: {str(problem['msg']).removeprefix('Value error, ')}")
     return "\n".join(lines)
 
 
@@ -62,6 +63,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except FactPackError as error:
         print(f"The fact packs have errors:\n{error}", file=sys.stderr)
         return 2
+    except Exception:
+        # Through logging, so the token is redacted from the traceback too.
+        logging.getLogger("bot").critical("The bot stopped on an unexpected error.", exc_info=True)
+        return 1
 
 
 if __name__ == "__main__":

@@ -6,24 +6,36 @@ import asyncio
 import datetime as dt
 import logging
 import random
+import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import discord
 import yarl
 from discord.ext import commands
 
 from bot.config import Settings
-from bot.errors import TriviaCommandTree
+from bot.errors import TriviaCommandTree, UserFacingError, reply_privately, send_error
+from bot.render import clip
 from bot.storage import SQLiteStorage, Storage
+from bot.storage.base import MAX_ANSWER_TEXT
 from bot.sync import SyncReport, sync_commands
-from bot.views import DYNAMIC_ITEMS
+from bot.views import DYNAMIC_ITEMS, PREFIX
 from questions.generate import QuestionBank, build_bank
 from questions.loader import load_store
 from questions.matching import AnswerMatcher
 from questions.store import FactStore
 
+if TYPE_CHECKING:
+    from bot.cogs.trivia import TriviaCog
+
 log = logging.getLogger(__name__)
+
+STALE_BUTTON = "That button isn't active any more. Start a new round with `/trivia start`."
+STALE_FORM = "That form has expired. Open it again from the question, or use `/answer`."
+ANSWER_FORM = re.compile(rf"{PREFIX}:m:(?P<round>\d{{1,20}}):(?P<pos>\d{{1,4}})(?::\d{{1,20}})?")
+"""custom_id of the typed-answer form (``AnswerModal``): ``ot:m:<round>:<position>[:<user>]``."""
 
 INTERRUPTED_NOTICE = (
     "⚠️ The trivia round running here was interrupted when the bot restarted. Points for every answered "
@@ -128,9 +140,93 @@ class TriviaBot(commands.Bot):
                 self._storage = None
 
     async def on_ready(self) -> None:
-        """Log who we are."""
+        """Log who we are (again after every fresh IDENTIFY: keep this free of one-time work)."""
         assert self.user is not None
         log.info("Logged in as %s (%s) in %s servers", self.user, self.user.id, len(self.guilds))
+
+    # ------------------------------------------------------------------ interactions nothing else answers
+
+    async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
+        """Answer the clicks and form submits that no handler of ours takes, so that none 'fails'.
+
+        discord.py silently drops a click whose custom_id matches no registered item, or that isn't on the
+        message it claims to come from (an old build of the bot, a modified client), and a form submit whose
+        modal it no longer holds (after a restart, a timeout, or a second submit). An answer form that
+        outlived its modal is judged here by its custom_id, like the form would have been.
+        """
+        if interaction.type is discord.InteractionType.modal_submit:
+            await self._submit_form(interaction)
+        elif interaction.type is discord.InteractionType.component and not self._button_is_handled(interaction):
+            data: Any = interaction.data or {}
+            log.info("Answering a click on an unknown or stale button %r", clip(str(data.get("custom_id")), 120))
+            await reply_privately(interaction, STALE_BUTTON)
+
+    def _button_is_handled(self, interaction: discord.Interaction[Any]) -> bool:
+        """Return whether discord.py dispatches this click to one of our items (mirrors its own rules)."""
+        data: Any = interaction.data or {}
+        custom_id, component_type = data.get("custom_id"), data.get("component_type")
+        if not isinstance(custom_id, str):
+            return False
+        message_id = interaction.message.id if interaction.message else None
+        views = self._connection._view_store._views
+        if any((component_type, custom_id) in views.get(key, {}) for key in (message_id, None)):
+            return True  # a stateful view of ours (none today) takes it
+        # A DynamicItem runs only if its template matches and the message really carries that component.
+        templates = (getattr(item, "__discord_ui_compiled_template__", None) for item in DYNAMIC_ITEMS)
+        if interaction.message is None or not any(t is not None and t.fullmatch(custom_id) for t in templates):
+            return False
+        return any(
+            getattr(component, "custom_id", None) == custom_id and component.type.value == component_type
+            for component in _walk_components(interaction.message.components)
+        )
+
+    async def _submit_form(self, interaction: discord.Interaction[Any]) -> None:
+        data: Any = interaction.data or {}
+        custom_id = data.get("custom_id")
+        if isinstance(custom_id, str) and custom_id in self._connection._view_store._modals:
+            # discord.py took it: it looked the modal up before this event was scheduled, and a modal stays
+            # registered until its on_submit has replied (an HTTP call, so after this task has run).
+            return
+        match = ANSWER_FORM.fullmatch(custom_id) if isinstance(custom_id, str) else None
+        if match is None:
+            await reply_privately(interaction, STALE_FORM)
+            return
+        try:
+            text = _submitted_text(data.get("components"))
+            if not text or not text.strip():
+                raise UserFacingError("Type an answer first: the form was empty.")
+            if len(text) > MAX_ANSWER_TEXT:
+                raise UserFacingError(f"Your answer is too long: keep it to {MAX_ANSWER_TEXT} characters.")
+            cog = cast("TriviaCog", self.get_cog("trivia"))
+            round_id, position = int(match["round"]), int(match["pos"])
+            session = cog.registry.get(interaction.channel_id or 0)
+            if session is not None and session.round_id == round_id and not session.done:
+                session.open_typed_question(position)  # a form of an earlier question must not answer this one
+            await cog.handle_text(interaction, text, round_id=round_id)
+        except Exception as error:
+            await send_error(interaction, error)
+
+
+def _walk_components(components: Iterable[Any]) -> Iterator[Any]:
+    for component in components:
+        yield component
+        yield from _walk_components(getattr(component, "children", ()))
+
+
+def _submitted_text(components: Any) -> str | None:
+    """Return the value of the first text field of a submitted form, or None."""
+    stack = list(components) if isinstance(components, list) else []
+    while stack:
+        component = stack.pop(0)
+        if not isinstance(component, dict):
+            continue
+        if component.get("type") == 4:
+            value = component.get("value")
+            return value if isinstance(value, str) else None
+        stack.extend(component.get("components") or [])
+        if isinstance(component.get("component"), dict):
+            stack.append(component["component"])
+    return None
 
 
 async def run_bot(settings: Settings) -> int:

@@ -55,6 +55,10 @@ class Settings(PlaySettings):
     @field_validator("discord_token")
     @classmethod
     def _token_not_blank(cls, value: SecretStr) -> SecretStr:
-        if not value.get_secret_value().strip():
+        # The message never quotes the token: pydantic's own "input_value" is left out by __main__ too.
+        token = value.get_secret_value().strip()
+        if not token:
             raise ValueError("is empty")
-        return value
+        if any(char.isspace() or not char.isprintable() for char in token):
+            raise ValueError("contains spaces or control characters: copy it again from the Developer Portal")
+        return SecretStr(token)

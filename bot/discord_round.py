@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+from collections.abc import AsyncIterator
 from typing import Any
 
 import discord
@@ -14,77 +17,139 @@ from questions.store import FactStore, format_date
 
 log = logging.getLogger(__name__)
 
+WRITE_GAP_SECONDS = 1.05
+"""Least time between two writes to a round's channel: a little over one second, for clock skew."""
+
 
 class ChannelRoundDisplay:
     """Posts each question as one message, edits it for progress and hints, and turns it into the reveal.
 
-    One message per question, edited in place, keeps a round near one channel write per second: the engine
-    throttles progress, and the reveal reuses the question's message instead of posting another.
+    One message per question, edited in place, and every write spaced at least ``write_gap`` seconds from
+    the one before, keep a round at about one channel write per second and within Discord's limit of five
+    per five seconds. Progress and hints are cosmetic: they return at once and are coalesced into one
+    paced edit that shows the latest state. Questions, reveals and standings wait for their turn instead.
     """
 
-    def __init__(self, channel: discord.abc.Messageable, *, round_id: int, store: FactStore) -> None:
+    def __init__(
+        self,
+        channel: discord.abc.Messageable,
+        *,
+        round_id: int,
+        store: FactStore,
+        write_gap: float = WRITE_GAP_SECONDS,
+    ) -> None:
         self.channel = channel
         self.round_id = round_id
         self.store = store
+        self.write_gap = write_gap
         self._message: discord.Message | None = None
         self._opening: QuestionOpening | None = None
         self._answered = 0
         self._hints: list[str] = []
+        self._write_lock = asyncio.Lock()
+        self._last_write: float | None = None
+        self._refresh_wanted = False
+        self._refresher: asyncio.Task[None] | None = None
 
     def _label(self, category: str) -> str:
         return self.store.category_label(category)
 
+    @contextlib.asynccontextmanager
+    async def _turn_to_write(self) -> AsyncIterator[None]:
+        """Hold the channel's write slot: wait until the last write is ``write_gap`` seconds old."""
+        async with self._write_lock:
+            if self._last_write is not None:
+                await asyncio.sleep(max(0.0, self._last_write + self.write_gap - asyncio.get_running_loop().time()))
+            yield
+
+    def _wrote(self) -> None:
+        """Note that a write was just sent (failed ones count too: Discord saw them)."""
+        self._last_write = asyncio.get_running_loop().time()
+
     async def question_opened(self, opening: QuestionOpening) -> int | None:
         """Post the question with its buttons and return the message id."""
-        self._opening, self._answered, self._hints = opening, 0, []
         question = opening.question
-        self._message = await self.channel.send(
-            embed=question_embed(opening, category_label=self._label(question.category)),
-            view=question_view(self.round_id, opening.position, question),
-        )
+        async with self._turn_to_write():
+            self._opening, self._message, self._answered, self._hints = opening, None, 0, []
+            try:
+                self._message = await self.channel.send(
+                    embed=question_embed(opening, category_label=self._label(question.category)),
+                    view=question_view(self.round_id, opening.position, question),
+                )
+            finally:
+                self._wrote()
         return self._message.id
 
     async def progress(self, position: int, answered_count: int) -> None:
-        """Update the answer count (the engine throttles these calls)."""
-        self._answered = answered_count
-        await self._refresh(position)
+        """Update the answer count (the engine throttles these calls, and so do we)."""
+        if self._is_open(position):
+            self._answered = answered_count
+            self._refresh_soon()
 
     async def hint(self, position: int, text: str) -> None:
         """Add a hint to the question message."""
-        self._hints.append(text)
-        await self._refresh(position)
+        if self._is_open(position):
+            self._hints.append(text)
+            self._refresh_soon()
 
-    async def _refresh(self, position: int) -> None:
-        opening, message = self._opening, self._message
-        if opening is None or message is None or opening.position != position:
-            return
-        embed = question_embed(
-            opening, category_label=self._label(opening.question.category), answered=self._answered, hints=self._hints
-        )
-        try:
-            await message.edit(embed=embed)
-        except discord.HTTPException as error:
-            # A missed cosmetic update must not end the round; the reveal follows anyway.
-            log.warning("Could not update question message %s: %s", message.id, error)
+    def _is_open(self, position: int) -> bool:
+        return self._opening is not None and self._opening.position == position
+
+    def _refresh_soon(self) -> None:
+        """Edit the question message at the next write slot, showing whatever is current by then."""
+        self._refresh_wanted = True
+        if self._refresher is None or self._refresher.done():
+            self._refresher = asyncio.create_task(self._refresh_while_wanted(), name=f"trivia-refresh-{self.round_id}")
+
+    async def _refresh_while_wanted(self) -> None:
+        while self._refresh_wanted:
+            self._refresh_wanted = False
+            async with self._turn_to_write():
+                opening, message = self._opening, self._message
+                if opening is None or message is None:
+                    return  # the question closed meanwhile: its reveal replaces the message anyway
+                embed = question_embed(
+                    opening,
+                    category_label=self._label(opening.question.category),
+                    answered=self._answered,
+                    hints=self._hints,
+                )
+                try:
+                    await message.edit(embed=embed)
+                except discord.HTTPException as error:
+                    # A missed cosmetic update must not end the round; the reveal follows anyway.
+                    log.warning("Could not update question message %s: %s", message.id, error)
+                finally:
+                    self._wrote()
 
     async def question_closed(self, result: QuestionResult) -> None:
         """Turn the question message into the reveal, without buttons."""
         question = result.question
+        message, self._opening = self._message, None  # a pending progress edit must not follow the reveal
         document = self.store.documents.get(question.document_id)
         embed = reveal_embed(
             result,
             category_label=self._label(question.category),
             document_date=format_date(document.meta.date) if document else None,
         )
-        if self._message is not None:
-            await self._message.edit(embed=embed, view=None)
-        else:
-            await self.channel.send(embed=embed)
+        async with self._turn_to_write():
+            try:
+                if message is not None:
+                    await message.edit(embed=embed, view=None)
+                else:
+                    await self.channel.send(embed=embed)
+            finally:
+                self._wrote()
         self._message = None
 
     async def round_finished(self, standings: Standings, reason: EndReason) -> None:
         """Post the final standings."""
-        await self.channel.send(embed=standings_embed(standings, reason))
+        self._opening = None
+        async with self._turn_to_write():
+            try:
+                await self.channel.send(embed=standings_embed(standings, reason))
+            finally:
+                self._wrote()
 
 
 def member_name(user: discord.abc.User | Any) -> str:

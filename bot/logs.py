@@ -2,29 +2,52 @@
 
 from __future__ import annotations
 
+import base64
 import logging
 import sys
 
+MIN_SECRET_PART = 8
+"""Dot-separated parts of a secret at least this long are redacted on their own too (a token's id and HMAC)."""
+
+
+def secret_variants(secret: str) -> list[str]:
+    """Return the forms of a secret that must never be logged: itself, its base64, its long parts."""
+    if not secret:
+        return []
+    raw = secret.encode()
+    variants = {
+        secret,
+        base64.b64encode(raw).decode().rstrip("="),
+        base64.urlsafe_b64encode(raw).decode().rstrip("="),
+        *(part for part in secret.split(".") if len(part) >= MIN_SECRET_PART),
+    }
+    return sorted(variants, key=len, reverse=True)  # longest first, so a part never splits the whole
+
 
 class RedactingFilter(logging.Filter):
-    """Replace every occurrence of the given secrets in log records with '[redacted]'."""
+    """Replace every occurrence of the given secrets (and their variants) in log records with '[redacted]'."""
 
     def __init__(self, secrets: list[str]) -> None:
         super().__init__()
-        self._secrets = [s for s in secrets if s]
+        self._secrets = [variant for secret in secrets for variant in secret_variants(secret)]
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        """Render the message, scrub it, and keep the record."""
-        message = record.getMessage()
-        text = message
-        if record.exc_info and not record.exc_text:
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
+    def _scrub(self, text: str) -> str:
         for secret in self._secrets:
             text = text.replace(secret, "[redacted]")
-            if record.exc_text:
-                record.exc_text = record.exc_text.replace(secret, "[redacted]")
+        return text
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Render the message, scrub it and any traceback or stack, and keep the record."""
+        message = record.getMessage()
+        text = self._scrub(message)
         if text != message:
             record.msg, record.args = text, None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self._scrub(record.exc_text)
+        if record.stack_info:
+            record.stack_info = self._scrub(record.stack_info)
         return True
 
 

@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PREFIX = "ot"
+FORM_TIMEOUT_SECONDS = 300
+"""An answer form left open is forgotten after this long (longer than the longest question, 120 s)."""
 
 
 def trivia_cog(interaction: discord.Interaction[Any]) -> TriviaCog:
@@ -98,14 +100,22 @@ class AnswerModal(ui.Modal):
         label="Your answer", placeholder="Type your answer", max_length=200, min_length=1
     )
 
-    def __init__(self, round_id: int, position: int, prompt: str) -> None:
-        super().__init__(title=clip(f"Question {position + 1}", 45), custom_id=f"{PREFIX}:m:{round_id}:{position}")
+    def __init__(self, round_id: int, position: int, prompt: str, user_id: int) -> None:
+        # discord.py keeps one open modal per custom_id and forgets it once submitted, so the id names the
+        # player: with a shared id, the first player to submit would make everyone else's form fail.
+        super().__init__(
+            title=clip(f"Question {position + 1}", 45),
+            custom_id=f"{PREFIX}:m:{round_id}:{position}:{user_id}",
+            timeout=FORM_TIMEOUT_SECONDS,
+        )
         self.round_id, self.position = round_id, position
         self.answer.label = clip(prompt, 45)
 
     async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
         """Judge the typed answer."""
-        await trivia_cog(interaction).handle_text(interaction, self.answer.value, round_id=self.round_id)
+        await trivia_cog(interaction).handle_text(
+            interaction, self.answer.value, round_id=self.round_id, position=self.position
+        )
 
     async def on_error(self, interaction: discord.Interaction[Any], error: Exception, /) -> None:  # type: ignore[override]
         """Turn a failure into a private reply."""

@@ -201,7 +201,12 @@ class AnswerMatcher:
     # ----------------------------------------------------------------- entry point
 
     def judge(self, question: Question, text: str, extra_aliases: Sequence[str] = ()) -> Verdict:
-        """Judge one typed answer; extra_aliases are a server's accepted alternatives (judged as ALIAS)."""
+        """Judge one typed answer; extra_aliases are a server's accepted alternatives (judged as ALIAS).
+
+        Multiple-choice and true/false questions take an option letter, its number, its text (or a name,
+        value or paraphrase of it) and, for true/false, yes/no words; every other question is judged by
+        ``question.expected.type``. Input over MAX_ANSWER_LENGTH characters is refused unread (TOO_LONG).
+        """
         if len(text) > MAX_ANSWER_LENGTH:
             return _reject(VerdictCode.TOO_LONG, f"Rejected: answers are limited to {MAX_ANSWER_LENGTH} characters.")
         cleaned = clean(text)

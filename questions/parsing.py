@@ -964,14 +964,14 @@ def parse_times(text: str) -> list[TimeReading]:
     cleaned = _ISO_OFFSET.sub(r" utc\1", clean(text))
     offsets: list[tuple[int | None, str]] = []
 
-    def take_offset(match: re.Match[str]) -> str:
+    def _take_offset(match: re.Match[str]) -> str:
         label = f"{match.group(1).upper()}{match.group(2)}{match.group(3)}"
         if match.group(4):
             label += f":{match.group(4)}"
         offsets.append((_offset_from(match.group(2), match.group(3), match.group(4)), label))
         return " "
 
-    cleaned = _EXPLICIT_OFFSET.sub(take_offset, cleaned)
+    cleaned = _EXPLICIT_OFFSET.sub(_take_offset, cleaned)
     for pattern in (_CLOCK, _FOUR_DIGIT_CLOCK, _BARE_HOUR):
         matches = list(pattern.finditer(cleaned))
         if matches:

@@ -59,8 +59,12 @@ def can_manage(interaction: discord.Interaction[Any]) -> bool:
 class TriviaCog(commands.Cog, name="trivia"):
     """Runs trivia rounds: one session per channel, each owning its task."""
 
+    # guild_only alone only sets the deprecated dm_permission; contexts is what Discord reads today.
     trivia = app_commands.Group(
-        name="trivia", description="Trivia rounds generated from real news facts.", guild_only=True
+        name="trivia",
+        description="Trivia rounds generated from real news facts.",
+        guild_only=True,
+        allowed_contexts=app_commands.AppCommandContext(guild=True),
     )
 
     def __init__(self, bot: TriviaBot) -> None:
@@ -263,13 +267,24 @@ class TriviaCog(commands.Cog, name="trivia"):
     async def open_answer_form(self, interaction: discord.Interaction[Any], round_id: int, position: int) -> None:
         """Open the typed-answer form for the open question."""
         question = self._session_for(interaction, round_id).open_typed_question(position)
-        await interaction.response.send_modal(AnswerModal(round_id, position, question.prompt))
+        await interaction.response.send_modal(AnswerModal(round_id, position, question.prompt, interaction.user.id))
 
     async def handle_text(
-        self, interaction: discord.Interaction[Any], text: str, *, round_id: int | None = None
+        self,
+        interaction: discord.Interaction[Any],
+        text: str,
+        *,
+        round_id: int | None = None,
+        position: int | None = None,
     ) -> None:
-        """Judge a typed answer and reply privately with the verdict and why."""
+        """Judge a typed answer and reply privately with the verdict and why.
+
+        A form names its round and question: the answer counts for that question only, never for a later
+        one that happens to be open when it is submitted.
+        """
         session = self._session_for(interaction, round_id)
+        if position is not None:
+            session.open_typed_question(position)
         ack = await session.submit_text(self._player(interaction), text)
         if ack.accepted and ack.credit >= 1:
             reply = f"✅ {ack.reason}"

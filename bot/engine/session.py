@@ -39,6 +39,9 @@ from questions.models import Question, QuestionKind
 
 log = logging.getLogger(__name__)
 
+MAX_FAILED_OPENINGS = 2
+"""Questions in a row that could not be shown (the listener raised) before the round gives up."""
+
 
 class _StopRequested(Exception):  # noqa: N818 - never leaves the module
     """Unwinds the round's own task when stop() was called from inside it (e.g. by a listener)."""
@@ -302,17 +305,25 @@ class RoundSession:
 
     async def _play_round(self) -> EndReason:
         idle_questions = 0
+        failed_openings = 0
         for position, question in enumerate(self._questions):
             self._raise_if_stopping()
             anyone_answered = await self._play_question(position, question)
-            self._questions_played += 1
-            idle_questions = 0 if anyone_answered else idle_questions + 1
-            if idle_questions >= self.settings.max_idle_questions:
-                return EndReason.INACTIVE
+            if anyone_answered is None:
+                # Never shown: neither played nor held against the players as unanswered.
+                failed_openings += 1
+                if failed_openings >= MAX_FAILED_OPENINGS:
+                    return EndReason.ERROR
+            else:
+                failed_openings = 0
+                self._questions_played += 1
+                idle_questions = 0 if anyone_answered else idle_questions + 1
+                if idle_questions >= self.settings.max_idle_questions:
+                    return EndReason.INACTIVE
             self._raise_if_stopping()
             if position + 1 < len(self._questions):
                 await self._clock.sleep_until(self._clock.now() + self.settings.pause_between)
-        return EndReason.FINISHED
+        return EndReason.ERROR if failed_openings and not self._questions_played else EndReason.FINISHED
 
     def _raise_if_stopping(self) -> None:
         if self._stop_reason is not None:
@@ -337,8 +348,13 @@ class RoundSession:
 
     # ------------------------------------------------------------------ one question
 
-    async def _play_question(self, position: int, question: Question) -> bool:
-        """Ask one question, collect answers, score and reveal it; return whether anyone answered."""
+    async def _play_question(self, position: int, question: Question) -> bool | None:
+        """Ask one question, collect answers, score and reveal it; return whether it counts as answered.
+
+        A question shown with less than half its time left (a slow post) counts as answered: an empty one
+        would say more about the bot than the players. None means it could not be shown at all: it is
+        dropped unscored (answers that arrived meanwhile stay stored, worth nothing).
+        """
         limit = self.settings.seconds_per_question
         opened_at = self._clock.now()
         state = _OpenQuestion(
@@ -361,16 +377,29 @@ class RoundSession:
             typed_attempts=self.settings.typed_attempts,
         )
         try:
-            state.message_id = await self._listener.question_opened(opening)
-            closed_early = await self._collect_answers(state, hint_schedule)
+            try:
+                state.message_id = await self._listener.question_opened(opening)
+            except _StopRequested:
+                raise
+            except Exception as error:
+                log.warning(
+                    "Could not show question %s in channel %s, skipping it: %r", position + 1, self.channel_id, error
+                )
+                log.debug("Why question %s could not be shown", position + 1, exc_info=True)
+                shown_at = None
+            else:
+                shown_at = self._clock.now()
+                closed_early = await self._collect_answers(state, hint_schedule)
         finally:
             state.accepting = False
         await state.writes_drained.wait()
+        if shown_at is None:
+            return None
         self._raise_if_stopping()
         result = self._score(state, closed_early=closed_early)
         await self._recorder.score_question(result)
         await self._listener.question_closed(result)
-        return bool(state.answers)
+        return bool(state.answers) or state.deadline - shown_at < limit / 2
 
     async def _collect_answers(self, state: _OpenQuestion, hint_schedule: list[tuple[float, str]]) -> bool:
         """Wait out the question, sending hints and progress; return True if it closed early."""

@@ -287,6 +287,14 @@ def _check_week_start(week_start: dt.date | None) -> str | None:
     return week_start.isoformat()
 
 
+SQLITE_MAX_INTEGER = 2**63 - 1
+
+
+def _storable_id(value: int) -> bool:
+    """Return whether an id fits an SQLite INTEGER (ids parsed from custom_ids can be anything)."""
+    return -SQLITE_MAX_INTEGER - 1 <= value <= SQLITE_MAX_INTEGER
+
+
 def _check_positive(name: str, value: int | None) -> None:
     if value is not None and value <= 0:
         raise ValueError(f"{name} must be positive, got {value}")
@@ -879,6 +887,8 @@ class SQLiteStorage:
 
     async def get_round(self, round_id: int) -> RoundRow | None:
         """Return the round, or None."""
+        if not _storable_id(round_id):
+            return None
         row = await self._fetch_one(f"{_ROUND_SELECT} WHERE id = ?", (round_id,))
         return None if row is None else _round_row(row)
 
@@ -899,11 +909,15 @@ class SQLiteStorage:
 
     async def get_round_question(self, round_question_id: int) -> RoundQuestionRow | None:
         """Return the asked question, or None."""
+        if not _storable_id(round_question_id):
+            return None
         row = await self._fetch_one(f"{_QUESTION_SELECT} WHERE rq.id = ?", (round_question_id,))
         return None if row is None else _question_row(row)
 
     async def round_question_by_message(self, message_id: int) -> RoundQuestionRow | None:
         """Return the question shown in a Discord message, or None."""
+        if not _storable_id(message_id):
+            return None
         row = await self._fetch_one(f"{_QUESTION_SELECT} WHERE rq.message_id = ?", (message_id,))
         return None if row is None else _question_row(row)
 
@@ -1213,6 +1227,8 @@ class SQLiteStorage:
 
     async def get_dispute(self, dispute_id: int) -> Dispute | None:
         """Return the dispute, or None."""
+        if not _storable_id(dispute_id):
+            return None
         row = await self._fetch_one(f"{_DISPUTE_SELECT} WHERE d.id = ?", (dispute_id,))
         return None if row is None else _dispute_row(row)
 

@@ -1,0 +1,130 @@
+"""``python -m bench`` runs the load benchmark; ``python -m bench storage`` the storage micro-benchmarks."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import signal
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+if str(REPO_ROOT) not in sys.path:  # the fake Discord lives in tests/
+    sys.path.insert(0, str(REPO_ROOT))
+
+QUICK = {
+    "channels": 5,
+    "players": 3,
+    "questions": 2,
+    "seconds": 5,
+    "lookups_per_second": 2.0,
+    "stagger": 1.0,
+    "step_seconds": 1.0,
+    "start_rate": 20.0,
+    "rate_factor": 3.0,
+    "max_steps": 3,
+    "half_seconds": 1.5,
+}
+QUICK_STORAGE = {"answers": 20_000, "players": 2_000, "guilds": 4, "calls": 200, "write_seconds": 0.5}
+
+
+def parser() -> argparse.ArgumentParser:
+    """Return the command-line parser."""
+    p = argparse.ArgumentParser(
+        prog="python -m bench",
+        description="Benchmark Orbit Trivia against a bare discord.py baseline on a local fake Discord API.",
+    )
+    p.add_argument("mode", nargs="?", choices=["load", "storage", "all"], default="load", help="what to run")
+    p.add_argument("--quick", action="store_true", help="a small profile for CI (about 30 s)")
+    p.add_argument("--json", type=Path, help="also write the results as JSON to this file")
+    p.add_argument("-v", "--verbose", action="store_true", help="log progress")
+    load = p.add_argument_group("load benchmark")
+    load.add_argument("--channels", type=int, help="channels playing at once (default 100)")
+    load.add_argument("--players", type=int, help="players per channel (default 8)")
+    load.add_argument("--questions", type=int, help="questions per round (default 10)")
+    load.add_argument("--seconds", type=int, help="seconds per question, 5-120 (default 5)")
+    load.add_argument("--rounds", type=int, help="rounds each channel plays back to back (default 1)")
+    load.add_argument("--lookups-per-second", type=float, help="/leaderboard and /stats per second (default 5)")
+    load.add_argument("--seed", type=int, help="seed of the players' behaviour (default 1)")
+    load.add_argument("--pause", type=float, help="ROUND_PAUSE_SECONDS of the bot (default 1)")
+    load.add_argument("--step-seconds", type=float, help="length of each click-rate step (default 5)")
+    load.add_argument("--max-rate", type=float, help="highest click rate tried (default 3000/s)")
+    load.add_argument("--no-saturation", action="store_true", help="skip the click-rate ramps")
+    storage = p.add_argument_group("storage micro-benchmarks")
+    storage.add_argument("--answers", type=int, help="answers in the read-benchmark database (default 1,000,000)")
+    storage.add_argument("--db-players", type=int, help="players in it (default 100,000)")
+    storage.add_argument("--guilds", type=int, help="guilds in it (default 10)")
+    storage.add_argument("--no-cache", action="store_true", help="build the database afresh and delete it after")
+    return p
+
+
+def _profile(args: argparse.Namespace) -> Any:
+    from bench.workloads import Profile
+
+    values: dict[str, Any] = dict(QUICK) if args.quick else {}
+    for name in ("channels", "players", "questions", "seconds", "rounds", "lookups_per_second", "seed", "pause"):
+        if getattr(args, name) is not None:
+            values[name] = getattr(args, name)
+    if args.step_seconds is not None:
+        values["step_seconds"] = args.step_seconds
+    if args.max_rate is not None:
+        values["max_rate"] = args.max_rate
+    if args.no_saturation:
+        values["saturation"] = False
+    profile = Profile(**values)
+    if not 5 <= profile.seconds <= 120 or not 1 <= profile.questions <= 50:
+        raise SystemExit("--seconds must be 5-120 and --questions 1-50 (the bot's own limits)")
+    if profile.channels < 1 or profile.players < 1 or profile.rounds < 1:
+        raise SystemExit("--channels, --players and --rounds must be at least 1")
+    return profile
+
+
+async def _main(args: argparse.Namespace) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    # SIGTERM (say, a CI timeout) unwinds like Ctrl-C, so the child processes and temp files are cleaned up.
+    main_task = asyncio.current_task()
+    assert main_task is not None
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, main_task.cancel)
+    results = storage = None
+    if args.mode in ("load", "all"):
+        from bench.run import run_load
+
+        with tempfile.TemporaryDirectory(prefix="orbit-bench-") as workdir:
+            results = await run_load(_profile(args), Path(workdir))
+    if args.mode in ("storage", "all"):
+        from bench.storage_bench import StorageOptions, run_storage
+
+        values: dict[str, Any] = dict(QUICK_STORAGE) if args.quick else {}
+        for arg, name in (("answers", "answers"), ("db_players", "players"), ("guilds", "guilds")):
+            if getattr(args, arg) is not None:
+                values[name] = getattr(args, arg)
+        values["cache"] = not (args.no_cache or args.quick)
+        storage = await run_storage(StorageOptions(**values))
+    return results, storage
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the chosen benchmark, print the report; return 0, or 1 if any interaction missed its deadline."""
+    args = parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING, format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
+    from bench.report import format_report, missed_total
+
+    try:
+        results, storage = asyncio.run(_main(args))
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        print("interrupted", file=sys.stderr)
+        return 130
+    print(format_report(results, storage))
+    if args.json is not None:
+        args.json.write_text(json.dumps({"load": results, "storage": storage}, indent=2, default=str))
+    return 1 if results and missed_total(results, "trivia") else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,330 @@
+"""Render benchmark results as the text report, with the trivia bot's figures as ratios of the baseline's."""
+
+from __future__ import annotations
+
+from typing import Any
+
+REPORT_KINDS = ("start", "click", "answer", "leaderboard", "stats", "all")
+MEMORY_GROWTH_LIMIT = 512 * 1024
+"""Bytes per active round below which memory growth counts as small."""
+STORAGE_QUERY_LIMIT = 0.001
+"""Seconds: leaderboard and stats must answer faster than this at 1,000,000 answers."""
+
+
+def ms(seconds: float | None) -> str:
+    """Format seconds as milliseconds."""
+    return "-" if seconds is None else f"{seconds * 1000:.1f}"
+
+
+def mib(size: float | None) -> str:
+    """Format bytes as MiB."""
+    return "-" if size is None else f"{size / 2**20:.1f} MiB"
+
+
+def ratio(mine: float | None, theirs: float | None) -> str:
+    """Format mine/theirs as a multiplier."""
+    if mine is None or not theirs:
+        return "-"
+    return f"{mine / theirs:.2f}x"
+
+
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows, strict=True)]
+    line = "  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True))
+    out = [line.rstrip(), "  ".join("-" * w for w in widths)]
+    out += [
+        "  ".join(str(c).rjust(w) if i else str(c).ljust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True)))
+        for row in rows
+    ]
+    return out
+
+
+def missed_total(results: dict[str, Any], system: str) -> int:
+    """Return every interaction of ``system`` ("trivia" or "baseline") that missed its deadline, all phases."""
+    rounds = results.get("rounds" if system == "trivia" else "baseline_rounds", {})
+    missed = int(rounds.get("kinds", {}).get("all", {}).get("missed", 0))
+    saturation = results.get("saturation", {})
+    rate = saturation.get("baseline_rate", 0.0)
+    for step in saturation.get(f"{system}_steps", []):
+        # Misses above the baseline's own saturation rate are expected: that is how saturation is found.
+        if step["offered_rate"] <= rate or (system == "baseline" and step["sustained"]):
+            missed += int(step["clicks"]["missed"])
+    half = saturation.get("half", {}).get(system)
+    if half:
+        missed += int(half["clicks"]["missed"])
+    return missed
+
+
+def targets(results: dict[str, Any], storage: dict[str, Any] | None) -> list[tuple[str, str, str, str]]:
+    """Return (target, measured, met, what limits it) rows."""
+    rows: list[tuple[str, str, str, str]] = []
+    saturation = results.get("saturation", {})
+    rounds = results.get("rounds", {})
+    trivia_missed = missed_total(results, "trivia")
+    baseline_missed = int(results.get("baseline_rounds", {}).get("kinds", {}).get("all", {}).get("missed", 0))
+    rows.append(
+        (
+            "zero missed deadlines at loads the baseline sustains",
+            f"trivia {trivia_missed} missed (baseline {baseline_missed} on the rounds trace)",
+            "met" if trivia_missed == 0 else "NOT met",
+            "see the per-kind table" if trivia_missed else "",
+        )
+    )
+    base_rate, trivia_rate = saturation.get("baseline_rate", 0.0), saturation.get("trivia_rate", 0.0)
+    steps = saturation.get("baseline_steps", [])
+    driver_limited = bool(steps) and steps[-1]["driver_limited"]
+    if base_rate:
+        share = trivia_rate / base_rate
+        rows.append(
+            (
+                "answer throughput >= 0.6 x baseline",
+                f"{trivia_rate:.0f}/s vs {base_rate:.0f}/s = {share:.2f}",
+                "met" if share >= 0.6 else "NOT met",
+                "baseline limited by the driver (fake) CPU" if driver_limited else "",
+            )
+        )
+    half = saturation.get("half", {})
+    if half.get("trivia") and half.get("baseline"):
+        mine, theirs = half["trivia"]["clicks"]["p99"], half["baseline"]["clicks"]["p99"]
+        rows.append(
+            (
+                f"p99 at half the baseline's saturation ({half['rate']:.0f}/s) <= 1.5 x baseline",
+                f"{ms(mine)} ms vs {ms(theirs)} ms = {ratio(mine, theirs)}",
+                "met" if mine <= 1.5 * theirs else "NOT met",
+                "",
+            )
+        )
+    if storage:
+        worst = max(storage["queries"].values(), key=lambda q: q["p99"])
+        rows.append(
+            (
+                "leaderboard and stats < 1 ms at 1,000,000 answers",
+                f"worst p99 {ms(worst['p99'])} ms ({worst['name']})",
+                "met" if worst["p99"] < STORAGE_QUERY_LIMIT else "NOT met",
+                "",
+            )
+        )
+    writes = rounds.get("channel_writes")
+    if writes:
+        rows.append(
+            (
+                "<= 1 channel message create/edit per second per channel (steady state)",
+                f"max {writes['steady_max_per_1s']} in any 1 s, mean {writes['mean_per_second']:.2f}/s",
+                "met" if writes["steady_max_per_1s"] <= 1 else "NOT met",
+                f"{writes['channels_over_one_per_second']} channel(s) over 1/s"
+                if writes["steady_max_per_1s"] > 1
+                else "",
+            )
+        )
+    growth = rounds.get("memory_growth_per_round_bytes")
+    rows.append(
+        (
+            "memory growth per active round reported and small",
+            "-" if growth is None else f"{growth / 1024:.0f} KiB per round",
+            "-" if growth is None else ("met" if growth < MEMORY_GROWTH_LIMIT else "NOT met"),
+            "",
+        )
+    )
+    return rows
+
+
+def format_load(results: dict[str, Any]) -> list[str]:
+    """Render the load benchmark."""
+    out: list[str] = []
+    profile, rounds, base = results["profile"], results.get("rounds", {}), results.get("baseline_rounds", {})
+    out.append(
+        f"Rounds workload: {profile['channels']} channels x {profile['players']} players, {profile['rounds']} round(s) "
+        f"of {profile['questions']} questions x {profile['seconds']} s, {profile['lookups_per_second']} look-ups/s, "
+        f"seed {profile['seed']}"
+    )
+    out.append(
+        f"  trivia: {rounds.get('interactions', 0)} interactions in {rounds.get('seconds', 0):.1f} s, "
+        f"{rounds.get('rounds_finished', 0)} rounds finished, {rounds.get('skipped_clicks', 0)} clicks skipped "
+        f"(question already closed); baseline replayed {base.get('interactions', 0)} in {base.get('seconds', 0):.1f} s"
+    )
+    for failure in rounds.get("failures", []):
+        out.append(f"  FAILURE: {failure}")
+    out.append("")
+    out.append("Latency from INTERACTION_CREATE dispatch to the callback's arrival (ms); missed = late (> 3 s) or none")
+    header = [
+        "kind",
+        "n",
+        "handled/s",
+        "p50",
+        "p95",
+        "p99",
+        "max",
+        "missed",
+        "errors",
+        "base p50",
+        "base p99",
+        "base missed",
+        "p50 x",
+        "p99 x",
+    ]
+    rows = []
+    for kind in REPORT_KINDS:
+        mine = rounds.get("kinds", {}).get(kind)
+        theirs = base.get("kinds", {}).get(kind)
+        if mine is None:
+            continue
+        theirs = theirs or {}
+        rows.append(
+            [
+                kind,
+                str(mine["count"]),
+                f"{mine['per_second']:.1f}",
+                ms(mine["p50"]),
+                ms(mine["p95"]),
+                ms(mine["p99"]),
+                ms(mine["max"]),
+                str(mine["missed"]),
+                str(mine["error_replies"]),
+                ms(theirs.get("p50")),
+                ms(theirs.get("p99")),
+                str(theirs.get("missed", "-")),
+                ratio(mine["p50"], theirs.get("p50")),
+                ratio(mine["p99"], theirs.get("p99")),
+            ]
+        )
+    out += _table(header, rows)
+    out.append("")
+    trivia_proc = results.get("trivia_process", {})
+    rest, base_rest = rounds.get("rest", {}), base.get("rest", {})
+    writes = rounds.get("channel_writes", {})
+    growth = rounds.get("memory_growth_per_round_bytes")
+    process_rows = [
+        [
+            "CPU s per 1,000 interactions",
+            f"{rounds.get('cpu_seconds_per_1000', 0):.3f}",
+            f"{base.get('cpu_seconds_per_1000', 0):.3f}",
+            ratio(rounds.get("cpu_seconds_per_1000"), base.get("cpu_seconds_per_1000")),
+        ],
+        [
+            "peak RSS (rounds workload)",
+            mib(rounds.get("peak_rss_bytes")),
+            mib(base.get("peak_rss_bytes")),
+            ratio(rounds.get("peak_rss_bytes"), base.get("peak_rss_bytes")),
+        ],
+        [
+            "REST calls per channel per second",
+            f"{rest.get('per_channel_per_second', 0):.3f}",
+            f"{base_rest.get('per_channel_per_second', 0):.3f}",
+            ratio(rest.get("per_channel_per_second"), base_rest.get("per_channel_per_second")),
+        ],
+    ]
+    out += _table(["process", "trivia", "baseline", "ratio"], process_rows)
+    out.append("")
+    out.append(f"  REST calls by kind (trivia): {rest.get('by_kind', {})}")
+    steady_1s, steady_5s = writes.get("steady_max_per_1s", "-"), writes.get("steady_max_per_5s", "-")
+    out.append(
+        f"  channel message creates+edits per channel: steady state max {steady_1s} in any 1 s "
+        f"({steady_5s} in any 5 s), mean {writes.get('mean_per_second', 0):.2f}/s; "
+        f"with the round-end standings post: max {writes.get('with_bursts_max_per_1s', '-')} in any 1 s"
+    )
+    out.append(
+        f"  memory: idle RSS {mib(rounds.get('idle_rss_bytes'))}, with {rounds.get('active_rounds', 0)} rounds running "
+        f"{mib(rounds.get('active_rss_bytes'))} -> growth per active round "
+        f"{'-' if growth is None else f'{growth / 1024:.0f} KiB'}; peak RSS of the whole run "
+        f"{mib(trivia_proc.get('peak_rss_bytes'))}"
+    )
+    stored = trivia_proc.get("answers_stored", "-")
+    out.append(
+        f"  database: {mib(rounds.get('database_bytes'))} after the rounds, "
+        f"{mib(trivia_proc.get('database_bytes_end'))} at the end ({stored} answers stored)"
+    )
+    saturation = results.get("saturation", {})
+    for system in ("baseline", "trivia"):
+        steps = saturation.get(f"{system}_steps", [])
+        if not steps:
+            continue
+        out.append("")
+        out.append(
+            f"Click-rate ramp, {system} (steps of {profile['step_seconds']:.0f} s; stops at p99 > 1 s or a miss)"
+        )
+        step_rows = [
+            [
+                f"{s['offered_rate']:.0f}",
+                f"{s['achieved_rate']:.0f}",
+                ms(s["clicks"]["p50"]),
+                ms(s["clicks"]["p99"]),
+                ms(s["clicks"]["max"]),
+                str(s["clicks"]["missed"]),
+                f"{s['bot_cpu_percent']:.0f}%",
+                f"{s['driver_cpu_percent']:.0f}%",
+                "driver-limited" if s["driver_limited"] else ("ok" if s["sustained"] else "saturated"),
+            ]
+            for s in steps
+        ]
+        out += _table(["offered/s", "sent/s", "p50", "p99", "max", "missed", "bot CPU", "driver CPU", ""], step_rows)
+        out.append(f"  sustained up to {saturation.get(f'{system}_rate', 0):.0f} clicks/s")
+    half = saturation.get("half", {})
+    if half.get("trivia") and half.get("baseline"):
+        out.append("")
+        t, b = half["trivia"]["clicks"], half["baseline"]["clicks"]
+        out.append(
+            f"At half the baseline's saturation rate ({half['rate']:.0f} clicks/s): trivia p50 {ms(t['p50'])} p99 "
+            f"{ms(t['p99'])} ms, missed {t['missed']}; baseline p50 {ms(b['p50'])} p99 {ms(b['p99'])} ms, missed "
+            f"{b['missed']}; p99 ratio {ratio(t['p99'], b['p99'])}"
+        )
+    return out
+
+
+def format_storage(storage: dict[str, Any]) -> list[str]:
+    """Render the storage micro-benchmarks."""
+    out = [
+        f"Storage: {storage['answers']:,} answers by {storage['players']:,} players in {storage['guilds']} guilds "
+        f"(built in {storage['build_seconds']:.1f} s{', cached' if storage.get('cached') else ''}; "
+        f"{mib(storage['database_bytes'])})"
+    ]
+    rows = [
+        [
+            str(w["writers"]),
+            str(w["answers"]),
+            f"{w['per_second']:.0f}",
+            ms(w["p50"]),
+            ms(w["p99"]),
+            str(w["commits"]),
+            f"{w['answers'] / max(1, w['commits']):.1f}",
+        ]
+        for w in storage["writes"]
+    ]
+    out += _table(["writers", "answers", "answers/s", "p50 ms", "p99 ms", "commits", "per commit"], rows)
+    out.append("")
+    query_rows = [
+        [q["name"], str(q["calls"]), f"{q['p50'] * 1e6:.0f}", f"{q['p99'] * 1e6:.0f}", f"{q['max'] * 1e6:.0f}"]
+        for q in storage["queries"].values()
+    ]
+    out += _table(["query", "calls", "p50 us", "p99 us", "max us"], query_rows)
+    return out
+
+
+def format_targets(results: dict[str, Any], storage: dict[str, Any] | None) -> list[str]:
+    """Render the targets table."""
+    rows = [list(row) for row in targets(results, storage)]
+    return ["Targets", *_table(["target", "measured", "status", "limited by"], rows)]
+
+
+def format_report(results: dict[str, Any] | None, storage: dict[str, Any] | None) -> str:
+    """Render the whole report."""
+    out: list[str] = []
+    machine = (results or storage or {}).get("machine", {})
+    if machine:
+        out.append(
+            f"Machine: {machine['cpus']} CPUs ({machine['cpu_model']}), Python {machine['python']}, "
+            f"discord.py {machine['discord.py']}, SQLite {machine['sqlite']}"
+        )
+        out.append("")
+    if results:
+        out += format_load(results)
+        out.append("")
+    if storage:
+        out += format_storage(storage)
+        out.append("")
+    out += format_targets(results or {}, storage)
+    if results:
+        out.append("")
+        out.append(
+            f"missed deadlines: trivia {missed_total(results, 'trivia')}, baseline {missed_total(results, 'baseline')}"
+        )
+    return "\n".join(out)

@@ -1,0 +1,221 @@
+"""Storage micro-benchmarks through the real `SQLiteStorage`: answer writes under concurrency, and the
+leaderboard and stats queries on a big database built with `seed_synthetic` (cached between runs)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+import os
+import random
+import sqlite3
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bench.figures import percentile
+from bench.run import machine
+from bot.storage import AnswerInput, SQLiteStorage, week_start_of
+from bot.storage.sqlite import load_migrations
+from bot.storage.synthetic import FIRST_DAY, GUILD_ID_BASE, USER_ID_BASE, seed_synthetic
+
+log = logging.getLogger(__name__)
+
+CACHE_DIR = Path(tempfile.gettempdir()) / "orbit-trivia-bench"
+
+
+@dataclass
+class StorageOptions:
+    """What to measure; see ``python -m bench --help``."""
+
+    answers: int = 1_000_000
+    players: int = 100_000
+    guilds: int = 10
+    seed: int = 0
+    calls: int = 2_000
+    write_seconds: float = 2.0
+    writers: tuple[int, ...] = (1, 10, 100, 1000)
+    cache: bool = True
+
+
+async def measure_writes(writers: int, seconds: float, workdir: Path) -> dict[str, Any]:
+    """Record answers from ``writers`` concurrent tasks for ``seconds`` into a fresh database; return the rate."""
+    database = workdir / f"writes-{writers}.db"
+    now = dt.datetime.now(dt.UTC)
+    latencies: list[float] = []
+    async with await SQLiteStorage.open(database) as storage:
+        round_id = await storage.create_round(
+            guild_id=1, channel_id=1, starter_id=1, question_count=1, seconds=120, category=None, kind="mixed",
+            started_at=now,
+        )  # fmt: skip
+        question_id = await storage.add_round_question(
+            round_id=round_id, position=0, question_id="q", fact_id="f", kind="multiple_choice", correct_choice=0,
+            opened_at=now, deadline_at=now + dt.timedelta(seconds=120),
+        )  # fmt: skip
+        commits_before = storage.stats.commits
+        stop_at = time.perf_counter() + seconds
+
+        async def writer(number: int) -> None:
+            answer_number = 0
+            while time.perf_counter() < stop_at:
+                answer_number += 1
+                answer = AnswerInput(
+                    round_question_id=question_id,
+                    round_id=round_id,
+                    guild_id=1,
+                    user_id=number * 10_000_000 + answer_number,  # a new player each time: every write is a row
+                    choice=answer_number % 4,
+                    text=None,
+                    correct=answer_number % 4 == 0,
+                    credit=1.0 if answer_number % 4 == 0 else 0.0,
+                    answered_at=now,
+                    elapsed_ms=1234,
+                )
+                began = time.perf_counter()
+                await storage.record_answer(answer)
+                latencies.append(time.perf_counter() - began)
+
+        began = time.perf_counter()
+        await asyncio.gather(*(writer(n) for n in range(writers)))
+        elapsed = time.perf_counter() - began
+        commits = storage.stats.commits - commits_before
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{database}{suffix}").unlink(missing_ok=True)
+    return {
+        "writers": writers,
+        "answers": len(latencies),
+        "per_second": len(latencies) / elapsed,
+        "p50": percentile(latencies, 0.5),
+        "p99": percentile(latencies, 0.99),
+        "commits": commits,
+    }
+
+
+def _answers_in(database: Path) -> int:
+    with contextlib.closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as connection:
+        return int(connection.execute("SELECT count(*) FROM answers").fetchone()[0])
+
+
+async def synthetic_database(options: StorageOptions, scratch: Path) -> tuple[Path, float, bool]:
+    """Return a seeded database (from the cache if it holds one), how long building took, and if it was cached."""
+    name = f"synthetic-{options.answers}-{options.players}-{options.guilds}-{options.seed}-v{len(load_migrations())}.db"
+    folder = CACHE_DIR if options.cache else scratch
+    folder.mkdir(parents=True, exist_ok=True)
+    database = folder / name
+    if database.exists():
+        with contextlib.suppress(sqlite3.Error):
+            if _answers_in(database) == options.answers:
+                return database, 0.0, True
+        database.unlink()
+    # Build beside the final name and rename, so an interrupted build never looks like a cached one.
+    building = folder / f"{name}.building-{os.getpid()}"
+    began = time.perf_counter()
+    try:
+        await seed_synthetic(
+            building, answers=options.answers, players=options.players, guilds=options.guilds, seed=options.seed
+        )
+        async with await SQLiteStorage.open(building):
+            pass  # a clean open and close checkpoints the WAL into the file
+        building.replace(database)
+    finally:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{building}{suffix}").unlink(missing_ok=True)
+    return database, time.perf_counter() - began, False
+
+
+async def _time_calls(name: str, calls: int, call: Callable[[random.Random], Awaitable[object]]) -> dict[str, Any]:
+    rng = random.Random(name)
+    for _ in range(min(50, calls)):  # warm the page cache and the statement cache
+        await call(rng)
+    latencies = []
+    for _ in range(calls):
+        began = time.perf_counter()
+        await call(rng)
+        latencies.append(time.perf_counter() - began)
+    return {
+        "name": name,
+        "calls": calls,
+        "p50": percentile(latencies, 0.5),
+        "p99": percentile(latencies, 0.99),
+        "max": max(latencies),
+    }
+
+
+async def measure_queries(database: Path, options: StorageOptions) -> dict[str, dict[str, Any]]:
+    """Time what /leaderboard and /stats run (size + first page; one player's stats), and deep paging."""
+    week = week_start_of(FIRST_DAY + dt.timedelta(weeks=5))
+
+    def guild(rng: random.Random) -> int:
+        return GUILD_ID_BASE + rng.randrange(options.guilds)
+
+    def player(rng: random.Random) -> tuple[int, int]:
+        number = rng.randrange(options.players)
+        return GUILD_ID_BASE + number % options.guilds, USER_ID_BASE + number
+
+    results: dict[str, dict[str, Any]] = {}
+    async with await SQLiteStorage.open(database) as storage:
+
+        def first_page(scope: str, period: str) -> Callable[[random.Random], Awaitable[object]]:
+            async def call(rng: random.Random) -> object:
+                guild_id = guild(rng) if scope == "server" else None
+                week_start = week if period == "week" else None
+                await storage.leaderboard_size(guild_id=guild_id, week_start=week_start)
+                return await storage.leaderboard(guild_id=guild_id, week_start=week_start, limit=10, offset=0)
+
+            return call
+
+        async def stats_here(rng: random.Random) -> object:
+            guild_id, user_id = player(rng)
+            return await storage.player_stats(guild_id, user_id)
+
+        async def stats_everywhere(rng: random.Random) -> object:
+            return await storage.player_stats(None, player(rng)[1])
+
+        async def deep_page(rng: random.Random) -> object:
+            page = rng.randrange(max(1, options.players // 10))
+            return await storage.leaderboard(guild_id=None, week_start=None, limit=10, offset=page * 10)
+
+        plan: list[tuple[str, Callable[[random.Random], Awaitable[object]]]] = [
+            ("/leaderboard server all-time (size + page 1)", first_page("server", "all")),
+            ("/leaderboard global all-time (size + page 1)", first_page("global", "all")),
+            ("/leaderboard server week (size + page 1)", first_page("server", "week")),
+            ("/leaderboard global week (size + page 1)", first_page("global", "week")),
+            ("/stats in a server (random player)", stats_here),
+            ("/stats over every server (random player)", stats_everywhere),
+        ]
+        for name, call in plan:
+            results[name] = await _time_calls(name, options.calls, call)
+        extra = await _time_calls("global leaderboard, random deep page", max(1, options.calls // 4), deep_page)
+        extra["informational"] = True
+        results[extra["name"]] = extra
+    return results
+
+
+async def run_storage(options: StorageOptions) -> dict[str, Any]:
+    """Run the storage micro-benchmarks and return their results."""
+    with tempfile.TemporaryDirectory(prefix="orbit-bench-storage-") as scratch:
+        workdir = Path(scratch)
+        writes = []
+        for writers in options.writers:
+            writes.append(await measure_writes(writers, options.write_seconds, workdir))
+            log.info("%s writers: %.0f answers/s", writers, writes[-1]["per_second"])
+        database, build_seconds, cached = await synthetic_database(options, workdir)
+        log.info("database %s ready (built in %.1f s, cached: %s)", database, build_seconds, cached)
+        queries = await measure_queries(database, options)
+        size = database.stat().st_size
+    return {
+        "machine": machine(),
+        "answers": options.answers,
+        "players": options.players,
+        "guilds": options.guilds,
+        "build_seconds": build_seconds,
+        "cached": cached,
+        "database": str(database) if options.cache else None,
+        "database_bytes": size,
+        "writes": writes,
+        "queries": queries,
+    }

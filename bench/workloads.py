@@ -1,0 +1,499 @@
+"""What the players do: real rounds with realistic timing, the same trace replayed, and clicks at a fixed rate."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import statistics
+import time
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
+
+import psutil
+
+from bench.figures import DEADLINE, KindFigures, Sent, summarise
+from bench.systems import Channel, Json, QuestionSeen, System
+from questions.models import Question
+
+log = logging.getLogger(__name__)
+
+SKIP_QUESTION = 0.08
+"""Share of players who let a question pass without answering."""
+CHANGE_CHOICE = 0.25
+"""Share of clickers who change their choice once."""
+RIGHT_CHOICE = 0.6
+RIGHT_TEXT = 0.5
+RETRY_TEXT = 0.5
+WRONG_GUESSES = ("no idea", "NASA", "1969", "the moon", "Gagarin", "42", "Soyuz", "last year")
+LONG_QUESTION_SECONDS = 120
+
+
+@dataclass
+class Profile:
+    """How much load to offer; see ``python -m bench --help``."""
+
+    channels: int = 100
+    players: int = 8
+    questions: int = 10
+    seconds: int = 5
+    rounds: int = 1
+    lookups_per_second: float = 5.0
+    seed: int = 1
+    pause: float = 1.0
+    stagger: float | None = None
+    """Seconds over which the first rounds start (default: one question's time)."""
+    step_seconds: float = 5.0
+    start_rate: float = 25.0
+    rate_factor: float = 1.5
+    max_rate: float = 3000.0
+    max_steps: int = 14
+    half_seconds: float = 10.0
+    saturation: bool = True
+
+
+@dataclass
+class TraceEvent:
+    """One interaction of the rounds workload, for replaying against the baseline at the same moment."""
+
+    at: float
+    kind: str
+    channel: int
+    user: int
+    options: Json
+
+
+@dataclass
+class RoundsResult:
+    """What the rounds workload did and when."""
+
+    sent: list[Sent]
+    trace: list[TraceEvent]
+    start: float
+    end: float
+    active_from: float | None
+    active_to: float | None
+    idle_rss: int
+    active_rss: int
+    active_rounds: int
+    rounds_finished: int
+    skipped_clicks: int
+    cpu_seconds: float
+    failures: list[str] = field(default_factory=list)
+
+    @property
+    def seconds(self) -> float:
+        """Return the workload's duration."""
+        return self.end - self.start
+
+
+class _Tasks:
+    """Fire-and-forget tasks that are still awaited (and cancelled on failure) at the end."""
+
+    def __init__(self) -> None:
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def at(self, moment: float, make: Callable[[], Coroutine[Any, Any, None]]) -> None:
+        """Run ``make()`` at a monotonic time (the event loop's clock is ``time.monotonic``)."""
+
+        async def later() -> None:
+            await asyncio.sleep(max(0.0, moment - time.monotonic()))
+            await make()
+
+        self.spawn(later())
+
+    async def drain(self, within: float) -> None:
+        if self._tasks:
+            _, pending = await asyncio.wait(set(self._tasks), timeout=within)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+
+    def cancel(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+
+
+def _choice_of(custom_id: str) -> int:
+    return int(custom_id.rsplit(":", 1)[1])
+
+
+class RoundsWorkload:
+    """Every channel plays real rounds: a starter, players who click or type at human delays, and look-ups."""
+
+    def __init__(self, system: System, profile: Profile, questions: dict[str, Question]) -> None:
+        self.system = system
+        self.profile = profile
+        self.questions = questions
+        self.rng = random.Random(profile.seed)
+        self.sent: list[Sent] = []
+        self.trace: list[TraceEvent] = []
+        self.tasks = _Tasks()
+        self.start = 0.0
+        self.skipped_clicks = 0
+        self.failures: list[str] = []
+        self.first_question: dict[int, float] = {}
+        self.first_end: dict[int, float] = {}
+        self.rounds_finished = 0
+
+    async def _send(self, channel: Channel, kind: str, name: str, options: Json, user: int) -> None:
+        payload = self.system.slash(channel, name, options, user)
+        self.trace.append(TraceEvent(time.monotonic() - self.start, kind, channel.index, user, dict(options)))
+        await self.system.send(kind, payload, self.sent)
+
+    async def _answer(self, channel: Channel, text: str, user: int) -> None:
+        await self._send(channel, "answer", "answer", {"text": text}, user)
+
+    async def _click(self, channel: Channel, question: QuestionSeen, custom_id: str, user: int) -> None:
+        try:
+            payload = self.system.fake.click(question.message_id, custom_id, user=user)
+        except ValueError:  # the question closed early and its buttons are gone
+            self.skipped_clicks += 1
+            return
+        choice = {"choice": _choice_of(custom_id)}
+        self.trace.append(TraceEvent(time.monotonic() - self.start, "click", channel.index, user, choice))
+        await self.system.send("click", payload, self.sent)
+
+    def _plan_question(self, channel: Channel, seen: QuestionSeen) -> None:
+        """Schedule every player's answer to a question that has just appeared."""
+        rng, seconds = self.rng, self.profile.seconds
+        question = self.questions.get(seen.prompt)
+        options = [cid for cid in seen.custom_ids if cid.startswith("ot:c:")]
+        typed = any(cid.startswith("ot:t:") for cid in seen.custom_ids)
+        latest = max(0.6, min(4.0, seconds - 0.5))
+        for user in channel.players:
+            if rng.random() < SKIP_QUESTION:
+                continue
+            first = seen.opened_at + rng.uniform(0.5, latest)
+            if options:
+                right = None if question is None else question.correct_index
+                if right is not None and right < len(options) and rng.random() < RIGHT_CHOICE:
+                    pick = options[right]
+                else:
+                    pick = rng.choice(options)
+                self.tasks.at(first, partial(self._click, channel, seen, pick, user))
+                if rng.random() < CHANGE_CHOICE and len(options) > 1:
+                    other = rng.choice([cid for cid in options if cid != pick])
+                    again = first + rng.uniform(0.3, 1.5)
+                    if again < seen.opened_at + seconds - 0.2:
+                        self.tasks.at(again, partial(self._click, channel, seen, other, user))
+            elif typed:
+                answer = question.answer if question is not None else "no idea"
+                text = answer if rng.random() < RIGHT_TEXT else rng.choice(WRONG_GUESSES)
+                self.tasks.at(first, partial(self._answer, channel, text, user))
+                if text != answer and rng.random() < RETRY_TEXT:
+                    again = first + rng.uniform(0.5, 1.5)
+                    retry = answer if rng.random() < RIGHT_TEXT else rng.choice(WRONG_GUESSES)
+                    if again < seen.opened_at + seconds - 0.2:
+                        self.tasks.at(again, partial(self._answer, channel, retry, user))
+
+    async def _play_channel(self, channel: Channel) -> None:
+        profile, rng = self.profile, self.rng
+        state = self.system.states[channel.channel_id]
+        wait_limit = profile.seconds + profile.pause + 20.0
+        for round_number in range(profile.rounds):
+            stagger = profile.seconds if profile.stagger is None else profile.stagger
+            await asyncio.sleep(rng.uniform(0, stagger) if round_number == 0 else rng.uniform(1.0, 3.0))
+            options = {"questions": profile.questions, "seconds": profile.seconds, "kind": "mixed"}
+            await self._send(channel, "start", "trivia start", options, channel.starter)
+            while True:
+                try:
+                    event, seen, moment = await asyncio.wait_for(state.events.get(), wait_limit)
+                except TimeoutError:
+                    self.failures.append(f"channel {channel.index}: nothing happened for {wait_limit:.0f} s")
+                    return
+                if event == "question" and seen is not None:
+                    self.first_question.setdefault(channel.index, moment)
+                    self._plan_question(channel, seen)
+                elif event == "end":
+                    self.first_end.setdefault(channel.index, moment)
+                    self.rounds_finished += 1
+                    break
+
+    async def _look_up(self, stop: asyncio.Event) -> None:
+        """Send /leaderboard and /stats at random moments (a Poisson process) until told to stop."""
+        rate, rng = self.profile.lookups_per_second, self.rng
+        if rate <= 0:
+            return
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), rng.expovariate(rate))
+                return
+            channel = rng.choice(self.system.channels)
+            user = rng.choice(channel.players)
+            if rng.random() < 0.5:
+                options: Json = {"scope": rng.choice(["server", "global"]), "period": rng.choice(["all", "week"])}
+                self.tasks.spawn(self._send(channel, "leaderboard", "leaderboard", options, user))
+            else:
+                options = {} if rng.random() < 0.5 else {"member": rng.choice(channel.players)}
+                self.tasks.spawn(self._send(channel, "stats", "stats", options, user))
+
+    async def run(self) -> RoundsResult:
+        """Play every channel's rounds to the end; return what was sent and when."""
+        child = self.system.child
+        assert child is not None
+        settle_from = time.monotonic()
+        await asyncio.sleep(1.5)
+        idle_rss = int(statistics.median(child.rss_between(settle_from, time.monotonic()) or [child.rss()]))
+        cpu_before = child.cpu_seconds()
+        self.start = time.monotonic()
+        stop_lookups = asyncio.Event()
+        lookups = asyncio.create_task(self._look_up(stop_lookups))
+        try:
+            await asyncio.gather(*(self._play_channel(channel) for channel in self.system.channels))
+            stop_lookups.set()
+            await lookups
+            await self.tasks.drain(within=DEADLINE + 2)
+            await _wait_answered(self.system, self.sent)
+        finally:
+            stop_lookups.set()
+            lookups.cancel()
+            self.tasks.cancel()
+        end = time.monotonic()
+        cpu_seconds = child.cpu_seconds() - cpu_before
+        everyone = len(self.first_question) == len(self.system.channels)
+        active_from = max(self.first_question.values()) if everyone else None
+        active_to = min(self.first_end.values()) if self.first_end else None
+        window = [] if active_from is None or active_to is None else child.rss_between(active_from, active_to)
+        active_rss = int(statistics.median(window)) if window else 0
+        return RoundsResult(
+            sent=self.sent,
+            trace=self.trace,
+            start=self.start,
+            end=end,
+            active_from=active_from,
+            active_to=active_to,
+            idle_rss=idle_rss,
+            active_rss=active_rss,
+            active_rounds=len(self.system.channels) if window else 0,
+            rounds_finished=self.rounds_finished,
+            skipped_clicks=self.skipped_clicks,
+            cpu_seconds=cpu_seconds,
+            failures=self.failures,
+        )
+
+
+@dataclass
+class ReplayResult:
+    """What the replay sent and when."""
+
+    sent: list[Sent]
+    start: float
+    last_sent: float
+    end: float
+    cpu_seconds: float
+    problems: list[str]
+
+
+async def replay(system: System, trace: list[TraceEvent]) -> ReplayResult:
+    """Send the baseline the same interactions at the same moments; clicks go to its start reply's buttons."""
+    assert system.child is not None
+    sent: list[Sent] = []
+    problems: list[str] = []
+    start_tokens: dict[int, str] = {}
+    cpu_before = system.child.cpu_seconds()
+    start = time.monotonic()
+    for event in trace:
+        await asyncio.sleep(max(0.0, start + event.at - time.monotonic()))
+        channel = system.channels[event.channel]
+        if event.kind == "click":
+            token = start_tokens.get(event.channel)
+            message = None if token is None else system.fake.original_message(token)
+            if message is None:
+                problems.append(f"channel {event.channel}: no start reply to click on yet")
+                continue
+            payload = system.fake.click(int(message["id"]), f"ot:c:0:0:{event.options['choice'] % 4}", user=event.user)
+        else:
+            name = {"start": "trivia start", "stop": "trivia stop"}.get(event.kind, event.kind)
+            payload = system.slash(channel, name, event.options, event.user)
+        item = await system.send(event.kind, payload, sent)
+        if event.kind == "start":
+            start_tokens[event.channel] = item.token
+    last_sent = time.monotonic()
+    await _wait_answered(system, sent)
+    await asyncio.sleep(0.5)
+    return ReplayResult(sent, start, last_sent, time.monotonic(), system.child.cpu_seconds() - cpu_before, problems)
+
+
+async def _wait_answered(system: System, sent: list[Sent]) -> None:
+    """Wait until every interaction was answered, or its deadline has passed."""
+    deadline = time.monotonic() + DEADLINE + 0.5
+    interactions = system.fake.interactions
+    while time.monotonic() < deadline:
+        if all((r := interactions.get(s.token)) is not None and r.callback_type is not None for s in sent):
+            return
+        await asyncio.sleep(0.05)
+
+
+@dataclass
+class StepResult:
+    """One fixed-rate step of clicks."""
+
+    offered_rate: float
+    achieved_rate: float
+    seconds: float
+    clicks: KindFigures
+    bot_cpu_percent: float
+    driver_cpu_percent: float
+
+    @property
+    def driver_limited(self) -> bool:
+        """Return whether the driver could not offer the rate it aimed at."""
+        return self.achieved_rate < 0.9 * self.offered_rate
+
+    @property
+    def sustained(self) -> bool:
+        """Return whether the bot kept up: no missed deadline and p99 within 1 s."""
+        return self.clicks.missed == 0 and self.clicks.p99 <= 1.0 and not self.driver_limited
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the step as plain data."""
+        return {
+            "offered_rate": self.offered_rate,
+            "achieved_rate": self.achieved_rate,
+            "seconds": self.seconds,
+            "bot_cpu_percent": self.bot_cpu_percent,
+            "driver_cpu_percent": self.driver_cpu_percent,
+            "driver_limited": self.driver_limited,
+            "sustained": self.sustained,
+            "clicks": self.clicks.as_dict(),
+        }
+
+
+@dataclass
+class ClickTarget:
+    """An open question's message in one channel and its option buttons."""
+
+    channel: Channel
+    message_id: int
+    options: list[str]
+    open_until: float
+
+
+class ClickLoad:
+    """Clicks at a fixed rate on open questions, round-robin over every channel's players, always changing choice."""
+
+    def __init__(self, system: System, trivia: bool) -> None:
+        self.system = system
+        self.trivia = trivia
+        self.targets: dict[int, ClickTarget] = {}
+        self.choice_counter: dict[int, int] = {}
+        self.setup: list[Sent] = []
+
+    async def ensure_targets(self, needed_seconds: float) -> None:
+        """Make sure every channel has a question open for at least ``needed_seconds`` more."""
+        now = time.monotonic()
+        stale = [
+            c
+            for c in self.system.channels
+            if (t := self.targets.get(c.index)) is None or t.open_until < now + needed_seconds
+        ]
+        if not stale:
+            return
+        await asyncio.gather(*(self._open_question(channel) for channel in stale))
+
+    async def _open_question(self, channel: Channel) -> None:
+        system = self.system
+        if not self.trivia:
+            start = system.slash(channel, "trivia start", {}, channel.starter)
+            result = await system.fake.interact(start, timeout=DEADLINE + 2)
+            message = result.original()
+            assert message is not None
+            options = [f"ot:c:0:0:{choice}" for choice in range(4)]
+            self.targets[channel.index] = ClickTarget(channel, int(message["id"]), options, float("inf"))
+            return
+        state = system.states[channel.channel_id]
+        if state.round_running:
+            await system.fake.interact(system.slash(channel, "trivia stop", {}, channel.starter), timeout=DEADLINE + 2)
+            await system.wait_until(lambda: not state.round_running, 30, f"the end of the round in {channel.index}")
+        while not state.events.empty():
+            state.events.get_nowait()
+        options_json = {"questions": 1, "seconds": LONG_QUESTION_SECONDS, "kind": "multiple_choice"}
+        await system.fake.interact(system.slash(channel, "trivia start", options_json, channel.starter), timeout=10)
+        while True:
+            event, seen, moment = await asyncio.wait_for(state.events.get(), 15)
+            if event == "question" and seen is not None:
+                break
+        options = [cid for cid in seen.custom_ids if cid.startswith("ot:c:")]
+        self.targets[channel.index] = ClickTarget(channel, seen.message_id, options, moment + LONG_QUESTION_SECONDS - 1)
+
+    async def finish(self) -> None:
+        """Stop the long rounds (trivia), so the process ends idle."""
+        if not self.trivia:
+            return
+        for target in self.targets.values():
+            channel = target.channel
+            with contextlib.suppress(Exception):
+                await self.system.fake.interact(
+                    self.system.slash(channel, "trivia stop", {}, channel.starter), timeout=DEADLINE + 2
+                )
+
+    async def step(self, rate: float, seconds: float) -> StepResult:
+        """Offer ``rate`` clicks per second for ``seconds``; return latency, misses and CPU."""
+        await self.ensure_targets(seconds + DEADLINE + 2)
+        child = self.system.child
+        assert child is not None
+        me = psutil.Process()
+        pairs = [(t, user) for t in self.targets.values() for user in t.channel.players]
+        sent: list[Sent] = []
+        total = max(1, round(rate * seconds))
+        bot_cpu, my_cpu = child.cpu_seconds(), sum(me.cpu_times()[:2])
+        begin = time.monotonic()
+        number = 0
+        while number < total:
+            due = min(total, int((time.monotonic() - begin) * rate) + 1)
+            while number < due:
+                target, user = pairs[number % len(pairs)]
+                turn = self.choice_counter.get(user, 0) + 1
+                self.choice_counter[user] = turn
+                payload = self.system.fake.click(
+                    target.message_id, target.options[turn % len(target.options)], user=user
+                )
+                await self.system.send("click", payload, sent)
+                number += 1
+            await asyncio.sleep(0.002)
+        offered_for = time.monotonic() - begin
+        await _wait_answered(self.system, sent)
+        elapsed = time.monotonic() - begin
+        bot_cpu, my_cpu = child.cpu_seconds() - bot_cpu, sum(me.cpu_times()[:2]) - my_cpu
+        figures, _ = summarise(self.system.fake, self.system.index, sent, offered_for)
+        return StepResult(
+            offered_rate=rate,
+            achieved_rate=total / offered_for if offered_for > 0 else 0.0,
+            seconds=offered_for,
+            clicks=figures.get("click", KindFigures()),
+            bot_cpu_percent=100 * bot_cpu / elapsed,
+            driver_cpu_percent=100 * my_cpu / elapsed,
+        )
+
+
+async def ramp(load: ClickLoad, profile: Profile) -> tuple[list[StepResult], float]:
+    """Raise the click rate step by step until the bot misses a deadline or p99 passes 1 s; return the steps and
+    the highest rate it sustained."""
+    steps: list[StepResult] = []
+    rate, best = profile.start_rate, 0.0
+    while len(steps) < profile.max_steps and rate <= profile.max_rate:
+        step = await load.step(rate, profile.step_seconds)
+        steps.append(step)
+        log.info(
+            "%s: %.0f/s offered, %.0f/s achieved, p99 %.3f s, missed %s",
+            load.system.name,
+            rate,
+            step.achieved_rate,
+            step.clicks.p99,
+            step.clicks.missed,
+        )
+        if not step.sustained:
+            break
+        best = rate
+        rate *= profile.rate_factor
+        await asyncio.sleep(0.5)
+    return steps, best

@@ -1,0 +1,367 @@
+"""Helpers for the fault and bad-input tests: the bot as a child process, raw interactions, and database checks.
+
+Everything here talks to 127.0.0.1 only (the fake Discord) and every wait is bounded.
+"""
+
+# The wait helpers take a plain timeout argument, like FakeDiscord's.
+# ruff: noqa: ASYNC109
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import copy
+import itertools
+import logging
+import os
+import re
+import signal
+import sqlite3
+import sys
+import time
+from collections.abc import AsyncIterator, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tests.fake_discord import FakeDiscord
+from tests.fake_discord.payloads import new_token
+
+Json = dict[str, Any]
+
+REPLY_SLA = 3.0
+"""Discord shows "This interaction failed" when a bot hasn't answered within 3 seconds."""
+
+EPHEMERAL = 64
+
+
+# --------------------------------------------------------------------------- the bot as a child process
+
+
+@dataclass
+class BotProcess:
+    """``python -m bot`` in a child process; its stderr is kept line by line."""
+
+    process: asyncio.subprocess.Process
+    log: list[str] = field(default_factory=list)
+    reader: asyncio.Task[None] | None = None
+
+    def start_reading(self) -> None:
+        """Collect stderr in the background."""
+        self.reader = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        assert self.process.stderr is not None
+        async for raw in self.process.stderr:
+            self.log.append(raw.decode(errors="replace").rstrip("\n"))
+
+    @property
+    def running(self) -> bool:
+        """Return whether the process is still alive."""
+        return self.process.returncode is None
+
+    async def stop(self, sig: int = signal.SIGKILL, timeout: float = 10) -> int:
+        """Send ``sig`` (SIGKILL by default: none of the bot's clean-up runs) and wait for the exit code."""
+        if self.process.returncode is None:
+            self.process.send_signal(sig)
+        code = await asyncio.wait_for(self.process.wait(), timeout)
+        if self.reader is not None:
+            await asyncio.wait({self.reader}, timeout=5)
+        return code
+
+
+def bot_env(fake: FakeDiscord, database: Path, **extra: str) -> dict[str, str]:
+    """Return the environment of ``python -m bot`` pointed at ``fake`` with its database at ``database``."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("DISCORD_", "DATABASE_"))}
+    env.update(
+        {
+            "DISCORD_TOKEN": fake.token,
+            "DATABASE_PATH": str(database),
+            "DEV_GUILD_IDS": str(fake.guild_id),
+            "DISCORD_API_BASE": fake.base_url,
+            "ROUND_PAUSE_SECONDS": "0",
+            "LOG_LEVEL": "INFO",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    env.update(extra)
+    return env
+
+
+@contextlib.asynccontextmanager
+async def bot_process(env: Mapping[str, str], workdir: Path, *args: str) -> AsyncIterator[BotProcess]:
+    """Run ``python -m bot ARGS`` in ``workdir`` (which has no .env); always SIGKILL it on exit."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        *args,
+        cwd=workdir,
+        env=dict(env),
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    child = BotProcess(process)
+    child.start_reading()
+    try:
+        yield child
+    finally:
+        await child.stop()
+
+
+@dataclass(frozen=True)
+class Finished:
+    """A finished command line: exit code, output and how long it took."""
+
+    code: int
+    stdout: str
+    stderr: str
+    seconds: float
+
+
+async def run_command(
+    *args: str, env: Mapping[str, str] | None = None, cwd: Path | None = None, timeout: float = 20
+) -> Finished:
+    """Run ``python ARGS`` to the end (killing it after ``timeout``) and return what it printed."""
+    started = time.monotonic()
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        *args,
+        cwd=cwd,
+        env=dict(env) if env is not None else None,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        out, err = await asyncio.wait_for(process.communicate(), timeout)
+    except TimeoutError:
+        process.kill()
+        await process.wait()
+        raise AssertionError(f"python {' '.join(args)[:200]} did not finish within {timeout}s") from None
+    assert process.returncode is not None
+    return Finished(
+        process.returncode, out.decode(errors="replace"), err.decode(errors="replace"), time.monotonic() - started
+    )
+
+
+# --------------------------------------------------------------------------- raw interactions
+
+
+_interaction_ids = itertools.count(int(time.time() * 1000 - 1_420_070_400_000) << 22 | 1 << 21)
+
+
+def _renewed(payload: Json) -> Json:
+    """Return a deep copy with a new interaction id and token, so it is a separate interaction."""
+    forged = copy.deepcopy(payload)
+    forged["id"], forged["token"] = str(next(_interaction_ids)), new_token()
+    return forged
+
+
+def leaf_options(payload: Json) -> list[Json]:
+    """Return the option list of the (sub)command a CHAT_INPUT payload invokes, creating it if needed."""
+    data = payload["data"]
+    options: list[Json] = data.setdefault("options", [])
+    while options and options[0].get("type") in (1, 2):
+        options = options[0].setdefault("options", [])
+    return options
+
+
+def with_option(payload: Json, name: str, value: Any, option_type: int | None = None) -> Json:
+    """Return a copy of ``payload`` whose option ``name`` is ``value`` (added if missing), as a modified client."""
+    forged = _renewed(payload)
+    options = leaf_options(forged)
+    option = next((o for o in options if o["name"] == name), None)
+    if option is None:
+        option = {"name": name, "type": option_type if option_type is not None else 3}
+        options.append(option)
+    option["value"] = value
+    if option_type is not None:
+        option["type"] = option_type
+    return forged
+
+
+def without_option(payload: Json, name: str) -> Json:
+    """Return a copy of ``payload`` without option ``name``."""
+    forged = _renewed(payload)
+    options = leaf_options(forged)
+    options[:] = [o for o in options if o["name"] != name]
+    return forged
+
+
+def with_custom_id(payload: Json, custom_id: str, *, on_message: bool = False) -> Json:
+    """Return a copy of a click with another custom_id; ``on_message`` also puts that button on the message."""
+    forged = _renewed(payload)
+    old = forged["data"]["custom_id"]
+    forged["data"]["custom_id"] = custom_id
+    if on_message:
+        for row in forged["message"]["components"]:
+            for component in row.get("components", []):
+                if component.get("custom_id") == old:
+                    component["custom_id"] = custom_id
+    return forged
+
+
+def in_channel(payload: Json, channel_id: int, guild_id: int | None = None) -> Json:
+    """Return a copy of an interaction that claims to come from another channel (and guild)."""
+    forged = _renewed(payload)
+    forged["channel_id"] = str(channel_id)
+    forged["channel"] = {**forged["channel"], "id": str(channel_id)}
+    if guild_id is not None:
+        forged["guild_id"] = str(guild_id)
+        forged["guild"] = {**forged["guild"], "id": str(guild_id)}
+        forged["channel"]["guild_id"] = str(guild_id)
+    return forged
+
+
+def fresh(payload: Json) -> Json:
+    """Return a copy of an interaction with a new id and token, so it can be sent again."""
+    return _renewed(payload)
+
+
+async def send_all(fake: FakeDiscord, payloads: Iterable[Json], timeout: float = REPLY_SLA) -> list[Json | None]:
+    """Send interactions at once and return each one's callback body (None if it got none in ``timeout``)."""
+    sent = list(payloads)
+    for payload in sent:
+        await fake.send_interaction(payload)
+    records = [fake.interactions[payload["token"]] for payload in sent]
+    with contextlib.suppress(TimeoutError):
+        await fake.wait_for(lambda: all(r.callback_type is not None for r in records), timeout)
+    return [None if r.callback_type is None else {"type": r.callback_type, **(r.callback_data or {})} for r in records]
+
+
+def unanswered(fake: FakeDiscord) -> list[str]:
+    """Return a description of every interaction that got no callback (or whose callback was refused)."""
+    return [
+        f"{record.id} {record.payload.get('data', {}).get('name') or record.payload.get('data', {}).get('custom_id')}"
+        f" (rejected: {record.rejection})"
+        for record in fake.interactions.values()
+        if record.callback_type is None
+    ]
+
+
+def message_writes(fake: FakeDiscord) -> list[tuple[str, Json]]:
+    """Return (what, body) of every request by which the bot sent a message or edited one's text.
+
+    Edits of embeds or buttons only are left out: Discord pings for neither (and discord.py sends no
+    allowed_mentions with them).
+    """
+    writes: list[tuple[str, Json]] = []
+    for request in fake.requests:
+        body = request.json if isinstance(request.json, dict) else {}
+        where = f"{request.method} {request.path}"
+        if "/callback" in request.path:
+            data = body.get("data") or {}
+            if body.get("type") == 4 or (body.get("type") == 7 and "content" in data):
+                writes.append((where, data))
+        elif request.path.startswith(("/channels/", "/webhooks/")) and (
+            request.method == "POST" or (request.method == "PATCH" and "content" in body)
+        ):
+            writes.append((where, body))
+    return writes
+
+
+def assert_pings_nobody(fake: FakeDiscord) -> int:
+    """Check that no message the bot sent (or whose text it edited) can ping anyone; return how many."""
+    writes = message_writes(fake)
+    for where, body in writes:
+        assert body.get("allowed_mentions") == {"parse": []}, f"{where} may ping: {body.get('allowed_mentions')}"
+    return len(writes)
+
+
+def error_records(records: Iterable[logging.LogRecord], *expected: str) -> list[str]:
+    """Return the ERROR (and worse) log lines, leaving out those matching one of the ``expected`` patterns."""
+    found = []
+    for record in records:
+        if record.levelno < logging.ERROR:
+            continue
+        line = f"{record.name}: {record.getMessage()}"
+        if not any(re.search(pattern, line) for pattern in expected):
+            found.append(line + (f"\n{record.exc_text}" if record.exc_text else ""))
+    return found
+
+
+# --------------------------------------------------------------------------- the database, read from outside
+
+
+def read_only(database: Path) -> sqlite3.Connection:
+    """Open the bot's database read-only (safe while the bot runs: WAL readers see committed data only)."""
+    connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=5)
+    connection.row_factory = sqlite3.Row
+    return connection
+
+
+TABLES = (
+    "guild_settings",
+    "rounds",
+    "round_questions",
+    "answers",
+    "player_totals",
+    "player_weekly",
+    "guild_aliases",
+    "disputes",
+)
+
+
+def snapshot(database: Path) -> dict[str, list[tuple[Any, ...]]]:
+    """Return every row of every data table (the meta table, written at start-up, is left out)."""
+    with contextlib.closing(read_only(database)) as connection:
+        return {
+            table: [tuple(row) for row in connection.execute(f"SELECT * FROM {table} ORDER BY 1, 2")]
+            for table in TABLES
+        }
+
+
+def consistency_problems(database: Path) -> list[str]:
+    """Return what is wrong with the database: integrity, and totals that don't add up from the answers."""
+    problems: list[str] = []
+    with contextlib.closing(read_only(database)) as connection:
+        integrity = [row[0] for row in connection.execute("PRAGMA integrity_check")]
+        if integrity != ["ok"]:
+            problems.append(f"integrity_check: {integrity}")
+        problems.extend(f"foreign key: {tuple(row)}" for row in connection.execute("PRAGMA foreign_key_check"))
+        # Totals count scored answers only (a question of an interrupted round is never scored); an accepted
+        # dispute rewrites its answer's points and moves the totals by the difference.
+        sums = {
+            (row["guild_id"], row["user_id"]): (row["points"], row["answers"], row["correct"])
+            for row in connection.execute(
+                """
+                SELECT a.guild_id, a.user_id, sum(a.points) AS points,
+                       count(*) AS answers, sum(coalesce(a.correct, 0)) AS correct
+                FROM answers AS a JOIN round_questions AS rq ON rq.id = a.round_question_id
+                WHERE rq.closed_at IS NOT NULL
+                GROUP BY a.guild_id, a.user_id
+                """
+            )
+        }
+        unscored_points = connection.execute(
+            """
+            SELECT count(*) FROM answers AS a JOIN round_questions AS rq ON rq.id = a.round_question_id
+            WHERE rq.closed_at IS NULL AND a.points != 0
+            """
+        ).fetchone()[0]
+        if unscored_points:
+            problems.append(f"{unscored_points} answers to unscored questions carry points")
+        totals = {
+            (row["guild_id"], row["user_id"]): (row["points"], row["answers"], row["correct"])
+            for row in connection.execute("SELECT guild_id, user_id, points, answers, correct FROM player_totals")
+        }
+        for key in sorted(set(sums) | {k for k in totals if k[0] != 0}):
+            if totals.get(key, (0, 0, 0)) != sums.get(key, (0, 0, 0)):
+                problems.append(f"totals {key}: stored {totals.get(key)} but answers add up to {sums.get(key)}")
+        everywhere: dict[int, tuple[int, int, int]] = {}
+        for (guild_id, user_id), (points, answers, correct) in totals.items():
+            if guild_id != 0:
+                p, a, c = everywhere.get(user_id, (0, 0, 0))
+                everywhere[user_id] = (p + points, a + answers, c + correct)
+        for (guild_id, user_id), values in totals.items():
+            if guild_id == 0 and values != everywhere.get(user_id, (0, 0, 0)):
+                problems.append(f"global totals of {user_id}: {values} != sum over guilds {everywhere.get(user_id)}")
+    return problems
+
+
+def round_statuses(database: Path) -> dict[int, str]:
+    """Return the status of every round, by id."""
+    with contextlib.closing(read_only(database)) as connection:
+        return {row["id"]: row["status"] for row in connection.execute("SELECT id, status FROM rounds")}
