@@ -119,6 +119,10 @@ class ChannelRoundDisplay:
                 except discord.HTTPException as error:
                     # A missed cosmetic update must not end the round; the reveal follows anyway.
                     log.warning("Could not update question message %s: %s", message.id, error)
+                except Exception:
+                    # This task has no caller to raise to: log it here, and let the round go on.
+                    log.exception("Updating question message %s failed", message.id)
+                    return
                 finally:
                     self._wrote()
 

@@ -1,5 +1,8 @@
 """Helpers shared by the end-to-end bot tests: finding question, reveal and standings messages in the fake."""
 
+# The wait helpers take a plain timeout argument, like the fake's own: wait_reveal(fake, ch, id, timeout=3).
+# ruff: noqa: ASYNC109
+
 from __future__ import annotations
 
 import asyncio

@@ -8,9 +8,12 @@ no unexpected error is logged.
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import io
 import logging
-import sys
+import os
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -25,16 +28,18 @@ from bot.config import Settings
 from bot.errors import OUTDATED
 from bot.logs import RedactingFilter
 from tests.conftest import button_ids, embeds_of
+from tests.fake_discord import MANAGE_GUILD, FakeDiscord, running_bot
 from tests.faultkit import (
     EPHEMERAL,
     REPLY_SLA,
     Json,
     assert_pings_nobody,
     bot_env,
+    consistency_problems,
     error_records,
     fresh,
     in_channel,
-    read_only,
+    query,
     run_command,
     send_all,
     snapshot,
@@ -43,7 +48,6 @@ from tests.faultkit import (
     with_option,
     without_option,
 )
-from tests.fake_discord import MANAGE_GUILD, FakeDiscord, running_bot
 
 OWNER = 0  # owns the fake guild: every permission
 
@@ -147,9 +151,7 @@ async def _wait_message_stored(database: Path, fake: FakeDiscord) -> None:
     """Wait until the bot has stored which message shows the open question (its last write for a while)."""
 
     def stored() -> bool:
-        with read_only(database) as connection:
-            row = connection.execute("SELECT count(*) FROM round_questions WHERE message_id IS NULL").fetchone()
-        return row[0] == 0
+        return query(database, "SELECT count(*) FROM round_questions WHERE message_id IS NULL") == [(0,)]
 
     await fake.wait_for(stored, timeout=5, description="the question's message id in the database")
 
@@ -227,3 +229,293 @@ async def test_forged_and_stale_buttons_and_forms_get_a_polite_reply_and_change_
         assert not unanswered(fake)
         assert_pings_nobody(fake)
     assert not error_records(caplog.records)
+
+
+# --------------------------------------------------------------------------- permissions
+
+
+async def test_permissions_are_checked_when_the_command_runs(
+    fake: FakeDiscord, make_bot: Callable[..., TriviaBot], bot_settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with running_bot(fake, make_bot()):
+        channel = fake.channel_id
+        await fake.interact(fake.slash_command("trivia start", {"questions": 1, "seconds": 5, "kind": "typed"}, user=1))
+        question = await _question(fake, channel)
+        wrong = await fake.interact(fake.slash_command("answer", {"text": "certainly not this"}, user=2))
+        assert (wrong.content or "").startswith("❌")
+        await fake.wait_for(
+            lambda: "time's up" in _title(fake.messages[channel][int(question["id"])]), timeout=10, description="reveal"
+        )
+        dispute = await fake.interact(fake.slash_command("trivia dispute", {"reason": "close enough"}, user=2))
+        assert dispute.message is not None and not dispute.ephemeral
+        accept, decline = sorted(button_ids(dispute.message))  # ot:d:<id>:a, ot:d:<id>:d
+
+        cases: list[tuple[str, Json, str]] = [
+            (
+                "settings by the owner whose permissions were overridden to 0",
+                fake.slash_command("trivia-settings", {"questions": 7}, user=OWNER, permissions=0),
+                "Manage Server",
+            ),
+            (
+                "settings by a member",
+                fake.slash_command("trivia-settings", {"seconds": 9}, user=3),
+                "Manage Server",
+            ),
+            ("accept by a member", fake.click(dispute.message, accept, user=3), "Only someone with Manage Server"),
+            ("decline by the disputer", fake.click(dispute.message, decline, user=2), "Only someone with Manage"),
+            (
+                "accept by an admin whose permissions were overridden to 0",
+                fake.click(dispute.message, accept, user=OWNER, permissions=0),
+                "Only someone with Manage Server",
+            ),
+        ]
+        before = snapshot(bot_settings.database_path)
+        _assert_refused(await send_all(fake, [payload for _, payload, _ in cases]), cases)
+        assert snapshot(bot_settings.database_path) == before
+
+        decided = await fake.interact(fake.click(dispute.message, accept, user=3, permissions=MANAGE_GUILD))
+        assert decided.type == 7 and "Accepted by" in str(decided.message)
+        assert query(bot_settings.database_path, "SELECT status FROM disputes") == [("accepted",)]
+        assert not consistency_problems(bot_settings.database_path)
+        assert not unanswered(fake)
+    assert not error_records(caplog.records)
+
+
+# --------------------------------------------------------------------------- typed answers of any shape
+
+_PIECES = st.one_of(
+    st.text(max_size=12),
+    st.sampled_from(
+        [
+            "\u200b",  # zero-width space
+            "\u200d",  # zero-width joiner
+            "\u2060\ufeff",  # word joiner, BOM
+            "\u202e\u2066\u200f",  # right-to-left override, isolate, mark
+            "\u0301\u0308\u0336",  # combining marks
+            "Z\u0335\u0321\u0358a\u0334\u0322l\u0337\u031b",  # zalgo
+            "😀",
+            "👨\u200d👩\u200d👧\u200d👦",
+            "🏳️\u200d🌈",
+            "🇫🇷",
+            "**bold**",
+            "__under__ ~~strike~~ ||spoiler||",
+            "`code`",
+            "```py\nprint('x')\n```",
+            "> quote\n# heading",
+            "[link](https://example.com)",
+            "@everyone",
+            "@here",
+            "<@&1575000000000000001>",
+            "<@100000000000000002>",
+            "<@!100000000000000003>",
+            "<#1575000000000000002>",
+            "\x00\x07\r\n\t",
+            "\ud83d",  # half of a surrogate pair: not encodable as UTF-8
+            "Gagarin",
+            "1961",
+            "'; DROP TABLE answers; --",
+        ]
+    ),
+)
+_ANSWERS = st.one_of(
+    st.lists(_PIECES, max_size=6).map("".join),
+    st.builds(lambda unit, n: ((unit or "x") * n)[:n], _PIECES, st.integers(150, 4000)),
+)
+
+
+@pytest.fixture
+async def typed_question(fake: FakeDiscord, make_bot: Callable[..., TriviaBot]) -> Any:
+    """A bot with a typed question open for two minutes: (round id, question message)."""
+    async with running_bot(fake, make_bot()):
+        await fake.interact(
+            fake.slash_command("trivia start", {"questions": 1, "seconds": 120, "kind": "typed"}, user=1)
+        )
+        question = await _question(fake, fake.channel_id)
+        yield int(button_ids(question)[0].split(":")[2]), question
+
+
+_players = iter(range(1000, 100_000))
+
+
+def _utf8(text: str) -> str:
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(text=_ANSWERS, path=st.sampled_from(["/answer", "form", "stale form"]))
+async def test_typed_answers_of_any_shape_get_a_reply_ping_nobody_and_are_stored_bounded(
+    fake: FakeDiscord, typed_question: tuple[int, Json], bot_settings: Settings, text: str, path: str
+) -> None:
+    round_id, question = typed_question
+    player = next(_players)
+    if path == "/answer":
+        payload = with_option(fake.slash_command("answer", {"text": "x"}, user=player), "text", text)
+    elif path == "form":  # the form the bot opened, as a client would send it back
+        opened = await fake.interact(fake.click(question, button_ids(question)[0], user=player))
+        assert opened.type == 9
+        form = fake.interactions[opened.token].modal or {}
+        field = form["components"][0]["components"][0]["custom_id"]
+        payload = fake.submit_modal(form["custom_id"], {field: text}, user=player)
+    else:  # a form the bot no longer holds (say, opened before a restart)
+        payload = fake.submit_modal(f"ot:m:{round_id}:0:{fake.user(player)['id']}", {"answer": text}, user=player)
+    (reply,) = await send_all(fake, [payload])
+
+    assert reply is not None, f"no reply within {REPLY_SLA}s"
+    assert reply["type"] == 4 and int(reply.get("flags") or 0) & EPHEMERAL
+    stored = query(
+        bot_settings.database_path, "SELECT text FROM answers WHERE user_id = ?", (int(fake.user(player)["id"]),)
+    )
+    ((longest,),) = query(bot_settings.database_path, "SELECT max(length(text)) FROM answers")
+    assert longest is None or longest <= 200
+    refused = (path != "form" and (not text.strip() if path == "stale form" else not text)) or len(text) > 200
+    if refused and path != "form":
+        assert not stored, "a refused answer was stored"
+    elif not refused:
+        assert str(reply["content"])[:1] in "✅🟡❌", reply["content"]
+        assert [row[0] for row in stored] == [_utf8(text)], "the answer is stored as typed"
+    assert_pings_nobody(fake)
+    assert not unanswered(fake)
+
+
+async def test_an_answer_utf8_cannot_encode_does_not_sink_the_others_of_its_batch(
+    fake: FakeDiscord, typed_question: tuple[int, Json], bot_settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    poison = with_option(fake.slash_command("answer", {"text": "x"}, user=2), "text", "Ga\ud800garin")
+    fine = fake.slash_command("answer", {"text": "Tereshkova"}, user=3)
+    replies = await send_all(fake, [poison, fine])  # sent together: one group commit
+    assert all(reply is not None and str(reply["content"])[:1] in "✅🟡❌" for reply in replies), replies
+    texts = sorted(text for (text,) in query(bot_settings.database_path, "SELECT text FROM answers"))
+    assert texts == ["Ga?garin", "Tereshkova"]
+    assert not error_records(caplog.records)
+
+
+# --------------------------------------------------------------------------- hostile fact packs
+
+
+def _hostile_packs(folder: Path) -> dict[str, Path]:
+    """Write fact packs built to hang, exhaust or crash a loader; return them by what they try."""
+    folder.mkdir()
+    laughs = ['a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    laughs += [f"{b}: &{b} [{', '.join([f'*{a}'] * 9)}]" for a, b in zip("abcdefgh", "bcdefghi", strict=True)]
+    files: dict[str, bytes] = {
+        "huge": b"document:\n  title: " + b"x" * (2 * 1024 * 1024) + b"\n",
+        "aliases": ("\n".join(laughs) + "\n").encode(),
+        "recursive": b"document: &d\n  id: loop\n  self: *d\n",
+        "deep-yaml": b"document: " + b"[" * 5000 + b"]" * 5000 + b"\n",
+        "wrong-types": b"document: 5\ncategories: [1, 2]\nentities: {a: 1}\nfacts: nope\n",
+        "binary": bytes(range(256)) * 4,
+        "fifo-document": b"document: {id: d, file: pipe.txt, title: t, date: 2023-01-01}\n",
+    }
+    paths = {}
+    for name, data in files.items():
+        paths[name] = folder / f"{name}.facts.yaml"
+        paths[name].write_bytes(data)
+    paths["deep-toml"] = folder / "deep-toml.facts.toml"
+    paths["deep-toml"].write_text("a = " + "[" * 5000 + "]" * 5000 + "\n")
+    os.mkfifo(folder / "pipe.txt")  # reading it would block forever
+    paths["fifo"] = folder / "fifo.facts.yaml"
+    os.mkfifo(paths["fifo"])
+    return paths
+
+
+def _assert_refused_cleanly(finished: Any, what: str) -> None:
+    output = finished.stdout + finished.stderr
+    assert finished.code != 0, f"{what} was accepted:\n{output[-2000:]}"
+    assert "Traceback" not in output, f"{what} crashed:\n{output[-4000:]}"
+    assert finished.seconds < 10, f"{what} took {finished.seconds:.1f}s"
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+async def test_hostile_fact_packs_are_refused_quickly_with_a_clear_error(tmp_path: Path) -> None:
+    packs = _hostile_packs(tmp_path / "hostile")
+    names = list(packs)
+    one_by_one = await asyncio.gather(
+        *(run_command("-m", "questions", "validate", str(packs[name]), cwd=tmp_path) for name in names)
+    )
+    for name, finished in zip(names, one_by_one, strict=True):
+        _assert_refused_cleanly(finished, f"validate {name}")
+        assert f"{name}." in finished.stderr, f"validate {name} doesn't name the file:\n{finished.stderr[-1000:]}"
+
+    folder = str(tmp_path / "hostile")
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("DISCORD_", "SEEDS_", "ORBIT_"))}
+    env |= {"SEEDS_DIR": folder, "DATABASE_PATH": str(tmp_path / "trivia.db")}
+    bot_env_bad = env | {"DISCORD_TOKEN": "not.a-real.token", "DISCORD_API_BASE": "http://127.0.0.1:9"}
+    validate_all, play, start = await asyncio.gather(
+        run_command("-m", "questions", "validate", folder, cwd=tmp_path),
+        run_command("-m", "bot", "play", "--questions", "1", env=env, cwd=tmp_path),
+        run_command("-m", "bot", env=bot_env_bad, cwd=tmp_path),
+    )
+    for what, finished in (("validate the folder", validate_all), ("play", play), ("the bot", start)):
+        _assert_refused_cleanly(finished, what)
+    for finished in (play, start):
+        assert finished.code == 2
+        assert "fact packs have errors" in finished.stderr
+        assert all(f"{name}." in finished.stderr for name in names if name != "fifo"), finished.stderr[-3000:]
+
+
+# --------------------------------------------------------------------------- the token never leaks
+
+WRONG_TOKEN = "MTMwMDAwMDAwMDAwMDAwMDAwMQ.Gx7Yq1.wr0ngT0kenS3cretPartThatMustNotLeak_x9"
+
+
+def _leaks(text: str, token: str) -> list[str]:
+    """Return the forms of ``token`` found in ``text``: itself, its base64, its dot-separated parts."""
+    raw = token.encode()
+    forms = {token, base64.b64encode(raw).decode().rstrip("="), base64.urlsafe_b64encode(raw).decode().rstrip("=")}
+    forms |= {part for part in token.split(".") if len(part) >= 6}
+    return sorted(form for form in forms if form in text)
+
+
+async def test_a_wrong_or_missing_token_gives_one_clear_line_and_never_leaks(tmp_path: Path, fake: FakeDiscord) -> None:
+    base = bot_env(fake, tmp_path / "trivia.db", LOG_LEVEL="DEBUG")
+    missing = {key: value for key, value in base.items() if key != "DISCORD_TOKEN"}
+    wrong = base | {"DISCORD_TOKEN": WRONG_TOKEN}
+    control = base | {"DISCORD_TOKEN": WRONG_TOKEN.replace(".G", ".\nG")}
+    run, sync, absent, garbled = await asyncio.gather(
+        run_command("-m", "bot", env=wrong, cwd=tmp_path),
+        run_command("-m", "bot", "sync", env=wrong, cwd=tmp_path),
+        run_command("-m", "bot", env=missing, cwd=tmp_path),
+        run_command("-m", "bot", env=control, cwd=tmp_path),
+    )
+    for what, finished in (("run", run), ("sync", sync)):
+        output = finished.stdout + finished.stderr
+        assert finished.code == 2, f"{what}: exit {finished.code}\n{output[-2000:]}"
+        assert "Traceback" not in output, output[-4000:]
+        problems = [line for line in output.splitlines() if re.search(r" (WARNING|ERROR|CRITICAL) ", line)]
+        problems = [line for line in problems if "voice will NOT be supported" not in line]
+        assert len(problems) == 1 and "Discord rejected the token: check DISCORD_TOKEN" in problems[0], output
+        assert not _leaks(output, WRONG_TOKEN)
+    assert absent.code == 2 and "Traceback" not in absent.stderr
+    assert absent.stderr.strip() == "DISCORD_TOKEN is not set: put it in .env or the environment (see .env.example)."
+    assert garbled.code == 2 and "Traceback" not in garbled.stderr
+    assert garbled.stderr.strip().startswith("DISCORD_TOKEN: contains spaces or control characters")
+    assert not _leaks(garbled.stdout + garbled.stderr, WRONG_TOKEN)
+    assert any(r.path == "/users/@me" and r.status == 401 for r in fake.requests), "the fake refused the token"
+
+
+def test_the_log_filter_scrubs_the_token_from_messages_arguments_and_tracebacks() -> None:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
+    handler.addFilter(RedactingFilter([WRONG_TOKEN]))
+    logger = logging.getLogger("tests.redaction")
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        try:
+            raise RuntimeError(f"login failed with {WRONG_TOKEN} (id part {WRONG_TOKEN.split('.')[0]})")
+        except RuntimeError:
+            logger.exception("Could not log in with %s", WRONG_TOKEN)
+        encoded = base64.b64encode(WRONG_TOKEN.encode()).decode()
+        logger.warning("header was Bot %s, basic %s", WRONG_TOKEN, encoded, stack_info=True)
+        logger.error(f"inline {WRONG_TOKEN.split('.')[2]}")
+    finally:
+        logger.removeHandler(handler)
+    output = stream.getvalue()
+    assert "Traceback" in output and "RuntimeError" in output and "[redacted]" in output
+    assert not _leaks(output, WRONG_TOKEN), output

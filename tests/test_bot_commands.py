@@ -26,7 +26,7 @@ from tests.bot_helpers import (
     wait_reveal,
     wait_standings,
 )
-from tests.conftest import button_ids, embeds_of
+from tests.conftest import button_ids
 from tests.fake_discord import MANAGE_GUILD, FakeDiscord, running_bot
 
 GUILD_ONLY = [0]  # interaction context 0: a server channel (not DMs, not group DMs)
@@ -240,6 +240,7 @@ async def test_stats_for_yourself_another_member_and_not_for_bots(
         assert field_value(embed, "Rounds") == "2 played · 1 won"
         assert field_value(embed, "Questions answered") == "2"
         assert field_value(embed, "Accuracy") == "100% (2 right)"
+        assert field_value(embed, "Best streak") == "1"
 
         newcomer = await fake.interact(fake.slash_command("stats", {"member": 5}, user=1))
         assert field_value({"embeds": newcomer.embeds}, "Rank") == "unranked"
@@ -255,9 +256,7 @@ async def test_settings_need_manage_server_and_become_the_round_defaults(
     fake.interaction_ack_timeout = ANSWER_SLA_SECONDS
     async with running_bot(fake, make_bot()) as bot:
         # Discord hides the command from members without Manage Server, but a server can change that.
-        refused = await fake.interact(
-            fake.slash_command("trivia-settings", {"questions": 3}, user=2, permissions=0)
-        )
+        refused = await fake.interact(fake.slash_command("trivia-settings", {"questions": 3}, user=2, permissions=0))
         assert refused.ephemeral and "Manage Server" in (refused.content or "")
         assert (await bot.storage.get_guild_settings(fake.guild_id)).default_questions == 10
 
@@ -400,4 +399,3 @@ async def test_disputes_accept_decline_and_the_alias_counts_from_then_on(
         assert (await bot.storage.player_stats(fake.guild_id, user_id(fake, 3))).points == 0
     assert assert_pings_nobody(fake) > 0
     assert fake.unhandled == []
-    assert embeds_of(message)  # the question message was a real embed

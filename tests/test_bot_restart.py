@@ -5,6 +5,9 @@ settings) and gets SIGKILL, so nothing of the bot runs after it; whatever it had
 bot finds. The clean path is ``close()``, which unloads the cog and stops the round properly.
 """
 
+# wait_for_log takes a plain timeout argument, like the fake's own wait helpers.
+# ruff: noqa: ASYNC109
+
 from __future__ import annotations
 
 import asyncio
@@ -25,6 +28,7 @@ from questions.models import Question
 from tests.bot_helpers import (
     ANSWER_SLA_SECONDS,
     Json,
+    assert_pings_nobody,
     field_value,
     mention_of,
     message_by_id,
@@ -170,6 +174,7 @@ async def test_a_round_killed_mid_way_is_closed_by_the_next_bot(
         again = await fake.interact(fake.slash_command("trivia start", {"questions": 1, "seconds": 30}, user=4))
         assert not again.ephemeral
         await wait_question(fake, channel, 1, timeout=5)
+    assert assert_pings_nobody(fake) > 0  # the notice included
     assert fake.unhandled == []
 
 
@@ -207,4 +212,5 @@ async def test_a_clean_shutdown_stops_the_round_and_the_next_bot_has_nothing_to_
         field_id = form.data["components"][0]["components"][0]["custom_id"]
         submitted = await fake.interact(fake.submit_modal(form.data["custom_id"], {field_id: "late"}, user=3))
         assert submitted.ephemeral and submitted.content == ROUND_ENDED
+    assert assert_pings_nobody(fake) > 0
     assert fake.unhandled == []

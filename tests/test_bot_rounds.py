@@ -16,6 +16,7 @@ from questions.models import QuestionKind
 from tests.bot_helpers import (
     ANSWER_SLA_SECONDS,
     Json,
+    assert_pings_nobody,
     field_value,
     mention_of,
     message_by_id,
@@ -125,6 +126,7 @@ async def test_typed_answers_verdicts_attempts_form_hints_and_no_pings(
         assert not button_ids(reveal)
         standings = await wait_standings(fake, channel)
         assert title_of(standings) == END_TITLES[EndReason.FINISHED]
+    assert assert_pings_nobody(fake) > 0
     assert fake.unhandled == []
 
 
@@ -207,6 +209,7 @@ async def test_question_message_shows_count_not_choices_and_the_reveal_tells_eve
     assert fake.max_writes_in_window(channel, 5.0) <= 5
     writes = fake.channel_writes(channel)
     assert len(writes) / max(writes[-1] - writes[0], 1.0) <= 1.2
+    assert assert_pings_nobody(fake) > 0
     assert fake.unhandled == []
 
 
@@ -257,6 +260,7 @@ async def test_rounds_in_three_channels_at_once(fake: FakeDiscord, make_bot: Cal
         assert not [m for m in fake.messages[idle].values() if title_of(m).startswith("Question 3/")]
         nobody = [m for m in fake.messages[idle].values() if title_of(m).startswith("Question ")]
         assert len(nobody) == 2 and all(field_value(m, "Scored (0)") == "Nobody answered." for m in nobody)
+    assert assert_pings_nobody(fake) > 0
     assert fake.unhandled == []
 
 
@@ -289,4 +293,5 @@ async def test_a_form_opened_for_one_question_cannot_answer_the_next(
         asked = await bot.storage.round_questions(session.round_id)
         answered = [await bot.storage.question_answers(question.id) for question in asked]
         assert [[a.user_id for a in answers] for answers in answered] == [[int(fake.user(2)["id"])]] * 2
+    assert assert_pings_nobody(fake) > 0
     assert fake.unhandled == []

@@ -307,12 +307,19 @@ def _answer_params(answer: AnswerInput) -> dict[str, object]:
         "guild_id": answer.guild_id,
         "user_id": answer.user_id,
         "choice": answer.choice,
-        "text": None if answer.text is None else answer.text[:MAX_ANSWER_TEXT],
+        "text": None if answer.text is None else _encodable(answer.text[:MAX_ANSWER_TEXT]),
         "correct": None if answer.correct is None else int(answer.correct),
         "credit": float(answer.credit),
         "answered_at": _time_text(answer.answered_at),
         "elapsed_ms": answer.elapsed_ms,
     }
+
+
+def _encodable(text: str) -> str:
+    """Return ``text`` with what UTF-8 cannot encode (lone surrogates) replaced by '?'."""
+    # A modified client can send them; one such answer would fail its whole group commit, and with it every
+    # other player's answer in the batch.
+    return text.encode("utf-8", "replace").decode("utf-8")
 
 
 def _batch_failure(exc: BaseException) -> StorageError:

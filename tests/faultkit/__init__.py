@@ -292,6 +292,12 @@ def read_only(database: Path) -> sqlite3.Connection:
     return connection
 
 
+def query(database: Path, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Run one read-only query on the bot's database and return its rows."""
+    with contextlib.closing(read_only(database)) as connection:
+        return [tuple(row) for row in connection.execute(sql, params)]
+
+
 TABLES = (
     "guild_settings",
     "rounds",
