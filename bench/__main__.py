@@ -23,14 +23,16 @@ QUICK = {
     "questions": 2,
     "seconds": 5,
     "lookups_per_second": 2.0,
-    "stagger": 1.0,
+    "pause": 0.5,
+    "stagger": 0.5,
     "step_seconds": 1.0,
-    "start_rate": 20.0,
-    "rate_factor": 3.0,
-    "max_steps": 3,
-    "half_seconds": 1.5,
+    "start_rate": 25.0,
+    "rate_factor": 4.0,
+    "max_steps": 2,
+    "bisections": 0,
+    "half_seconds": 1.0,
 }
-QUICK_STORAGE = {"answers": 20_000, "players": 2_000, "guilds": 4, "calls": 200, "write_seconds": 0.5}
+QUICK_STORAGE = {"answers": 20_000, "players": 2_000, "guilds": 4, "calls": 200, "write_seconds": 0.3}
 
 
 def parser() -> argparse.ArgumentParser:

@@ -119,6 +119,18 @@ class ChildProcess:
                 self.samples.append(MemorySample(time.monotonic(), self.rss()))
             await asyncio.sleep(interval)
 
+    async def wait_idle(self, below_percent: float = 15.0, window: float = 0.3, limit: float = 30.0) -> float:
+        """Wait until the child's CPU use over ``window`` seconds falls below ``below_percent`` (a backlog has
+        drained), for at most ``limit`` seconds; return how long that took."""
+        began = time.monotonic()
+        while time.monotonic() - began < limit:
+            self.check_alive()
+            used = self.cpu_seconds()
+            await asyncio.sleep(window)
+            if 100 * (self.cpu_seconds() - used) / window < below_percent:
+                break
+        return time.monotonic() - began
+
     def log_tail(self, lines: int = 30) -> str:
         """Return the last lines of the child's output."""
         try:

@@ -95,10 +95,11 @@ def targets(results: dict[str, Any], storage: dict[str, Any] | None) -> list[tup
             )
         )
     if storage:
-        worst = max(storage["queries"].values(), key=lambda q: q["p99"])
+        commands = [q for q in storage["queries"].values() if not q.get("informational")]
+        worst = max(commands, key=lambda q: q["p99"])
         rows.append(
             (
-                "leaderboard and stats < 1 ms at 1,000,000 answers",
+                f"leaderboard and stats < 1 ms at {storage['answers']:,} answers",
                 f"worst p99 {ms(worst['p99'])} ms ({worst['name']})",
                 "met" if worst["p99"] < STORAGE_QUERY_LIMIT else "NOT met",
                 "",

@@ -7,6 +7,7 @@ import logging
 import os
 import platform
 import sqlite3
+from collections.abc import AsyncIterator
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -14,8 +15,9 @@ from typing import Any
 import discord
 
 from bench.figures import KindFigures, Sent, channel_writes, rest_calls, summarise
+from bench.processes import ChildProcess
 from bench.systems import System
-from bench.workloads import ClickLoad, Profile, ReplayResult, RoundsResult, RoundsWorkload, StepResult, ramp, replay
+from bench.workloads import ClickLoad, Profile, ReplayResult, RoundsResult, RoundsWorkload, ramp, replay
 from questions.generate import build_bank
 from questions.loader import default_seeds_dir, load_store
 from questions.models import Question
@@ -60,64 +62,75 @@ def _kinds(figures: dict[str, KindFigures]) -> dict[str, dict[str, Any]]:
 
 
 async def run_load(profile: Profile, workdir: Path) -> dict[str, Any]:
-    """Run every phase and return the results as plain data."""
+    """Run every phase and return the results as plain data.
+
+    Overload leaves a process with a backlog and a bloated heap, so each ramp to saturation is the last thing
+    its process does: baseline ramp (process 1); trivia rounds, half-rate step, ramp (process 2); baseline
+    replay of the rounds and half-rate step (process 3, fresh). Only one bot process runs at a time.
+    """
     trivia_env = {
         "ROUND_PAUSE_SECONDS": str(profile.pause),
         "QUESTION_SEED": "0",
         "SEEDS_DIR": str(default_seeds_dir()),
     }
-    results: dict[str, Any] = {"profile": asdict(profile), "machine": machine()}
+    results: dict[str, Any] = {"profile": asdict(profile), "machine": machine(), "processes": {}}
     questions = questions_by_prompt()
-    trivia = System("trivia", "bot", profile.channels, profile.players, workdir)
-    baseline = System("baseline", "bench.baseline", profile.channels, profile.players, workdir)
-    try:
-        await baseline.start({})
-        baseline_load = ClickLoad(baseline, trivia=False)
-        baseline_steps: list[StepResult] = []
-        baseline_rate = 0.0
-        if profile.saturation:
-            baseline_steps, baseline_rate = await ramp(baseline_load, profile)
+    saturation: dict[str, Any] = {"baseline_steps": [], "baseline_rate": 0.0, "trivia_steps": [], "trivia_rate": 0.0}
+    half: dict[str, Any] = {}
+    saturation["half"] = half
+    results["saturation"] = saturation
 
-        await trivia.start(trivia_env)
+    if profile.saturation:
+        first = System("baseline-ramp", "bench.baseline", profile.channels, profile.players, workdir)
+        async with running(first) as child:
+            results["processes"]["baseline-ramp"] = child.pid
+            steps, rate = await ramp(ClickLoad(first, trivia=False), profile)
+            saturation["baseline_steps"], saturation["baseline_rate"] = [s.as_dict() for s in steps], rate
+            half["rate"] = rate / 2
+
+    trivia = System("trivia", "bot", profile.channels, profile.players, workdir)
+    async with running(trivia, trivia_env) as child:
+        results["processes"]["trivia"] = child.pid
+        log.info("trivia ready; rounds workload")
         rounds = await RoundsWorkload(trivia, profile, questions).run()
+        log.info("rounds done")
         results["rounds"] = _rounds_figures(trivia, rounds, profile)
-        assert trivia.child is not None
-        trivia_steps: list[StepResult] = []
-        trivia_rate = 0.0
-        half: dict[str, Any] = {}
-        trivia_load = ClickLoad(trivia, trivia=True)
-        if profile.saturation:
-            trivia_steps, trivia_rate = await ramp(trivia_load, profile)
-            if baseline_rate > 0:
-                half["rate"] = baseline_rate / 2
-                half["trivia"] = (await trivia_load.step(baseline_rate / 2, profile.half_seconds)).as_dict()
-            await trivia_load.finish()
+        if half.get("rate"):
+            trivia_load = ClickLoad(trivia, trivia=True)
+            half["trivia"] = (await trivia_load.step(half["rate"], profile.half_seconds)).as_dict()
+            steps, rate = await ramp(trivia_load, profile)
+            saturation["trivia_steps"], saturation["trivia_rate"] = [s.as_dict() for s in steps], rate
         results["trivia_process"] = {
-            "peak_rss_bytes": trivia.child.peak_rss(),
+            "peak_rss_bytes": child.peak_rss(),
             "database_bytes_running": trivia.database_bytes(),
         }
-        await trivia.stop()
-        results["trivia_process"]["database_bytes_end"] = trivia.database_bytes()
-        results["trivia_process"]["answers_stored"] = count_answers(trivia.database)
-        results["trivia_process"]["exit_code"] = trivia.child.process.returncode if trivia.child.process else None
+    results["trivia_process"]["database_bytes_end"] = trivia.database_bytes()
+    results["trivia_process"]["answers_stored"] = count_answers(trivia.database)
+    results["trivia_process"]["exit_code"] = child.process.returncode if child.process else None
 
+    baseline = System("baseline", "bench.baseline", profile.channels, profile.players, workdir)
+    async with running(baseline) as child:
+        results["processes"]["baseline"] = child.pid
+        log.info("baseline ready; replay")
         replayed = await replay(baseline, rounds.trace)
-        assert baseline.child is not None
+        log.info("replay done")
         results["baseline_rounds"] = _replay_figures(baseline, replayed, profile)
-        if profile.saturation and baseline_rate > 0:
-            half["baseline"] = (await baseline_load.step(baseline_rate / 2, profile.half_seconds)).as_dict()
-        results["baseline_process"] = {"peak_rss_bytes": baseline.child.peak_rss()}
-        results["saturation"] = {
-            "baseline_steps": [s.as_dict() for s in baseline_steps],
-            "baseline_rate": baseline_rate,
-            "trivia_steps": [s.as_dict() for s in trivia_steps],
-            "trivia_rate": trivia_rate,
-            "half": half,
-        }
-    finally:
-        await trivia.stop()
-        await baseline.stop()
+        if half.get("rate"):
+            half["baseline"] = (
+                await ClickLoad(baseline, trivia=False).step(half["rate"], profile.half_seconds)
+            ).as_dict()
     return results
+
+
+@contextlib.asynccontextmanager
+async def running(system: System, env: dict[str, str] | None = None) -> AsyncIterator[ChildProcess]:
+    """Start a system's fake and bot process; always stop both on the way out."""
+    try:
+        await system.start(env or {})
+        assert system.child is not None
+        yield system.child
+    finally:
+        await system.stop()
 
 
 def _load_seconds(sent: list[Sent], start: float) -> float:

@@ -83,8 +83,7 @@ async def measure_writes(writers: int, seconds: float, workdir: Path) -> dict[st
         await asyncio.gather(*(writer(n) for n in range(writers)))
         elapsed = time.perf_counter() - began
         commits = storage.stats.commits - commits_before
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{database}{suffix}").unlink(missing_ok=True)
+    _remove_database(database)
     return {
         "writers": writers,
         "answers": len(latencies),
@@ -93,6 +92,11 @@ async def measure_writes(writers: int, seconds: float, workdir: Path) -> dict[st
         "p99": percentile(latencies, 0.99),
         "commits": commits,
     }
+
+
+def _remove_database(database: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{database}{suffix}").unlink(missing_ok=True)
 
 
 def _answers_in(database: Path) -> int:
@@ -122,8 +126,7 @@ async def synthetic_database(options: StorageOptions, scratch: Path) -> tuple[Pa
             pass  # a clean open and close checkpoints the WAL into the file
         building.replace(database)
     finally:
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{building}{suffix}").unlink(missing_ok=True)
+        _remove_database(building)
     return database, time.perf_counter() - began, False
 
 

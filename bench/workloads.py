@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import random
 import statistics
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -30,6 +31,11 @@ RIGHT_TEXT = 0.5
 RETRY_TEXT = 0.5
 WRONG_GUESSES = ("no idea", "NASA", "1969", "the moon", "Gagarin", "42", "Soyuz", "last year")
 LONG_QUESTION_SECONDS = 120
+STRAIN_P99 = 0.1
+STRAIN_CPU_PERCENT = 85.0
+FINE_FACTOR = 1.15
+ROUND_PHASE_SPREAD = 2.5
+"""Seconds over which the fixed-rate workload starts its rounds (the engine's progress interval)."""
 
 
 @dataclass
@@ -51,6 +57,7 @@ class Profile:
     rate_factor: float = 1.5
     max_rate: float = 3000.0
     max_steps: int = 14
+    bisections: int = 2
     half_seconds: float = 10.0
     saturation: bool = True
 
@@ -241,22 +248,23 @@ class RoundsWorkload:
         child = self.system.child
         assert child is not None
         settle_from = time.monotonic()
-        await asyncio.sleep(1.5)
+        await asyncio.sleep(1.0)
         idle_rss = int(statistics.median(child.rss_between(settle_from, time.monotonic()) or [child.rss()]))
         cpu_before = child.cpu_seconds()
-        self.start = time.monotonic()
         stop_lookups = asyncio.Event()
-        lookups = asyncio.create_task(self._look_up(stop_lookups))
-        try:
-            await asyncio.gather(*(self._play_channel(channel) for channel in self.system.channels))
-            stop_lookups.set()
-            await lookups
-            await self.tasks.drain(within=DEADLINE + 2)
-            await _wait_answered(self.system, self.sent)
-        finally:
-            stop_lookups.set()
-            lookups.cancel()
-            self.tasks.cancel()
+        with quiet_driver():
+            self.start = time.monotonic()
+            lookups = asyncio.create_task(self._look_up(stop_lookups))
+            try:
+                await asyncio.gather(*(self._play_channel(channel) for channel in self.system.channels))
+                stop_lookups.set()
+                await lookups
+                await self.tasks.drain(within=DEADLINE + 2)
+                await _wait_answered(self.system, self.sent)
+            finally:
+                stop_lookups.set()
+                lookups.cancel()
+                self.tasks.cancel()
         end = time.monotonic()
         cpu_seconds = child.cpu_seconds() - cpu_before
         everyone = len(self.first_question) == len(self.system.channels)
@@ -300,26 +308,28 @@ async def replay(system: System, trace: list[TraceEvent]) -> ReplayResult:
     problems: list[str] = []
     start_tokens: dict[int, str] = {}
     cpu_before = system.child.cpu_seconds()
-    start = time.monotonic()
-    for event in trace:
-        await asyncio.sleep(max(0.0, start + event.at - time.monotonic()))
-        channel = system.channels[event.channel]
-        if event.kind == "click":
-            token = start_tokens.get(event.channel)
-            message = None if token is None else system.fake.original_message(token)
-            if message is None:
-                problems.append(f"channel {event.channel}: no start reply to click on yet")
-                continue
-            payload = system.fake.click(int(message["id"]), f"ot:c:0:0:{event.options['choice'] % 4}", user=event.user)
-        else:
-            name = {"start": "trivia start", "stop": "trivia stop"}.get(event.kind, event.kind)
-            payload = system.slash(channel, name, event.options, event.user)
-        item = await system.send(event.kind, payload, sent)
-        if event.kind == "start":
-            start_tokens[event.channel] = item.token
-    last_sent = time.monotonic()
-    await _wait_answered(system, sent)
-    await asyncio.sleep(0.5)
+    with quiet_driver():
+        start = time.monotonic()
+        for event in trace:
+            await asyncio.sleep(max(0.0, start + event.at - time.monotonic()))
+            channel = system.channels[event.channel]
+            if event.kind == "click":
+                token = start_tokens.get(event.channel)
+                message = None if token is None else system.fake.original_message(token)
+                if message is None:
+                    problems.append(f"channel {event.channel}: no start reply to click on yet")
+                    continue
+                custom_id = f"ot:c:0:0:{event.options['choice'] % 4}"
+                payload = system.fake.click(int(message["id"]), custom_id, user=event.user)
+            else:
+                name = {"start": "trivia start", "stop": "trivia stop"}.get(event.kind, event.kind)
+                payload = system.slash(channel, name, event.options, event.user)
+            item = await system.send(event.kind, payload, sent)
+            if event.kind == "start":
+                start_tokens[event.channel] = item.token
+        last_sent = time.monotonic()
+        await _wait_answered(system, sent)
+        await asyncio.sleep(0.5)
     return ReplayResult(sent, start, last_sent, time.monotonic(), system.child.cpu_seconds() - cpu_before, problems)
 
 
@@ -398,9 +408,13 @@ class ClickLoad:
         ]
         if not stale:
             return
-        await asyncio.gather(*(self._open_question(channel) for channel in stale))
+        # Spread the starts over a progress interval, as rounds started by people are: rounds started in the
+        # same instant would edit their question messages in lockstep.
+        spread = min(ROUND_PHASE_SPREAD / len(stale), 0.025)
+        await asyncio.gather(*(self._open_question(channel, n * spread) for n, channel in enumerate(stale)))
 
-    async def _open_question(self, channel: Channel) -> None:
+    async def _open_question(self, channel: Channel, delay: float) -> None:
+        await asyncio.sleep(delay)
         system = self.system
         if not self.trivia:
             start = system.slash(channel, "trivia start", {}, channel.starter)
@@ -437,7 +451,7 @@ class ClickLoad:
                 )
 
     async def step(self, rate: float, seconds: float) -> StepResult:
-        """Offer ``rate`` clicks per second for ``seconds``; return latency, misses and CPU."""
+        """Offer ``rate`` clicks per second for ``seconds``; return latency, misses and CPU while offered."""
         await self.ensure_targets(seconds + DEADLINE + 2)
         child = self.system.child
         assert child is not None
@@ -445,55 +459,97 @@ class ClickLoad:
         pairs = [(t, user) for t in self.targets.values() for user in t.channel.players]
         sent: list[Sent] = []
         total = max(1, round(rate * seconds))
-        bot_cpu, my_cpu = child.cpu_seconds(), sum(me.cpu_times()[:2])
-        begin = time.monotonic()
-        number = 0
-        while number < total:
-            due = min(total, int((time.monotonic() - begin) * rate) + 1)
-            while number < due:
-                target, user = pairs[number % len(pairs)]
-                turn = self.choice_counter.get(user, 0) + 1
-                self.choice_counter[user] = turn
-                payload = self.system.fake.click(
-                    target.message_id, target.options[turn % len(target.options)], user=user
-                )
-                await self.system.send("click", payload, sent)
-                number += 1
-            await asyncio.sleep(0.002)
-        offered_for = time.monotonic() - begin
-        await _wait_answered(self.system, sent)
-        elapsed = time.monotonic() - begin
-        bot_cpu, my_cpu = child.cpu_seconds() - bot_cpu, sum(me.cpu_times()[:2]) - my_cpu
+        with quiet_driver():
+            bot_cpu, my_cpu = child.cpu_seconds(), sum(me.cpu_times()[:2])
+            begin = time.monotonic()
+            number = 0
+            while number < total:
+                due = min(total, int((time.monotonic() - begin) * rate) + 1)
+                while number < due:
+                    target, user = pairs[number % len(pairs)]
+                    turn = self.choice_counter.get(user, 0) + 1
+                    self.choice_counter[user] = turn
+                    custom_id = target.options[turn % len(target.options)]
+                    payload = self.system.fake.click(target.message_id, custom_id, user=user)
+                    await self.system.send("click", payload, sent)
+                    number += 1
+                await asyncio.sleep(0.002)
+            offered_for = time.monotonic() - begin
+            bot_cpu, my_cpu = child.cpu_seconds() - bot_cpu, sum(me.cpu_times()[:2]) - my_cpu
+            await _wait_answered(self.system, sent)
         figures, _ = summarise(self.system.fake, self.system.index, sent, offered_for)
         return StepResult(
             offered_rate=rate,
             achieved_rate=total / offered_for if offered_for > 0 else 0.0,
             seconds=offered_for,
             clicks=figures.get("click", KindFigures()),
-            bot_cpu_percent=100 * bot_cpu / elapsed,
-            driver_cpu_percent=100 * my_cpu / elapsed,
+            bot_cpu_percent=100 * bot_cpu / offered_for,
+            driver_cpu_percent=100 * my_cpu / offered_for,
         )
+
+
+@contextlib.contextmanager
+def quiet_driver() -> Iterator[None]:
+    """Keep the driver's garbage collector out of the measurements while the block runs.
+
+    The fake keeps every request and interaction it saw, so the driver's heap only grows; its full
+    collections would pause the fake for tens of milliseconds and show up as bot latency. Garbage is
+    collected before and after instead, and what survives is frozen out of later collections.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+        gc.collect()
+        gc.freeze()
 
 
 async def ramp(load: ClickLoad, profile: Profile) -> tuple[list[StepResult], float]:
-    """Raise the click rate step by step until the bot misses a deadline or p99 passes 1 s; return the steps and
-    the highest rate it sustained."""
+    """Raise the click rate step by step until the bot misses a deadline or p99 passes 1 s, then bisect between
+    the last rate it sustained and the first it did not; return the steps and the highest rate sustained.
+
+    Steps grow by ``rate_factor``, and by only 15% once the bot shows strain (p99 over 100 ms or CPU over 85%),
+    so that the first failing step does not bury the process under a backlog.
+    """
     steps: list[StepResult] = []
-    rate, best = profile.start_rate, 0.0
+    rate, best, failed, factor = profile.start_rate, 0.0, None, profile.rate_factor
     while len(steps) < profile.max_steps and rate <= profile.max_rate:
-        step = await load.step(rate, profile.step_seconds)
+        step = await _logged_step(load, rate, profile)
         steps.append(step)
-        log.info(
-            "%s: %.0f/s offered, %.0f/s achieved, p99 %.3f s, missed %s",
-            load.system.name,
-            rate,
-            step.achieved_rate,
-            step.clicks.p99,
-            step.clicks.missed,
-        )
         if not step.sustained:
+            failed = rate
             break
         best = rate
-        rate *= profile.rate_factor
-        await asyncio.sleep(0.5)
+        if step.clicks.p99 > STRAIN_P99 or step.bot_cpu_percent > STRAIN_CPU_PERCENT:
+            factor = min(factor, FINE_FACTOR)
+        rate *= factor
+    for _ in range(profile.bisections if failed is not None and best > 0 else 0):
+        assert failed is not None
+        rate = (best + failed) / 2
+        step = await _logged_step(load, rate, profile)
+        steps.append(step)
+        if step.sustained:
+            best = rate
+        else:
+            failed = rate
     return steps, best
+
+
+async def _logged_step(load: ClickLoad, rate: float, profile: Profile) -> StepResult:
+    assert load.system.child is not None
+    await load.system.child.wait_idle()  # the previous step's backlog must not count against this one
+    step = await load.step(rate, profile.step_seconds)
+    log.info(
+        "%s: %.0f/s offered, %.0f/s sent, p99 %.3f s, missed %s, bot CPU %.0f%%, driver CPU %.0f%%",
+        load.system.name,
+        rate,
+        step.achieved_rate,
+        step.clicks.p99,
+        step.clicks.missed,
+        step.bot_cpu_percent,
+        step.driver_cpu_percent,
+    )
+    return step

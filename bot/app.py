@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import gc
 import logging
 import random
 import re
@@ -234,6 +235,10 @@ async def run_bot(settings: Settings) -> int:
     if settings.discord_api_base:
         point_discord_at(settings.discord_api_base)
     bot = TriviaBot(settings)
+    # The modules, fact store and question bank loaded so far live as long as the process. Frozen, they are
+    # left out of the collector's full passes, which otherwise stall every interaction for ~0.1 s under load.
+    gc.collect()
+    gc.freeze()
     try:
         async with bot:
             await bot.start(settings.discord_token.get_secret_value())

@@ -44,6 +44,7 @@ from tests.faultkit import (
     send_all,
     snapshot,
     unanswered,
+    wait_question_stored,
     with_custom_id,
     with_option,
     without_option,
@@ -147,15 +148,6 @@ async def test_options_a_modified_client_sends_are_refused_and_change_nothing(
 # --------------------------------------------------------------------------- buttons and forms
 
 
-async def _wait_message_stored(database: Path, fake: FakeDiscord) -> None:
-    """Wait until the bot has stored which message shows the open question (its last write for a while)."""
-
-    def stored() -> bool:
-        return query(database, "SELECT count(*) FROM round_questions WHERE message_id IS NULL") == [(0,)]
-
-    await fake.wait_for(stored, timeout=5, description="the question's message id in the database")
-
-
 async def test_forged_and_stale_buttons_and_forms_get_a_polite_reply_and_change_nothing(
     fake: FakeDiscord, make_bot: Callable[..., TriviaBot], bot_settings: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -172,7 +164,7 @@ async def test_forged_and_stale_buttons_and_forms_get_a_polite_reply_and_change_
         click = fake.click(question, ids[0], user=2)
         privacy = await fake.interact(fake.slash_command("trivia privacy", {"action": "delete"}, user=2))
         delete_button = fake.click(privacy.message or {}, button_ids(privacy.message or {})[0], user=1)
-        await _wait_message_stored(bot_settings.database_path, fake)
+        await wait_question_stored(bot_settings.database_path)
         other_channel = fake.channel("trivia")
 
         cases: list[tuple[str, Json, str]] = [

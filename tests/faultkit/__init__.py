@@ -19,7 +19,7 @@ import signal
 import sqlite3
 import sys
 import time
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -282,6 +282,15 @@ def error_records(records: Iterable[logging.LogRecord], *expected: str) -> list[
     return found
 
 
+async def eventually(condition: Callable[[], object], timeout: float = 5, what: str = "a condition") -> None:
+    """Poll in-process or database state (the fake's wait_for only wakes up on what the fake records)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out after {timeout}s waiting for {what}")
+        await asyncio.sleep(0.02)
+
+
 # --------------------------------------------------------------------------- the database, read from outside
 
 
@@ -296,6 +305,12 @@ def query(database: Path, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[
     """Run one read-only query on the bot's database and return its rows."""
     with contextlib.closing(read_only(database)) as connection:
         return [tuple(row) for row in connection.execute(sql, params)]
+
+
+async def wait_question_stored(database: Path) -> None:
+    """Wait until the bot stored the message of its latest question: that question's post is over."""
+    latest = "SELECT message_id IS NOT NULL FROM round_questions ORDER BY id DESC LIMIT 1"
+    await eventually(lambda: query(database, latest) == [(1,)], what="the question's message id in the database")
 
 
 TABLES = (
