@@ -26,6 +26,7 @@ from bot.storage.synthetic import FIRST_DAY, GUILD_ID_BASE, USER_ID_BASE, seed_s
 log = logging.getLogger(__name__)
 
 CACHE_DIR = Path(tempfile.gettempdir()) / "orbit-trivia-bench"
+BUILD_SECONDS_KEY = "bench_build_seconds"
 
 
 @dataclass
@@ -99,9 +100,36 @@ def _remove_database(database: Path) -> None:
         Path(f"{database}{suffix}").unlink(missing_ok=True)
 
 
-def _answers_in(database: Path) -> int:
+def _scalar(database: Path, sql: str, params: tuple[object, ...] = ()) -> object:
     with contextlib.closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as connection:
-        return int(connection.execute("SELECT count(*) FROM answers").fetchone()[0])
+        row = connection.execute(sql, params).fetchone()
+        return None if row is None else row[0]
+
+
+def _answers_in(database: Path) -> int:
+    return int(str(_scalar(database, "SELECT count(*) FROM answers")))
+
+
+def _meta(database: Path, key: str) -> object:
+    return _scalar(database, "SELECT value FROM meta WHERE key = ?", (key,))
+
+
+async def check_counts(storage: SQLiteStorage, database: Path, guild_id: int, user_id: int) -> None:
+    """Fail if the maintained leaderboard sizes or ranks disagree with counting (they are what is timed)."""
+    for scope, stored in ((0, None), (guild_id, guild_id)):
+        counted = _scalar(database, "SELECT count(*) FROM player_totals WHERE guild_id = ?", (scope,))
+        size = await storage.leaderboard_size(guild_id=stored, week_start=None)
+        if size != counted:
+            raise RuntimeError(f"leaderboard size of scope {scope} is {size}, but {counted} players are stored")
+    stats = await storage.player_stats(guild_id, user_id)
+    above = _scalar(
+        database,
+        "SELECT count(*) FROM player_totals WHERE guild_id = ? AND points > "
+        "(SELECT points FROM player_totals WHERE guild_id = ? AND user_id = ?)",
+        (guild_id, guild_id, user_id),
+    )
+    if stats.rank != int(str(above)) + 1:
+        raise RuntimeError(f"rank of {user_id} is {stats.rank}, but {above} players have more points")
 
 
 async def synthetic_database(options: StorageOptions, scratch: Path) -> tuple[Path, float, bool]:
@@ -111,9 +139,9 @@ async def synthetic_database(options: StorageOptions, scratch: Path) -> tuple[Pa
     folder.mkdir(parents=True, exist_ok=True)
     database = folder / name
     if database.exists():
-        with contextlib.suppress(sqlite3.Error):
+        with contextlib.suppress(sqlite3.Error, TypeError, ValueError):
             if _answers_in(database) == options.answers:
-                return database, 0.0, True
+                return database, float(str(_meta(database, BUILD_SECONDS_KEY) or 0.0)), True
         database.unlink()
     # Build beside the final name and rename, so an interrupted build never looks like a cached one.
     building = folder / f"{name}.building-{os.getpid()}"
@@ -122,12 +150,13 @@ async def synthetic_database(options: StorageOptions, scratch: Path) -> tuple[Pa
         await seed_synthetic(
             building, answers=options.answers, players=options.players, guilds=options.guilds, seed=options.seed
         )
-        async with await SQLiteStorage.open(building):
-            pass  # a clean open and close checkpoints the WAL into the file
+        built_in = time.perf_counter() - began
+        async with await SQLiteStorage.open(building) as storage:
+            await storage.set_meta(BUILD_SECONDS_KEY, f"{built_in:.3f}")  # closing checkpoints the WAL
         building.replace(database)
     finally:
         _remove_database(building)
-    return database, time.perf_counter() - began, False
+    return database, built_in, False
 
 
 async def _time_calls(name: str, calls: int, call: Callable[[random.Random], Awaitable[object]]) -> dict[str, Any]:
@@ -161,6 +190,7 @@ async def measure_queries(database: Path, options: StorageOptions) -> dict[str, 
 
     results: dict[str, dict[str, Any]] = {}
     async with await SQLiteStorage.open(database) as storage:
+        await check_counts(storage, database, GUILD_ID_BASE, USER_ID_BASE + options.players // 2)
 
         def first_page(scope: str, period: str) -> Callable[[random.Random], Awaitable[object]]:
             async def call(rng: random.Random) -> object:

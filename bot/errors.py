@@ -133,7 +133,7 @@ async def reply_privately(interaction: discord.Interaction[Any], text: str) -> N
         else:
             await interaction.response.send_message(text, ephemeral=True)
     except discord.HTTPException as http_error:
-        log.warning("Could not send the error reply for interaction %s: %s", interaction.id, http_error)
+        log.warning("Could not reply to interaction %s: %s", interaction.id, http_error)
 
 
 # --------------------------------------------------------------------------- slash-command options

@@ -28,10 +28,21 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import TriviaBot
+from bot.app import QuestionSource, TriviaBot
 from bot.cogs.trivia import TriviaCog
 from bot.config import Settings
+from bot.engine import (
+    AnswerRecord,
+    EndReason,
+    FakeClock,
+    QuestionOpening,
+    QuestionResult,
+    RoundSession,
+    RoundSettings,
+    Standings,
+)
 from bot.errors import DISCORD_TROUBLE
+from questions.models import QuestionKind
 from tests.conftest import button_ids, embeds_of
 from tests.fake_discord import FakeDiscord, running_bot
 from tests.faultkit import (
@@ -354,3 +365,74 @@ async def test_a_full_database_gets_a_try_again_and_the_same_answer_works_after(
         assert not consistency_problems(database)
         assert not unanswered(fake)
     assert not error_records(caplog.records)
+
+
+# --------------------------------------------------------------------------- the rules in the engine, on a fake clock
+
+
+class _SlowOrBrokenDisplay:
+    """A listener whose question posts take ``delays[position]`` seconds, or fail for positions in ``broken``."""
+
+    def __init__(self, clock: FakeClock, *, delays: dict[int, float] | None = None, broken: set[int] | None = None):
+        self.clock, self.delays, self.broken = clock, delays or {}, broken or set()
+        self.shown: list[int] = []
+
+    async def question_opened(self, opening: QuestionOpening) -> int | None:
+        await self.clock.sleep_until(self.clock.now() + self.delays.get(opening.position, 0))
+        if opening.position in self.broken:
+            raise RuntimeError("403 Missing Permissions")
+        self.shown.append(opening.position)
+        return None
+
+    async def progress(self, position: int, answered_count: int) -> None: ...
+
+    async def hint(self, position: int, text: str) -> None: ...
+
+    async def question_closed(self, result: QuestionResult) -> None: ...
+
+    async def round_finished(self, standings: Standings, reason: EndReason) -> None: ...
+
+
+class _Recorder:
+    async def record_answer(self, answer: AnswerRecord) -> None: ...
+
+    async def score_question(self, result: QuestionResult) -> None: ...
+
+    async def round_finished(self, standings: Standings, reason: EndReason) -> None: ...
+
+
+@pytest.mark.parametrize(
+    ("delays", "broken", "shown", "played", "reason"),
+    [
+        pytest.param({}, set(), [0, 1], 2, EndReason.INACTIVE, id="two unanswered questions end the round"),
+        pytest.param({0: 8.0}, set(), [0, 1, 2], 3, EndReason.INACTIVE, id="a late question is not held against"),
+        pytest.param({0: 4.0}, set(), [0, 1], 2, EndReason.INACTIVE, id="a question shown in time is"),
+        pytest.param({}, {0}, [1, 2], 2, EndReason.INACTIVE, id="a lost question is skipped"),
+        pytest.param({}, {1}, [0, 2], 2, EndReason.INACTIVE, id="a lost question breaks no idle run"),
+        pytest.param({}, {0, 1}, [], 0, EndReason.ERROR, id="two lost questions in a row end the round"),
+        pytest.param({}, {0, 2}, [1, 3], 2, EndReason.INACTIVE, id="lost questions apart do not"),
+    ],
+)
+async def test_the_engine_never_charges_players_for_questions_they_could_not_answer(
+    question_source: QuestionSource,
+    delays: dict[int, float],
+    broken: set[int],
+    shown: list[int],
+    played: int,
+    reason: EndReason,
+) -> None:
+    clock = FakeClock()
+    display = _SlowOrBrokenDisplay(clock, delays=delays, broken=broken)
+    questions = [q for q in question_source.bank if q.kind == QuestionKind.MULTIPLE_CHOICE][:5]
+    session = RoundSession(
+        1,
+        questions,
+        RoundSettings(question_count=5, seconds_per_question=10, pause_between=0),
+        listener=display,
+        recorder=_Recorder(),
+        judge=lambda question, text: question_source.matcher.judge(question, text),
+        clock=clock,
+    )
+    session.start()
+    standings = await session.wait()
+    assert (display.shown, standings.questions_played, session.end_reason) == (shown, played, reason)

@@ -1125,14 +1125,11 @@ class SQLiteStorage:
         """Return how many players that leaderboard has."""
         scope = GLOBAL_SCOPE if guild_id is None else guild_id
         week_text = _check_week_start(week_start)
-        if week_text is None:
-            row = await self._fetch_one("SELECT count(*) FROM player_totals WHERE guild_id = ?", (scope,))
-        else:
-            row = await self._fetch_one(
-                "SELECT count(*) FROM player_weekly WHERE guild_id = ? AND week_start = ?", (scope, week_text)
-            )
-        assert row is not None  # an aggregate always yields one row
-        return int(row[0])
+        # Kept by triggers (migration 002): counting the players would walk an index entry per player.
+        row = await self._fetch_one(
+            "SELECT players FROM leaderboard_sizes WHERE guild_id = ? AND week_start = ?", (scope, week_text or "")
+        )
+        return 0 if row is None else int(row[0])
 
     async def player_stats(self, guild_id: int | None, user_id: int) -> PlayerStats:
         """Return a player's totals and rank (1 + players with more points) in a server, or across all."""
@@ -1140,8 +1137,8 @@ class SQLiteStorage:
         row = await self._fetch_one(
             """
             SELECT t.points, t.rounds_played, t.rounds_won, t.answers, t.correct, t.best_streak,
-                   (SELECT count(*) FROM player_totals AS other
-                    WHERE other.guild_id = t.guild_id AND other.points > t.points) AS above
+                   (SELECT coalesce(sum(h.players), 0) FROM points_histogram AS h
+                    WHERE h.guild_id = t.guild_id AND h.points > t.points) AS above
             FROM player_totals AS t WHERE t.guild_id = ? AND t.user_id = ?
             """,
             (scope, user_id),
