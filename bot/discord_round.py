@@ -147,8 +147,17 @@ class ChannelRoundDisplay:
         self._message = None
 
     async def round_finished(self, standings: Standings, reason: EndReason) -> None:
-        """Post the final standings."""
+        """Take the buttons off a question the round ended during, then post the final standings."""
         self._opening = None
+        message, self._message = self._message, None
+        if message is not None:
+            async with self._turn_to_write():
+                try:
+                    await message.edit(view=None)
+                except discord.HTTPException as error:
+                    log.warning("Could not take the buttons off question message %s: %s", message.id, error)
+                finally:
+                    self._wrote()
         async with self._turn_to_write():
             try:
                 await self.channel.send(embed=standings_embed(standings, reason))

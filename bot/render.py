@@ -135,7 +135,7 @@ def standings_embed(standings: Standings, reason: EndReason) -> discord.Embed:
     embed.description = "\n".join(lines)
     winner = standings.winner
     embed.set_footer(
-        text=f"{standings.questions_played} questions played"
+        text=f"{standings.questions_played} question{'' if standings.questions_played == 1 else 's'} played"
         + (f" · winner: {winner.player.name}" if winner else " · no winner")
     )
     return embed

@@ -285,6 +285,8 @@ class TriviaCog(commands.Cog, name="trivia"):
         session = self._session_for(interaction, round_id)
         if position is not None:
             session.open_typed_question(position)
+        if not text.strip():
+            raise UserFacingError("Type an answer first: a blank answer doesn't use up a try.")
         ack = await session.submit_text(self._player(interaction), text)
         if ack.accepted and ack.credit >= 1:
             reply = f"✅ {ack.reason}"

@@ -6,8 +6,9 @@ import asyncio
 import datetime as dt
 import itertools
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from bot.engine.clock import Clock, LoopClock
 from bot.engine.errors import (
@@ -38,6 +39,7 @@ from bot.scoring import closest_guesses, parse_number, score_answer
 from questions.models import Question, QuestionKind
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 MAX_FAILED_OPENINGS = 2
 """Questions in a row that could not be shown (the listener raised) before the round gives up."""
@@ -378,7 +380,7 @@ class RoundSession:
         )
         try:
             try:
-                state.message_id = await self._listener.question_opened(opening)
+                state.message_id = await _unbroken(self._listener.question_opened(opening))
             except _StopRequested:
                 raise
             except Exception as error:
@@ -397,8 +399,8 @@ class RoundSession:
             return None
         self._raise_if_stopping()
         result = self._score(state, closed_early=closed_early)
-        await self._recorder.score_question(result)
-        await self._listener.question_closed(result)
+        await _unbroken(self._recorder.score_question(result))
+        await _unbroken(self._listener.question_closed(result))
         return bool(state.answers) or state.deadline - shown_at < limit / 2
 
     async def _collect_answers(self, state: _OpenQuestion, hint_schedule: list[tuple[float, str]]) -> bool:
@@ -413,13 +415,13 @@ class RoundSession:
                 return True
             if hint_schedule and hint_schedule[0][0] <= now:
                 _, hint = hint_schedule.pop(0)
-                await self._listener.hint(state.position, hint)
+                await _unbroken(self._listener.hint(state.position, hint))
                 continue
             progress_due = self._progress_due_at(state)
             if progress_due is not None and progress_due <= now:
                 state.progress_pending = False
                 self._last_progress_at = now
-                await self._listener.progress(state.position, len(state.answers))
+                await _unbroken(self._listener.progress(state.position, len(state.answers)))
                 continue
             wake_times = [state.deadline]
             if hint_schedule:
@@ -695,3 +697,19 @@ def _counted(player_id: int, answers: _PlayerAnswers, question: Question) -> _Co
         best = max(accepted, key=lambda s: (s.credit, -s.sequence))
         return _Counted(player_id, best, correct=True, credit=best.credit)
     return _Counted(player_id, answers.submissions[-1], correct=False, credit=0.0)
+
+
+def _unbroken(call: Awaitable[T]) -> Awaitable[T]:
+    """Run a listener or recorder call that a stop must not cut off mid-request: it completes in the background.
+
+    Cancelling a Discord request half-way can leave discord.py's rate-limit state waiting on a response that
+    never comes, and a half-sent edit helps nobody; the round itself still stops at once.
+    """
+    task = asyncio.ensure_future(call)
+    task.add_done_callback(_log_background_failure)
+    return asyncio.shield(task)
+
+
+def _log_background_failure(task: asyncio.Future[Any]) -> None:
+    if not task.cancelled() and (error := task.exception()) is not None:
+        log.debug("A round call finished with %r after its caller stopped waiting", error)
