@@ -96,10 +96,6 @@ class TypedAnswerButton(ui.DynamicItem[ui.Button[Any]], template=rf"{PREFIX}:t:(
 class AnswerModal(ui.Modal):
     """The form for a typed answer."""
 
-    answer: ui.TextInput[AnswerModal] = ui.TextInput(
-        label="Your answer", placeholder="Type your answer", max_length=200, min_length=1
-    )
-
     def __init__(self, round_id: int, position: int, prompt: str, user_id: int) -> None:
         # discord.py keeps one open modal per custom_id and forgets it once submitted, so the id names the
         # player: with a shared id, the first player to submit would make everyone else's form fail.
@@ -109,7 +105,10 @@ class AnswerModal(ui.Modal):
             timeout=FORM_TIMEOUT_SECONDS,
         )
         self.round_id, self.position = round_id, position
-        self.answer.label = clip(prompt, 45)
+        self.answer: ui.TextInput[AnswerModal] = ui.TextInput(
+            label=clip(prompt, 45), custom_id="answer", placeholder="Type your answer", max_length=200, min_length=1
+        )
+        self.add_item(self.answer)
 
     async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
         """Judge the typed answer."""
