@@ -237,7 +237,7 @@ async def test_a_question_that_could_not_be_posted_is_skipped_not_held_against_p
 
         assert "Round stopped" in _title(standings)
         # Question 1 was lost, 2 played, 3 dropped by the stop: a lost question would have made it 2.
-        assert "1 questions played" in str(embeds_of(standings))
+        assert "1 question played" in str(embeds_of(standings))
         assert _question_posts(fake, channel) == ["Question 2/3", "Question 3/3"]
         assert second["id"] in _reveal_edits(fake, channel)
         await eventually(lambda: len(_trivia(bot).registry) == 0, what="the round to go")
