@@ -25,12 +25,15 @@ QUICK = {
     "lookups_per_second": 2.0,
     "pause": 0.5,
     "stagger": 0.5,
-    "step_seconds": 1.0,
-    "start_rate": 25.0,
-    "rate_factor": 4.0,
+    "skip": 0.0,
+    "settle": 0.5,
+    "step_seconds": 0.75,
+    "start_rate": 50.0,
+    "rate_factor": 2.0,
     "max_steps": 2,
     "bisections": 0,
-    "half_seconds": 1.0,
+    "half_seconds": 0.75,
+    "half_repeats": 1,
 }
 QUICK_STORAGE = {"answers": 20_000, "players": 2_000, "guilds": 4, "calls": 200, "write_seconds": 0.3}
 
@@ -42,7 +45,9 @@ def parser() -> argparse.ArgumentParser:
         description="Benchmark Orbit Trivia against a bare discord.py baseline on a local fake Discord API.",
     )
     p.add_argument("mode", nargs="?", choices=["load", "storage", "all"], default="load", help="what to run")
-    p.add_argument("--quick", action="store_true", help="a small profile for CI (about 30 s)")
+    p.add_argument(
+        "--quick", action="store_true", help="a small profile for CI: 5 channels, 3 players, 2 questions (about 40 s)"
+    )
     p.add_argument("--json", type=Path, help="also write the results as JSON to this file")
     p.add_argument("-v", "--verbose", action="store_true", help="log progress")
     load = p.add_argument_group("load benchmark")

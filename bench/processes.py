@@ -28,6 +28,51 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the forked child
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
+def machine_cpu_seconds() -> tuple[float, float]:
+    """Return the CPU seconds the whole machine has been busy, and those stolen by the hypervisor, so far."""
+    times = psutil.cpu_times()
+    busy = sum(getattr(times, name, 0.0) for name in ("user", "nice", "system", "irq", "softirq"))
+    return busy, float(getattr(times, "steal", 0.0))
+
+
+@dataclass
+class LoadMeter:
+    """CPU use during a phase: the bot's, the driver's, the rest of the machine's, and the hypervisor's steal."""
+
+    child: ChildProcess
+    started: float = 0.0
+    _bot: float = 0.0
+    _driver: float = 0.0
+    _busy: float = 0.0
+    _steal: float = 0.0
+
+    def start(self) -> None:
+        """Take the first readings."""
+        self.started = time.monotonic()
+        self._bot, self._driver = self.child.cpu_seconds(), _own_cpu_seconds()
+        self._busy, self._steal = machine_cpu_seconds()
+
+    def stop(self) -> dict[str, float]:
+        """Return each CPU share since ``start`` in percent of one core, and the seconds elapsed."""
+        elapsed = max(time.monotonic() - self.started, 1e-9)
+        bot = self.child.cpu_seconds() - self._bot
+        driver = _own_cpu_seconds() - self._driver
+        busy, steal = machine_cpu_seconds()
+        return {
+            "seconds": elapsed,
+            "bot_cpu_seconds": bot,
+            "bot_percent": 100 * bot / elapsed,
+            "driver_percent": 100 * driver / elapsed,
+            "other_percent": max(0.0, 100 * (busy - self._busy - bot - driver) / elapsed),
+            "steal_percent": 100 * (steal - self._steal) / elapsed,
+        }
+
+
+def _own_cpu_seconds() -> float:
+    times = psutil.Process().cpu_times()
+    return float(times.user + times.system)
+
+
 @dataclass
 class MemorySample:
     """One RSS reading of a child, at a monotonic time."""

@@ -7,6 +7,7 @@ import logging
 import os
 import platform
 import sqlite3
+import statistics
 from collections.abc import AsyncIterator
 from dataclasses import asdict
 from pathlib import Path
@@ -17,7 +18,16 @@ import discord
 from bench.figures import KindFigures, Sent, channel_writes, rest_calls, summarise
 from bench.processes import ChildProcess
 from bench.systems import System
-from bench.workloads import ClickLoad, Profile, ReplayResult, RoundsResult, RoundsWorkload, ramp, replay
+from bench.workloads import (
+    ClickLoad,
+    Profile,
+    ReplayResult,
+    RoundsResult,
+    RoundsWorkload,
+    paired_steps,
+    ramp,
+    replay,
+)
 from questions.generate import build_bank
 from questions.loader import default_seeds_dir, load_store
 from questions.models import Question
@@ -64,9 +74,12 @@ def _kinds(figures: dict[str, KindFigures]) -> dict[str, dict[str, Any]]:
 async def run_load(profile: Profile, workdir: Path) -> dict[str, Any]:
     """Run every phase and return the results as plain data.
 
-    Overload leaves a process with a backlog and a bloated heap, so each ramp to saturation is the last thing
-    its process does: baseline ramp (process 1); trivia rounds, half-rate step, ramp (process 2); baseline
-    replay of the rounds and half-rate step (process 3, fresh). Only one bot process runs at a time.
+    1. A first baseline process is ramped to saturation, alone, to fix the half rate; then it is stopped.
+    2. The trivia bot and a fresh baseline are started side by side (the one not measured idles):
+       the rounds workload on the trivia bot, its trace replayed on the baseline, fixed-rate steps at half
+       the baseline's saturation taken in turn, and finally both ramped to saturation in turn.
+    Overload leaves a process with a backlog and a bloated heap, so ramps come last in each process; taking
+    the steps of the two systems in turn spreads any change in the machine's speed over both.
     """
     trivia_env = {
         "ROUND_PAUSE_SECONDS": str(profile.pause),
@@ -75,50 +88,46 @@ async def run_load(profile: Profile, workdir: Path) -> dict[str, Any]:
     }
     results: dict[str, Any] = {"profile": asdict(profile), "machine": machine(), "processes": {}}
     questions = questions_by_prompt()
-    saturation: dict[str, Any] = {"baseline_steps": [], "baseline_rate": 0.0, "trivia_steps": [], "trivia_rate": 0.0}
     half: dict[str, Any] = {}
-    saturation["half"] = half
+    saturation: dict[str, Any] = {"first_baseline_steps": [], "first_baseline_rate": 0.0, "half": half}
     results["saturation"] = saturation
 
     if profile.saturation:
         first = System("baseline-ramp", "bench.baseline", profile.channels, profile.players, workdir)
         async with running(first) as child:
             results["processes"]["baseline-ramp"] = child.pid
-            steps, rate = await ramp(ClickLoad(first, trivia=False), profile)
-            saturation["baseline_steps"], saturation["baseline_rate"] = [s.as_dict() for s in steps], rate
-            half["rate"] = rate / 2
+            (alone,) = await ramp(ClickLoad(first, trivia=False), profile=profile)
+            saturation["first_baseline_steps"] = [step.as_dict() for step in alone.steps]
+            saturation["first_baseline_rate"] = alone.best
+            half["rate"] = alone.best / 2
 
     trivia = System("trivia", "bot", profile.channels, profile.players, workdir)
-    async with running(trivia, trivia_env) as child:
-        results["processes"]["trivia"] = child.pid
-        log.info("trivia ready; rounds workload")
+    baseline = System("baseline", "bench.baseline", profile.channels, profile.players, workdir)
+    async with running(trivia, trivia_env) as trivia_child, running(baseline) as baseline_child:
+        results["processes"].update(trivia=trivia_child.pid, baseline=baseline_child.pid)
+        log.info("rounds workload on the trivia bot")
         rounds = await RoundsWorkload(trivia, profile, questions).run()
-        log.info("rounds done")
         results["rounds"] = _rounds_figures(trivia, rounds, profile)
-        if half.get("rate"):
-            trivia_load = ClickLoad(trivia, trivia=True)
-            half["trivia"] = (await trivia_load.step(half["rate"], profile.half_seconds)).as_dict()
-            steps, rate = await ramp(trivia_load, profile)
-            saturation["trivia_steps"], saturation["trivia_rate"] = [s.as_dict() for s in steps], rate
+        log.info("the same interactions replayed on the baseline")
+        replayed = await replay(baseline, rounds.trace)
+        results["baseline_rounds"] = _replay_figures(baseline, replayed, profile)
+        if profile.saturation:
+            loads = [ClickLoad(trivia, trivia=True), ClickLoad(baseline, trivia=False)]
+            if half.get("rate"):
+                pairs = await paired_steps(loads, half["rate"], profile.half_seconds, profile.half_repeats)
+                for name, steps in zip(("trivia", "baseline"), pairs, strict=True):
+                    half[f"{name}_steps"] = [step.as_dict() for step in steps]
+                    half[name] = {"p99": statistics.median(step.clicks.p99 for step in steps)}
+                    half[name]["missed"] = sum(step.clicks.missed for step in steps)
+            for name, one in zip(("trivia", "baseline"), await ramp(*loads, profile=profile), strict=True):
+                saturation[f"{name}_steps"] = [step.as_dict() for step in one.steps]
+                saturation[f"{name}_rate"] = one.best
         results["trivia_process"] = {
-            "peak_rss_bytes": child.peak_rss(),
+            "peak_rss_bytes": trivia_child.peak_rss(),
             "database_bytes_running": trivia.database_bytes(),
         }
     results["trivia_process"]["database_bytes_end"] = trivia.database_bytes()
     results["trivia_process"]["answers_stored"] = count_answers(trivia.database)
-    results["trivia_process"]["exit_code"] = child.process.returncode if child.process else None
-
-    baseline = System("baseline", "bench.baseline", profile.channels, profile.players, workdir)
-    async with running(baseline) as child:
-        results["processes"]["baseline"] = child.pid
-        log.info("baseline ready; replay")
-        replayed = await replay(baseline, rounds.trace)
-        log.info("replay done")
-        results["baseline_rounds"] = _replay_figures(baseline, replayed, profile)
-        if half.get("rate"):
-            half["baseline"] = (
-                await ClickLoad(baseline, trivia=False).step(half["rate"], profile.half_seconds)
-            ).as_dict()
     return results
 
 
@@ -152,8 +161,8 @@ def _rounds_figures(trivia: System, rounds: RoundsResult, profile: Profile) -> d
         "seconds": seconds,
         "interactions": len(rounds.sent),
         "kinds": _kinds(figures),
-        "cpu_seconds": rounds.cpu_seconds,
-        "cpu_seconds_per_1000": 1000 * rounds.cpu_seconds / max(1, len(rounds.sent)),
+        "cpu": rounds.cpu,
+        "cpu_seconds_per_1000": 1000 * rounds.cpu["bot_cpu_seconds"] / max(1, len(rounds.sent)),
         "rest": rest.as_dict(),
         "channel_writes": writes.as_dict(),
         "idle_rss_bytes": rounds.idle_rss,
@@ -177,8 +186,8 @@ def _replay_figures(baseline: System, replayed: ReplayResult, profile: Profile) 
         "seconds": seconds,
         "interactions": len(replayed.sent),
         "kinds": _kinds(figures),
-        "cpu_seconds": replayed.cpu_seconds,
-        "cpu_seconds_per_1000": 1000 * replayed.cpu_seconds / max(1, len(replayed.sent)),
+        "cpu": replayed.cpu,
+        "cpu_seconds_per_1000": 1000 * replayed.cpu["bot_cpu_seconds"] / max(1, len(replayed.sent)),
         "rest": rest.as_dict(),
         "peak_rss_bytes": baseline.child.peak_rss(),
         "problems": replayed.problems[:10],

@@ -14,16 +14,13 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
-import psutil
-
 from bench.figures import DEADLINE, KindFigures, Sent, summarise
+from bench.processes import LoadMeter
 from bench.systems import Channel, Json, QuestionSeen, System
 from questions.models import Question
 
 log = logging.getLogger(__name__)
 
-SKIP_QUESTION = 0.08
-"""Share of players who let a question pass without answering."""
 CHANGE_CHOICE = 0.25
 """Share of clickers who change their choice once."""
 RIGHT_CHOICE = 0.6
@@ -31,8 +28,8 @@ RIGHT_TEXT = 0.5
 RETRY_TEXT = 0.5
 WRONG_GUESSES = ("no idea", "NASA", "1969", "the moon", "Gagarin", "42", "Soyuz", "last year")
 LONG_QUESTION_SECONDS = 120
-STRAIN_P99 = 0.1
-STRAIN_CPU_PERCENT = 85.0
+STRAIN_P99 = 0.25
+STRAIN_CPU_PERCENT = 95.0
 FINE_FACTOR = 1.15
 ROUND_PHASE_SPREAD = 2.5
 """Seconds over which the fixed-rate workload starts its rounds (the engine's progress interval)."""
@@ -52,13 +49,18 @@ class Profile:
     pause: float = 1.0
     stagger: float | None = None
     """Seconds over which the first rounds start (default: one question's time)."""
+    skip: float = 0.08
+    """Share of players who let a question pass without answering."""
+    settle: float = 1.0
+    """Seconds of idle before the rounds, to measure the idle RSS."""
     step_seconds: float = 5.0
     start_rate: float = 25.0
     rate_factor: float = 1.5
     max_rate: float = 3000.0
-    max_steps: int = 14
+    max_steps: int = 24
     bisections: int = 2
-    half_seconds: float = 10.0
+    half_seconds: float = 6.0
+    half_repeats: int = 3
     saturation: bool = True
 
 
@@ -88,7 +90,7 @@ class RoundsResult:
     active_rounds: int
     rounds_finished: int
     skipped_clicks: int
-    cpu_seconds: float
+    cpu: dict[str, float]
     failures: list[str] = field(default_factory=list)
 
     @property
@@ -177,7 +179,7 @@ class RoundsWorkload:
         typed = any(cid.startswith("ot:t:") for cid in seen.custom_ids)
         latest = max(0.6, min(4.0, seconds - 0.5))
         for user in channel.players:
-            if rng.random() < SKIP_QUESTION:
+            if rng.random() < self.profile.skip:
                 continue
             first = seen.opened_at + rng.uniform(0.5, latest)
             if options:
@@ -248,11 +250,12 @@ class RoundsWorkload:
         child = self.system.child
         assert child is not None
         settle_from = time.monotonic()
-        await asyncio.sleep(1.0)
+        await asyncio.sleep(self.profile.settle)
         idle_rss = int(statistics.median(child.rss_between(settle_from, time.monotonic()) or [child.rss()]))
-        cpu_before = child.cpu_seconds()
+        meter = LoadMeter(child)
         stop_lookups = asyncio.Event()
         with quiet_driver():
+            meter.start()
             self.start = time.monotonic()
             lookups = asyncio.create_task(self._look_up(stop_lookups))
             try:
@@ -266,7 +269,7 @@ class RoundsWorkload:
                 lookups.cancel()
                 self.tasks.cancel()
         end = time.monotonic()
-        cpu_seconds = child.cpu_seconds() - cpu_before
+        cpu = meter.stop()
         everyone = len(self.first_question) == len(self.system.channels)
         active_from = max(self.first_question.values()) if everyone else None
         active_to = min(self.first_end.values()) if self.first_end else None
@@ -284,7 +287,7 @@ class RoundsWorkload:
             active_rounds=len(self.system.channels) if window else 0,
             rounds_finished=self.rounds_finished,
             skipped_clicks=self.skipped_clicks,
-            cpu_seconds=cpu_seconds,
+            cpu=cpu,
             failures=self.failures,
         )
 
@@ -297,7 +300,7 @@ class ReplayResult:
     start: float
     last_sent: float
     end: float
-    cpu_seconds: float
+    cpu: dict[str, float]
     problems: list[str]
 
 
@@ -307,8 +310,9 @@ async def replay(system: System, trace: list[TraceEvent]) -> ReplayResult:
     sent: list[Sent] = []
     problems: list[str] = []
     start_tokens: dict[int, str] = {}
-    cpu_before = system.child.cpu_seconds()
+    meter = LoadMeter(system.child)
     with quiet_driver():
+        meter.start()
         start = time.monotonic()
         for event in trace:
             await asyncio.sleep(max(0.0, start + event.at - time.monotonic()))
@@ -329,8 +333,8 @@ async def replay(system: System, trace: list[TraceEvent]) -> ReplayResult:
                 start_tokens[event.channel] = item.token
         last_sent = time.monotonic()
         await _wait_answered(system, sent)
-        await asyncio.sleep(0.5)
-    return ReplayResult(sent, start, last_sent, time.monotonic(), system.child.cpu_seconds() - cpu_before, problems)
+        await asyncio.sleep(0.2)
+    return ReplayResult(sent, start, last_sent, time.monotonic(), meter.stop(), problems)
 
 
 async def _wait_answered(system: System, sent: list[Sent]) -> None:
@@ -353,6 +357,8 @@ class StepResult:
     clicks: KindFigures
     bot_cpu_percent: float
     driver_cpu_percent: float
+    other_cpu_percent: float = 0.0
+    steal_percent: float = 0.0
 
     @property
     def driver_limited(self) -> bool:
@@ -372,6 +378,8 @@ class StepResult:
             "seconds": self.seconds,
             "bot_cpu_percent": self.bot_cpu_percent,
             "driver_cpu_percent": self.driver_cpu_percent,
+            "other_cpu_percent": self.other_cpu_percent,
+            "steal_percent": self.steal_percent,
             "driver_limited": self.driver_limited,
             "sustained": self.sustained,
             "clicks": self.clicks.as_dict(),
@@ -455,12 +463,13 @@ class ClickLoad:
         await self.ensure_targets(seconds + DEADLINE + 2)
         child = self.system.child
         assert child is not None
-        me = psutil.Process()
+        await child.wait_idle()  # neither a previous step's backlog nor new rounds' start-up may count here
         pairs = [(t, user) for t in self.targets.values() for user in t.channel.players]
         sent: list[Sent] = []
         total = max(1, round(rate * seconds))
+        meter = LoadMeter(child)
         with quiet_driver():
-            bot_cpu, my_cpu = child.cpu_seconds(), sum(me.cpu_times()[:2])
+            meter.start()
             begin = time.monotonic()
             number = 0
             while number < total:
@@ -475,7 +484,7 @@ class ClickLoad:
                     number += 1
                 await asyncio.sleep(0.002)
             offered_for = time.monotonic() - begin
-            bot_cpu, my_cpu = child.cpu_seconds() - bot_cpu, sum(me.cpu_times()[:2]) - my_cpu
+            cpu = meter.stop()
             await _wait_answered(self.system, sent)
         figures, _ = summarise(self.system.fake, self.system.index, sent, offered_for)
         return StepResult(
@@ -483,8 +492,10 @@ class ClickLoad:
             achieved_rate=total / offered_for if offered_for > 0 else 0.0,
             seconds=offered_for,
             clicks=figures.get("click", KindFigures()),
-            bot_cpu_percent=100 * bot_cpu / offered_for,
-            driver_cpu_percent=100 * my_cpu / offered_for,
+            bot_cpu_percent=cpu["bot_percent"],
+            driver_cpu_percent=cpu["driver_percent"],
+            other_cpu_percent=cpu["other_percent"],
+            steal_percent=cpu["steal_percent"],
         )
 
 
@@ -507,41 +518,77 @@ def quiet_driver() -> Iterator[None]:
         gc.freeze()
 
 
-async def ramp(load: ClickLoad, profile: Profile) -> tuple[list[StepResult], float]:
-    """Raise the click rate step by step until the bot misses a deadline or p99 passes 1 s, then bisect between
-    the last rate it sustained and the first it did not; return the steps and the highest rate sustained.
+class Ramp:
+    """One system's way up to saturation: raise the click rate step by step until the bot misses a deadline or
+    p99 passes 1 s, then bisect between the last rate it sustained and the first it did not.
 
-    Steps grow by ``rate_factor``, and by only 15% once the bot shows strain (p99 over 100 ms or CPU over 85%),
-    so that the first failing step does not bury the process under a backlog.
+    Steps grow by ``rate_factor``, and by only 15% once the next step would take the bot's CPU past 95% (or p99
+    passed 250 ms), so that the first failing step overshoots little and does not bury the process in a backlog.
     """
-    steps: list[StepResult] = []
-    rate, best, failed, factor = profile.start_rate, 0.0, None, profile.rate_factor
-    while len(steps) < profile.max_steps and rate <= profile.max_rate:
-        step = await _logged_step(load, rate, profile)
-        steps.append(step)
-        if not step.sustained:
-            failed = rate
-            break
-        best = rate
-        if step.clicks.p99 > STRAIN_P99 or step.bot_cpu_percent > STRAIN_CPU_PERCENT:
-            factor = min(factor, FINE_FACTOR)
-        rate *= factor
-    for _ in range(profile.bisections if failed is not None and best > 0 else 0):
-        assert failed is not None
-        rate = (best + failed) / 2
-        step = await _logged_step(load, rate, profile)
-        steps.append(step)
-        if step.sustained:
-            best = rate
+
+    def __init__(self, load: ClickLoad, profile: Profile) -> None:
+        self.load = load
+        self.profile = profile
+        self.steps: list[StepResult] = []
+        self.rate: float | None = profile.start_rate
+        self.best = 0.0
+        self.failed: float | None = None
+        self.factor = profile.rate_factor
+        self.bisections_left = profile.bisections
+
+    def _next(self, step: StepResult) -> float | None:
+        rate = step.offered_rate
+        if self.failed is None:
+            if not step.sustained:
+                self.failed = rate
+            else:
+                self.best = rate
+                if step.clicks.p99 > STRAIN_P99 or step.bot_cpu_percent * self.factor > STRAIN_CPU_PERCENT:
+                    self.factor = min(self.factor, FINE_FACTOR)
+                following = rate * self.factor
+                if len(self.steps) < self.profile.max_steps and following <= self.profile.max_rate:
+                    return following
+                return None
+        elif step.sustained:
+            self.best = rate
         else:
-            failed = rate
-    return steps, best
+            self.failed = rate
+        if self.bisections_left <= 0 or self.best <= 0 or self.failed is None:
+            return None
+        self.bisections_left -= 1
+        return (self.best + self.failed) / 2
+
+    async def advance(self) -> bool:
+        """Run the next step; return False once the ramp is over."""
+        if self.rate is None:
+            return False
+        step = await _logged_step(self.load, self.rate, self.profile)
+        self.steps.append(step)
+        self.rate = self._next(step)
+        return self.rate is not None
 
 
-async def _logged_step(load: ClickLoad, rate: float, profile: Profile) -> StepResult:
-    assert load.system.child is not None
-    await load.system.child.wait_idle()  # the previous step's backlog must not count against this one
-    step = await load.step(rate, profile.step_seconds)
+async def ramp(*loads: ClickLoad, profile: Profile) -> list[Ramp]:
+    """Ramp every system to saturation, taking their steps in turn, so that a change in the machine's speed
+    during the run (a busy neighbour, say) weighs on all of them alike."""
+    ramps = [Ramp(load, profile) for load in loads]
+    running = list(ramps)
+    while running:
+        running = [r for r in running if await r.advance()]
+    return ramps
+
+
+async def paired_steps(loads: list[ClickLoad], rate: float, seconds: float, repeats: int) -> list[list[StepResult]]:
+    """Run fixed-rate steps on each system in turn, ``repeats`` times; return each system's steps."""
+    results: list[list[StepResult]] = [[] for _ in loads]
+    for _ in range(repeats):
+        for number, load in enumerate(loads):
+            results[number].append(await _logged_step(load, rate, None, seconds))
+    return results
+
+
+async def _logged_step(load: ClickLoad, rate: float, profile: Profile | None, seconds: float = 0.0) -> StepResult:
+    step = await load.step(rate, profile.step_seconds if profile is not None else seconds)
     log.info(
         "%s: %.0f/s offered, %.0f/s sent, p99 %.3f s, missed %s, bot CPU %.0f%%, driver CPU %.0f%%",
         load.system.name,
