@@ -104,11 +104,18 @@ class _Tasks:
 
     def __init__(self) -> None:
         self._tasks: set[asyncio.Task[None]] = set()
+        self.errors: list[str] = []
 
     def spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         task = asyncio.get_running_loop().create_task(coro)
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and (error := task.exception()) is not None:
+            log.error("a player's action failed", exc_info=error)
+            self.errors.append(f"a player's action failed: {error!r}")
 
     def at(self, moment: float, make: Callable[[], Coroutine[Any, Any, None]]) -> None:
         """Run ``make()`` at a monotonic time (the event loop's clock is ``time.monotonic``)."""
@@ -288,7 +295,7 @@ class RoundsWorkload:
             rounds_finished=self.rounds_finished,
             skipped_clicks=self.skipped_clicks,
             cpu=cpu,
-            failures=self.failures,
+            failures=self.failures + self.tasks.errors[:10],
         )
 
 
