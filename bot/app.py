@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
+import aiohttp
 import discord
 import yarl
 from discord.ext import commands
@@ -80,6 +81,8 @@ class TriviaBot(commands.Bot):
         sync_only: bool = False,
         **options: Any,
     ) -> None:
+        # The bot never joins voice: don't warn at every start that voice libraries are missing.
+        discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         intents = discord.Intents.none()
         intents.guilds = True
         super().__init__(
@@ -248,6 +251,9 @@ async def run_bot(settings: Settings) -> int:
     except discord.PrivilegedIntentsRequired:
         log.error("Discord refused the requested intents.")
         return 2
+    except (aiohttp.ClientConnectionError, OSError) as error:
+        log.error("Could not reach Discord at %s: %s", discord.http.Route.BASE, error)
+        return 1
     return 0
 
 
@@ -262,6 +268,9 @@ async def sync_once(settings: Settings) -> int:
     except discord.LoginFailure:
         log.error("Discord rejected the token: check DISCORD_TOKEN (Developer Portal -> your app -> Bot).")
         return 2
+    except (aiohttp.ClientConnectionError, OSError) as error:
+        log.error("Could not reach Discord at %s: %s", discord.http.Route.BASE, error)
+        return 1
     log.info("Commands synced.")
     return 0
 

@@ -183,7 +183,8 @@ async def play_in_terminal(settings: PlaySettings, args: argparse.Namespace, *, 
         )
         display.say(f"Orbit Trivia: {len(questions)} questions, {args.seconds} seconds each. Ctrl-D stops.")
         lines: asyncio.Queue[str | None] = asyncio.Queue()
-        _start_stdin_reader(asyncio.get_running_loop(), lines, source or sys.stdin)
+        stdin = source or sys.stdin
+        _start_stdin_reader(asyncio.get_running_loop(), lines, stdin)
         round_over = asyncio.ensure_future(session.wait())
         while not round_over.done():
             next_line = asyncio.ensure_future(lines.get())
@@ -192,8 +193,9 @@ async def play_in_terminal(settings: PlaySettings, args: argparse.Namespace, *, 
                 next_line.cancel()
                 break
             line = next_line.result()
-            if line is None:
-                await session.stop()
+            if line is None:  # end of input: Ctrl-D at a terminal stops; piped answers let the round play out
+                if stdin.isatty():
+                    await session.stop()
                 break
             if not line.strip():
                 continue

@@ -7,6 +7,7 @@ No Discord import: both front ends use it unchanged.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 from collections.abc import Sequence
@@ -14,6 +15,7 @@ from collections.abc import Sequence
 from bot.engine import (
     AnswerRecord,
     EndReason,
+    NoOpenQuestion,
     QuestionOpening,
     QuestionResult,
     RoundListener,
@@ -57,33 +59,52 @@ class RoundLedger:
         self.storage = storage
         self.guild_id = guild_id
         self.round_id = round_id
-        self._round_question_ids: dict[int, int] = {}
+        # One future per position: an answer can arrive while its question is still being stored (the engine
+        # takes answers from the moment a question opens), and must then wait for the stored id.
+        self._round_question_ids: dict[int, asyncio.Future[int]] = {}
+
+    def _slot(self, position: int) -> asyncio.Future[int]:
+        slot = self._round_question_ids.get(position)
+        if slot is None:
+            slot = self._round_question_ids[position] = asyncio.get_running_loop().create_future()
+        return slot
 
     def round_question_id(self, position: int) -> int | None:
-        """Return the stored id of the question at this position, once it has opened."""
-        return self._round_question_ids.get(position)
+        """Return the stored id of the question at this position, once it has been stored."""
+        slot = self._round_question_ids.get(position)
+        if slot is None or not slot.done() or slot.exception() is not None:
+            return None
+        return slot.result()
 
     async def open_question(self, opening: QuestionOpening) -> int:
         """Store a question as it opens and return its round-question id."""
         question = opening.question
-        rq_id = await self.storage.add_round_question(
-            round_id=self.round_id,
-            position=opening.position,
-            question_id=question.id,
-            fact_id=question.fact_id,
-            kind=question.kind.value,
-            correct_choice=question.correct_index,
-            opened_at=opening.closes_at - dt.timedelta(seconds=opening.time_limit),
-            deadline_at=opening.closes_at,
-        )
-        self._round_question_ids[opening.position] = rq_id
+        slot = self._slot(opening.position)
+        try:
+            rq_id = await self.storage.add_round_question(
+                round_id=self.round_id,
+                position=opening.position,
+                question_id=question.id,
+                fact_id=question.fact_id,
+                kind=question.kind.value,
+                correct_choice=question.correct_index,
+                opened_at=opening.closes_at - dt.timedelta(seconds=opening.time_limit),
+                deadline_at=opening.closes_at,
+            )
+        except BaseException:
+            if not slot.done():
+                slot.set_exception(NoOpenQuestion())
+                slot.exception()  # mark it retrieved: nobody may be waiting for this slot
+            raise
+        slot.set_result(rq_id)
         return rq_id
 
     async def record_answer(self, answer: AnswerRecord) -> None:
-        """Store one answer durably; the engine counts it only if this returns."""
+        """Store one answer durably (once its question is stored); the engine counts it only if this returns."""
+        rq_id = await asyncio.shield(self._slot(answer.position))
         await self.storage.record_answer(
             AnswerInput(
-                round_question_id=self._round_question_ids[answer.position],
+                round_question_id=rq_id,
                 round_id=self.round_id,
                 guild_id=self.guild_id,
                 user_id=answer.player.id,
@@ -98,7 +119,7 @@ class RoundLedger:
 
     async def score_question(self, result: QuestionResult) -> None:
         """Store every player's verdict and points for a closed question, and update the totals."""
-        rq_id = self._round_question_ids.get(result.position)
+        rq_id = self.round_question_id(result.position)
         if rq_id is None:
             return
         await self.storage.score_question(
