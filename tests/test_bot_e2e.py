@@ -3,58 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from bot.app import TriviaBot
+from tests.bot_helpers import wait_question, wait_reveal, wait_standings
 from tests.conftest import button_ids, embeds_of
 from tests.fake_discord import MANAGE_GUILD, FakeDiscord, running_bot
 
 EPHEMERAL = 64
-
-
-def question_messages(fake: FakeDiscord, channel_id: int) -> list[dict[str, Any]]:
-    """Return the bot's question/reveal messages in a channel, oldest first."""
-    return [
-        m
-        for m in fake.messages[channel_id].values()
-        if embeds_of(m) and str(embeds_of(m)[0].get("title", "")).startswith("Question ")
-    ]
-
-
-async def wait_question(fake: FakeDiscord, channel_id: int, number: int) -> dict[str, Any]:
-    """Wait for question ``number`` (1-based) to be posted and return its message."""
-
-    def find() -> dict[str, Any] | None:
-        for message in question_messages(fake, channel_id):
-            if embeds_of(message)[0]["title"].startswith(f"Question {number}/"):
-                return message
-        return None
-
-    return await fake.wait_for(find, timeout=10, description=f"question {number}")
-
-
-async def wait_reveal(fake: FakeDiscord, channel_id: int, message_id: str) -> dict[str, Any]:
-    """Wait until a question message has been turned into its reveal."""
-
-    def find() -> dict[str, Any] | None:
-        message = fake.messages[channel_id].get(message_id) or fake.messages[channel_id].get(int(message_id))
-        if message and "time's up" in embeds_of(message)[0]["title"]:
-            return message
-        return None
-
-    return await fake.wait_for(find, timeout=40, description="reveal")
-
-
-async def wait_standings(fake: FakeDiscord, channel_id: int) -> dict[str, Any]:
-    """Wait for the final standings message."""
-
-    def find() -> dict[str, Any] | None:
-        for message in fake.messages[channel_id].values():
-            if embeds_of(message) and "standings" in str(embeds_of(message)[0].get("title", "")).lower():
-                return message
-        return None
-
-    return await fake.wait_for(find, timeout=40, description="standings")
 
 
 async def test_whole_round_from_start_to_leaderboard(fake: FakeDiscord, make_bot: Callable[..., TriviaBot]) -> None:

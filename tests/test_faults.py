@@ -43,13 +43,13 @@ from bot.engine import (
 )
 from bot.errors import DISCORD_TROUBLE
 from questions.models import QuestionKind
+from tests.bot_helpers import assert_pings_nobody
 from tests.conftest import button_ids, embeds_of
 from tests.fake_discord import FakeDiscord, running_bot
 from tests.faultkit import (
     EPHEMERAL,
     REPLY_SLA,
     Json,
-    assert_pings_nobody,
     consistency_problems,
     error_records,
     eventually,

@@ -241,35 +241,6 @@ def unanswered(fake: FakeDiscord) -> list[str]:
     ]
 
 
-def message_writes(fake: FakeDiscord) -> list[tuple[str, Json]]:
-    """Return (what, body) of every request by which the bot sent a message or edited one's text.
-
-    Edits of embeds or buttons only are left out: Discord pings for neither (and discord.py sends no
-    allowed_mentions with them).
-    """
-    writes: list[tuple[str, Json]] = []
-    for request in fake.requests:
-        body = request.json if isinstance(request.json, dict) else {}
-        where = f"{request.method} {request.path}"
-        if "/callback" in request.path:
-            data = body.get("data") or {}
-            if body.get("type") == 4 or (body.get("type") == 7 and "content" in data):
-                writes.append((where, data))
-        elif request.path.startswith(("/channels/", "/webhooks/")) and (
-            request.method == "POST" or (request.method == "PATCH" and "content" in body)
-        ):
-            writes.append((where, body))
-    return writes
-
-
-def assert_pings_nobody(fake: FakeDiscord) -> int:
-    """Check that no message the bot sent (or whose text it edited) can ping anyone; return how many."""
-    writes = message_writes(fake)
-    for where, body in writes:
-        assert body.get("allowed_mentions") == {"parse": []}, f"{where} may ping: {body.get('allowed_mentions')}"
-    return len(writes)
-
-
 def error_records(records: Iterable[logging.LogRecord], *expected: str) -> list[str]:
     """Return the ERROR (and worse) log lines, leaving out those matching one of the ``expected`` patterns."""
     found = []
