@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from bot.engine import (
     AnswerRecord,
@@ -21,12 +21,15 @@ from bot.engine import (
     RoundListener,
     Standings,
 )
-from bot.storage import AnswerInput, ScoredAnswer, Storage
+from bot.storage import AnswerInput, ScoredAnswer, Storage, StorageUnavailable
 from bot.storage.base import FinalRoundStatus
 from questions.matching import AnswerMatcher, Verdict
 from questions.models import Question
 
 log = logging.getLogger(__name__)
+
+CLOSING_WRITE_RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0)
+"""Waits between retries of a busy closing write: about 7.5 s in all, on top of storage's busy timeout."""
 
 END_STATUS: dict[EndReason, FinalRoundStatus] = {
     EndReason.FINISHED: "finished",
@@ -122,26 +125,44 @@ class RoundLedger:
         rq_id = self.round_question_id(result.position)
         if rq_id is None:
             return
-        await self.storage.score_question(
-            rq_id,
-            [
-                ScoredAnswer(
-                    user_id=outcome.player.id, correct=outcome.correct, points=outcome.points, streak=outcome.streak
-                )
-                for outcome in result.outcomes
-            ],
-            closed_at=dt.datetime.now(dt.UTC),
-        )
+        scored = [
+            ScoredAnswer(
+                user_id=outcome.player.id, correct=outcome.correct, points=outcome.points, streak=outcome.streak
+            )
+            for outcome in result.outcomes
+        ]
+        closed_at = dt.datetime.now(dt.UTC)
+        await _retry_while_busy(lambda: self.storage.score_question(rq_id, scored, closed_at=closed_at))
 
     async def round_finished(self, standings: Standings, reason: EndReason) -> None:
         """Mark the round ended in storage and credit rounds played and won."""
         winner = standings.winner
-        await self.storage.finish_round(
-            self.round_id,
-            status=END_STATUS[reason],
-            ended_at=dt.datetime.now(dt.UTC),
-            winner_id=winner.player.id if winner else None,
+        ended_at = dt.datetime.now(dt.UTC)
+        await _retry_while_busy(
+            lambda: self.storage.finish_round(
+                self.round_id,
+                status=END_STATUS[reason],
+                ended_at=ended_at,
+                winner_id=winner.player.id if winner else None,
+            )
         )
+
+
+async def _retry_while_busy(write: Callable[[], Awaitable[object]]) -> None:
+    """Retry a round's closing write while the database is busy: points must not be lost to a passing lock.
+
+    Both writes are idempotent in storage (a question is scored once, a round finished once), so a retry after
+    an unclear failure cannot count anything twice. Answers are not retried here: a player is asked to retry.
+    """
+    for delay in (*CLOSING_WRITE_RETRY_DELAYS, None):
+        try:
+            await write()
+            return
+        except StorageUnavailable:
+            if delay is None:
+                raise
+            log.warning("Database busy while closing a question or round; retrying in %.1fs", delay)
+            await asyncio.sleep(delay)
 
 
 class RecordingListener:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import sqlite3
 from pathlib import Path
 
 import pytest
 
 from bot.app import QuestionSource
-from bot.engine import AnswerRecord, NoOpenQuestion, Player, QuestionOpening
+from bot.engine import AnswerRecord, NoOpenQuestion, Player, QuestionOpening, QuestionResult
 from bot.recording import RoundLedger
 from bot.storage import SQLiteStorage
 from questions.generate import QuestionBank
@@ -93,3 +94,46 @@ async def test_an_answer_to_a_question_that_could_not_be_stored_is_refused(
     with pytest.raises(NoOpenQuestion):
         await answering
     assert ledger.round_question_id(0) is None
+
+
+async def test_a_question_closing_while_another_process_locks_the_database_is_scored_once_it_frees(
+    tmp_path: Path, question_source: QuestionSource
+) -> None:
+    storage = await SQLiteStorage.open(tmp_path / "t.db", busy_timeout=0.1)
+    round_id = await storage.create_round(
+        guild_id=1,
+        channel_id=2,
+        starter_id=7,
+        question_count=1,
+        seconds=30,
+        category=None,
+        kind="mixed",
+        started_at=NOW,
+    )
+    ledger = RoundLedger(storage, guild_id=1, round_id=round_id)
+    opening = _opening(question_source.bank)
+    try:
+        rq_id = await ledger.open_question(opening)
+        await ledger.record_answer(_answer(opening))
+        blocker = sqlite3.connect(tmp_path / "t.db", isolation_level=None)
+        blocker.execute("BEGIN EXCLUSIVE")
+        result = QuestionResult(
+            question=opening.question,
+            position=0,
+            total=1,
+            outcomes=(),
+            first_correct=None,
+            choice_counts=(1, 0, 0, 0),
+            answered_count=1,
+            closed_early=False,
+            message_id=None,
+        )
+        scoring = asyncio.create_task(ledger.score_question(result))
+        await asyncio.sleep(0.3)  # storage's own busy timeout has run out at least once by now
+        assert not scoring.done()
+        blocker.execute("COMMIT")
+        blocker.close()
+        await asyncio.wait_for(scoring, timeout=5)
+        assert (await storage.get_round_question(rq_id)).closed_at is not None  # type: ignore[union-attr]
+    finally:
+        await storage.close()
