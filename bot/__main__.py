@@ -9,6 +9,8 @@ from collections.abc import Sequence
 
 from pydantic import ValidationError
 
+from questions.generate import ROUND_KINDS
+
 
 def _settings_error(error: ValidationError) -> str:
     lines = []
@@ -31,7 +33,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     play.add_argument("--questions", type=int, default=5, help="how many questions (1-50, default 5)")
     play.add_argument("--seconds", type=int, default=30, help="seconds per question (5-120, default 30)")
     play.add_argument("--category", default=None, help="only this category (default: all)")
-    play.add_argument("--kind", default="mixed", choices=["mixed", "multiple_choice", "true_false", "typed"])
+    play.add_argument("--kind", default="mixed", choices=list(ROUND_KINDS))
     play.add_argument("--name", default="you", help="your player name")
     play.add_argument("--seed", type=int, default=None, help="random seed for the questions drawn")
     args = parser.parse_args(argv)

@@ -25,7 +25,7 @@ from bot.engine import (
 )
 from bot.recording import GuildJudge, RecordingListener, RoundLedger
 from bot.storage import SQLiteStorage, StorageError
-from questions.generate import build_bank
+from questions.generate import ROUND_KINDS, build_bank
 from questions.loader import load_store
 from questions.matching import AnswerMatcher
 from questions.models import QuestionKind
@@ -34,12 +34,6 @@ TERMINAL_GUILD_ID = 0
 TERMINAL_CHANNEL_ID = 0
 TERMINAL_PLAYER_ID = 0
 LETTERS = "ABCDEFGH"
-KIND_FILTERS = {
-    "mixed": None,
-    "multiple_choice": {QuestionKind.MULTIPLE_CHOICE},
-    "true_false": {QuestionKind.TRUE_FALSE},
-    "typed": {QuestionKind.TYPED, QuestionKind.NUMERIC, QuestionKind.SET},
-}
 
 
 class TerminalDisplay:
@@ -146,7 +140,7 @@ async def play_in_terminal(settings: PlaySettings, args: argparse.Namespace, *, 
     if category is not None and category not in bank.categories():
         display.say(f"Unknown category {category!r}: pick one of {', '.join(sorted(bank.categories()))}, or all.")
         return 2
-    questions = bank.draw(random.Random(args.seed), args.questions, category=category, kinds=KIND_FILTERS[args.kind])
+    questions = bank.draw(random.Random(args.seed), args.questions, category=category, kinds=ROUND_KINDS[args.kind])
     if not questions:
         display.say("No questions match that category and kind.")
         return 2

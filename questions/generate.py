@@ -345,6 +345,15 @@ def _round_like(value: float, integral: bool) -> float:
 # --------------------------------------------------------------------------- bank
 
 
+ROUND_KINDS: dict[str, frozenset[QuestionKind] | None] = {
+    "mixed": None,
+    "multiple_choice": frozenset({QuestionKind.MULTIPLE_CHOICE}),
+    "true_false": frozenset({QuestionKind.TRUE_FALSE}),
+    "typed": frozenset({QuestionKind.TYPED, QuestionKind.NUMERIC, QuestionKind.SET}),
+}
+"""The kinds a round can ask for (the ``kind`` option of ``/trivia start`` and ``play``) -> question kinds drawn."""
+
+
 class QuestionBank:
     """Every generated question of a store, in a stable order, with round drawing."""
 

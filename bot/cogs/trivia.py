@@ -20,6 +20,7 @@ from bot.recording import GuildJudge, RecordingListener, RoundLedger
 from bot.render import BRAND, LETTERS, clip, help_embed, mention
 from bot.scoring import score_answer
 from bot.views import AnswerModal, PrivacyDeleteButton, dispute_view
+from questions.generate import ROUND_KINDS
 from questions.models import Question, QuestionKind
 
 if TYPE_CHECKING:
@@ -27,12 +28,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-KIND_FILTERS: dict[str, frozenset[QuestionKind] | None] = {
-    "mixed": None,
-    "multiple_choice": frozenset({QuestionKind.MULTIPLE_CHOICE}),
-    "true_false": frozenset({QuestionKind.TRUE_FALSE}),
-    "typed": frozenset({QuestionKind.TYPED, QuestionKind.NUMERIC, QuestionKind.SET}),
-}
 KIND_CHOICES = [
     app_commands.Choice(name="Mixed", value="mixed"),
     app_commands.Choice(name="Multiple choice", value="multiple_choice"),
@@ -126,13 +121,13 @@ class TriviaCog(commands.Cog, name="trivia"):
             raise UserFacingError(
                 "A round is already running in this channel: wait for it to end, or `/trivia stop` it."
             )
-        if kind not in KIND_FILTERS:
+        if kind not in ROUND_KINDS:
             raise UserFacingError("Unknown kind: pick mixed, multiple choice, true or false, or typed answers.")
         defaults = await self.bot.storage.get_guild_settings(interaction.guild_id)
         count = questions or defaults.default_questions
         seconds_each = seconds or defaults.default_seconds
         chosen_category = self._resolve_category(category)
-        drawn = self.bot.source.bank.draw(self.bot.rng, count, category=chosen_category, kinds=KIND_FILTERS[kind])
+        drawn = self.bot.source.bank.draw(self.bot.rng, count, category=chosen_category, kinds=ROUND_KINDS[kind])
         if not drawn:
             raise UserFacingError("No questions match that category and kind. Try `/trivia categories`.")
         round_id = await self.bot.storage.create_round(
