@@ -71,6 +71,16 @@ class Entity(_Strict):
     age: int | None = Field(default=None, ge=0, le=150, description="For people: age at the document's date.")
     description: str | None = None
     source: Source | None = None
+    kind: str | None = Field(
+        default=None,
+        description="Finer class within the type, shared by fair distractors, e.g. 'spaceport', 'space agency'.",
+    )
+    country: Identifier | None = Field(
+        default=None, description="For places and organisations: the id of the country entity they belong to."
+    )
+    gender: Literal["female", "male"] | None = Field(default=None, description="For people, where a prompt needs it.")
+    born: int | None = Field(default=None, description="For people: year of birth (era checks of distractors).")
+    died: int | None = Field(default=None, description="For people: year of death, if dead (alive-when checks).")
 
 
 class EntityAnswer(_Strict):
