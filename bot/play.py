@@ -25,6 +25,7 @@ from bot.engine import (
 )
 from bot.recording import GuildJudge, RecordingListener, RoundLedger
 from bot.storage import SQLiteStorage, StorageError
+from bot.wording import plural
 from questions.generate import ROUND_KINDS, build_bank
 from questions.loader import load_store
 from questions.matching import AnswerMatcher
@@ -59,7 +60,7 @@ class TerminalDisplay:
                 self.say(f"  {LETTERS[index]}) {choice}")
             self.say("Type the letter of your choice (you may change it until time is up).")
         else:
-            self.say(f"Type your answer ({opening.typed_attempts} tries).")
+            self.say(f"Type your answer ({plural(opening.typed_attempts, 'try', 'tries')}).")
         return None
 
     async def progress(self, position: int, answered_count: int) -> None:
@@ -83,7 +84,7 @@ class TerminalDisplay:
     async def round_finished(self, standings: Standings, reason: EndReason) -> None:
         """Print the final score."""
         self.say()
-        self.say(f"Round {reason.value}. {standings.questions_played} questions played.")
+        self.say(f"Round {reason.value}. {plural(standings.questions_played, 'question')} played.")
         for score in standings.scores:
             self.say(f"  {score.player.name}: {score.points} points, {score.correct}/{score.answered} right")
 
@@ -175,7 +176,9 @@ async def play_in_terminal(settings: PlaySettings, args: argparse.Namespace, *, 
             round_id=round_id,
             players=[player],
         )
-        display.say(f"Orbit Trivia: {len(questions)} questions, {args.seconds} seconds each. Ctrl-D stops.")
+        display.say(
+            f"Orbit Trivia: {plural(len(questions), 'question')}, {plural(args.seconds, 'second')} each. Ctrl-D stops."
+        )
         lines: asyncio.Queue[str | None] = asyncio.Queue()
         stdin = source or sys.stdin
         _start_stdin_reader(asyncio.get_running_loop(), lines, stdin)

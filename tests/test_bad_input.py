@@ -27,7 +27,7 @@ from bot.cogs.trivia import ROUND_ENDED
 from bot.config import Settings
 from bot.errors import OUTDATED
 from bot.logs import RedactingFilter
-from tests.bot_helpers import assert_pings_nobody
+from tests.bot_helpers import assert_pings_nobody, reply_to
 from tests.conftest import button_ids, embeds_of
 from tests.fake_discord import MANAGE_GUILD, FakeDiscord, running_bot
 from tests.faultkit import (
@@ -203,7 +203,7 @@ async def test_forged_and_stale_buttons_and_forms_get_a_polite_reply_and_change_
         ], "the bot posted nothing else"
 
         # Once the round is over, its old buttons and forms answer politely too.
-        stopped = await fake.interact(fake.slash_command("trivia stop", user=1))
+        stopped = await reply_to(fake, fake.slash_command("trivia stop", user=1))
         assert "stopped the round" in (stopped.content or "")
         await fake.wait_for(
             lambda: any("stopped" in _title(m).lower() for m in fake.messages[channel].values()),

@@ -20,6 +20,7 @@ from tests.bot_helpers import (
     assert_pings_nobody,
     field_value,
     mention_of,
+    reply_to,
     running_session,
     seed_scores,
     wait_question,
@@ -160,7 +161,7 @@ async def test_categories_help_unknown_category_and_autocomplete(
         await wait_question(fake, fake.channel_id, 1)
         question = running_session(bot, fake.channel_id).current_question
         assert question is not None and question.category == "crew"
-        await fake.interact(fake.slash_command("trivia stop", user=2))
+        await reply_to(fake, fake.slash_command("trivia stop", user=2))
         await wait_standings(fake, fake.channel_id)
     assert assert_pings_nobody(fake) > 0
 
@@ -277,7 +278,7 @@ async def test_settings_need_manage_server_and_become_the_round_defaults(
         await wait_question(fake, fake.channel_id, 1)
         session = running_session(bot, fake.channel_id)
         assert session.total == 2 and session.settings.seconds_per_question == 8
-        await fake.interact(fake.slash_command("trivia stop", user=4))
+        await reply_to(fake, fake.slash_command("trivia stop", user=4))
         await wait_standings(fake, fake.channel_id)
     assert assert_pings_nobody(fake) > 0
 

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import logging
 import math
+from collections import OrderedDict
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -19,7 +23,12 @@ from bot.views import leaderboard_view
 if TYPE_CHECKING:
     from bot.app import TriviaBot
 
+log = logging.getLogger(__name__)
+
 PAGE_SIZE = 10
+NAME_LOOKUP_SECONDS = 1.5
+"""Longest wait for the names of a global leaderboard page (Discord allows 3 s for the whole reply)."""
+NAME_CACHE_SIZE = 5000
 
 
 class ScoresCog(commands.Cog, name="scores"):
@@ -27,6 +36,41 @@ class ScoresCog(commands.Cog, name="scores"):
 
     def __init__(self, bot: TriviaBot) -> None:
         self.bot = bot
+        # Names of players seen on global leaderboards (never stored: only kept in memory, most recent last).
+        self._names: OrderedDict[int, str] = OrderedDict()
+
+    async def _names_of(self, user_ids: Sequence[int]) -> dict[int, str]:
+        """Return a readable name for each player: a mention of someone from another server shows as a number."""
+        missing = [user_id for user_id in user_ids if user_id not in self._names]
+        if missing:
+            await asyncio.wait(
+                [asyncio.ensure_future(self._look_up(user_id)) for user_id in missing], timeout=NAME_LOOKUP_SECONDS
+            )
+        names = {}
+        for user_id in user_ids:
+            name = self._names.get(user_id)
+            if name is not None:
+                self._names.move_to_end(user_id)
+            names[user_id] = name or f"player …{str(user_id)[-4:]}"
+        return names
+
+    async def _look_up(self, user_id: int) -> None:
+        user = self.bot.get_user(user_id)
+        if user is None:
+            try:
+                user = await self.bot.fetch_user(user_id)
+            except discord.NotFound:
+                self._remember(user_id, "deleted user")
+                return
+            except discord.HTTPException as error:
+                log.info("Could not look up the name of player %s: %s", user_id, error)
+                return
+        self._remember(user_id, user.global_name or user.name)
+
+    def _remember(self, user_id: int, name: str) -> None:
+        self._names[user_id] = name
+        while len(self._names) > NAME_CACHE_SIZE:
+            self._names.popitem(last=False)
 
     async def _page(
         self, guild_id: int | None, scope: str, period: str, page: int
@@ -41,7 +85,11 @@ class ScoresCog(commands.Cog, name="scores"):
         )
         where = "This server" if scope == "s" else "Every server"
         when = f"week of {week:%d %b %Y}" if week else "all time"
-        embed = leaderboard_embed(rows, title=f"🏆 Leaderboard · {where} · {when}", page=page, pages=pages, total=total)
+        # Mentions render as names only for people the viewer's client knows: fine here, not across servers.
+        names = await self._names_of([row.user_id for row in rows]) if scope == "g" else None
+        embed = leaderboard_embed(
+            rows, title=f"🏆 Leaderboard · {where} · {when}", page=page, pages=pages, total=total, names=names
+        )
         return embed, leaderboard_view(scope, period, page, pages)
 
     @app_commands.command(name="leaderboard", description="Ranked trivia scores.")

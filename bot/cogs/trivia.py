@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import json
@@ -13,13 +14,16 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.acks import acknowledged, reply
 from bot.discord_round import ChannelRoundDisplay, member_name
 from bot.engine import LoopClock, Player, RoundRegistry, RoundSession, RoundSettings
 from bot.errors import UserFacingError
 from bot.recording import GuildJudge, RecordingListener, RoundLedger
 from bot.render import BRAND, LETTERS, clip, help_embed, mention
 from bot.scoring import score_answer
+from bot.storage import StorageUnavailable
 from bot.views import AnswerModal, PrivacyDeleteButton, dispute_view
+from bot.wording import noun, plural
 from questions.generate import ROUND_KINDS
 from questions.models import Question, QuestionKind
 
@@ -35,6 +39,29 @@ KIND_CHOICES = [
     app_commands.Choice(name="Typed answers", value="typed"),
 ]
 ROUND_ENDED = "This round has ended. Start a new one with `/trivia start`."
+THREAD_TYPES = frozenset(
+    {discord.ChannelType.public_thread, discord.ChannelType.private_thread, discord.ChannelType.news_thread}
+)
+
+
+def missing_round_permissions(interaction: discord.Interaction[Any]) -> list[str]:
+    """Return the names of the permissions the bot lacks to run a round where this interaction came from.
+
+    Discord sends the bot's own permissions in that channel (overwrites included) with every interaction.
+    In a thread, Send Messages in Threads replaces Send Messages, and a locked thread needs Manage Threads.
+    """
+    have = interaction.app_permissions
+    channel = interaction.channel
+    in_thread = getattr(channel, "type", None) in THREAD_TYPES
+    needed = [
+        ("view_channel", "View Channel"),
+        ("send_messages_in_threads", "Send Messages in Threads") if in_thread else ("send_messages", "Send Messages"),
+        ("embed_links", "Embed Links"),
+    ]
+    missing = [name for flag, name in needed if not getattr(have, flag)]
+    if in_thread and getattr(channel, "locked", False) and not have.manage_threads:
+        missing.append("Manage Threads (this thread is locked)")
+    return missing
 
 
 @dataclass(frozen=True)
@@ -66,10 +93,18 @@ class TriviaCog(commands.Cog, name="trivia"):
         self.bot = bot
         self.registry = RoundRegistry(LoopClock())
         self.rounds: dict[int, RoundInfo] = {}
+        # The ledger of the latest round of each channel: a storage outage can leave the end of a round
+        # unwritten (its row 'running'); the next start in that channel settles it first.
+        self.unsettled: dict[int, RoundLedger] = {}
 
     async def cog_unload(self) -> None:
-        """Stop every running round cleanly (standings are posted and stored)."""
+        """Stop every running round cleanly (standings are posted and stored), and write what storage owes them."""
         await self.registry.cancel_all()
+        for ledger in self.unsettled.values():
+            if not ledger.settled:
+                with contextlib.suppress(StorageUnavailable):
+                    await ledger.settle()  # one last try; what is left is closed as interrupted at the next start
+            ledger.abandon()
 
     # ------------------------------------------------------------------ helpers
 
@@ -117,7 +152,17 @@ class TriviaCog(commands.Cog, name="trivia"):
         assert interaction.guild_id is not None
         assert interaction.channel_id is not None
         channel_id = interaction.channel_id
+        if missing := missing_round_permissions(interaction):
+            where = "thread" if getattr(interaction.channel, "type", None) in THREAD_TYPES else "channel"
+            raise UserFacingError(
+                f"I can't run a round in this {where}: I'm missing the {_and_list(missing)} "
+                f"{'permission' if len(missing) == 1 else 'permissions'} here. Ask someone who manages this "
+                f"{where} to grant {'it' if len(missing) == 1 else 'them'} to Orbit Trivia, or start the round "
+                "somewhere else."
+            )
         if (existing := self.registry.get(channel_id)) is not None and not existing.done:
+            if existing.stopping:
+                raise UserFacingError("The round here is ending right now: start a new one in a moment.")
             raise UserFacingError(
                 "A round is already running in this channel: wait for it to end, or `/trivia stop` it."
             )
@@ -130,15 +175,10 @@ class TriviaCog(commands.Cog, name="trivia"):
         drawn = self.bot.source.bank.draw(self.bot.rng, count, category=chosen_category, kinds=ROUND_KINDS[kind])
         if not drawn:
             raise UserFacingError("No questions match that category and kind. Try `/trivia categories`.")
-        round_id = await self.bot.storage.create_round(
-            guild_id=interaction.guild_id,
-            channel_id=channel_id,
-            starter_id=interaction.user.id,
-            question_count=len(drawn),
-            seconds=seconds_each,
-            category=chosen_category,
-            kind=kind,
-            started_at=dt.datetime.now(dt.UTC),
+        round_id = await acknowledged(
+            interaction,
+            lambda: self._create_round(interaction, len(drawn), seconds_each, chosen_category, kind),
+            ephemeral=False,
         )
         try:
             await self._announce_and_run(interaction, round_id, drawn, count, chosen_category, seconds_each)
@@ -148,6 +188,27 @@ class TriviaCog(commands.Cog, name="trivia"):
                 round_id, status="error", ended_at=dt.datetime.now(dt.UTC), winner_id=None
             )
             raise
+
+    async def _create_round(
+        self, interaction: discord.Interaction[Any], count: int, seconds_each: int, category: str | None, kind: str
+    ) -> int:
+        """Store the new round, first settling the end of an earlier round here that storage has not taken yet."""
+        assert interaction.guild_id is not None
+        assert interaction.channel_id is not None
+        earlier = self.unsettled.get(interaction.channel_id)
+        if earlier is not None:
+            await earlier.settle()  # raises StorageUnavailable ("busy, try again") while the outage lasts
+            self.unsettled.pop(interaction.channel_id, None)
+        return await self.bot.storage.create_round(
+            guild_id=interaction.guild_id,
+            channel_id=interaction.channel_id,
+            starter_id=interaction.user.id,
+            question_count=count,
+            seconds=seconds_each,
+            category=category,
+            kind=kind,
+            started_at=dt.datetime.now(dt.UTC),
+        )
 
     async def _announce_and_run(
         self,
@@ -163,11 +224,15 @@ class TriviaCog(commands.Cog, name="trivia"):
         channel_id = interaction.channel_id
         label = self.bot.source.store.category_label(category) if category else "all categories"
         short = f" (only {len(drawn)} available)" if len(drawn) < asked_for else ""
-        await interaction.response.send_message(
-            f"🚀 **Trivia!** {mention(interaction.user.id)} started a round of **{len(drawn)}** questions{short} "
-            f"from {label}, **{seconds_each}** seconds each. First question coming up…"
+        await reply(
+            interaction,
+            f"🚀 **Trivia!** {mention(interaction.user.id)} started a round of **{len(drawn)}** "
+            f"{noun(len(drawn), 'question')}{short} from {label}, **{seconds_each}** {noun(seconds_each, 'second')} "
+            "each. First question coming up…",
+            ephemeral=False,
         )
         ledger = RoundLedger(self.bot.storage, guild_id=interaction.guild_id, round_id=round_id)
+        self.unsettled[channel_id] = ledger
         judge = GuildJudge(self.bot.source.matcher)
         display = ChannelRoundDisplay(
             self.bot.get_partial_messageable(channel_id, guild_id=interaction.guild_id),
@@ -211,8 +276,13 @@ class TriviaCog(commands.Cog, name="trivia"):
         info = self.rounds.get(session.channel_id)
         if not (can_manage(interaction) or (info is not None and info.starter_id == interaction.user.id)):
             raise UserFacingError("Only the player who started this round, or someone with Manage Server, can stop it.")
-        await interaction.response.send_message(f"⏹️ {mention(interaction.user.id)} stopped the round.")
-        await session.stop()
+        if not session.request_stop():
+            # Its last question had closed, or it was ending anyway: the round ends as it was going to.
+            raise UserFacingError("This round had already ended: its final standings are being posted.")
+        # Confirm only once the round has wound down (standings posted, storage updated), so that a new
+        # `/trivia start` right after the confirmation works.
+        await acknowledged(interaction, session.wait_quietly, ephemeral=False)
+        await reply(interaction, f"⏹️ {mention(interaction.user.id)} stopped the round.", ephemeral=False)
 
     # ------------------------------------------------------------------ /trivia categories, help
 
@@ -226,10 +296,11 @@ class TriviaCog(commands.Cog, name="trivia"):
         counts = self._category_counts()
         embed = discord.Embed(title="Trivia categories", colour=BRAND)
         embed.description = "\n".join(
-            f"**{label}** (`{cat}`): {count} questions" for cat, (label, count) in sorted(counts.items())
+            f"**{label}** (`{cat}`): {plural(count, 'question')}" for cat, (label, count) in sorted(counts.items())
         )
         embed.set_footer(
-            text=f"{len(self.bot.source.bank)} questions in all, from {len(self.bot.source.store.facts)} facts"
+            text=f"{plural(len(self.bot.source.bank), 'question')} in all, "
+            f"from {plural(len(self.bot.source.store.facts), 'fact')}"
         )
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
@@ -247,7 +318,8 @@ class TriviaCog(commands.Cog, name="trivia"):
     ) -> None:
         """Store a button click (the last choice counts) and confirm it privately, after it is stored."""
         session = self._session_for(interaction, round_id)
-        ack = await session.submit_choice(self._player(interaction), position, choice)
+        player = self._player(interaction)
+        ack = await acknowledged(interaction, lambda: session.submit_choice(player, position, choice))
         question = session.current_question
         label = question.choices[ack.choice_index] if question and ack.choice_index < len(question.choices) else "?"
         if question is not None and question.kind == QuestionKind.MULTIPLE_CHOICE:
@@ -257,7 +329,7 @@ class TriviaCog(commands.Cog, name="trivia"):
             if ack.changed
             else f"**{label}** is already your choice."
         )
-        await interaction.response.send_message(text, ephemeral=True)
+        await reply(interaction, text)
 
     async def open_answer_form(self, interaction: discord.Interaction[Any], round_id: int, position: int) -> None:
         """Open the typed-answer form for the open question."""
@@ -282,16 +354,17 @@ class TriviaCog(commands.Cog, name="trivia"):
             session.open_typed_question(position)
         if not text.strip():
             raise UserFacingError("Type an answer first: a blank answer doesn't use up a try.")
-        ack = await session.submit_text(self._player(interaction), text)
+        player = self._player(interaction)
+        ack = await acknowledged(interaction, lambda: session.submit_text(player, text))
         if ack.accepted and ack.credit >= 1:
-            reply = f"✅ {ack.reason}"
+            verdict = f"✅ {ack.reason}"
         elif ack.accepted or ack.credit > 0:
-            reply = f"🟡 {ack.reason} (partial credit: {round(ack.best_credit * 100)}%)"
+            verdict = f"🟡 {ack.reason} (partial credit: {round(ack.best_credit * 100)}%)"
         else:
-            reply = f"❌ {ack.reason}"
+            verdict = f"❌ {ack.reason}"
         if not ack.finished and ack.attempts_left:
-            reply += f"\n{ack.attempts_left} {'try' if ack.attempts_left == 1 else 'tries'} left."
-        await interaction.response.send_message(clip(reply, 2000), ephemeral=True)
+            verdict += f"\n{plural(ack.attempts_left, 'try', 'tries')} left."
+        await reply(interaction, clip(verdict, 2000))
 
     @app_commands.command(name="answer", description="Answer the open typed question in this channel.")
     @app_commands.describe(text="Your answer (a name, a number, a date or time...)")
@@ -340,6 +413,8 @@ class TriviaCog(commands.Cog, name="trivia"):
         dispute = await storage.get_dispute(dispute_id)
         if dispute is None or dispute.guild_id != interaction.guild_id:
             raise UserFacingError("That dispute no longer exists.")
+        if dispute.user_id == interaction.user.id:
+            raise UserFacingError("You can't decide your own dispute: another moderator has to.")
         points = 0
         if accept:
             points = await self._disputed_points(dispute.round_question_id, dispute.round_id, dispute.user_id)
@@ -405,7 +480,16 @@ class TriviaCog(commands.Cog, name="trivia"):
         """Delete the player's data; only they can confirm."""
         if interaction.user.id != user_id:
             raise UserFacingError("Only the player whose data it is can delete it.")
+        # Forget them in running rounds first, so that no round's end writes new rows about them.
+        for session in self.registry.running():
+            session.forget_player(user_id)
         deleted = await self.bot.storage.delete_player(user_id)
         await interaction.response.edit_message(
-            content=f"🗑️ Done: {deleted} stored records about you were deleted.", view=None
+            content=f"🗑️ Done: {plural(deleted, 'stored record')} about you deleted.", view=None
         )
+
+
+def _and_list(names: list[str]) -> str:
+    """Return "**A**", "**A** and **B**" or "**A**, **B** and **C**"."""
+    bold = [f"**{name}**" for name in names]
+    return bold[0] if len(bold) == 1 else f"{', '.join(bold[:-1])} and {bold[-1]}"

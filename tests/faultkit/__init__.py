@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
-import itertools
 import logging
 import os
 import re
@@ -25,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.fake_discord import FakeDiscord
-from tests.fake_discord.payloads import new_token
+from tests.fake_discord.payloads import SnowflakeFactory, new_token
 
 Json = dict[str, Any]
 
@@ -149,13 +148,14 @@ async def run_command(
 # --------------------------------------------------------------------------- raw interactions
 
 
-_interaction_ids = itertools.count(int(time.time() * 1000 - 1_420_070_400_000) << 22 | 1 << 21)
+# Ids are snowflakes of the moment they are made, as Discord's: the bot reads an interaction's age from its id.
+_interaction_ids = SnowflakeFactory()
 
 
 def _renewed(payload: Json) -> Json:
     """Return a deep copy with a new interaction id and token, so it is a separate interaction."""
     forged = copy.deepcopy(payload)
-    forged["id"], forged["token"] = str(next(_interaction_ids)), new_token()
+    forged["id"], forged["token"] = str(_interaction_ids()), new_token()
     return forged
 
 
