@@ -176,7 +176,8 @@ async def test_leaderboard_scopes_periods_and_paging(fake: FakeDiscord, make_bot
     fake.interaction_ack_timeout = ANSWER_SLA_SECONDS
     other_guild = 987_654_321_987_654_321
     here = {100 + n: 2000 - 10 * n for n in range(22)}  # 22 players in this server
-    elsewhere = {900 + n: 5000 + n for n in range(3)}  # the 3 best players play in another server
+    # The 3 best players play in another server: Discord users this server's members can't resolve by mention.
+    elsewhere = {user_id(fake, 20 + n): 5000 + n for n in range(3)}
     veteran = {555: 99_999}  # the best of all time here, but not this week
     async with running_bot(fake, make_bot()) as bot:
         await seed_scores(bot.storage, fake.guild_id, here)
@@ -191,8 +192,9 @@ async def test_leaderboard_scopes_periods_and_paging(fake: FakeDiscord, make_bot
         assert page["footer"]["text"] == "Page 1/3 · 25 players"
         lines = page["description"].splitlines()
         assert len(lines) == 10
-        assert lines[0].startswith("🥇 <@902>") and "**5002** pts" in lines[0]
-        assert "<@555>" not in page["description"]
+        assert lines[0].startswith("🥇 **Player 22**") and "**5002** pts" in lines[0]  # a name, not <@id>
+        assert "<@" not in page["description"]
+        assert "555" not in page["description"]
         assert board.message is not None
         previous, following = button_ids(board.message)
         assert previous.endswith(":p") and following.endswith(":n")
@@ -203,7 +205,7 @@ async def test_leaderboard_scopes_periods_and_paging(fake: FakeDiscord, make_bot
         assert turned.type == 7  # the same message, edited in place
         second = turned.embeds[0]
         assert second["footer"]["text"] == "Page 2/3 · 25 players"
-        assert second["description"].splitlines()[0].startswith("`11.` <@107>")
+        assert second["description"].splitlines()[0].startswith("`11.` **deleted user**")  # 107 is no Discord user
         message = turned.original()
         assert message is not None and message["id"] == board.message["id"]
         back = await fake.interact(fake.click(message, button_ids(message)[0], user=3))
@@ -214,7 +216,7 @@ async def test_leaderboard_scopes_periods_and_paging(fake: FakeDiscord, make_bot
         server_page = server.embeds[0]
         assert "This server" in server_page["title"] and "all time" in server_page["title"]
         assert server_page["description"].startswith("🥇 <@555> **99999** pts")
-        assert "<@900>" not in server_page["description"]
+        assert "Player 20" not in server_page["description"]
         assert server_page["footer"]["text"] == "Page 1/3 · 23 players"
     assert assert_pings_nobody(fake) >= 2
 

@@ -485,7 +485,9 @@ class TriviaCog(commands.Cog, name="trivia"):
             session.forget_player(user_id)
         deleted = await self.bot.storage.delete_player(user_id)
         await interaction.response.edit_message(
-            content=f"🗑️ Done: {plural(deleted, 'stored record')} about you deleted.", view=None
+            content=f"🗑️ Done: {plural(deleted, 'stored record')} about you "
+            f"{'was' if deleted == 1 else 'were'} deleted.",
+            view=None,
         )
 
 

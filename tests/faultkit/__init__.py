@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
+import itertools
 import logging
 import os
 import re
@@ -24,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.fake_discord import FakeDiscord
-from tests.fake_discord.payloads import SnowflakeFactory, new_token
+from tests.fake_discord.payloads import DISCORD_EPOCH_MS, new_token
 
 Json = dict[str, Any]
 
@@ -148,14 +149,20 @@ async def run_command(
 # --------------------------------------------------------------------------- raw interactions
 
 
-# Ids are snowflakes of the moment they are made, as Discord's: the bot reads an interaction's age from its id.
-_interaction_ids = SnowflakeFactory()
+_forged_ids = itertools.count()
+
+
+def _forged_id() -> int:
+    """Return a snowflake of this moment (the bot reads an interaction's age from its id), from a worker id
+    of its own (bit 21) so that it never equals an id the fake hands out."""
+    ms = int(time.time() * 1000) - DISCORD_EPOCH_MS
+    return ms << 22 | 1 << 21 | next(_forged_ids) % (1 << 17)
 
 
 def _renewed(payload: Json) -> Json:
     """Return a deep copy with a new interaction id and token, so it is a separate interaction."""
     forged = copy.deepcopy(payload)
-    forged["id"], forged["token"] = str(_interaction_ids()), new_token()
+    forged["id"], forged["token"] = str(_forged_id()), new_token()
     return forged
 
 
