@@ -30,6 +30,10 @@ from .payloads import (
     ADMINISTRATOR,
     BOT_PERMISSIONS,
     DEFAULT_MEMBER_PERMISSIONS,
+    SEND_MESSAGES,
+    SEND_MESSAGES_IN_THREADS,
+    THREAD_TYPES,
+    VIEW_CHANNEL,
     FakeGuild,
     Json,
     SnowflakeFactory,
@@ -921,6 +925,11 @@ class FakeDiscord:
             return _error(404, 10003, "Unknown Channel")
         if (bad := self._validate_message(call.body, call.files, creating=True)) is not None:
             return bad
+        if (guild_id := self._message_guild_id(channel_id)) is not None:
+            thread = self.guilds[guild_id].channel_payloads[channel_id]["type"] in THREAD_TYPES
+            needed = VIEW_CHANNEL | (SEND_MESSAGES_IN_THREADS if thread else SEND_MESSAGES)
+            if self._bot_permissions_in(channel_id) & needed != needed:
+                return _error(403, 50013, "Missing Permissions")
         flags = int(call.body.get("flags") or 0) & ~EPHEMERAL
         message = self._new_message(channel_id, call.body, call.files, flags=flags)
         await self._store_new(message, "channel")
@@ -1476,6 +1485,19 @@ class FakeDiscord:
         self._dm_channels[channel_id] = channel
         return channel
 
+    def _bot_permissions_in(self, channel_id: int) -> int:
+        """Return the bot's permissions in a guild channel or thread (overwrites a test set included)."""
+        guild = self.guilds[self._message_guild_id(channel_id) or 0]
+        return guild.bot_channel_permissions.get(channel_id, self._default_permissions(guild, self.bot_id))
+
+    def add_thread(
+        self, name: str, parent_id: int | None = None, *, private: bool = False, locked: bool = False
+    ) -> int:
+        """Add a thread under a channel of the default guild (before the bot connects: GUILD_CREATE lists it)."""
+        guild = self.guild
+        guild.add_thread(self._snowflake(), name, parent_id or guild.channel_ids[0], private=private, locked=locked)
+        return guild.channels[name]
+
     def _default_permissions(self, guild: FakeGuild, user_id: int) -> int:
         perms = guild.member_permissions(user_id)
         return ALL_PERMISSIONS if perms & ADMINISTRATOR else perms
@@ -1520,7 +1542,7 @@ class FakeDiscord:
                     "channel_id": str(cid),
                     "channel": {**guild.channel_payloads[cid], "permissions": str(perms)},
                     "member": {**member, "user": author, "permissions": str(perms)},
-                    "app_permissions": str(self._default_permissions(guild, self.bot_id)),
+                    "app_permissions": str(self._bot_permissions_in(cid)),
                     "authorizing_integration_owners": {"0": str(guild.id)},
                     "context": 0,
                 }

@@ -1,0 +1,64 @@
+"""Answering interactions within Discord's 3 seconds when the work behind them may take longer.
+
+Discord shows "This interaction failed" unless a bot acknowledges an interaction within 3 seconds of its
+creation. Most work (storing a click) takes milliseconds, and is then confirmed with one direct reply. When
+it takes longer (a stalled disk, a busy database, a round winding down), the interaction is acknowledged
+with a deferral while there is still time, and the reply follows as a followup once the work is done.
+
+An interaction that reaches the bot already too old to wait for (Discord replays them after a gateway
+outage) is acknowledged *before* the work starts: if Discord no longer accepts it, the player was shown
+"This interaction failed", so the work (storing their answer) is not done at all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import discord
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+ACK_BUDGET_SECONDS = 2.0
+"""How long after its creation an interaction may wait for its work before it is deferred.
+
+Discord allows 3 s; the second left over covers the deferral's own trip to Discord and clock skew."""
+
+
+def interaction_age(interaction: discord.Interaction[Any]) -> float:
+    """Return how many seconds ago Discord created the interaction (from its snowflake id)."""
+    return (discord.utils.utcnow() - interaction.created_at).total_seconds()
+
+
+async def acknowledged(
+    interaction: discord.Interaction[Any], work: Callable[[], Awaitable[T]], *, ephemeral: bool = True
+) -> T:
+    """Run ``work``, deferring the interaction if a direct reply would come too late; return the work's result.
+
+    After this returns, reply with :func:`reply`, which sends a followup if the interaction was deferred.
+    Raises ``discord.NotFound`` (work not done) if the interaction had expired before the work could start.
+    """
+    budget = ACK_BUDGET_SECONDS - interaction_age(interaction)
+    if budget <= 0:
+        await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+        return await work()
+    task = asyncio.ensure_future(work())
+    done, _ = await asyncio.wait({task}, timeout=budget)
+    if not done:
+        try:
+            await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+        except discord.HTTPException as error:
+            # The work goes on regardless: what it stores counts, and is kept.
+            log.warning("Could not defer interaction %s: %s", interaction.id, error)
+    return await task
+
+
+async def reply(interaction: discord.Interaction[Any], content: str, *, ephemeral: bool = True, **extra: Any) -> None:
+    """Reply directly, or as the followup of a deferred interaction (which replaces its "thinking…")."""
+    if interaction.response.is_done():
+        await interaction.followup.send(content, ephemeral=ephemeral, **extra)
+    else:
+        await interaction.response.send_message(content, ephemeral=ephemeral, **extra)
