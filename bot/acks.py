@@ -28,6 +28,10 @@ ACK_BUDGET_SECONDS = 2.0
 Discord allows 3 s; the second left over covers the deferral's own trip to Discord and clock skew."""
 
 
+class InteractionExpired(Exception):  # noqa: N818 - what happened, like the engine's errors
+    """Discord no longer accepts a reply to this interaction: the player was shown that it failed."""
+
+
 def interaction_age(interaction: discord.Interaction[Any]) -> float:
     """Return how many seconds ago Discord created the interaction (from its snowflake id)."""
     return (discord.utils.utcnow() - interaction.created_at).total_seconds()
@@ -39,11 +43,14 @@ async def acknowledged(
     """Run ``work``, deferring the interaction if a direct reply would come too late; return the work's result.
 
     After this returns, reply with :func:`reply`, which sends a followup if the interaction was deferred.
-    Raises ``discord.NotFound`` (work not done) if the interaction had expired before the work could start.
+    Raises `InteractionExpired` (and the work is not done) if the interaction expired before it could start.
     """
     budget = ACK_BUDGET_SECONDS - interaction_age(interaction)
     if budget <= 0:
-        await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+        try:
+            await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+        except discord.NotFound as error:
+            raise InteractionExpired(f"interaction {interaction.id} expired before it reached the bot") from error
         return await work()
     task = asyncio.ensure_future(work())
     done, _ = await asyncio.wait({task}, timeout=budget)

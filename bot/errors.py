@@ -14,6 +14,7 @@ from typing import Any
 import discord
 from discord import AppCommandOptionType, app_commands
 
+from bot.acks import InteractionExpired
 from bot.engine import RoundError
 from bot.storage import (
     DisputeAlreadyDecided,
@@ -114,6 +115,12 @@ def message_for(error: BaseException) -> str | None:
 
 async def send_error(interaction: discord.Interaction[Any], error: BaseException) -> None:
     """Reply ephemerally with the error's message (or a generic one, after logging the traceback)."""
+    if isinstance(error, app_commands.CommandInvokeError):
+        error = error.original
+    if isinstance(error, InteractionExpired):
+        # Nothing can reach the player any more, and nothing was done: Discord told them it failed.
+        log.info("Not acting on interaction %s: %s", interaction.id, error)
+        return
     text = message_for(error)
     if text is None:
         try:

@@ -8,8 +8,10 @@ their own author, plain-text footers and plural wording.
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import datetime as dt
+import logging
 import re
 from collections.abc import Callable
 from typing import Any, ClassVar
@@ -47,7 +49,14 @@ from tests.bot_helpers import (
 from tests.conftest import button_ids, embeds_of
 from tests.fake_discord import MANAGE_GUILD, FakeDiscord, running_bot
 from tests.fake_discord.payloads import BOT_PERMISSIONS, EMBED_LINKS, SEND_MESSAGES, SEND_MESSAGES_IN_THREADS
-from tests.faultkit import query, round_statuses
+from tests.faultkit import (
+    disk_trouble,
+    error_records,
+    query,
+    round_statuses,
+    unanswered,
+    wait_question_stored,
+)
 
 Json = dict[str, Any]
 MARKDOWN = re.compile(r"\*\*|__|`|~~|\|\||^>|\[.+\]\(")
@@ -262,3 +271,59 @@ def test_plural_wording_everywhere(question_source: QuestionSource) -> None:
     board = leaderboard_embed([LeaderboardRow(1, 5, 10, 1, 1)], title="t", page=0, pages=1, total=1, names={5: "a*b"})
     assert board.footer.text == "Page 1/1 · 1 player"
     assert "**a\\*b**" in str(board.description) and "<@" not in str(board.description)
+
+
+# --------------------------------------------------------------------------- clicks while the disk or gateway is out
+
+
+async def test_clicks_during_a_disk_stall_are_acknowledged_in_time_and_confirmed_once_stored(
+    fake: FakeDiscord, make_bot: Callable[..., TriviaBot], bot_settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake.interaction_ack_timeout = ANSWER_SLA_SECONDS  # later than this, Discord shows "interaction failed"
+    database, channel = bot_settings.database_path, fake.channel_id
+    async with running_bot(fake, make_bot()) as bot:
+        await fake.interact(_start(fake, questions=1, seconds=60))
+        question = await wait_question(fake, channel, 1)
+        await wait_question_stored(database)
+        ids = button_ids(question)
+        with disk_trouble(bot.storage, stall=6):
+            clicks = [fake.click(question, ids[n], user=n + 2) for n in range(3)]
+            acknowledged = await asyncio.gather(*(fake.interact(click, timeout=10) for click in clicks))
+            assert all(result.type == 5 and result.ephemeral for result in acknowledged)  # "thinking…", in time
+            assert query(database, "SELECT count(*) FROM answers") == [(0,)]  # the disk hasn't taken them yet
+            confirmations = [(await result.followups(1, timeout=20))[0] for result in acknowledged]
+        for n, confirmation in enumerate(confirmations):
+            assert str(confirmation["content"]).startswith(f"You chose **{'ABCD'[n]} · ")
+            assert int(confirmation["flags"]) & 64
+        assert query(database, "SELECT count(*) FROM answers") == [(3,)]
+        assert not unanswered(fake)
+    assert not error_records(caplog.records)
+
+
+async def test_a_click_discord_gave_up_on_during_a_gateway_outage_is_not_stored(
+    fake: FakeDiscord, make_bot: Callable[..., TriviaBot], bot_settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake.interaction_ack_timeout = ANSWER_SLA_SECONDS
+    database, channel = bot_settings.database_path, fake.channel_id
+    async with running_bot(fake, make_bot()):
+        await fake.interact(_start(fake, questions=1, seconds=60))
+        question = await wait_question(fake, channel, 1)
+        await wait_question_stored(database)
+        ids = button_ids(question)
+
+        await fake.gateway_outage(ANSWER_SLA_SECONDS + 1)
+        lost = fake.click(question, ids[1], user=2)
+        await fake.send_interaction(lost)  # replayed to the bot when it resumes, too late to be answered
+        record = fake.interactions[lost["token"]]
+        await fake.wait_for(lambda: record.rejection is not None or None, timeout=30, description="the late reply")
+        assert record.callback_type is None  # the player saw "This interaction failed" ...
+        player = int(fake.user(2)["id"])
+        assert query(database, "SELECT count(*) FROM answers WHERE user_id = ?", (player,)) == [
+            (0,)
+        ]  # ... so: not stored
+
+        again = await reply_to(fake, fake.click(question, ids[1], user=2))
+        assert again.content.startswith("You chose **B · ") and again.ephemeral
+        assert query(database, "SELECT choice FROM answers WHERE user_id = ?", (player,)) == [(1,)]
+    assert not error_records(caplog.records, r"discord.client: Attempting a reconnect")
+    assert not [r for r in caplog.records if r.name.startswith("bot") and r.levelno >= logging.WARNING]

@@ -19,7 +19,7 @@ import signal
 import sqlite3
 import sys
 import time
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -364,3 +364,33 @@ def round_statuses(database: Path) -> dict[int, str]:
     """Return the status of every round, by id."""
     with contextlib.closing(read_only(database)) as connection:
         return {row["id"]: row["status"] for row in connection.execute("SELECT id, status FROM rounds")}
+
+
+# --------------------------------------------------------------------------- the bot's own disk, stalled or full
+
+
+@contextlib.contextmanager
+def disk_trouble(storage: object, *, stall: float = 0.0, full: bool = False) -> Iterator[None]:
+    """Make every COMMIT of the bot's storage take ``stall`` seconds longer, or fail as on a full disk.
+
+    SQLite writes a transaction's pages at COMMIT, so that is where a stalled or full disk shows: the
+    transaction is rolled back and the error is SQLITE_FULL, as the real one would be.
+    """
+    writer = storage._writer  # type: ignore[attr-defined]
+    real_execute = writer.execute
+
+    async def execute(sql: str, parameters: Any = None) -> Any:
+        if sql.strip().upper() == "COMMIT":
+            if stall:
+                await asyncio.sleep(stall)
+            if full:
+                error = sqlite3.OperationalError("database or disk is full")
+                error.sqlite_errorcode = sqlite3.SQLITE_FULL  # type: ignore[attr-defined]
+                raise error
+        return await real_execute(sql, parameters)
+
+    writer.execute = execute
+    try:
+        yield
+    finally:
+        del writer.execute
