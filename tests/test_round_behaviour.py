@@ -50,8 +50,10 @@ from tests.conftest import button_ids, embeds_of
 from tests.fake_discord import MANAGE_GUILD, FakeDiscord, running_bot
 from tests.fake_discord.payloads import BOT_PERMISSIONS, EMBED_LINKS, SEND_MESSAGES, SEND_MESSAGES_IN_THREADS
 from tests.faultkit import (
+    consistency_problems,
     disk_trouble,
     error_records,
+    eventually,
     query,
     round_statuses,
     unanswered,
@@ -327,3 +329,57 @@ async def test_a_click_discord_gave_up_on_during_a_gateway_outage_is_not_stored(
         assert query(database, "SELECT choice FROM answers WHERE user_id = ?", (player,)) == [(1,)]
     assert not error_records(caplog.records, r"discord.client: Attempting a reconnect")
     assert not [r for r in caplog.records if r.name.startswith("bot") and r.levelno >= logging.WARNING]
+
+
+# --------------------------------------------------------------------------- a storage outage during a round
+
+
+@pytest.mark.parametrize("start_at_once", [True, False], ids=["a start settles it", "it settles by itself"])
+async def test_after_a_storage_outage_the_round_is_closed_and_scored_and_the_channel_works_again(
+    fake: FakeDiscord,
+    make_bot: Callable[..., TriviaBot],
+    bot_settings: Settings,
+    caplog: pytest.LogCaptureFixture,
+    start_at_once: bool,
+) -> None:
+    fake.interaction_ack_timeout = ANSWER_SLA_SECONDS
+    database, channel = bot_settings.database_path, fake.channel_id
+    right, wrong = int(fake.user(2)["id"]), int(fake.user(3)["id"])
+    async with running_bot(fake, make_bot()) as bot:
+        await fake.interact(_start(fake, questions=3, seconds=5))
+        first = await wait_question(fake, channel, 1)
+        await wait_question_stored(database)
+        question = running_session(bot, channel).current_question
+        assert question is not None and question.correct_index is not None
+        ids = button_ids(first)
+        for player, choice in ((2, question.correct_index), (3, (question.correct_index + 1) % len(ids))):
+            confirmed = await reply_to(fake, fake.click(first, ids[choice], user=player))
+            assert confirmed.content.startswith("You chose")
+
+        with disk_trouble(bot.storage, full=True):
+            # The scores of question 1 can't be written, nor questions 2 and 3: the round ends by an error ...
+            standings = await wait_standings(fake, channel, timeout=30)
+            assert "ended by an error" in embeds_of(standings)[0]["title"]
+            # ... but question 1 was revealed with its points, as they will be stored.
+            reveal = await wait_reveal(fake, channel, first["id"])
+            assert f"<@{right}>" in str(embeds_of(reveal)) and "Scored (1)" in str(embeds_of(reveal))
+            assert round_statuses(database) == {1: "running"}  # the disk took nothing
+
+            busy = await reply_to(fake, _start(fake, user=4))
+            assert busy.ephemeral and "nothing was saved" in busy.content
+            stop = await reply_to(fake, fake.slash_command("trivia stop", user=1))
+            assert stop.ephemeral and "No trivia round is running" in stop.content
+
+        # The disk frees: the old round is closed and scored (by itself, or by the next start there), and the
+        # same channel takes a new round.
+        if not start_at_once:
+            await eventually(lambda: round_statuses(database) == {1: "error"}, timeout=20, what="the round closed")
+        again = await reply_to(fake, _start(fake, user=4, questions=1))
+        assert "started a round" in again.content and not again.ephemeral
+        assert round_statuses(database) == {1: "error", 2: "running"}
+        points = dict(query(database, "SELECT user_id, points FROM answers ORDER BY user_id"))
+        assert points[right] > 0 and points[wrong] == 0
+        assert (await bot.storage.player_stats(fake.guild_id, right)).points == points[right]
+        assert (await bot.storage.player_stats(fake.guild_id, right)).rounds_played == 1
+        assert not consistency_problems(database)
+    assert not error_records(caplog.records)
