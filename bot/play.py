@@ -24,14 +24,13 @@ from bot.engine import (
     Standings,
 )
 from bot.recording import GuildJudge, RecordingListener, RoundLedger
-from bot.storage import SQLiteStorage, StorageError
+from bot.storage import TERMINAL_GUILD_ID, SQLiteStorage, StorageError
 from bot.wording import plural
 from questions.generate import ROUND_KINDS, build_bank
 from questions.loader import load_store
 from questions.matching import AnswerMatcher
 from questions.models import QuestionKind
 
-TERMINAL_GUILD_ID = 0
 TERMINAL_CHANNEL_ID = 0
 TERMINAL_PLAYER_ID = 0
 LETTERS = "ABCDEFGH"
@@ -147,8 +146,9 @@ async def play_in_terminal(settings: PlaySettings, args: argparse.Namespace, *, 
         return 2
     storage = await SQLiteStorage.open(settings.database_path)
     try:
-        # A terminal round left running by a killed process is closed like the bot closes its own.
-        await storage.close_interrupted_rounds(dt.datetime.now(dt.UTC))
+        # A terminal round left running by a killed process is closed like the bot closes its own (only
+        # terminal rounds: the bot may be running rounds in the same database).
+        await storage.close_interrupted_rounds(dt.datetime.now(dt.UTC), terminal=True)
         round_id = await storage.create_round(
             guild_id=TERMINAL_GUILD_ID,
             channel_id=TERMINAL_CHANNEL_ID,

@@ -290,15 +290,15 @@ async def test_privacy_show_and_delete(fake: FakeDiscord, make_bot: Callable[...
     owner, other = user_id(fake, 2), user_id(fake, 3)
     async with running_bot(fake, make_bot()) as bot:
         await seed_scores(bot.storage, fake.guild_id, {owner: 150, other: 90})
-        expected = json.dumps(await bot.storage.export_player(owner), indent=2, default=str).encode()
-        assert str(owner) in expected.decode() and "150" in expected.decode()
-
         shown = await fake.interact(fake.slash_command("trivia privacy", {"action": "show"}, user=2))
         assert shown.ephemeral
         upload = next(r for r in fake.requests if r.path.startswith(f"/interactions/{shown.interaction_id}/"))
         (attachment,) = upload.files
         assert attachment.filename == "orbit-trivia-data.json"
-        assert attachment.size == len(expected)  # the player's export, byte for byte in length
+        exported = json.loads(attachment.data)
+        assert exported["user_id"] == owner and exported["answer_count"] == 1 and len(exported["answers"]) == 1
+        assert [(row["guild_id"], row["points"]) for row in exported["totals_by_guild"]] == [(fake.guild_id, 150)]
+        assert str(other) not in attachment.data.decode()  # nobody else's data
         assert shown.message is not None and shown.message["attachments"][0]["filename"] == "orbit-trivia-data.json"
 
         offer = await fake.interact(fake.slash_command("trivia privacy", {"action": "delete"}, user=2))
@@ -320,7 +320,8 @@ async def test_privacy_show_and_delete(fake: FakeDiscord, make_bot: Callable[...
         embed = {"embeds": stats.embeds}
         assert field_value(embed, "Points") == "0" and field_value(embed, "Rank") == "unranked"
         export = await bot.storage.export_player(owner)
-        assert export["totals_by_guild"] == [] and export["recent_answers"] == [] and export["answer_count"] == 0
+        assert export["totals_by_guild"] == [] and export["answer_count"] == 0
+        assert await bot.storage.player_answers(owner) == []
         assert (await bot.storage.player_stats(fake.guild_id, other)).points == 90  # nobody else's data
     assert assert_pings_nobody(fake) > 0
 

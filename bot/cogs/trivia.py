@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import io
-import json
 import logging
+import tempfile
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +17,7 @@ from bot.acks import acknowledged, reply
 from bot.discord_round import ChannelRoundDisplay, member_name
 from bot.engine import LoopClock, Player, RoundRegistry, RoundSession, RoundSettings
 from bot.errors import UserFacingError
+from bot.privacy import gzipped, write_player_export
 from bot.recording import GuildJudge, RecordingListener, RoundLedger
 from bot.render import BRAND, LETTERS, clip, help_embed, mention
 from bot.scoring import score_answer
@@ -39,6 +39,9 @@ KIND_CHOICES = [
     app_commands.Choice(name="Typed answers", value="typed"),
 ]
 ROUND_ENDED = "This round has ended. Start a new one with `/trivia start`."
+EXPORT_FILENAME = "orbit-trivia-data.json"
+DEFAULT_UPLOAD_LIMIT = 10 * 2**20
+"""Discord's attachment limit where an interaction doesn't state its own (``attachment_size_limit``)."""
 THREAD_TYPES = frozenset(
     {discord.ChannelType.public_thread, discord.ChannelType.private_thread, discord.ChannelType.news_thread}
 )
@@ -468,13 +471,29 @@ class TriviaCog(commands.Cog, name="trivia"):
                 ephemeral=True,
             )
             return
-        data = await self.bot.storage.export_player(interaction.user.id)
-        payload = json.dumps(data, indent=2, default=str).encode()
-        await interaction.response.send_message(
-            "Here is everything Orbit Trivia stores about you. `/trivia privacy action:Delete my data` removes it.",
-            file=discord.File(io.BytesIO(payload), filename="orbit-trivia-data.json"),
-            ephemeral=True,
-        )
+        with contextlib.ExitStack() as files:
+            export = files.enter_context(tempfile.TemporaryFile())
+            count = await acknowledged(
+                interaction, lambda: write_player_export(self.bot.storage, interaction.user.id, export)
+            )
+            filename = EXPORT_FILENAME
+            limit = int(getattr(interaction, "filesize_limit", 0) or DEFAULT_UPLOAD_LIMIT)
+            if export.tell() > limit:
+                packed = files.enter_context(tempfile.TemporaryFile())
+                gzipped(export, packed)
+                export, filename = packed, f"{EXPORT_FILENAME}.gz"
+            if export.tell() > limit:
+                raise UserFacingError(
+                    f"Your data is larger than the {limit // 2**20} MiB Discord lets me attach, even compressed. "
+                    "Ask the bot's operator for a copy, or delete it with `/trivia privacy action:Delete my data`."
+                )
+            export.seek(0)
+            await reply(
+                interaction,
+                f"Here is everything Orbit Trivia stores about you, {plural(count, 'answer')} included. "
+                "`/trivia privacy action:Delete my data` removes it.",
+                file=discord.File(export, filename=filename),
+            )
 
     async def confirm_delete(self, interaction: discord.Interaction[Any], user_id: int) -> None:
         """Delete the player's data; only they can confirm."""

@@ -29,9 +29,11 @@ from bot.storage.base import (
     week_start_of,
 )
 from bot.storage.sqlite import SQLiteStorage
+from bot.storage.totals import TERMINAL_GUILD_ID
 
 __all__ = [
     "MAX_ANSWER_TEXT",
+    "TERMINAL_GUILD_ID",
     "AnswerInput",
     "AnswerRow",
     "Dispute",

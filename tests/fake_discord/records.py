@@ -34,6 +34,7 @@ class RecordedFile:
     filename: str | None
     content_type: str | None
     size: int
+    data: bytes = field(default=b"", repr=False)
 
 
 @dataclass
