@@ -1,0 +1,227 @@
+"""Terminal games kept apart from Discord's totals, and a player's data: all of it exported, none rewritten.
+
+Issue 8, items 2 and 9: the terminal player (``python -m bot play``) used guild id 0, the all-guilds scope
+itself, so its results were counted twice and its player topped Discord's global leaderboard; an export
+held the last 100 answers only; a round's end wrote rows about a player who had just deleted their data.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import gzip
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Callable
+from importlib import resources
+from pathlib import Path
+
+import pytest
+
+from bot.app import TriviaBot
+from bot.config import Settings
+from bot.storage import TERMINAL_GUILD_ID, SQLiteStorage
+from bot.storage.sqlite.schema import split_sql_statements
+from tests.bot_helpers import (
+    ANSWER_SLA_SECONDS,
+    reply_to,
+    running_session,
+    seed_scores,
+    wait_question,
+    wait_reveal,
+    wait_standings,
+)
+from tests.conftest import button_ids
+from tests.fake_discord import FakeDiscord, running_bot
+from tests.faultkit import consistency_problems, query
+
+DISCORD_GUILD = 777_777_777_777_777_777
+DISCORD_PLAYER = 555_555_555_555_555_555
+WEEK = "2025-01-06"
+
+
+def _play_in_terminal(database: Path, cwd: Path) -> None:
+    env = {**os.environ, "DATABASE_PATH": str(database), "ROUND_PAUSE_SECONDS": "0"}
+    env.pop("DISCORD_TOKEN", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "play", "--questions", "1", "--seconds", "5", "--kind", "true_false"],
+        input="A\n",
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+
+
+# --------------------------------------------------------------------------- terminal games
+
+
+async def test_terminal_games_never_reach_discord_totals(
+    fake: FakeDiscord, make_bot: Callable[..., TriviaBot], bot_settings: Settings, tmp_path: Path
+) -> None:
+    fake.interaction_ack_timeout = ANSWER_SLA_SECONDS
+    database = bot_settings.database_path
+    async with running_bot(fake, make_bot()) as bot:
+        await seed_scores(bot.storage, fake.guild_id, {int(fake.user(1)["id"]): 120})
+    _play_in_terminal(database, tmp_path)  # the bot and the terminal share the database
+
+    # The terminal's answer is counted once, under the terminal's own scope, and nowhere else.
+    assert query(database, "SELECT guild_id, user_id, answers FROM player_totals WHERE user_id = 0") == [
+        (TERMINAL_GUILD_ID, 0, 1)
+    ]
+    assert query(database, "SELECT count(*) FROM player_weekly WHERE user_id = 0 AND guild_id != ?", (-1,)) == [(0,)]
+    assert not consistency_problems(database)
+
+    async with running_bot(fake, make_bot()):
+        board = await reply_to(fake, fake.slash_command("leaderboard", {"scope": "global"}, user=2))
+        (embed,) = board.embeds
+        assert embed["description"].startswith("🥇 **Player 1** **120** pts")
+        assert embed["footer"]["text"] == "Page 1/1 · 1 player"  # the terminal player isn't on it
+
+
+async def test_the_bot_and_the_terminal_never_close_each_others_rounds(tmp_path: Path) -> None:
+    now = dt.datetime.now(dt.UTC)
+    async with await SQLiteStorage.open(tmp_path / "shared.db") as storage:
+        kinds = {"question_count": 1, "seconds": 5, "category": None, "kind": "mixed", "started_at": now}
+        discord_round = await storage.create_round(guild_id=DISCORD_GUILD, channel_id=9, starter_id=5, **kinds)
+        terminal_round = await storage.create_round(guild_id=TERMINAL_GUILD_ID, channel_id=0, starter_id=0, **kinds)
+        assert [r.id for r in await storage.close_interrupted_rounds(now)] == [discord_round]
+        assert (await storage.get_round(terminal_round)).status == "running"  # type: ignore[union-attr]
+        assert [r.id for r in await storage.close_interrupted_rounds(now, terminal=True)] == [terminal_round]
+
+
+def _database_at_version_2(path: Path) -> None:
+    """Write a database as the code before migration 003 left it: terminal results counted twice in scope 0."""
+    folder = resources.files("bot.storage.sqlite").joinpath("migrations")
+    with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as db:
+        db.execute("BEGIN")
+        for name in ("001_initial.sql", "002_leaderboard_counts.sql"):
+            for statement in split_sql_statements(folder.joinpath(name).read_text(encoding="utf-8")):
+                db.execute(statement)
+        db.execute("PRAGMA user_version = 2")
+        t = "2025-01-07T12:00:00.000000+00:00"
+        db.executemany(
+            "INSERT INTO rounds (id, guild_id, channel_id, starter_id, question_count, seconds, kind, status, "
+            "started_at, ended_at, winner_id) VALUES (?, ?, ?, ?, 2, 30, 'mixed', 'finished', ?, ?, ?)",
+            [(1, 0, 0, 0, t, t, 0), (2, DISCORD_GUILD, 9, DISCORD_PLAYER, t, t, DISCORD_PLAYER)],
+        )
+        db.executemany(
+            "INSERT INTO round_questions (id, round_id, position, question_id, fact_id, kind, opened_at, deadline_at, "
+            "closed_at) VALUES (?, ?, 0, 'q.tf1', 'q', 'true_false', ?, ?, ?)",
+            [(1, 1, t, t, t), (2, 2, t, t, t)],
+        )
+        db.executemany(
+            "INSERT INTO answers (round_question_id, user_id, guild_id, choice, correct, credit, points, answered_at, "
+            "elapsed_ms) VALUES (?, ?, ?, 0, 1, 1, ?, ?, 1000)",
+            [(1, 0, 0, 140, t), (2, DISCORD_PLAYER, DISCORD_GUILD, 130, t)],
+        )
+        totals = "INSERT INTO player_totals VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+        db.executemany(
+            totals,
+            [
+                (0, 0, 280, 2, 2, 1, 2, 2),  # the terminal player: guild 0 *and* all guilds, in one row
+                (DISCORD_GUILD, DISCORD_PLAYER, 130, 1, 1, 1, 1, 1),
+                (0, DISCORD_PLAYER, 130, 1, 1, 1, 1, 1),
+            ],
+        )
+        weekly = "INSERT INTO player_weekly VALUES (?, ?, ?, ?, ?, ?)"
+        db.executemany(
+            weekly,
+            [
+                (0, WEEK, 0, 280, 2, 2),
+                (DISCORD_GUILD, WEEK, DISCORD_PLAYER, 130, 1, 1),
+                (0, WEEK, DISCORD_PLAYER, 130, 1, 1),
+            ],
+        )
+        db.execute("COMMIT")
+
+
+async def test_migration_moves_old_terminal_games_to_their_scope_and_repairs_the_double_counts(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "old.db"
+    _database_at_version_2(path)
+    async with await SQLiteStorage.open(path) as storage:
+        board = await storage.leaderboard(guild_id=None, week_start=None, limit=10)
+        assert [(row.user_id, row.points) for row in board] == [(DISCORD_PLAYER, 130)]
+        assert await storage.leaderboard_size(guild_id=None, week_start=None) == 1
+        weekly = await storage.leaderboard(guild_id=None, week_start=dt.date(2025, 1, 6), limit=10)
+        assert [(row.user_id, row.points) for row in weekly] == [(DISCORD_PLAYER, 130)]
+        terminal = await storage.player_stats(TERMINAL_GUILD_ID, 0)
+        assert (terminal.points, terminal.answers, terminal.rounds_played, terminal.rounds_won) == (140, 1, 1, 1)
+        assert (await storage.player_stats(None, DISCORD_PLAYER)).rank == 1
+        assert (await storage.get_round(1)).guild_id == TERMINAL_GUILD_ID  # type: ignore[union-attr]
+        assert await storage.integrity_check() == "ok"
+    assert query(path, "SELECT guild_id, week_start, user_id, points FROM player_weekly WHERE user_id = 0") == [
+        (TERMINAL_GUILD_ID, WEEK, 0, 140)
+    ]
+    assert query(path, "SELECT DISTINCT guild_id FROM answers WHERE user_id = 0") == [(TERMINAL_GUILD_ID,)]
+    assert not consistency_problems(path)
+
+
+# --------------------------------------------------------------------------- privacy
+
+
+@pytest.mark.parametrize("upload_limit", [None, 4000], ids=["as JSON", "compressed when too large"])
+async def test_the_export_holds_every_answer(
+    fake: FakeDiscord, make_bot: Callable[..., TriviaBot], upload_limit: int | None
+) -> None:
+    fake.interaction_ack_timeout = ANSWER_SLA_SECONDS
+    player = int(fake.user(2)["id"])
+    async with running_bot(fake, make_bot()) as bot:
+        for n in range(151):
+            await seed_scores(bot.storage, fake.guild_id, {player: 10 + n})
+        request = fake.slash_command("trivia privacy", {"action": "show"}, user=2)
+        if upload_limit is not None:
+            request["attachment_size_limit"] = upload_limit
+        shown = await reply_to(fake, request)
+        assert shown.ephemeral and "151 answers included" in shown.content
+        upload = next(r for r in fake.requests if r.files and f"/{request['id']}/" in r.path + "/")
+        (attachment,) = upload.files
+        data = attachment.data
+        if upload_limit is not None:
+            assert attachment.filename == "orbit-trivia-data.json.gz" and len(data) <= upload_limit
+            data = gzip.decompress(data)
+        else:
+            assert attachment.filename == "orbit-trivia-data.json"
+        exported = json.loads(data)
+        assert exported["answer_count"] == 151 and len(exported["answers"]) == 151
+        assert sorted(answer["points"] for answer in exported["answers"]) == list(range(10, 161))
+        assert exported["totals_by_guild"][0]["answers"] == 151
+
+
+async def test_deleting_your_data_during_a_round_keeps_its_end_from_writing_about_you(
+    fake: FakeDiscord, make_bot: Callable[..., TriviaBot], bot_settings: Settings
+) -> None:
+    fake.interaction_ack_timeout = ANSWER_SLA_SECONDS
+    database, channel = bot_settings.database_path, fake.channel_id
+    player = int(fake.user(2)["id"])
+    async with running_bot(fake, make_bot()) as bot:
+        await fake.interact(
+            fake.slash_command("trivia start", {"questions": 2, "seconds": 5, "kind": "multiple_choice"}, user=1)
+        )
+        first = await wait_question(fake, channel, 1)
+        question = running_session(bot, channel).current_question
+        assert question is not None and question.correct_index is not None
+        await reply_to(fake, fake.click(first, button_ids(first)[question.correct_index], user=2))
+        await wait_reveal(fake, channel, first["id"])  # scored: the player leads the round
+        await wait_question(fake, channel, 2)
+
+        offer = await fake.interact(fake.slash_command("trivia privacy", {"action": "delete"}, user=2))
+        assert offer.message is not None
+        done = await fake.interact(fake.click(offer.message, button_ids(offer.message)[0], user=2))
+        assert "deleted" in (done.content or "")
+        standings = await wait_standings(fake, channel)
+        assert f"<@{player}>" not in json.dumps(standings)
+        await fake.wait_for(lambda: query(database, "SELECT status FROM rounds") == [("finished",)] or None)
+
+        for table in ("answers", "player_totals", "player_weekly", "disputes"):
+            assert query(database, f"SELECT count(*) FROM {table} WHERE user_id = ?", (player,)) == [(0,)], table
+        assert query(database, "SELECT winner_id FROM rounds") == [(None,)]
+        assert not consistency_problems(database)
