@@ -35,6 +35,8 @@ from bot.engine import (
 from bot.render import leaderboard_embed, question_embed, standings_embed
 from bot.storage import LeaderboardRow
 from bot.wording import plural
+from fake_discord import MANAGE_GUILD, FakeDiscord, running_bot
+from fake_discord.payloads import BOT_PERMISSIONS, EMBED_LINKS, SEND_MESSAGES, SEND_MESSAGES_IN_THREADS
 from questions.models import QuestionKind
 from tests.bot_helpers import (
     ANSWER_SLA_SECONDS,
@@ -47,8 +49,6 @@ from tests.bot_helpers import (
     wait_standings,
 )
 from tests.conftest import button_ids, embeds_of
-from tests.fake_discord import MANAGE_GUILD, FakeDiscord, running_bot
-from tests.fake_discord.payloads import BOT_PERMISSIONS, EMBED_LINKS, SEND_MESSAGES, SEND_MESSAGES_IN_THREADS
 from tests.faultkit import (
     consistency_problems,
     disk_trouble,

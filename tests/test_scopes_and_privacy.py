@@ -25,6 +25,7 @@ from bot.app import TriviaBot
 from bot.config import Settings
 from bot.storage import TERMINAL_GUILD_ID, SQLiteStorage
 from bot.storage.sqlite.schema import split_sql_statements
+from fake_discord import FakeDiscord, running_bot
 from tests.bot_helpers import (
     ANSWER_SLA_SECONDS,
     reply_to,
@@ -35,7 +36,6 @@ from tests.bot_helpers import (
     wait_standings,
 )
 from tests.conftest import button_ids
-from tests.fake_discord import FakeDiscord, running_bot
 from tests.faultkit import consistency_problems, query
 
 DISCORD_GUILD = 777_777_777_777_777_777
