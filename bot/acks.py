@@ -38,17 +38,29 @@ def interaction_age(interaction: discord.Interaction[Any]) -> float:
 
 
 async def acknowledged(
-    interaction: discord.Interaction[Any], work: Callable[[], Awaitable[T]], *, ephemeral: bool = True
+    interaction: discord.Interaction[Any],
+    work: Callable[[], Awaitable[T]],
+    *,
+    ephemeral: bool = True,
+    updates_message: bool = False,
 ) -> T:
     """Run ``work``, deferring the interaction if a direct reply would come too late; return the work's result.
 
-    After this returns, reply with :func:`reply`, which sends a followup if the interaction was deferred.
+    After this returns, reply with :func:`reply` (or :func:`update` when ``updates_message``: a button that
+    edits its own message), which sends a followup or edits the message if the interaction was deferred.
     Raises `InteractionExpired` (and the work is not done) if the interaction expired before it could start.
     """
     budget = ACK_BUDGET_SECONDS - interaction_age(interaction)
+
+    async def defer() -> None:
+        if updates_message:
+            await interaction.response.defer()  # "edits the message later": no new message
+        else:
+            await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+
     if budget <= 0:
         try:
-            await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+            await defer()
         except discord.NotFound as error:
             raise InteractionExpired(f"interaction {interaction.id} expired before it reached the bot") from error
         return await work()
@@ -56,16 +68,28 @@ async def acknowledged(
     done, _ = await asyncio.wait({task}, timeout=budget)
     if not done:
         try:
-            await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+            await defer()
         except discord.HTTPException as error:
             # The work goes on regardless: what it stores counts, and is kept.
             log.warning("Could not defer interaction %s: %s", interaction.id, error)
     return await task
 
 
-async def reply(interaction: discord.Interaction[Any], content: str, *, ephemeral: bool = True, **extra: Any) -> None:
+async def reply(
+    interaction: discord.Interaction[Any], content: str | None, *, ephemeral: bool = True, **extra: Any
+) -> None:
     """Reply directly, or as the followup of a deferred interaction (which replaces its "thinking…")."""
     if interaction.response.is_done():
-        await interaction.followup.send(content, ephemeral=ephemeral, **extra)
+        if content is not None:
+            extra["content"] = content
+        await interaction.followup.send(ephemeral=ephemeral, **extra)
     else:
         await interaction.response.send_message(content, ephemeral=ephemeral, **extra)
+
+
+async def update(interaction: discord.Interaction[Any], **fields: Any) -> None:
+    """Edit the message a button is on, directly or (if the interaction was deferred) as its original response."""
+    if interaction.response.is_done():
+        await interaction.edit_original_response(**fields)
+    else:
+        await interaction.response.edit_message(**fields)

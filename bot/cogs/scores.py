@@ -14,6 +14,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.acks import acknowledged, reply, update
 from bot.discord_round import member_name
 from bot.errors import UserFacingError
 from bot.render import leaderboard_embed, stats_embed
@@ -109,16 +110,20 @@ class ScoresCog(commands.Cog, name="scores"):
         self, interaction: discord.Interaction[Any], scope: str = "server", period: str = "all"
     ) -> None:
         """Show the first page of a leaderboard, with buttons to turn pages."""
-        embed, view = await self._page(interaction.guild_id, scope[0], period[0], 0)
+        embed, view = await acknowledged(
+            interaction, lambda: self._page(interaction.guild_id, scope[0], period[0], 0), ephemeral=False
+        )
         if view is None:
-            await interaction.response.send_message(embed=embed)
+            await reply(interaction, None, ephemeral=False, embed=embed)
         else:
-            await interaction.response.send_message(embed=embed, view=view)
+            await reply(interaction, None, ephemeral=False, embed=embed, view=view)
 
     async def turn_page(self, interaction: discord.Interaction[Any], scope: str, period: str, page: int) -> None:
         """Show another page in the same message."""
-        embed, view = await self._page(interaction.guild_id, scope, period, page)
-        await interaction.response.edit_message(embed=embed, view=view)
+        embed, view = await acknowledged(
+            interaction, lambda: self._page(interaction.guild_id, scope, period, page), updates_message=True
+        )
+        await update(interaction, embed=embed, view=view)
 
     @app_commands.command(name="stats", description="A player's trivia stats in this server.")
     @app_commands.describe(member="Whose stats (default: yours)")

@@ -13,7 +13,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.acks import acknowledged, reply
+from bot.acks import acknowledged, reply, update
 from bot.discord_round import ChannelRoundDisplay, member_name
 from bot.engine import LoopClock, Player, RoundRegistry, RoundSession, RoundSettings
 from bot.errors import UserFacingError
@@ -405,7 +405,9 @@ class TriviaCog(commands.Cog, name="trivia"):
         embed.add_field(name="Their answer", value=clip(discord.utils.escape_markdown(answer.text), 1024), inline=True)
         if reason.strip():
             embed.add_field(name="Why", value=clip(discord.utils.escape_markdown(reason.strip()), 1024), inline=False)
-        embed.set_footer(text="Someone with Manage Server can accept (it becomes an accepted answer here) or decline.")
+        embed.set_footer(
+            text="Someone else with Manage Server can accept (it becomes an accepted answer here) or decline."
+        )
         await interaction.response.send_message(embed=embed, view=dispute_view(dispute_id))
 
     async def decide_dispute(self, interaction: discord.Interaction[Any], dispute_id: int, *, accept: bool) -> None:
@@ -421,12 +423,16 @@ class TriviaCog(commands.Cog, name="trivia"):
         points = 0
         if accept:
             points = await self._disputed_points(dispute.round_question_id, dispute.round_id, dispute.user_id)
-        decided = await storage.decide_dispute(
-            dispute_id,
-            accepted=accept,
-            decided_by=interaction.user.id,
-            decided_at=dt.datetime.now(dt.UTC),
-            points_awarded=points,
+        decided = await acknowledged(
+            interaction,
+            lambda: storage.decide_dispute(
+                dispute_id,
+                accepted=accept,
+                decided_by=interaction.user.id,
+                decided_at=dt.datetime.now(dt.UTC),
+                points_awarded=points,
+            ),
+            updates_message=True,
         )
         verdict = (
             f"✅ Accepted by {mention(interaction.user.id)}: {mention(decided.user_id)} gets **{points}** points, "
@@ -437,9 +443,9 @@ class TriviaCog(commands.Cog, name="trivia"):
         embed = interaction.message.embeds[0] if interaction.message and interaction.message.embeds else None
         if embed is not None:
             embed.add_field(name="Decision", value=verdict, inline=False)
-            await interaction.response.edit_message(embed=embed, view=None)
+            await update(interaction, embed=embed, view=None)
         else:
-            await interaction.response.edit_message(content=verdict, view=None)
+            await update(interaction, content=verdict, view=None)
 
     async def _disputed_points(self, round_question_id: int, round_id: int, user_id: int) -> int:
         """Points the answer would have earned if accepted at the time (no streak bonus)."""
@@ -502,8 +508,9 @@ class TriviaCog(commands.Cog, name="trivia"):
         # Forget them in running rounds first, so that no round's end writes new rows about them.
         for session in self.registry.running():
             session.forget_player(user_id)
-        deleted = await self.bot.storage.delete_player(user_id)
-        await interaction.response.edit_message(
+        deleted = await acknowledged(interaction, lambda: self.bot.storage.delete_player(user_id), updates_message=True)
+        await update(
+            interaction,
             content=f"🗑️ Done: {plural(deleted, 'stored record')} about you "
             f"{'was' if deleted == 1 else 'were'} deleted.",
             view=None,
