@@ -351,7 +351,7 @@ def consistency_problems(database: Path) -> list[str]:
                 problems.append(f"totals {key}: stored {totals.get(key)} but answers add up to {sums.get(key)}")
         everywhere: dict[int, tuple[int, int, int]] = {}
         for (guild_id, user_id), (points, answers, correct) in totals.items():
-            if guild_id != 0:
+            if guild_id > 0:  # Discord guilds; a negative guild id (the terminal's) never counts in all guilds
                 p, a, c = everywhere.get(user_id, (0, 0, 0))
                 everywhere[user_id] = (p + points, a + answers, c + correct)
         for (guild_id, user_id), values in totals.items():
