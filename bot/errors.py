@@ -24,6 +24,7 @@ from bot.storage import (
     StorageUnavailable,
 )
 from bot.storage import RoundAlreadyRunning as StoredRoundRunning
+from bot.wording import plural
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +95,7 @@ def message_for(error: BaseException) -> str | None:
         case app_commands.MissingPermissions():
             return "You need the Manage Server permission to do that."
         case app_commands.CommandOnCooldown():
-            return f"Slow down: try again in {error.retry_after:.0f} seconds."
+            return f"Slow down: try again in {plural(max(1, round(error.retry_after)), 'second')}."
         case app_commands.TransformerError():
             return "That value isn't valid for this option. Pick one of the suggestions."
         case app_commands.CheckFailure():

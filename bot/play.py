@@ -75,7 +75,7 @@ class TerminalDisplay:
         self.say(f"Answer: {question.answer}")
         for outcome in result.outcomes:
             verdict = "right" if outcome.correct else ("closest" if outcome.closest else "wrong")
-            self.say(f"  {outcome.player.name}: {verdict}, +{outcome.points} points ({outcome.elapsed:.1f}s)")
+            self.say(f"  {outcome.player.name}: {verdict}, +{plural(outcome.points, 'point')} ({outcome.elapsed:.1f}s)")
         if not result.outcomes:
             self.say("  No answer.")
         self.say(f"  Source: “{question.quote}” — {question.document_title}")
@@ -85,7 +85,7 @@ class TerminalDisplay:
         self.say()
         self.say(f"Round {reason.value}. {plural(standings.questions_played, 'question')} played.")
         for score in standings.scores:
-            self.say(f"  {score.player.name}: {score.points} points, {score.correct}/{score.answered} right")
+            self.say(f"  {score.player.name}: {plural(score.points, 'point')}, {score.correct}/{score.answered} right")
 
 
 def _start_stdin_reader(loop: asyncio.AbstractEventLoop, lines: asyncio.Queue[str | None], source: TextIO) -> None:

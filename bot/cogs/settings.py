@@ -9,6 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.errors import UserFacingError
+from bot.wording import noun
 
 if TYPE_CHECKING:
     from bot.app import TriviaBot
@@ -47,7 +48,8 @@ class SettingsCog(commands.Cog, name="settings"):
             )
             verb = "are now"
         await interaction.response.send_message(
-            f"Round defaults here {verb}: **{current.default_questions}** questions, "
-            f"**{current.default_seconds}** seconds each.",
+            f"Round defaults here {verb}: **{current.default_questions}** "
+            f"{noun(current.default_questions, 'question')}, **{current.default_seconds}** "
+            f"{noun(current.default_seconds, 'second')} each.",
             ephemeral=True,
         )

@@ -267,7 +267,7 @@ class TriviaCog(commands.Cog, name="trivia"):
         for cat, count in sorted(self.bot.source.bank.categories().items()):
             label = store.category_label(cat)
             if current.lower() in f"{cat} {label}".lower():
-                choices.append(app_commands.Choice(name=f"{label} ({count} questions)", value=cat))
+                choices.append(app_commands.Choice(name=f"{label} ({plural(count, 'question')})", value=cat))
         return choices[:25]
 
     # ------------------------------------------------------------------ /trivia stop
@@ -435,7 +435,8 @@ class TriviaCog(commands.Cog, name="trivia"):
             updates_message=True,
         )
         verdict = (
-            f"✅ Accepted by {mention(interaction.user.id)}: {mention(decided.user_id)} gets **{points}** points, "
+            f"✅ Accepted by {mention(interaction.user.id)}: {mention(decided.user_id)} gets **{points}** "
+            f"{noun(points, 'point')}, "
             f"and “{clip(discord.utils.escape_markdown(decided.answer_text), 100)}” is accepted here from now on."
             if accept
             else f"❌ Declined by {mention(interaction.user.id)}."
