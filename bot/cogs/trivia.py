@@ -322,8 +322,9 @@ class TriviaCog(commands.Cog, name="trivia"):
         """Store a button click (the last choice counts) and confirm it privately, after it is stored."""
         session = self._session_for(interaction, round_id)
         player = self._player(interaction)
+        # The question clicked on, taken now: when a slow write is confirmed, the next one may be open already.
+        question = session.current_question if session.position == position else None
         ack = await acknowledged(interaction, lambda: session.submit_choice(player, position, choice))
-        question = session.current_question
         label = question.choices[ack.choice_index] if question and ack.choice_index < len(question.choices) else "?"
         if question is not None and question.kind == QuestionKind.MULTIPLE_CHOICE:
             label = f"{LETTERS[ack.choice_index]} · {label}"
