@@ -23,6 +23,7 @@ import pytest
 
 from bot.app import TriviaBot
 from bot.config import Settings
+from bot.privacy import write_player_export
 from bot.storage import TERMINAL_GUILD_ID, SQLiteStorage
 from bot.storage.sqlite.schema import split_sql_statements
 from fake_discord import FakeDiscord, running_bot
@@ -225,3 +226,25 @@ async def test_deleting_your_data_during_a_round_keeps_its_end_from_writing_abou
             assert query(database, f"SELECT count(*) FROM {table} WHERE user_id = ?", (player,)) == [(0,)], table
         assert query(database, "SELECT winner_id FROM rounds") == [(None,)]
         assert not consistency_problems(database)
+
+
+async def test_the_export_pages_through_answers_given_at_the_same_moment(tmp_path: Path) -> None:
+    moment = dt.datetime(2025, 1, 8, 12, 0, tzinfo=dt.UTC)
+    async with await SQLiteStorage.open(tmp_path / "export.db") as storage:
+        for n in range(151):
+            await seed_scores(storage, DISCORD_GUILD, {DISCORD_PLAYER: n, DISCORD_PLAYER + 1: 1}, closed_at=moment)
+        pages = []
+        after = None
+        while page := await storage.player_answers(DISCORD_PLAYER, after=after, limit=50):
+            pages.append(page)
+            after = (page[-1].answered_at, page[-1].round_question_id)
+        assert [len(page) for page in pages] == [50, 50, 50, 1]
+        assert [answer.points for page in pages for answer in page] == list(range(151))  # in order, each once
+
+        with (tmp_path / "export.json").open("w+b") as out:
+            assert await write_player_export(storage, DISCORD_PLAYER, out, page=50) == 151
+            out.seek(0)
+            exported = json.loads(out.read())
+        assert exported["answer_count"] == 151
+        assert [answer["points"] for answer in exported["answers"]] == list(range(151))
+        assert {answer["user_id"] for answer in exported["answers"]} == {DISCORD_PLAYER}
