@@ -18,6 +18,7 @@ import yarl
 from discord.ext import commands
 
 from bot.config import Settings
+from bot.engine import Clock, LoopClock
 from bot.errors import TriviaCommandTree, UserFacingError, reply_privately, send_error
 from bot.render import clip
 from bot.storage import SQLiteStorage, Storage
@@ -78,9 +79,11 @@ class TriviaBot(commands.Bot):
         *,
         source: QuestionSource | None = None,
         rng: random.Random | None = None,
+        clock: Clock | None = None,
         sync_only: bool = False,
         **options: Any,
     ) -> None:
+        """Build the bot; ``clock`` times every round and spaces its channel writes (the loop's, by default)."""
         # The bot never joins voice: don't warn at every start that voice libraries are missing.
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         intents = discord.Intents.none()
@@ -96,6 +99,7 @@ class TriviaBot(commands.Bot):
         self.settings = settings
         self.source = source or QuestionSource.load(settings)
         self.rng = rng or random.Random()
+        self.clock: Clock = clock or LoopClock()
         self._storage: Storage | None = None
         self.sync_report: SyncReport | None = None
         self.interrupted_rounds: list[int] = []

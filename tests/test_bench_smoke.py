@@ -11,9 +11,11 @@ import tempfile
 from pathlib import Path
 
 import psutil
+import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-HARD_TIMEOUT = 55.0
+HARD_TIMEOUT = 240.0
+"""A hang guard (the profile takes about 40 s on a quiet machine), not a speed check: speed is what it reports."""
 KINDS = ("start", "click", "answer", "leaderboard", "stats")
 
 
@@ -40,6 +42,8 @@ def _run_quick(out: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(300)
 def test_quick_profile_reports_every_figure_and_misses_no_deadline(tmp_path: Path) -> None:
     before = _bench_dirs()
     out = tmp_path / "bench.json"
