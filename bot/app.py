@@ -21,6 +21,7 @@ from bot.config import Settings
 from bot.engine import Clock, LoopClock
 from bot.errors import TriviaCommandTree, UserFacingError, reply_privately, send_error
 from bot.render import clip
+from bot.shutdown import stop_on_signals
 from bot.storage import SQLiteStorage, Storage
 from bot.storage.base import MAX_ANSWER_TEXT
 from bot.sync import SyncReport, sync_commands
@@ -137,6 +138,11 @@ class TriviaBot(commands.Bot):
                 await channel.send(INTERRUPTED_NOTICE)
             except discord.HTTPException as error:
                 log.warning("Could not tell channel %s about its interrupted round: %s", row.channel_id, error)
+
+    async def start(self, token: str, *, reconnect: bool = True) -> None:
+        """Log in and run until closed; SIGINT or SIGTERM close the bot cleanly, however the process was started."""
+        async with stop_on_signals(self.close):
+            await super().start(token, reconnect=reconnect)
 
     async def close(self) -> None:
         """Stop every round cleanly, then flush and close storage."""
