@@ -15,7 +15,7 @@ from discord.ext import commands
 
 from bot.acks import acknowledged, reply, update
 from bot.discord_round import ChannelRoundDisplay, member_name
-from bot.engine import LoopClock, Player, RoundRegistry, RoundSession, RoundSettings
+from bot.engine import Player, RoundRegistry, RoundSession, RoundSettings
 from bot.errors import UserFacingError
 from bot.privacy import gzipped, write_player_export
 from bot.recording import GuildJudge, RecordingListener, RoundLedger
@@ -94,7 +94,7 @@ class TriviaCog(commands.Cog, name="trivia"):
 
     def __init__(self, bot: TriviaBot) -> None:
         self.bot = bot
-        self.registry = RoundRegistry(LoopClock())
+        self.registry = RoundRegistry(bot.clock)
         self.rounds: dict[int, RoundInfo] = {}
         # The ledger of the latest round of each channel: a storage outage can leave the end of a round
         # unwritten (its row 'running'); the next start in that channel settles it first.
@@ -241,6 +241,7 @@ class TriviaCog(commands.Cog, name="trivia"):
             self.bot.get_partial_messageable(channel_id, guild_id=interaction.guild_id),
             round_id=round_id,
             store=self.bot.source.store,
+            clock=self.bot.clock,
         )
         self.rounds[channel_id] = RoundInfo(round_id, interaction.guild_id, interaction.user.id)
         self.registry.create(
