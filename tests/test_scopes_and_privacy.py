@@ -89,9 +89,19 @@ async def test_terminal_games_never_reach_discord_totals(
 async def test_the_bot_and_the_terminal_never_close_each_others_rounds(tmp_path: Path) -> None:
     now = dt.datetime.now(dt.UTC)
     async with await SQLiteStorage.open(tmp_path / "shared.db") as storage:
-        kinds = {"question_count": 1, "seconds": 5, "category": None, "kind": "mixed", "started_at": now}
-        discord_round = await storage.create_round(guild_id=DISCORD_GUILD, channel_id=9, starter_id=5, **kinds)
-        terminal_round = await storage.create_round(guild_id=TERMINAL_GUILD_ID, channel_id=0, starter_id=0, **kinds)
+        rounds = {}
+        for guild_id, channel_id in ((DISCORD_GUILD, 9), (TERMINAL_GUILD_ID, 0)):
+            rounds[guild_id] = await storage.create_round(
+                guild_id=guild_id,
+                channel_id=channel_id,
+                starter_id=5,
+                question_count=1,
+                seconds=5,
+                category=None,
+                kind="mixed",
+                started_at=now,
+            )
+        discord_round, terminal_round = rounds[DISCORD_GUILD], rounds[TERMINAL_GUILD_ID]
         assert [r.id for r in await storage.close_interrupted_rounds(now)] == [discord_round]
         assert (await storage.get_round(terminal_round)).status == "running"  # type: ignore[union-attr]
         assert [r.id for r in await storage.close_interrupted_rounds(now, terminal=True)] == [terminal_round]

@@ -385,7 +385,7 @@ def disk_trouble(storage: object, *, stall: float = 0.0, full: bool = False) -> 
                 await asyncio.sleep(stall)
             if full:
                 error = sqlite3.OperationalError("database or disk is full")
-                error.sqlite_errorcode = sqlite3.SQLITE_FULL  # type: ignore[attr-defined]
+                error.sqlite_errorcode = sqlite3.SQLITE_FULL
                 raise error
         return await real_execute(sql, parameters)
 
