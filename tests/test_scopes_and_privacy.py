@@ -258,3 +258,25 @@ async def test_the_export_pages_through_answers_given_at_the_same_moment(tmp_pat
         assert exported["answer_count"] == 151
         assert [answer["points"] for answer in exported["answers"]] == list(range(151))
         assert {answer["user_id"] for answer in exported["answers"]} == {DISCORD_PLAYER}
+
+
+async def test_a_round_never_credits_a_winner_who_has_no_answer_in_it(tmp_path: Path) -> None:
+    async with await SQLiteStorage.open(tmp_path / "winner.db") as storage:
+        round_id = await seed_scores(storage, DISCORD_GUILD, {DISCORD_PLAYER: 100, DISCORD_PLAYER + 1: 50})
+        played = await storage.create_round(
+            guild_id=DISCORD_GUILD,
+            channel_id=1,
+            starter_id=DISCORD_PLAYER,
+            question_count=1,
+            seconds=5,
+            category=None,
+            kind="mixed",
+            started_at=dt.datetime.now(dt.UTC),
+        )
+        await storage.delete_player(DISCORD_PLAYER + 2)  # no answers at all: a deleted player's id
+        assert await storage.finish_round(
+            played, status="finished", ended_at=dt.datetime.now(dt.UTC), winner_id=DISCORD_PLAYER + 2
+        )
+        assert (await storage.get_round(played)).winner_id is None  # type: ignore[union-attr]
+        assert (await storage.player_stats(DISCORD_GUILD, DISCORD_PLAYER + 2)).rank is None
+        assert (await storage.get_round(round_id)).winner_id == DISCORD_PLAYER  # type: ignore[union-attr]
