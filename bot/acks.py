@@ -63,7 +63,7 @@ async def acknowledged(
             await defer()
         except discord.NotFound as error:
             raise InteractionExpired(f"interaction {interaction.id} expired before it reached the bot") from error
-        return await work()
+        return await _unless_refused(interaction, work(), public=not ephemeral and not updates_message)
     task = asyncio.ensure_future(work())
     done, _ = await asyncio.wait({task}, timeout=budget)
     if not done:
@@ -72,7 +72,23 @@ async def acknowledged(
         except discord.HTTPException as error:
             # The work goes on regardless: what it stores counts, and is kept.
             log.warning("Could not defer interaction %s: %s", interaction.id, error)
-    return await task
+    return await _unless_refused(interaction, task, public=not ephemeral and not updates_message)
+
+
+async def _unless_refused(interaction: discord.Interaction[Any], work: Awaitable[T], *, public: bool) -> T:
+    """Await the work; if it fails after a public deferral, remove the public "thinking…" first.
+
+    The refusal is then sent as a new, private followup: a player's error is nobody else's business.
+    """
+    try:
+        return await work
+    except Exception:
+        if public and interaction.response.is_done():
+            try:
+                await interaction.delete_original_response()
+            except discord.HTTPException as error:
+                log.warning("Could not remove the deferred reply of interaction %s: %s", interaction.id, error)
+        raise
 
 
 async def reply(

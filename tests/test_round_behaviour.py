@@ -383,3 +383,18 @@ async def test_after_a_storage_outage_the_round_is_closed_and_scored_and_the_cha
         assert (await bot.storage.player_stats(fake.guild_id, right)).rounds_played == 1
         assert not consistency_problems(database)
     assert not error_records(caplog.records)
+
+
+async def test_a_start_refused_after_a_slow_write_is_told_privately(
+    fake: FakeDiscord, make_bot: Callable[..., TriviaBot], bot_settings: Settings
+) -> None:
+    fake.interaction_ack_timeout = ANSWER_SLA_SECONDS
+    async with running_bot(fake, make_bot()) as bot:
+        with disk_trouble(bot.storage, stall=ANSWER_SLA_SECONDS, full=True):
+            started = await fake.interact(_start(fake), timeout=10)
+            assert started.type == 5 and not started.ephemeral  # a public "thinking…", in time
+            (refusal,) = await started.followups(1, timeout=20)
+        assert "nothing was saved" in str(refusal["content"]) and int(refusal["flags"]) & 64
+        assert started.message is not None and int(started.message["id"]) in fake.deleted_messages
+        assert not [m for m in fake.messages[fake.channel_id].values() if not int(m["flags"]) & 64]
+        assert query(bot_settings.database_path, "SELECT count(*) FROM rounds") == [(0,)]
