@@ -228,14 +228,27 @@ def fresh(payload: Json) -> Json:
 
 
 async def send_all(fake: FakeDiscord, payloads: Iterable[Json], timeout: float = REPLY_SLA) -> list[Json | None]:
-    """Send interactions at once and return each one's callback body (None if it got none in ``timeout``)."""
+    """Send interactions at once and return each one's reply (None if it got no callback in ``timeout``).
+
+    A reply is the callback body; for a deferred one ("thinking…", type 5), the body of the followup that
+    completes it, which the bot sends when its work is done.
+    """
     sent = list(payloads)
     for payload in sent:
         await fake.send_interaction(payload)
     records = [fake.interactions[payload["token"]] for payload in sent]
     with contextlib.suppress(TimeoutError):
         await fake.wait_for(lambda: all(r.callback_type is not None for r in records), timeout)
-    return [None if r.callback_type is None else {"type": r.callback_type, **(r.callback_data or {})} for r in records]
+    replies: list[Json | None] = []
+    for record in records:
+        if record.callback_type is None:
+            replies.append(None)
+        elif record.callback_type == 5:
+            (followup,) = (await fake.followups(record.token, 1, timeout=20))[:1]
+            replies.append({"type": 5, "content": followup.get("content"), "flags": int(followup.get("flags") or 0)})
+        else:
+            replies.append({"type": record.callback_type, **(record.callback_data or {})})
+    return replies
 
 
 def unanswered(fake: FakeDiscord) -> list[str]:
