@@ -511,6 +511,8 @@ def _plain_message(details: ErrorDetails, loc: Sequence[int | str]) -> str:
         return f"expected a date like 2021-10-05, got {_short(value)}"
     if kind in {"time_parsing", "time_type"}:
         return f'expected a time like "08:55" (24-hour, quoted), got {_short(value)}'
+    if kind == "value_error":
+        return str(details["msg"]).removeprefix("Value error, ")
     if kind == "literal_error":
         return f"{_short(value)} is not allowed; use one of {ctx.get('expected')}"
     return f"{details['msg']} (got {_short(value)})"
@@ -591,9 +593,10 @@ def _cross_check(packs: Sequence[_ParsedPack]) -> list[PackError]:
                 errors.append(PackError(pack.display, entity.id, f"surname {entity.surname!r} is not in the name"))
         for fact in pack.facts:
             errors.extend(_check_fact(pack, fact, known_entities, category_home, prompt_home))
-            errors.extend(
-                _check_quote(pack, fact.id, fact.source.doc or own_doc, fact.source.quote, documents, normalised_texts)
-            )
+            for citation in fact.citations:
+                errors.extend(
+                    _check_quote(pack, fact.id, citation.doc or own_doc, citation.quote, documents, normalised_texts)
+                )
             errors.extend(_check_give_away(pack, fact, entities_by_id))
     return errors
 
