@@ -355,7 +355,9 @@ def check_fair_options(store: FactStore, fact: Fact, question: Question) -> list
         return []
     by_name = _entities_by_name(store)
     marked = by_name.get(normalise_text(question.choices[index]))
-    shown = [marked] if marked is not None and marked in answers else answers
+    # a set question shows one member: a wrong option must be of the class of some member
+    single = isinstance(fact.answer, EntityAnswer) and marked is not None and marked in answers
+    shown = [marked] if single and marked is not None else answers
     year = store.document_for(fact).meta.date.year
 
     def problem(message: str) -> Problem:

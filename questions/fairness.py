@@ -121,12 +121,17 @@ def class_of(entity: Entity) -> str:
     return entity.kind or entity.type.value
 
 
+def with_article(noun: str) -> str:
+    """Return 'a noun' or 'an noun' as English wants it."""
+    return f"{'an' if noun[:1].casefold() in 'aeiou' else 'a'} {noun}"
+
+
 def class_reason(answer: Entity, candidate: Entity, year: int) -> str | None:
     """Return why ``candidate`` is not of ``answer``'s class or era, or None when it is."""
     if candidate.type != answer.type:
-        return f"is a {candidate.type.value}, not a {answer.type.value} like the answer"
+        return f"is {with_article(candidate.type.value)}, not {with_article(answer.type.value)} like the answer"
     if answer.kind is not None and (candidate.kind or "").casefold() != answer.kind.casefold():
-        return f"is a {class_of(candidate)}, not a {answer.kind} like the answer"
+        return f"is {with_article(class_of(candidate))}, not {with_article(answer.kind)} like the answer"
     if answer.type == EntityType.PERSON:
         if alive_in(answer, year) and not alive_in(candidate, year):
             return f"was not alive in {year}, when the answer was"
