@@ -420,26 +420,27 @@ class QuestionBank:
         for fact_ids in facts_by_category.values():
             rng.shuffle(fact_ids)
 
-        fact_order: list[str] = []
-        while any(facts_by_category.values()):
+        kind_uses: Counter[QuestionKind] = Counter()
+        drawn: list[Question] = []
+        while len(drawn) < count and any(facts_by_category.values()):
             # one fact per category per pass keeps consecutive questions on different topics
             category_order = sorted(name for name, fact_ids in facts_by_category.items() if fact_ids)
             rng.shuffle(category_order)
-            fact_order.extend(facts_by_category[name].pop() for name in category_order)
-
-        kind_uses: Counter[QuestionKind] = Counter()
-        drawn: list[Question] = []
-        for fact_id in fact_order:
-            if len(drawn) == count:
-                break
-            candidates = [q for q in questions_by_fact[fact_id] if not any(gives_away(q, d) for d in drawn)]
-            if not candidates:
-                continue
-            fewest_uses = min(kind_uses[question.kind] for question in candidates)
-            least_used = [question for question in candidates if kind_uses[question.kind] == fewest_uses]
-            picked = rng.choice(least_used)
-            kind_uses[picked.kind] += 1
-            drawn.append(picked)
+            for name in category_order:
+                if len(drawn) == count:
+                    break
+                queue = facts_by_category[name]
+                while queue:
+                    fact_id = queue.pop()
+                    candidates = [q for q in questions_by_fact[fact_id] if not any(gives_away(q, d) for d in drawn)]
+                    if not candidates:
+                        continue  # every question of this fact would give an answer away, or be given away
+                    fewest_uses = min(kind_uses[question.kind] for question in candidates)
+                    least_used = [question for question in candidates if kind_uses[question.kind] == fewest_uses]
+                    picked = rng.choice(least_used)
+                    kind_uses[picked.kind] += 1
+                    drawn.append(picked)
+                    break
         return drawn
 
 

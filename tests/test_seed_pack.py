@@ -199,9 +199,7 @@ def test_entities_without_a_quote_are_wrong_options_only(store: FactStore) -> No
     assert len(outside) >= 20
     answers = {eid for fact in store.facts.values() for eid in _answer_ids(fact)}
     assert outside & answers == set()
-    named_in_article = [
-        e.id for e in store.entities.values() if e.id in outside and e.name.casefold() in article
-    ]
+    named_in_article = [e.id for e in store.entities.values() if e.id in outside and e.name.casefold() in article]
     assert named_in_article == []
 
 
