@@ -21,6 +21,9 @@ Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]*$",
 NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 
 
+CITATION_REQUIRED = "give either 'source' (one quote) or 'sources' (a list of quotes), not both or neither"
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -202,7 +205,7 @@ class Fact(_Strict):
     @model_validator(mode="after")
     def _one_way_to_cite(self) -> Fact:
         if (self.source is None) == (not self.sources):
-            raise ValueError("give either 'source' (one quote) or 'sources' (a list of quotes), not both or neither")
+            raise ValueError(CITATION_REQUIRED)
         return self
 
     @property

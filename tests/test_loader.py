@@ -312,6 +312,29 @@ ERROR_CASES: list[tuple[str, Mutation, str, str]] = [
     ("unknown-source-doc", _set("facts.0.source.doc", "elsewhere"), "driver", "source.doc 'elsewhere' is not a known"),
     # quotes
     ("fact-quote-missing", _set("facts.0.source.quote", "driven by a robot"), "driver", "quote not found"),
+    (
+        "second-quote-missing",
+        _chain(
+            _delete("facts.0.source"),
+            _set("facts.0.sources", [{"quote": "It was driven by engineer Ada Brook"}, {"quote": "a robot drove"}]),
+        ),
+        "driver",
+        "quote not found in document 'note': 'a robot drove'",
+    ),
+    ("no-quote", _delete("facts.0.source"), "driver", "give either 'source' (one quote) or 'sources'"),
+    (
+        "both-source-and-sources",
+        _set("facts.0.sources", [{"quote": "for 3 days"}]),
+        "driver",
+        "give either 'source' (one quote) or 'sources' (a list of quotes), not both or neither",
+    ),
+    (
+        "no-quote-and-another-error",
+        _chain(_delete("facts.1.source"), _set("facts.1.prompts", "How long?")),
+        "trip-length",
+        "give either 'source' (one quote) or 'sources'",
+    ),
+    ("empty-derivation", _set("facts.0.derivation", " "), "driver", "derivation: must not be empty"),
     ("entity-quote-missing", _set("entities.0.source.quote", "The rover Pebble"), "pebble", "quote not found"),
     # statements, categories, kinds
     ("no-placeholder", _set("facts.0.statement", "Ada drove."), "driver", "exactly once (found 0)"),
@@ -425,7 +448,7 @@ def test_many_errors_in_many_files_are_reported_together(tmp_path: Path) -> None
     (tmp_path / "c.facts.toml").write_text('document = "not a table"\n', encoding="utf-8")
     errors = load_errors([tmp_path])
     lines = [str(e) for e in errors]
-    assert any(line.endswith("a/note.facts.yaml: pebble: colour: unknown key 'colour'") for line in lines)
+    assert any("a/note.facts.yaml: pebble: colour: unknown key 'colour'" in line for line in lines)
     assert any("trip-length: answer.value: expected a number, got 'three'" in line for line in lines)
     assert any("driver: answer.entity 'nobody' is not a known entity id" in line for line in lines)
     assert any("driver: category 'sport' is not declared" in line for line in lines)
