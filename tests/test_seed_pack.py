@@ -118,6 +118,7 @@ DERIVED_FACTS = {
     "director",
     "crew-members",
     "spacex-iss-year",
+    "monopoly-breaker",
     "soviet-firsts-era",
     "tourism-restart",
 }
