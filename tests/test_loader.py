@@ -183,6 +183,12 @@ def test_second_document_loads_without_code_change() -> None:
     assert len(store.facts) == 6
     assert store.entity("mina-okafor").age == 19
     assert store.document_for(store.facts["skylark-altitude"]).path.name == "skylark-7-balloon-2023-06-14.txt"
+    # the TOML pack declares the step from "on Wednesday" to a date, and passes every content check
+    assert store.facts["skylark-release-date"].derivation is not None
+    from questions.checks import check_bank
+    from questions.generate import build_bank
+
+    assert check_bank(store, build_bank(store)) == []
 
 
 def test_seed_and_test_packs_load_together() -> None:
