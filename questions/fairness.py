@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from questions.models import Entity, EntityType
 
-ERA_YEARS = 40
+ERA_YEARS = 30
 """People born further apart than this are of different eras: neither is a fair decoy for the other."""
 
 

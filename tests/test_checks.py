@@ -517,8 +517,11 @@ def test_a_dead_person_for_a_2021_role_is_caught(classy: FactStore) -> None:
     choices = ["Anton Shkaplerov", "Pyotr Dubrov", "Yuri Gagarin"]
     messages = _fairness(classy, "Who commanded the 2021 flight?", "shkaplerov-a", choices)
     assert messages == ["distractor 'Yuri Gagarin' is of another class: it was not alive in 2021, when the answer was"]
-    # for the first man in space, another cosmonaut of his era is a fair option
+    # for the first man in space, another cosmonaut of his era is a fair option, one of 2021 is not
     assert _fairness(classy, "Who was the first man in space?", "gagarin-a", ["Yuri Gagarin", "Gherman Titov"]) == []
+    assert _fairness(classy, "Who was the first man in space?", "gagarin-a", ["Yuri Gagarin", "Pyotr Dubrov"]) == [
+        "distractor 'Pyotr Dubrov' is of another class: it is of another era (born 1978, the answer 1934)"
+    ]
 
 
 def test_the_questions_own_subject_is_caught(classy: FactStore) -> None:
