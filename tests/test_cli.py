@@ -307,3 +307,30 @@ def test_review_to_an_unwritable_place_is_one_clear_line(capsys: pytest.CaptureF
     assert (code, out) == (1, "")
     assert err.startswith("error: cannot write ")
     assert len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        # the quote never names the answer and the fact declares no derivation
+        ('source: {quote: "Yulia Peresild, 37"}', 'source: {quote: "is an actress"}', "no quote names the answer"),
+        # a second prompt that no question of the allowed kinds asks: padding
+        (
+            'prompts: ["How old was the actress Yulia Peresild?"]',
+            'prompts: ["How old was the actress Yulia Peresild?", "Her age?"]\n    kinds: [multiple_choice]',
+            "2 prompts but only 1 become questions",
+        ),
+    ],
+)
+def test_validate_fails_a_bad_pack_of_each_content_class(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, old: str, new: str, message: str
+) -> None:
+    text = MINI_PACK.replace("PROMPT_AGE", "the")
+    if "kinds" in new:
+        text = text.replace("    kinds: [typed]\n", "")
+    assert old in text
+    pack = _write_pack(tmp_path, text.replace(old, new))
+    code, out, err = _run(capsys, "validate", str(pack))
+    assert (code, out) == (1, "")
+    assert message in err
+    assert "mini.facts.yaml: " in err

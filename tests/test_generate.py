@@ -719,5 +719,15 @@ def test_any_seed_gives_a_sound_bank(seed: int) -> None:
     assert [q.id for q in bank.questions] == [q.id for q in _SMALL_BANK.questions]
 
 
+@settings(max_examples=12, deadline=None)
+@given(seed=st.integers(min_value=0, max_value=2**63))
+def test_any_seed_gives_a_sound_seed_bank(seed: int) -> None:
+    """Whatever options a seed picks, every content check passes: fair classes, no give-away, no absurd statement."""
+    bank = build_bank(_SEED_STORE, seed=seed)
+    assert check_bank(_SEED_STORE, bank) == []
+    assert [q.id for q in bank.questions] == [q.id for q in _SEED_BANK.questions]
+
+
 _SMALL_BANK = build_bank(small_store())
-_SEED_BANK = build_bank(load_store())
+_SEED_STORE = load_store()
+_SEED_BANK = build_bank(_SEED_STORE)
