@@ -192,7 +192,13 @@ class RoundLedger:
         """
         async with self._settle_lock:
             while self._backlog:
-                await self._backlog[0]()
+                try:
+                    await self._backlog[0]()
+                except StorageUnavailable:
+                    raise
+                except Exception:
+                    # Not an outage but a bug: retrying can't help, and must not block the channel's next round.
+                    log.exception("A closing write of round %s failed; dropping it", self.round_id)
                 self._backlog.pop(0)
 
     async def _settle_eventually(self) -> None:
@@ -203,9 +209,6 @@ class RoundLedger:
             except StorageUnavailable as error:
                 log.debug("Round %s: storage still unavailable (%s)", self.round_id, error)
                 continue
-            except Exception:
-                log.exception("Writing the backlog of round %s failed; giving up on it", self.round_id)
-                return
             log.info("Round %s: storage is back, its scores and end are stored", self.round_id)
             return
 
