@@ -11,6 +11,7 @@ import discord
 from discord import ui
 
 from bot.errors import send_error
+from bot.limits import ANSWER_MAX_LENGTH
 from bot.render import LETTERS, clip
 from questions.models import Question, QuestionKind
 
@@ -106,7 +107,11 @@ class AnswerModal(ui.Modal):
         )
         self.round_id, self.position = round_id, position
         self.answer: ui.TextInput[AnswerModal] = ui.TextInput(
-            label=clip(prompt, 45), custom_id="answer", placeholder="Type your answer", max_length=200, min_length=1
+            label=clip(prompt, 45),
+            custom_id="answer",
+            placeholder="Type your answer",
+            max_length=ANSWER_MAX_LENGTH,
+            min_length=1,
         )
         self.add_item(self.answer)
 

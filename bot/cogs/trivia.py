@@ -14,8 +14,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord_round import ChannelRoundDisplay, member_name
-from bot.engine import Player, RoundRegistry, RoundSession, RoundSettings
+from bot.engine import Player, RoundAlreadyRunning, RoundRegistry, RoundSession, RoundSettings
 from bot.errors import UserFacingError
+from bot.limits import ANSWER_MAX_LENGTH, DISPUTE_REASON_MAX_LENGTH, QUESTIONS, SECONDS
 from bot.recording import GuildJudge, RecordingListener, RoundLedger
 from bot.render import BRAND, LETTERS, clip, help_embed, mention
 from bot.scoring import score_answer
@@ -99,28 +100,26 @@ class TriviaCog(commands.Cog, name="trivia"):
 
     @trivia.command(name="start", description="Start a trivia round in this channel.")
     @app_commands.describe(
-        questions="How many questions (1-50; default: the server's, normally 10)",
+        questions=f"How many questions ({QUESTIONS.span}; default: the server's, normally {QUESTIONS.default})",
         category="Only ask questions of this category (default: all)",
         kind="Which kind of questions to ask (default: mixed)",
-        seconds="Seconds to answer each question (5-120; default: the server's, normally 30)",
+        seconds=f"Seconds to answer each question ({SECONDS.span}; default: the server's, normally {SECONDS.default})",
     )
     @app_commands.choices(kind=KIND_CHOICES)
     async def start(
         self,
         interaction: discord.Interaction[Any],
-        questions: app_commands.Range[int, 1, 50] | None = None,
+        questions: app_commands.Range[int, QUESTIONS.low, QUESTIONS.high] | None = None,
         category: str | None = None,
         kind: str = "mixed",
-        seconds: app_commands.Range[int, 5, 120] | None = None,
+        seconds: app_commands.Range[int, SECONDS.low, SECONDS.high] | None = None,
     ) -> None:
         """Start a round: refuse a second one in this channel, draw questions, post them one by one."""
         assert interaction.guild_id is not None
         assert interaction.channel_id is not None
         channel_id = interaction.channel_id
         if (existing := self.registry.get(channel_id)) is not None and not existing.done:
-            raise UserFacingError(
-                "A round is already running in this channel: wait for it to end, or `/trivia stop` it."
-            )
+            raise RoundAlreadyRunning(channel_id)
         if kind not in ROUND_KINDS:
             raise UserFacingError("Unknown kind: pick mixed, multiple choice, true or false, or typed answers.")
         defaults = await self.bot.storage.get_guild_settings(interaction.guild_id)
@@ -297,7 +296,9 @@ class TriviaCog(commands.Cog, name="trivia"):
     @app_commands.command(name="answer", description="Answer the open typed question in this channel.")
     @app_commands.describe(text="Your answer (a name, a number, a date or time...)")
     @app_commands.guild_only()
-    async def answer(self, interaction: discord.Interaction[Any], text: app_commands.Range[str, 1, 200]) -> None:
+    async def answer(
+        self, interaction: discord.Interaction[Any], text: app_commands.Range[str, 1, ANSWER_MAX_LENGTH]
+    ) -> None:
         """Answer a typed, numeric or set question."""
         await self.handle_text(interaction, text)
 
@@ -306,7 +307,7 @@ class TriviaCog(commands.Cog, name="trivia"):
     @trivia.command(name="dispute", description="Ask a moderator to accept your last rejected typed answer.")
     @app_commands.describe(reason="Why your answer should count (optional)")
     async def dispute(
-        self, interaction: discord.Interaction[Any], reason: app_commands.Range[str, 0, 300] = ""
+        self, interaction: discord.Interaction[Any], reason: app_commands.Range[str, 0, DISPUTE_REASON_MAX_LENGTH] = ""
     ) -> None:
         """File a dispute for the player's last rejected typed answer in this server."""
         assert interaction.guild_id is not None
