@@ -19,11 +19,10 @@ from discord.ext import commands
 
 from bot.config import Settings
 from bot.engine import Clock, LoopClock
-from bot.errors import TriviaCommandTree, UserFacingError, reply_privately, send_error
+from bot.errors import TriviaCommandTree, reply_privately, send_error
 from bot.render import clip
 from bot.shutdown import stop_on_signals
 from bot.storage import SQLiteStorage, Storage
-from bot.storage.base import MAX_ANSWER_TEXT
 from bot.sync import SyncReport, sync_commands
 from bot.views import DYNAMIC_ITEMS, PREFIX
 from questions.generate import QuestionBank, build_bank
@@ -206,17 +205,9 @@ class TriviaBot(commands.Bot):
             await reply_privately(interaction, STALE_FORM)
             return
         try:
-            text = _submitted_text(data.get("components"))
-            if not text or not text.strip():
-                raise UserFacingError("Type an answer first: the form was empty.")
-            if len(text) > MAX_ANSWER_TEXT:
-                raise UserFacingError(f"Your answer is too long: keep it to {MAX_ANSWER_TEXT} characters.")
+            text = _submitted_text(data.get("components")) or ""
             cog = cast("TriviaCog", self.get_cog("trivia"))
-            round_id, position = int(match["round"]), int(match["pos"])
-            session = cog.registry.get(interaction.channel_id or 0)
-            if session is not None and session.round_id == round_id and not session.done:
-                session.open_typed_question(position)  # a form of an earlier question must not answer this one
-            await cog.handle_text(interaction, text, round_id=round_id)
+            await cog.handle_text(interaction, text, round_id=int(match["round"]), position=int(match["pos"]))
         except Exception as error:
             await send_error(interaction, error)
 

@@ -36,6 +36,8 @@ KIND_CHOICES = [
     app_commands.Choice(name="Typed answers", value="typed"),
 ]
 ROUND_ENDED = "This round has ended. Start a new one with `/trivia start`."
+BLANK_ANSWER = "Type an answer first: a blank answer doesn't use up a try."
+ANSWER_TOO_LONG = f"Your answer is too long: keep it to {ANSWER_MAX_LENGTH} characters."
 
 
 @dataclass(frozen=True)
@@ -272,16 +274,19 @@ class TriviaCog(commands.Cog, name="trivia"):
         round_id: int | None = None,
         position: int | None = None,
     ) -> None:
-        """Judge a typed answer and reply privately with the verdict and why.
+        """Judge a typed answer and reply privately with the verdict and why: the one path of every typed answer.
 
-        A form names its round and question: the answer counts for that question only, never for a later
-        one that happens to be open when it is submitted.
+        ``/answer`` gives only the text; the answer form (and a form discord.py no longer holds) names its round
+        and question, and the answer counts for that question only, never for a later one that happens to be
+        open when it is submitted.
         """
+        if not text.strip():
+            raise UserFacingError(BLANK_ANSWER)
+        if len(text) > ANSWER_MAX_LENGTH:
+            raise UserFacingError(ANSWER_TOO_LONG)
         session = self._session_for(interaction, round_id)
         if position is not None:
             session.open_typed_question(position)
-        if not text.strip():
-            raise UserFacingError("Type an answer first: a blank answer doesn't use up a try.")
         ack = await session.submit_text(self._player(interaction), text)
         if ack.accepted and ack.credit >= 1:
             reply = f"✅ {ack.reason}"
