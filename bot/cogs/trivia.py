@@ -13,6 +13,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.choices import PrivacyAction, RoundKind
+from bot.cogs.options import ChoiceOf
 from bot.discord_round import ChannelRoundDisplay, member_name
 from bot.engine import Player, RoundAlreadyRunning, RoundRegistry, RoundSession, RoundSettings
 from bot.errors import UserFacingError
@@ -29,12 +31,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-KIND_CHOICES = [
-    app_commands.Choice(name="Mixed", value="mixed"),
-    app_commands.Choice(name="Multiple choice", value="multiple_choice"),
-    app_commands.Choice(name="True or false", value="true_false"),
-    app_commands.Choice(name="Typed answers", value="typed"),
-]
 ROUND_ENDED = "This round has ended. Start a new one with `/trivia start`."
 BLANK_ANSWER = "Type an answer first: a blank answer doesn't use up a try."
 ANSWER_TOO_LONG = f"Your answer is too long: keep it to {ANSWER_MAX_LENGTH} characters."
@@ -107,13 +103,12 @@ class TriviaCog(commands.Cog, name="trivia"):
         kind="Which kind of questions to ask (default: mixed)",
         seconds=f"Seconds to answer each question ({SECONDS.span}; default: the server's, normally {SECONDS.default})",
     )
-    @app_commands.choices(kind=KIND_CHOICES)
     async def start(
         self,
         interaction: discord.Interaction[Any],
         questions: app_commands.Range[int, QUESTIONS.low, QUESTIONS.high] | None = None,
         category: str | None = None,
-        kind: str = "mixed",
+        kind: app_commands.Transform[RoundKind, ChoiceOf(RoundKind)] = RoundKind.MIXED,
         seconds: app_commands.Range[int, SECONDS.low, SECONDS.high] | None = None,
     ) -> None:
         """Start a round: refuse a second one in this channel, draw questions, post them one by one."""
@@ -122,8 +117,6 @@ class TriviaCog(commands.Cog, name="trivia"):
         channel_id = interaction.channel_id
         if (existing := self.registry.get(channel_id)) is not None and not existing.done:
             raise RoundAlreadyRunning(channel_id)
-        if kind not in ROUND_KINDS:
-            raise UserFacingError("Unknown kind: pick mixed, multiple choice, true or false, or typed answers.")
         defaults = await self.bot.storage.get_guild_settings(interaction.guild_id)
         count = questions or defaults.default_questions
         seconds_each = seconds or defaults.default_seconds
@@ -383,15 +376,13 @@ class TriviaCog(commands.Cog, name="trivia"):
 
     @trivia.command(name="privacy", description="See or delete what Orbit Trivia stores about you.")
     @app_commands.describe(action="Show your data, or delete it")
-    @app_commands.choices(
-        action=[
-            app_commands.Choice(name="Show my data", value="show"),
-            app_commands.Choice(name="Delete my data", value="delete"),
-        ]
-    )
-    async def privacy(self, interaction: discord.Interaction[Any], action: str = "show") -> None:
+    async def privacy(
+        self,
+        interaction: discord.Interaction[Any],
+        action: app_commands.Transform[PrivacyAction, ChoiceOf(PrivacyAction)] = PrivacyAction.SHOW,
+    ) -> None:
         """Show a player their stored data (as a JSON file) or offer to delete it."""
-        if action == "delete":
+        if action is PrivacyAction.DELETE:
             view = discord.ui.View(timeout=300)
             view.add_item(PrivacyDeleteButton(interaction.user.id))
             await interaction.response.send_message(
