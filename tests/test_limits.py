@@ -10,6 +10,7 @@ from bot.cogs.scores import ScoresCog
 from bot.cogs.settings import SettingsCog
 from bot.cogs.trivia import TriviaCog
 from bot.limits import ANSWER_MAX_LENGTH, DISPUTE_REASON_MAX_LENGTH, QUESTIONS, SECONDS, TERMINAL_QUESTIONS, Bounds
+from bot.render import help_embed
 from bot.views import AnswerModal
 from questions.generate import ROUND_KINDS
 
@@ -41,6 +42,11 @@ def test_the_slash_options_and_the_answer_form_derive_from_the_limits() -> None:
     assert _params(TriviaCog.answer)["text"].max_value == ANSWER_MAX_LENGTH
     assert _params(TriviaCog.dispute)["reason"].max_value == DISPUTE_REASON_MAX_LENGTH
     assert AnswerModal(1, 0, "Who?", 2).answer.max_length == ANSWER_MAX_LENGTH
+
+
+def test_the_help_text_states_the_limits() -> None:
+    description = help_embed({"crew": ("Crew", 3)}, 3).description or ""
+    assert f"{QUESTIONS.span} questions, {SECONDS.span} seconds each" in description
 
 
 def test_choices_come_from_the_enums_with_their_labels() -> None:

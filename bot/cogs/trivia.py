@@ -100,7 +100,7 @@ class TriviaCog(commands.Cog, name="trivia"):
     @app_commands.describe(
         questions=f"How many questions ({QUESTIONS.span}; default: the server's, normally {QUESTIONS.default})",
         category="Only ask questions of this category (default: all)",
-        kind="Which kind of questions to ask (default: mixed)",
+        kind=f"Which kind of questions to ask (default: {RoundKind.MIXED.label.lower()})",
         seconds=f"Seconds to answer each question ({SECONDS.span}; default: the server's, normally {SECONDS.default})",
     )
     async def start(
