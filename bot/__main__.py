@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from pydantic import ValidationError
 
+from bot.limits import SECONDS, TERMINAL_QUESTIONS
 from questions.generate import ROUND_KINDS
 
 
@@ -30,8 +31,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     sub.add_parser("run", help="run the bot (the default)")
     sub.add_parser("sync", help="sync slash commands globally (and to DEV_GUILD_IDS) now, then exit")
     play = sub.add_parser("play", help="play a round in the terminal, no Discord token needed")
-    play.add_argument("--questions", type=int, default=5, help="how many questions (1-50, default 5)")
-    play.add_argument("--seconds", type=int, default=30, help="seconds per question (5-120, default 30)")
+    play.add_argument(
+        "--questions",
+        type=int,
+        default=TERMINAL_QUESTIONS.default,
+        help=f"how many questions ({TERMINAL_QUESTIONS.span}, default {TERMINAL_QUESTIONS.default})",
+    )
+    play.add_argument(
+        "--seconds",
+        type=int,
+        default=SECONDS.default,
+        help=f"seconds per question ({SECONDS.span}, default {SECONDS.default})",
+    )
     play.add_argument("--category", default=None, help="only this category (default: all)")
     play.add_argument("--kind", default="mixed", choices=list(ROUND_KINDS))
     play.add_argument("--name", default="you", help="your player name")

@@ -10,7 +10,7 @@ import random
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
 import aiohttp
 import discord
@@ -19,20 +19,16 @@ from discord.ext import commands
 
 from bot.config import Settings
 from bot.engine import Clock, LoopClock
-from bot.errors import TriviaCommandTree, UserFacingError, reply_privately, send_error
+from bot.errors import TriviaCommandTree, reply_privately, send_error
 from bot.render import clip
 from bot.shutdown import stop_on_signals
 from bot.storage import SQLiteStorage, Storage
-from bot.storage.base import MAX_ANSWER_TEXT
 from bot.sync import SyncReport, sync_commands
-from bot.views import DYNAMIC_ITEMS, PREFIX
+from bot.views import DYNAMIC_ITEMS, PREFIX, PageTurner, RoundActions
 from questions.generate import QuestionBank, build_bank
 from questions.loader import load_store
 from questions.matching import AnswerMatcher
 from questions.store import FactStore
-
-if TYPE_CHECKING:
-    from bot.cogs.trivia import TriviaCog
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +98,8 @@ class TriviaBot(commands.Bot):
         self.rng = rng or random.Random()
         self.clock: Clock = clock or LoopClock()
         self._storage: Storage | None = None
+        self._round_actions: RoundActions | None = None
+        self._page_turner: PageTurner | None = None
         self.sync_report: SyncReport | None = None
         self.interrupted_rounds: list[int] = []
         self._sync_only = sync_only
@@ -113,14 +111,30 @@ class TriviaBot(commands.Bot):
             raise RuntimeError("storage is opened in setup_hook")
         return self._storage
 
+    @property
+    def round_actions(self) -> RoundActions:
+        """Return what the round buttons and answer forms hand over to (the trivia cog, from setup_hook on)."""
+        if self._round_actions is None:
+            raise RuntimeError("the cogs are loaded in setup_hook")
+        return self._round_actions
+
+    @property
+    def page_turner(self) -> PageTurner:
+        """Return what the leaderboard page buttons hand over to (the scores cog, from setup_hook on)."""
+        if self._page_turner is None:
+            raise RuntimeError("the cogs are loaded in setup_hook")
+        return self._page_turner
+
     async def setup_hook(self) -> None:
         """Open storage, close rounds a restart interrupted, load the cogs and sync commands deliberately."""
         from bot.cogs import scores, settings, trivia
 
         self._storage = await SQLiteStorage.open(self.settings.database_path, busy_timeout=1.5)
         self.add_dynamic_items(*DYNAMIC_ITEMS)
-        await self.add_cog(trivia.TriviaCog(self))
-        await self.add_cog(scores.ScoresCog(self))
+        trivia_cog, scores_cog = trivia.TriviaCog(self), scores.ScoresCog(self)
+        self._round_actions, self._page_turner = trivia_cog, scores_cog
+        await self.add_cog(trivia_cog)
+        await self.add_cog(scores_cog)
         await self.add_cog(settings.SettingsCog(self))
         if not self._sync_only:  # a sync run must not touch rounds that a running bot owns
             await self._close_interrupted_rounds()
@@ -206,17 +220,10 @@ class TriviaBot(commands.Bot):
             await reply_privately(interaction, STALE_FORM)
             return
         try:
-            text = _submitted_text(data.get("components"))
-            if not text or not text.strip():
-                raise UserFacingError("Type an answer first: the form was empty.")
-            if len(text) > MAX_ANSWER_TEXT:
-                raise UserFacingError(f"Your answer is too long: keep it to {MAX_ANSWER_TEXT} characters.")
-            cog = cast("TriviaCog", self.get_cog("trivia"))
-            round_id, position = int(match["round"]), int(match["pos"])
-            session = cog.registry.get(interaction.channel_id or 0)
-            if session is not None and session.round_id == round_id and not session.done:
-                session.open_typed_question(position)  # a form of an earlier question must not answer this one
-            await cog.handle_text(interaction, text, round_id=round_id)
+            text = _submitted_text(data.get("components")) or ""
+            await self.round_actions.handle_text(
+                interaction, text, round_id=int(match["round"]), position=int(match["pos"])
+            )
         except Exception as error:
             await send_error(interaction, error)
 

@@ -15,7 +15,7 @@ import discord
 from discord import AppCommandOptionType, app_commands
 
 from bot.acks import InteractionExpired
-from bot.engine import RoundError
+from bot.engine import ROUND_ALREADY_RUNNING, RoundError
 from bot.storage import (
     DisputeAlreadyDecided,
     DisputeExists,
@@ -81,7 +81,7 @@ def message_for(error: BaseException) -> str | None:
         case UserFacingError() | RoundError() | InvalidOption():
             return error.message
         case StoredRoundRunning():
-            return "A round is already running in this channel: wait for it to end, or stop it first."
+            return ROUND_ALREADY_RUNNING
         case StorageUnavailable():
             return "The scoreboard is busy right now and nothing was saved. Please try again in a moment."
         case QuestionNotOpen():

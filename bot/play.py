@@ -23,6 +23,7 @@ from bot.engine import (
     RoundSettings,
     Standings,
 )
+from bot.limits import QUESTIONS, SECONDS
 from bot.recording import GuildJudge, RecordingListener, RoundLedger
 from bot.storage import TERMINAL_GUILD_ID, SQLiteStorage, StorageError
 from bot.wording import plural
@@ -135,8 +136,8 @@ def _choice_index(line: str, choices: list[str]) -> int | None:
 async def play_in_terminal(settings: PlaySettings, args: argparse.Namespace, *, source: TextIO | None = None) -> int:
     """Play one round against the terminal; return the exit code."""
     display = TerminalDisplay(sys.stdout)
-    if not 1 <= args.questions <= 50 or not 5 <= args.seconds <= 120:
-        display.say("--questions must be 1-50 and --seconds 5-120.")
+    if args.questions not in QUESTIONS or args.seconds not in SECONDS:
+        display.say(f"--questions must be {QUESTIONS.span} and --seconds {SECONDS.span}.")
         return 2
     store = load_store([settings.seeds_dir])
     bank = build_bank(store, seed=settings.question_seed)

@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 import discord
 
 from bot.engine import EndReason, QuestionOpening, QuestionResult, Standings
+from bot.limits import QUESTIONS, SECONDS
 from bot.scoring import SCORING_RULES
 from bot.storage import LeaderboardRow, PlayerStats
 from bot.wording import plural
@@ -200,7 +201,8 @@ def help_embed(categories: dict[str, tuple[str, int]], total: int) -> discord.Em
     embed.description = (
         "Questions are generated from facts of real news reports; every reveal quotes the sentence that "
         "proves the answer.\n\n"
-        "`/trivia start` starts a round here · `/answer` answers a typed question · `/trivia stop` ends the "
+        f"`/trivia start` starts a round here ({QUESTIONS.span} questions, {SECONDS.span} seconds each) · "
+        "`/answer` answers a typed question · `/trivia stop` ends the "
         "round · `/leaderboard` and `/stats` show scores · `/trivia dispute` contests a rejected typed answer "
         "· `/trivia privacy` shows or deletes your data."
     )

@@ -19,18 +19,22 @@ from questions.matching import AnswerMatcher
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Start the slow tests first, each on its own worker, so that they overlap the rest instead of trailing it.
+    """Order the run so that with several workers the long tests overlap the rest instead of trailing it.
 
     With ``-n N --maxschedchunk 1`` (the README's command) xdist hands each worker two tests to begin with, then
-    one at a time: a slow test followed by a quick one lands at the head of a worker of its own.
+    one at a time. So each slow test comes first with one unit test behind it (a worker of its own), then the
+    tests that mostly wait (bots against the fake Discord, processes), and the CPU-bound unit tests fill in last.
     """
     slow = [item for item in items if item.get_closest_marker("slow") is not None]
-    quick = [item for item in items if item.get_closest_marker("slow") is None]
+    waiting = [item for item in items if item not in slow and "fake" in getattr(item, "fixturenames", ())]
+    chosen = {*slow, *waiting}
+    rest = [item for item in items if item not in chosen]
+    fillers, rest = rest[: len(slow)], rest[len(slow) :]
     ordered: list[pytest.Item] = []
-    for item in slow:
-        ordered += [item, *quick[:1]]
-        quick = quick[1:]
-    items[:] = ordered + quick
+    for index, item in enumerate(slow):
+        ordered += [item, *fillers[index : index + 1]]
+    assert len(ordered + waiting + rest) == len(items)
+    items[:] = ordered + waiting + rest
 
 
 @pytest.fixture(scope="session")

@@ -15,6 +15,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.acks import acknowledged, reply, update
+from bot.choices import LeaderboardPeriod, LeaderboardScope
+from bot.cogs.options import ChoiceOf
 from bot.discord_round import member_name
 from bot.errors import UserFacingError
 from bot.render import leaderboard_embed, stats_embed
@@ -95,23 +97,17 @@ class ScoresCog(commands.Cog, name="scores"):
 
     @app_commands.command(name="leaderboard", description="Ranked trivia scores.")
     @app_commands.describe(scope="This server or every server", period="All time or this week (from Monday, UTC)")
-    @app_commands.choices(
-        scope=[
-            app_commands.Choice(name="This server", value="server"),
-            app_commands.Choice(name="Global", value="global"),
-        ],
-        period=[
-            app_commands.Choice(name="All time", value="all"),
-            app_commands.Choice(name="This week", value="week"),
-        ],
-    )
     @app_commands.guild_only()
     async def leaderboard(
-        self, interaction: discord.Interaction[Any], scope: str = "server", period: str = "all"
+        self,
+        interaction: discord.Interaction[Any],
+        scope: app_commands.Transform[LeaderboardScope, ChoiceOf(LeaderboardScope)] = LeaderboardScope.SERVER,
+        period: app_commands.Transform[LeaderboardPeriod, ChoiceOf(LeaderboardPeriod)] = LeaderboardPeriod.ALL,
     ) -> None:
         """Show the first page of a leaderboard, with buttons to turn pages."""
+        # The page buttons carry the first letters ("s"/"g", "a"/"w") in their custom_id.
         embed, view = await acknowledged(
-            interaction, lambda: self._page(interaction.guild_id, scope[0], period[0], 0), ephemeral=False
+            interaction, lambda: self._page(interaction.guild_id, scope.value[0], period.value[0], 0), ephemeral=False
         )
         if view is None:
             await reply(interaction, None, ephemeral=False, embed=embed)

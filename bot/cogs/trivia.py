@@ -14,9 +14,12 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.acks import acknowledged, reply, update
+from bot.choices import PrivacyAction, RoundKind
+from bot.cogs.options import ChoiceOf
 from bot.discord_round import ChannelRoundDisplay, member_name
-from bot.engine import Player, RoundRegistry, RoundSession, RoundSettings
+from bot.engine import Player, RoundAlreadyRunning, RoundRegistry, RoundSession, RoundSettings
 from bot.errors import UserFacingError
+from bot.limits import ANSWER_MAX_LENGTH, DISPUTE_REASON_MAX_LENGTH, QUESTIONS, SECONDS
 from bot.privacy import gzipped, write_player_export
 from bot.recording import GuildJudge, RecordingListener, RoundLedger
 from bot.render import BRAND, LETTERS, clip, help_embed, mention
@@ -32,12 +35,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-KIND_CHOICES = [
-    app_commands.Choice(name="Mixed", value="mixed"),
-    app_commands.Choice(name="Multiple choice", value="multiple_choice"),
-    app_commands.Choice(name="True or false", value="true_false"),
-    app_commands.Choice(name="Typed answers", value="typed"),
-]
 ROUND_ENDED = "This round has ended. Start a new one with `/trivia start`."
 EXPORT_FILENAME = "orbit-trivia-data.json"
 DEFAULT_UPLOAD_LIMIT = 10 * 2**20
@@ -65,6 +62,10 @@ def missing_round_permissions(interaction: discord.Interaction[Any]) -> list[str
     if in_thread and getattr(channel, "locked", False) and not have.manage_threads:
         missing.append("Manage Threads (this thread is locked)")
     return missing
+
+
+BLANK_ANSWER = "Type an answer first: a blank answer doesn't use up a try."
+ANSWER_TOO_LONG = f"Your answer is too long: keep it to {ANSWER_MAX_LENGTH} characters."
 
 
 @dataclass(frozen=True)
@@ -137,19 +138,18 @@ class TriviaCog(commands.Cog, name="trivia"):
 
     @trivia.command(name="start", description="Start a trivia round in this channel.")
     @app_commands.describe(
-        questions="How many questions (1-50; default: the server's, normally 10)",
+        questions=f"How many questions ({QUESTIONS.span}; default: the server's, normally {QUESTIONS.default})",
         category="Only ask questions of this category (default: all)",
-        kind="Which kind of questions to ask (default: mixed)",
-        seconds="Seconds to answer each question (5-120; default: the server's, normally 30)",
+        kind=f"Which kind of questions to ask (default: {RoundKind.MIXED.label.lower()})",
+        seconds=f"Seconds to answer each question ({SECONDS.span}; default: the server's, normally {SECONDS.default})",
     )
-    @app_commands.choices(kind=KIND_CHOICES)
     async def start(
         self,
         interaction: discord.Interaction[Any],
-        questions: app_commands.Range[int, 1, 50] | None = None,
+        questions: app_commands.Range[int, QUESTIONS.low, QUESTIONS.high] | None = None,
         category: str | None = None,
-        kind: str = "mixed",
-        seconds: app_commands.Range[int, 5, 120] | None = None,
+        kind: app_commands.Transform[RoundKind, ChoiceOf(RoundKind)] = RoundKind.MIXED,
+        seconds: app_commands.Range[int, SECONDS.low, SECONDS.high] | None = None,
     ) -> None:
         """Start a round: refuse a second one in this channel, draw questions, post them one by one."""
         assert interaction.guild_id is not None
@@ -166,9 +166,7 @@ class TriviaCog(commands.Cog, name="trivia"):
         if (existing := self.registry.get(channel_id)) is not None and not existing.done:
             if existing.stopping:
                 raise UserFacingError("The round here is ending right now: start a new one in a moment.")
-            raise UserFacingError(
-                "A round is already running in this channel: wait for it to end, or `/trivia stop` it."
-            )
+            raise RoundAlreadyRunning(channel_id)
         if kind not in ROUND_KINDS:
             raise UserFacingError("Unknown kind: pick mixed, multiple choice, true or false, or typed answers.")
         defaults = await self.bot.storage.get_guild_settings(interaction.guild_id)
@@ -349,16 +347,19 @@ class TriviaCog(commands.Cog, name="trivia"):
         round_id: int | None = None,
         position: int | None = None,
     ) -> None:
-        """Judge a typed answer and reply privately with the verdict and why.
+        """Judge a typed answer and reply privately with the verdict and why: the one path of every typed answer.
 
-        A form names its round and question: the answer counts for that question only, never for a later
-        one that happens to be open when it is submitted.
+        ``/answer`` gives only the text; the answer form (and a form discord.py no longer holds) names its round
+        and question, and the answer counts for that question only, never for a later one that happens to be
+        open when it is submitted.
         """
+        if not text.strip():
+            raise UserFacingError(BLANK_ANSWER)
+        if len(text) > ANSWER_MAX_LENGTH:
+            raise UserFacingError(ANSWER_TOO_LONG)
         session = self._session_for(interaction, round_id)
         if position is not None:
             session.open_typed_question(position)
-        if not text.strip():
-            raise UserFacingError("Type an answer first: a blank answer doesn't use up a try.")
         player = self._player(interaction)
         ack = await acknowledged(interaction, lambda: session.submit_text(player, text))
         if ack.accepted and ack.credit >= 1:
@@ -374,7 +375,9 @@ class TriviaCog(commands.Cog, name="trivia"):
     @app_commands.command(name="answer", description="Answer the open typed question in this channel.")
     @app_commands.describe(text="Your answer (a name, a number, a date or time...)")
     @app_commands.guild_only()
-    async def answer(self, interaction: discord.Interaction[Any], text: app_commands.Range[str, 1, 200]) -> None:
+    async def answer(
+        self, interaction: discord.Interaction[Any], text: app_commands.Range[str, 1, ANSWER_MAX_LENGTH]
+    ) -> None:
         """Answer a typed, numeric or set question."""
         await self.handle_text(interaction, text)
 
@@ -383,7 +386,7 @@ class TriviaCog(commands.Cog, name="trivia"):
     @trivia.command(name="dispute", description="Ask a moderator to accept your last rejected typed answer.")
     @app_commands.describe(reason="Why your answer should count (optional)")
     async def dispute(
-        self, interaction: discord.Interaction[Any], reason: app_commands.Range[str, 0, 300] = ""
+        self, interaction: discord.Interaction[Any], reason: app_commands.Range[str, 0, DISPUTE_REASON_MAX_LENGTH] = ""
     ) -> None:
         """File a dispute for the player's last rejected typed answer in this server."""
         assert interaction.guild_id is not None
@@ -463,15 +466,13 @@ class TriviaCog(commands.Cog, name="trivia"):
 
     @trivia.command(name="privacy", description="See or delete what Orbit Trivia stores about you.")
     @app_commands.describe(action="Show your data, or delete it")
-    @app_commands.choices(
-        action=[
-            app_commands.Choice(name="Show my data", value="show"),
-            app_commands.Choice(name="Delete my data", value="delete"),
-        ]
-    )
-    async def privacy(self, interaction: discord.Interaction[Any], action: str = "show") -> None:
+    async def privacy(
+        self,
+        interaction: discord.Interaction[Any],
+        action: app_commands.Transform[PrivacyAction, ChoiceOf(PrivacyAction)] = PrivacyAction.SHOW,
+    ) -> None:
         """Show a player their stored data (as a JSON file) or offer to delete it."""
-        if action == "delete":
+        if action is PrivacyAction.DELETE:
             view = discord.ui.View(timeout=300)
             view.add_item(PrivacyDeleteButton(interaction.user.id))
             await interaction.response.send_message(
