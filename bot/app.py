@@ -20,8 +20,9 @@ from discord.ext import commands
 from bot.config import Settings
 from bot.errors import TriviaCommandTree, UserFacingError, reply_privately, send_error
 from bot.render import clip
-from bot.storage import SQLiteStorage, Storage
+from bot.storage import Storage
 from bot.storage.base import MAX_ANSWER_TEXT
+from bot.storage.opening import open_storage
 from bot.sync import SyncReport, sync_commands
 from bot.views import DYNAMIC_ITEMS, PREFIX
 from questions.generate import QuestionBank, build_bank
@@ -112,7 +113,7 @@ class TriviaBot(commands.Bot):
         """Open storage, close rounds a restart interrupted, load the cogs and sync commands deliberately."""
         from bot.cogs import scores, settings, trivia
 
-        self._storage = await SQLiteStorage.open(self.settings.database_path, busy_timeout=1.5)
+        self._storage = await open_storage(self.settings.database_target, busy_timeout=1.5)
         self.add_dynamic_items(*DYNAMIC_ITEMS)
         await self.add_cog(trivia.TriviaCog(self))
         await self.add_cog(scores.ScoresCog(self))

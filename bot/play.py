@@ -24,7 +24,8 @@ from bot.engine import (
     Standings,
 )
 from bot.recording import GuildJudge, RecordingListener, RoundLedger
-from bot.storage import SQLiteStorage, StorageError
+from bot.storage import StorageError
+from bot.storage.opening import open_storage
 from questions.generate import ROUND_KINDS, build_bank
 from questions.loader import load_store
 from questions.matching import AnswerMatcher
@@ -144,7 +145,7 @@ async def play_in_terminal(settings: PlaySettings, args: argparse.Namespace, *, 
     if not questions:
         display.say("No questions match that category and kind.")
         return 2
-    storage = await SQLiteStorage.open(settings.database_path)
+    storage = await open_storage(settings.database_target)
     try:
         # A terminal round left running by a killed process is closed like the bot closes its own.
         await storage.close_interrupted_rounds(dt.datetime.now(dt.UTC))

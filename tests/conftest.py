@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,8 @@ from questions.generate import build_bank
 from questions.loader import load_store
 from questions.matching import AnswerMatcher
 from tests.fake_discord import FakeDiscord
+from tests.postgres_cluster import PostgresCluster, PostgresUnavailable
+from tests.storage_backends import BACKENDS, StorageBackend, make_backend
 
 
 @pytest.fixture(scope="session")
@@ -22,6 +24,26 @@ def question_source() -> QuestionSource:
     """The seed fact store, its bank and matcher, built once for the whole run."""
     store = load_store()
     return QuestionSource(store=store, bank=build_bank(store, seed=0), matcher=AnswerMatcher(store))
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Iterator[PostgresCluster]:
+    """A throwaway PostgreSQL cluster for the whole run; the tests that need it FAIL (never skip) without it."""
+    try:
+        cluster = PostgresCluster.start()
+    except PostgresUnavailable as error:
+        pytest.fail(f"PostgreSQL is needed for this test and could not be started: {error}", pytrace=False)
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture(params=BACKENDS)
+async def storage_backend(request: pytest.FixtureRequest, tmp_path: Path) -> StorageBackend:
+    """A fresh empty database, once per backend: every storage test runs on SQLite and on PostgreSQL."""
+    cluster = request.getfixturevalue("postgres_cluster") if request.param == "postgresql" else None
+    return await make_backend(request.param, tmp_path, cluster)
 
 
 @pytest.fixture

@@ -887,16 +887,14 @@ class SQLiteStorage:
 
     # ------------------------------------------------------------------ privacy
 
-    async def export_player(self, user_id: int, *, recent_answers: int = 100) -> dict[str, object]:
-        """Return everything stored about a player as JSON-ready data (times as ISO text)."""
+    async def export_player(self, user_id: int) -> dict[str, object]:
+        """Return everything stored about a player as JSON-ready data (times as ISO text), every answer included."""
         totals = [dict(row) for row in await self._fetch("SELECT * FROM player_totals WHERE user_id = ?", (user_id,))]
         weekly = await self._fetch(
             "SELECT * FROM player_weekly WHERE user_id = ? AND guild_id != ? ORDER BY week_start, guild_id",
             (user_id, GLOBAL_SCOPE),
         )
-        answers = await self._fetch(
-            f"{ANSWER_SELECT} WHERE a.user_id = ? ORDER BY a.answered_at DESC LIMIT ?", (user_id, recent_answers)
-        )
+        answers = await self._fetch(f"{ANSWER_SELECT} WHERE a.user_id = ? ORDER BY a.answered_at DESC", (user_id,))
         disputes = await self._fetch(f"{DISPUTE_SELECT} WHERE d.user_id = ? ORDER BY d.id", (user_id,))
         aliases = await self._fetch(
             "SELECT guild_id, fact_id, alias, added_at FROM guild_aliases WHERE added_by = ? ORDER BY added_at",

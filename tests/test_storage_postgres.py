@@ -1,0 +1,143 @@
+"""What only PostgreSQL has to prove: several processes at once (migrating, answering for the same player), and
+lock waits that give up cleanly. The behaviour both backends share is tested on both in test_storage.py."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import re
+
+import asyncpg
+import pytest
+
+from bot.storage import AnswerInput, ScoredAnswer, StorageUnavailable
+from bot.storage.postgresql import PostgresStorage, load_migrations
+from tests.postgres_cluster import PostgresCluster
+
+WEDNESDAY = dt.datetime(2025, 1, 8, 12, 0, tzinfo=dt.UTC)
+WEEK = dt.date(2025, 1, 6)
+GUILDS = (111_111_111_111_111_111, 222_222_222_222_222_222)
+PLAYER = 4242
+
+
+async def fresh_database(cluster: PostgresCluster, name: str) -> str:
+    return await cluster.create_database(name)
+
+
+async def test_processes_starting_at_once_migrate_once(postgres_cluster: PostgresCluster) -> None:
+    url = await fresh_database(postgres_cluster, "migrate_at_once")
+    # Separate pools are separate server sessions, as separate processes would be.
+    storages = await asyncio.gather(*(PostgresStorage.open(url, min_connections=1) for _ in range(4)))
+    try:
+        connection = await asyncpg.connect(url)
+        try:
+            versions = await connection.fetch("SELECT version FROM schema_version")
+            tables = await connection.fetchval(
+                "SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tablename = 'player_totals'"
+            )
+        finally:
+            await connection.close()
+        assert [row["version"] for row in versions] == [len(load_migrations())]
+        assert tables == 1
+    finally:
+        for storage in storages:
+            await storage.close()
+
+
+async def play_for_the_same_player(storage: PostgresStorage, guild_id: int, channel_id: int, questions: int) -> None:
+    """One process's round: every question answered by PLAYER and scored 10 points."""
+    round_id = await storage.create_round(
+        guild_id=guild_id,
+        channel_id=channel_id,
+        starter_id=1,
+        question_count=questions,
+        seconds=30,
+        category=None,
+        kind="typed",
+        started_at=WEDNESDAY,
+    )
+    asked = []
+    for position in range(questions):
+        asked.append(
+            await storage.add_round_question(
+                round_id=round_id,
+                position=position,
+                question_id=f"fact{position}.typed",
+                fact_id=f"fact{position}",
+                kind="typed",
+                correct_choice=None,
+                opened_at=WEDNESDAY,
+                deadline_at=WEDNESDAY,
+            )
+        )
+    for question in asked:
+        await storage.record_answer(
+            AnswerInput(question, round_id, guild_id, PLAYER, None, "x", None, 0.0, WEDNESDAY, 100)
+        )
+    # Score every question at the same instant: many transactions add to PLAYER's all-guilds totals at once.
+    results = await asyncio.gather(
+        *(
+            storage.score_question(question, [ScoredAnswer(PLAYER, True, 10, 1)], closed_at=WEDNESDAY)
+            for question in asked
+        )
+    )
+    assert all(results)
+    assert await storage.finish_round(round_id, status="finished", ended_at=WEDNESDAY, winner_id=PLAYER)
+
+
+async def test_two_processes_answering_for_the_same_player_lose_no_points(postgres_cluster: PostgresCluster) -> None:
+    url = await fresh_database(postgres_cluster, "same_player")
+    first, second = await asyncio.gather(PostgresStorage.open(url), PostgresStorage.open(url))
+    questions = 30
+    try:
+        await asyncio.gather(
+            play_for_the_same_player(first, GUILDS[0], 1, questions),
+            play_for_the_same_player(second, GUILDS[1], 2, questions),
+            # The same guild from both processes, in two channels: the guild's rows are shared too.
+            play_for_the_same_player(first, GUILDS[0], 3, questions),
+            play_for_the_same_player(second, GUILDS[0], 4, questions),
+        )
+        everywhere = await first.player_stats(None, PLAYER)
+        assert (everywhere.points, everywhere.answers, everywhere.correct) == (
+            4 * questions * 10,
+            4 * questions,
+            4 * questions,
+        )
+        assert (everywhere.rounds_played, everywhere.rounds_won, everywhere.rank) == (4, 4, 1)
+        assert (await second.player_stats(GUILDS[0], PLAYER)).points == 3 * questions * 10
+        assert (await second.player_stats(GUILDS[1], PLAYER)).points == questions * 10
+        weekly = await first.leaderboard(guild_id=None, week_start=WEEK, limit=5)
+        assert [(row.user_id, row.points, row.answers) for row in weekly] == [
+            (PLAYER, 4 * questions * 10, 4 * questions)
+        ]
+        assert await first.leaderboard_size(guild_id=None, week_start=None) == 1
+        assert await first.integrity_check() == "ok"
+    finally:
+        await first.close()
+        await second.close()
+
+
+async def test_a_held_lock_makes_writes_unavailable_then_they_recover(postgres_cluster: PostgresCluster) -> None:
+    url = await fresh_database(postgres_cluster, "held_lock")
+    storage = await PostgresStorage.open(url, lock_timeout=0.2)
+    try:
+        await storage.set_meta("before", "1")
+        other = await asyncpg.connect(url)
+        try:
+            blocking = other.transaction()
+            await blocking.start()
+            await other.execute("LOCK TABLE meta IN ACCESS EXCLUSIVE MODE")
+            with pytest.raises(StorageUnavailable, match="lock"):
+                await storage.set_meta("during", "2")
+            await blocking.rollback()
+        finally:
+            await other.close()
+        await storage.set_meta("after", "3")
+        assert (await storage.get_meta("during"), await storage.get_meta("after")) == (None, "3")
+    finally:
+        await storage.close()
+
+
+async def test_unreachable_database_is_a_clear_error() -> None:
+    with pytest.raises(StorageUnavailable, match=re.escape("cannot open postgresql://trivia:***@127.0.0.1:1/")):
+        await PostgresStorage.open("postgresql://trivia:secret@127.0.0.1:1/trivia")
