@@ -61,11 +61,20 @@ class FastTriviaBot(TriviaBot):
 
 
 @pytest.fixture
-def bot_settings(tmp_path: Path, fake: FakeDiscord) -> Settings:
-    """Settings pointing the bot at the fake, with a fresh database."""
+def bot_settings(tmp_path: Path, fake: FakeDiscord, request: pytest.FixtureRequest) -> Settings:
+    """Settings pointing the bot at the fake, with a fresh database.
+
+    A test that also uses `storage_backend` (``@pytest.mark.usefixtures("storage_backend")``) runs once per
+    backend, the bot on that backend's database.
+    """
+    database_url = None
+    if "storage_backend" in request.fixturenames:
+        backend: StorageBackend = request.getfixturevalue("storage_backend")
+        database_url = str(backend.target) if backend.name == "postgresql" else None
     return Settings(
         discord_token=fake.token,
         database_path=tmp_path / "trivia.db",
+        database_url=database_url,
         dev_guild_ids=[fake.guild_id],
         discord_api_base=fake.base_url,
         round_pause_seconds=0,
