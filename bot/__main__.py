@@ -6,6 +6,7 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 
@@ -65,8 +66,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"The fact packs have errors:\n{error}", file=sys.stderr)
         return 2
     secrets = [settings.discord_token.get_secret_value()]
-    if settings.database_url is not None:
-        secrets.append(settings.database_url.get_secret_value())
+    if settings.database_url is not None:  # its password; messages show the URL without it
+        secrets.append(urlsplit(settings.database_url.get_secret_value()).password or "")
     setup_logging(settings.log_level, secrets)
     try:
         if args.mode == "sync":

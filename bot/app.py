@@ -20,7 +20,7 @@ from discord.ext import commands
 from bot.config import Settings
 from bot.errors import TriviaCommandTree, UserFacingError, reply_privately, send_error
 from bot.render import clip
-from bot.storage import Storage
+from bot.storage import Storage, StorageError
 from bot.storage.base import MAX_ANSWER_TEXT
 from bot.storage.opening import open_storage
 from bot.sync import SyncReport, sync_commands
@@ -255,6 +255,9 @@ async def run_bot(settings: Settings) -> int:
     except (aiohttp.ClientConnectionError, OSError) as error:
         log.error("Could not reach Discord at %s: %s", discord.http.Route.BASE, error)
         return 1
+    except StorageError as error:  # the database could not be opened (unreachable, newer schema, ...)
+        log.error("Could not open the database: %s", error)
+        return 1
     return 0
 
 
@@ -271,6 +274,9 @@ async def sync_once(settings: Settings) -> int:
         return 2
     except (aiohttp.ClientConnectionError, OSError) as error:
         log.error("Could not reach Discord at %s: %s", discord.http.Route.BASE, error)
+        return 1
+    except StorageError as error:  # the database could not be opened (unreachable, newer schema, ...)
+        log.error("Could not open the database: %s", error)
         return 1
     log.info("Commands synced.")
     return 0

@@ -6,12 +6,15 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import re
+from pathlib import Path
 
 import asyncpg
 import pytest
 
 from bot.storage import AnswerInput, ScoredAnswer, StorageUnavailable
 from bot.storage.postgresql import PostgresStorage, load_migrations
+from tests.fake_discord import FakeDiscord
+from tests.faultkit import bot_env, run_command
 from tests.postgres_cluster import PostgresCluster
 
 WEDNESDAY = dt.datetime(2025, 1, 8, 12, 0, tzinfo=dt.UTC)
@@ -141,3 +144,24 @@ async def test_a_held_lock_makes_writes_unavailable_then_they_recover(postgres_c
 async def test_unreachable_database_is_a_clear_error() -> None:
     with pytest.raises(StorageUnavailable, match=re.escape("cannot open postgresql://trivia:***@127.0.0.1:1/")):
         await PostgresStorage.open("postgresql://trivia:secret@127.0.0.1:1/trivia")
+
+
+async def test_a_bad_or_unreachable_database_url_gives_one_clear_line(tmp_path: Path, fake: FakeDiscord) -> None:
+    not_postgres = bot_env(fake, tmp_path / "trivia.db", DATABASE_URL="mysql://trivia:hunter2@localhost/trivia")
+    unreachable = bot_env(fake, tmp_path / "trivia.db", DATABASE_URL="postgresql://trivia:hunter2@127.0.0.1:1/trivia")
+    refused, down = await asyncio.gather(
+        run_command("-m", "bot", env=not_postgres, cwd=tmp_path, timeout=60),
+        run_command("-m", "bot", env=unreachable, cwd=tmp_path, timeout=60),
+    )
+    assert refused.code == 2, refused.stderr
+    assert refused.stderr.strip() == (
+        "DATABASE_URL: must start with postgresql:// (leave it empty to use the SQLite file DATABASE_PATH)"
+    )
+    assert down.code == 1, down.stderr
+    assert "Traceback" not in down.stderr
+    problems = [line for line in down.stderr.splitlines() if " ERROR " in line or " CRITICAL " in line]
+    assert (
+        len(problems) == 1
+        and "Could not open the database: cannot open postgresql://trivia:***@127.0.0.1:1/" in (problems[0])
+    ), down.stderr
+    assert "hunter2" not in refused.stdout + refused.stderr + down.stdout + down.stderr
