@@ -13,7 +13,7 @@ import pytest
 
 from bot.storage import AnswerInput, ScoredAnswer, StorageUnavailable
 from bot.storage.postgresql import PostgresStorage, load_migrations
-from tests.fake_discord import FakeDiscord
+from fake_discord import FakeDiscord
 from tests.faultkit import bot_env, run_command
 from tests.postgres_cluster import PostgresCluster
 
