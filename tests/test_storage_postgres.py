@@ -165,3 +165,44 @@ async def test_a_bad_or_unreachable_database_url_gives_one_clear_line(tmp_path: 
         and "Could not open the database: cannot open postgresql://trivia:***@127.0.0.1:1/" in (problems[0])
     ), down.stderr
     assert "hunter2" not in refused.stdout + refused.stderr + down.stdout + down.stderr
+
+
+async def test_two_processes_recording_the_same_answer_at_once_count_every_attempt(
+    postgres_cluster: PostgresCluster,
+) -> None:
+    url = await fresh_database(postgres_cluster, "same_answer")
+    first, second = await asyncio.gather(PostgresStorage.open(url), PostgresStorage.open(url))
+    try:
+        round_id = await first.create_round(
+            guild_id=GUILDS[0],
+            channel_id=1,
+            starter_id=1,
+            question_count=1,
+            seconds=30,
+            category=None,
+            kind="mc",
+            started_at=WEDNESDAY,
+        )
+        question = await first.add_round_question(
+            round_id=round_id,
+            position=0,
+            question_id="fact.mc",
+            fact_id="fact",
+            kind="mc",
+            correct_choice=1,
+            opened_at=WEDNESDAY,
+            deadline_at=WEDNESDAY,
+        )
+
+        def click(choice: int) -> AnswerInput:
+            return AnswerInput(question, round_id, GUILDS[0], PLAYER, choice, None, None, 0.0, WEDNESDAY, choice)
+
+        await asyncio.gather(*(storage.record_answer(click(n)) for n in range(40) for storage in (first, second)))
+        (stored,) = await second.question_answers(question)
+        assert stored.attempts == 80
+        assert await first.score_question(question, [ScoredAnswer(PLAYER, True, 100, 1)], closed_at=WEDNESDAY)
+        assert not await second.score_question(question, [ScoredAnswer(PLAYER, True, 100, 1)], closed_at=WEDNESDAY)
+        assert (await second.player_stats(None, PLAYER)).points == 100
+    finally:
+        await first.close()
+        await second.close()

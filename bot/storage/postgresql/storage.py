@@ -760,19 +760,22 @@ class PostgresStorage:
         params: list[object] = [scope, limit, offset]
         if week is None:
             table, where = "player_totals", "guild_id = $1"
+            # All time: the points histogram (migration 002) has one row per distinct score above, not per player.
+            above = "SELECT coalesce(sum(players), 0) FROM points_histogram WHERE guild_id = $1 AND points > top.points"
         else:
             table, where = "player_weekly", "guild_id = $1 AND week_start = $4"
             params.append(week)
+            # A week: the count walks the ranking index, never the answers.
+            above = f"SELECT count(*) FROM {table} WHERE {where} AND points > top.points"
         # Only the page's first row needs a count: later rows either tie with the row before them or sit
-        # exactly at their position. The count walks the ranking index, never the answers.
+        # exactly at their position.
         rows = await self._fetch(
             f"""
             WITH page AS (
                 SELECT user_id, points, correct, answers FROM {table} WHERE {where}
                 ORDER BY points DESC, correct DESC, user_id LIMIT $2 OFFSET $3
-            )
-            SELECT user_id, points, correct, answers,
-                   (SELECT count(*) FROM {table} WHERE {where} AND points > (SELECT max(points) FROM page)) AS above
+            ), top AS (SELECT max(points) AS points FROM page)
+            SELECT user_id, points, correct, answers, (SELECT ({above}) FROM top) AS above
             FROM page ORDER BY points DESC, correct DESC, user_id
             """,
             *params,
