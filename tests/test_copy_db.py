@@ -8,11 +8,12 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from bot.storage import AnswerInput, ScoredAnswer
-from bot.storage.copying import CopyRefused, copy_database
+from bot.storage import AnswerInput, ScoredAnswer, copying
+from bot.storage.copying import CopyMismatch, CopyRefused, copy_database
 from bot.storage.opening import AnyStorage, open_storage
 from tests.postgres_cluster import PostgresCluster
 
@@ -184,3 +185,25 @@ async def test_copy_db_command_line(tmp_path: Path, postgres_cluster: PostgresCl
     again = await asyncio.to_thread(copy_db, str(source), url)
     assert again.returncode == 2
     assert "copy-db refused" in again.stderr and "not empty" in again.stderr
+
+
+async def test_a_copy_that_does_not_match_its_source_is_rolled_back(
+    tmp_path: Path, postgres_cluster: PostgresCluster, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = tmp_path / "source.db"
+    async with await open_storage(source) as storage:
+        await fill(storage)
+    url = await postgres_cluster.create_database("copy_torn")
+    write = copying._PostgresEnd.write
+
+    async def lose_an_answer(self: copying._PostgresEnd, table: copying.Table, rows: Any) -> None:
+        await write(self, table, rows[:-1] if table.name == "answers" else rows)
+
+    monkeypatch.setattr(copying._PostgresEnd, "write", lose_an_answer)
+    with pytest.raises(CopyMismatch, match="nothing was committed"):
+        await copy_database(source, url)
+    monkeypatch.undo()
+    async with await open_storage(url) as target:
+        assert await target.get_meta("command_tree_hash") is None
+        assert await target.leaderboard_size(guild_id=None, week_start=None) == 0
+    await copy_database(source, url)  # still empty, so the real copy goes through

@@ -1,10 +1,11 @@
 """``python -m bot copy-db SOURCE TARGET``: copy every row between SQLite and PostgreSQL, then prove the copy.
 
 Both ends are first opened as storages, so both are migrated to the current schema. The target must be empty.
-Rows are copied table by table, in foreign-key order and keeping their ids, inside ONE transaction on the
-target; the leaderboard counts of migration 002 are rebuilt by the target's own triggers. Before committing,
-the per-player totals and per-player answer counts read back from the target must equal the source's, or the
-whole copy is rolled back.
+The source is read from one snapshot (one read transaction), so a bot still writing to it cannot tear the
+copy. Rows are copied table by table, in foreign-key order and keeping their ids, inside ONE transaction on
+the target; the leaderboard counts of migration 002 are rebuilt by the target's own triggers. Before
+committing, the per-player totals and per-player answer counts read back from the target must equal the
+source's, or the whole copy is rolled back.
 """
 
 from __future__ import annotations
@@ -187,6 +188,8 @@ class _End(Protocol):
 
     async def begin(self) -> None: ...
 
+    async def begin_snapshot(self) -> None: ...
+
     async def finish_load(self) -> None: ...
 
     async def commit(self) -> None: ...
@@ -245,6 +248,11 @@ class _SQLiteEnd:
         with sqlite_errors():
             await self.connection.execute("BEGIN IMMEDIATE")
 
+    async def begin_snapshot(self) -> None:
+        """Read everything from one snapshot (WAL: a read transaction sees the database as of its first read)."""
+        with sqlite_errors():
+            await self.connection.execute("BEGIN")
+
     async def finish_load(self) -> None:
         """Nothing to do: INTEGER PRIMARY KEY ids continue after the largest one by themselves."""
 
@@ -294,6 +302,12 @@ class _PostgresEnd:
 
     async def begin(self) -> None:
         self.transaction = self.connection.transaction()
+        with postgres_errors():
+            await self.transaction.start()
+
+    async def begin_snapshot(self) -> None:
+        """Read everything from one snapshot, even while bots keep writing."""
+        self.transaction = self.connection.transaction(isolation="repeatable_read", readonly=True)
         with postgres_errors():
             await self.transaction.start()
 
@@ -392,6 +406,7 @@ async def copy_database(source: str | Path, target: str | Path) -> CopyReport:
                 f"the target {describe(target)} is not empty (rows in {', '.join(filled)}); nothing copied"
             )
         rows: dict[str, int] = {}
+        await reader.begin_snapshot()  # a consistent copy even if a bot is still writing to the source
         await writer.begin()
         try:
             for table in TABLES:
