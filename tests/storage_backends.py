@@ -28,9 +28,35 @@ class StorageBackend:
     name: str
     target: str | Path
 
-    async def open(self) -> AnyStorage:
-        """Open (and migrate) a storage on this database."""
-        return await open_storage(self.target)
+    async def open(self, *, busy_timeout: float = 5.0) -> AnyStorage:
+        """Open (and migrate) a storage on this database; writes wait `busy_timeout` s for others' locks."""
+        return await open_storage(self.target, busy_timeout=busy_timeout)
+
+    @asynccontextmanager
+    async def another_process_writing(self) -> AsyncIterator[None]:
+        """Hold write locks from a separate connection, as another process's long transaction would."""
+        if is_postgres_url(self.target):
+            connection = await asyncpg.connect(str(self.target))
+            try:
+                transaction = connection.transaction()
+                await transaction.start()
+                await connection.execute("LOCK TABLE round_questions, answers, player_totals IN EXCLUSIVE MODE")
+                try:
+                    yield
+                finally:
+                    await transaction.rollback()
+            finally:
+                await connection.close()
+            return
+        blocker = sqlite3.connect(self.target, isolation_level=None)
+        try:
+            blocker.execute("BEGIN EXCLUSIVE")
+            try:
+                yield
+            finally:
+                blocker.execute("ROLLBACK")
+        finally:
+            blocker.close()
 
     async def scalar(self, sql: str) -> int:
         """Run a one-value query on a separate connection (what another process would see)."""
