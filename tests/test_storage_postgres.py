@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 import re
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import pytest
 
 from bot.storage import AnswerInput, ScoredAnswer, StorageUnavailable
-from bot.storage.postgresql import PostgresStorage, load_migrations
+from bot.storage.postgresql import PostgresStorage, load_migrations, statements
 from fake_discord import FakeDiscord
 from tests.faultkit import bot_env, run_command
 from tests.postgres_cluster import PostgresCluster
@@ -206,3 +208,59 @@ async def test_two_processes_recording_the_same_answer_at_once_count_every_attem
     finally:
         await first.close()
         await second.close()
+
+
+def _plan_nodes(plan: dict[str, Any]) -> list[dict[str, Any]]:
+    nodes = [plan]
+    for child in plan.get("Plans", []):
+        nodes.extend(_plan_nodes(child))
+    return nodes
+
+
+async def test_leaderboards_and_stats_are_index_lookups_not_scans(postgres_cluster: PostgresCluster) -> None:
+    url = await fresh_database(postgres_cluster, "big_board")
+    storage = await PostgresStorage.open(url)
+    await storage.close()  # migrated
+    connection = await asyncpg.connect(url)
+    try:
+        # 10,000 players in two guilds and all guilds, with a spread of scores (the triggers keep the counts).
+        await connection.execute(
+            """
+            INSERT INTO player_totals (guild_id, user_id, points, answers, correct)
+            SELECT scope, player, (player * 7919) % 5000, 10, (player * 31) % 10
+            FROM generate_series(1, 10000) AS player, unnest(ARRAY[0, $1::bigint, $2::bigint]) AS scope
+            WHERE scope = 0 OR scope = CASE WHEN player % 2 = 0 THEN $1::bigint ELSE $2::bigint END
+            """,
+            *GUILDS,
+        )
+        await connection.execute(
+            """
+            INSERT INTO player_weekly (guild_id, week_start, user_id, points, answers, correct)
+            SELECT guild_id, $1, user_id, points, answers, correct FROM player_totals
+            """,
+            WEEK,
+        )
+        await connection.execute("ANALYZE")
+        queries = {
+            "all-time page": (statements.LEADERBOARD_ALL_TIME_SQL, (0, 10, 6000)),
+            "weekly page": (statements.LEADERBOARD_WEEKLY_SQL, (GUILDS[0], 10, 0, WEEK)),
+            "size": (statements.LEADERBOARD_SIZE_SQL, (0, None)),
+            "stats": (statements.PLAYER_STATS_SQL, (0, 12345)),
+        }
+        for name, (sql, args) in queries.items():
+            (plan,) = json.loads(await connection.fetchval(f"EXPLAIN (FORMAT JSON) {sql}", *args))
+            nodes = _plan_nodes(plan["Plan"])
+            scanned = {node.get("Relation Name") for node in nodes if node["Node Type"] == "Seq Scan"}
+            assert not scanned & {"player_totals", "player_weekly", "points_histogram"}, (name, nodes)
+            assert any("Index" in node["Node Type"] for node in nodes), (name, nodes)
+    finally:
+        await connection.close()
+    storage = await PostgresStorage.open(url)
+    try:
+        assert await storage.leaderboard_size(guild_id=None, week_start=None) == 10000
+        page = await storage.leaderboard(guild_id=None, week_start=None, limit=10, offset=6000)
+        stats = await storage.player_stats(None, page[0].user_id)
+        assert page[0].rank == stats.rank
+        assert await storage.integrity_check() == "ok"
+    finally:
+        await storage.close()

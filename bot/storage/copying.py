@@ -204,23 +204,19 @@ class _SQLiteEnd:
         self.connection = connection
 
     async def read(self, table: Table) -> AsyncIterator[list[tuple[Any, ...]]]:
-        offset = 0
-        while True:
-            with sqlite_errors():
-                rows = list(
-                    await self.connection.execute_fetchall(
-                        f"SELECT {', '.join(table.columns)} FROM {table.name} ORDER BY {table.order_by} "
-                        "LIMIT ? OFFSET ?",
-                        (CHUNK_ROWS, offset),
-                    )
-                )
-            if not rows:
-                return
-            offset += len(rows)
-            yield [
-                tuple(_from_sqlite(table, column, value) for column, value in zip(table.columns, row, strict=True))
-                for row in rows
-            ]
+        with sqlite_errors():
+            cursor = await self.connection.execute(
+                f"SELECT {', '.join(table.columns)} FROM {table.name} ORDER BY {table.order_by}"
+            )
+        try:
+            while True:
+                with sqlite_errors():
+                    rows = list(await cursor.fetchmany(CHUNK_ROWS))
+                if not rows:
+                    return
+                yield [_row_from_sqlite(table, row) for row in rows]
+        finally:
+            await cursor.close()
 
     async def write(self, table: Table, rows: Sequence[tuple[Any, ...]]) -> None:
         placeholders = ", ".join("?" * len(table.columns))
@@ -272,17 +268,16 @@ class _PostgresEnd:
         self.transaction: Any = None
 
     async def read(self, table: Table) -> AsyncIterator[list[tuple[Any, ...]]]:
-        offset = 0
+        # A server-side cursor (inside the snapshot transaction): one pass over the table, CHUNK_ROWS at a time.
+        with postgres_errors():
+            cursor = await self.connection.cursor(
+                f"SELECT {', '.join(table.columns)} FROM {table.name} ORDER BY {table.order_by}"
+            )
         while True:
             with postgres_errors():
-                rows = await self.connection.fetch(
-                    f"SELECT {', '.join(table.columns)} FROM {table.name} ORDER BY {table.order_by} LIMIT $1 OFFSET $2",
-                    CHUNK_ROWS,
-                    offset,
-                )
+                rows = await cursor.fetch(CHUNK_ROWS)
             if not rows:
                 return
-            offset += len(rows)
             yield [tuple(row) for row in rows]
 
     async def write(self, table: Table, rows: Sequence[tuple[Any, ...]]) -> None:

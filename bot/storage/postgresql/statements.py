@@ -71,5 +71,42 @@ SELECT d.id, d.round_question_id, rq.round_id, d.guild_id, d.user_id, rq.questio
 FROM disputes AS d JOIN round_questions AS rq ON rq.id = d.round_question_id
 """
 
-ALL_TIME = "-infinity"
-"""week_start of the all-time rows of leaderboard_sizes (weekly rows hold their Monday)."""
+# A page of standings. Only the page's first row needs a count of the players above it: later rows either tie
+# with the row before them or sit exactly at their position. All time, that count sums the points histogram
+# (one row per distinct score above, migration 002); for a week it walks the ranking index.
+_LEADERBOARD_SQL = """
+WITH page AS (
+    SELECT user_id, points, correct, answers FROM {table} WHERE {where}
+    ORDER BY points DESC, correct DESC, user_id LIMIT $2 OFFSET $3
+), top AS (SELECT max(points) AS points FROM page)
+SELECT user_id, points, correct, answers, (SELECT ({above}) FROM top) AS above
+FROM page ORDER BY points DESC, correct DESC, user_id
+"""
+
+LEADERBOARD_ALL_TIME_SQL = _LEADERBOARD_SQL.format(
+    table="player_totals",
+    where="guild_id = $1",
+    above="SELECT coalesce(sum(players), 0) FROM points_histogram WHERE guild_id = $1 AND points > top.points",
+)
+"""Parameters: scope (guild id, or 0 for every guild), limit, offset."""
+
+LEADERBOARD_WEEKLY_SQL = _LEADERBOARD_SQL.format(
+    table="player_weekly",
+    where="guild_id = $1 AND week_start = $4",
+    above="SELECT count(*) FROM player_weekly WHERE guild_id = $1 AND week_start = $4 AND points > top.points",
+)
+"""Parameters: scope, limit, offset, week start (a Monday)."""
+
+# Kept by triggers (migration 002): counting the players would walk an index entry per player.
+LEADERBOARD_SIZE_SQL = """
+SELECT players FROM leaderboard_sizes WHERE guild_id = $1 AND week_start = coalesce($2::date, '-infinity'::date)
+"""
+"""Parameters: scope, week start or None for all time."""
+
+PLAYER_STATS_SQL = """
+SELECT t.points, t.rounds_played, t.rounds_won, t.answers, t.correct, t.best_streak,
+       (SELECT coalesce(sum(h.players), 0) FROM points_histogram AS h
+        WHERE h.guild_id = t.guild_id AND h.points > t.points) AS above
+FROM player_totals AS t WHERE t.guild_id = $1 AND t.user_id = $2
+"""
+"""Parameters: scope, user id. The rank sums the histogram buckets above the player's points."""

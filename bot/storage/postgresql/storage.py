@@ -82,6 +82,10 @@ from bot.storage.postgresql.statements import (
     ANSWER_SELECT,
     ANSWER_UPSERT_SQL,
     DISPUTE_SELECT,
+    LEADERBOARD_ALL_TIME_SQL,
+    LEADERBOARD_SIZE_SQL,
+    LEADERBOARD_WEEKLY_SQL,
+    PLAYER_STATS_SQL,
     QUESTION_SELECT,
     ROUND_SELECT,
     TOTALS_UPSERT_SQL,
@@ -757,29 +761,10 @@ class PostgresStorage:
             raise ValueError(f"need limit > 0 and offset >= 0, got limit={limit}, offset={offset}")
         scope = GLOBAL_SCOPE if guild_id is None else guild_id
         week = check_week_start(week_start)
-        params: list[object] = [scope, limit, offset]
         if week is None:
-            table, where = "player_totals", "guild_id = $1"
-            # All time: the points histogram (migration 002) has one row per distinct score above, not per player.
-            above = "SELECT coalesce(sum(players), 0) FROM points_histogram WHERE guild_id = $1 AND points > top.points"
+            rows = await self._fetch(LEADERBOARD_ALL_TIME_SQL, scope, limit, offset)
         else:
-            table, where = "player_weekly", "guild_id = $1 AND week_start = $4"
-            params.append(week)
-            # A week: the count walks the ranking index, never the answers.
-            above = f"SELECT count(*) FROM {table} WHERE {where} AND points > top.points"
-        # Only the page's first row needs a count: later rows either tie with the row before them or sit
-        # exactly at their position.
-        rows = await self._fetch(
-            f"""
-            WITH page AS (
-                SELECT user_id, points, correct, answers FROM {table} WHERE {where}
-                ORDER BY points DESC, correct DESC, user_id LIMIT $2 OFFSET $3
-            ), top AS (SELECT max(points) AS points FROM page)
-            SELECT user_id, points, correct, answers, (SELECT ({above}) FROM top) AS above
-            FROM page ORDER BY points DESC, correct DESC, user_id
-            """,
-            *params,
-        )
+            rows = await self._fetch(LEADERBOARD_WEEKLY_SQL, scope, limit, offset, week)
         standings: list[LeaderboardRow] = []
         for position, row in enumerate(rows):
             if position == 0:
@@ -804,29 +789,13 @@ class PostgresStorage:
         scope = GLOBAL_SCOPE if guild_id is None else guild_id
         week = check_week_start(week_start)
         # Kept by triggers (migration 002): counting the players would walk an index entry per player.
-        row = await self._fetch_one(
-            """
-            SELECT players FROM leaderboard_sizes
-            WHERE guild_id = $1 AND week_start = coalesce($2::date, '-infinity'::date)
-            """,
-            scope,
-            week,
-        )
+        row = await self._fetch_one(LEADERBOARD_SIZE_SQL, scope, week)
         return 0 if row is None else int(row[0])
 
     async def player_stats(self, guild_id: int | None, user_id: int) -> PlayerStats:
         """Return a player's totals and rank (1 + players with more points) in a server, or across all."""
         scope = GLOBAL_SCOPE if guild_id is None else guild_id
-        row = await self._fetch_one(
-            """
-            SELECT t.points, t.rounds_played, t.rounds_won, t.answers, t.correct, t.best_streak,
-                   (SELECT coalesce(sum(h.players), 0) FROM points_histogram AS h
-                    WHERE h.guild_id = t.guild_id AND h.points > t.points) AS above
-            FROM player_totals AS t WHERE t.guild_id = $1 AND t.user_id = $2
-            """,
-            scope,
-            user_id,
-        )
+        row = await self._fetch_one(PLAYER_STATS_SQL, scope, user_id)
         if row is None:
             return PlayerStats(
                 points=0, rounds_played=0, rounds_won=0, answers=0, correct=0, accuracy=0.0, best_streak=0, rank=None
