@@ -122,9 +122,10 @@ def _row_count(status: str) -> int:
 class PostgresStorage:
     """`Storage` on a PostgreSQL database; create it with `PostgresStorage.open`."""
 
-    def __init__(self, where: str, pool: asyncpg.Pool) -> None:
+    def __init__(self, where: str, pool: asyncpg.Pool, *, acquire_timeout: float = 30.0) -> None:
         self.where = where
         self._pool = pool
+        self._acquire_timeout = acquire_timeout
         self._connections: dict[asyncio.Task[Any], asyncpg.Connection] = {}
         self._closed = False
         self._commits = 0
@@ -142,7 +143,8 @@ class PostgresStorage:
     ) -> PostgresStorage:
         """Connect to the database at `url` and migrate it (under an advisory lock, once for all processes).
 
-        `lock_timeout` bounds how long a statement waits for a row lock before `StorageUnavailable`.
+        `lock_timeout` bounds how long a statement waits for a row lock, `command_timeout` how long a statement
+        runs or a free connection is waited for, before `StorageUnavailable`.
         """
         if not 1 <= min_connections <= max_connections:
             raise ValueError(f"need 1 <= min_connections <= max_connections, got {min_connections}, {max_connections}")
@@ -173,7 +175,7 @@ class PostgresStorage:
             await pool.close()
             raise
         log.info("Opened %s (schema version %s)", where, len(migrations))
-        return cls(where, pool)
+        return cls(where, pool, acquire_timeout=command_timeout)
 
     async def __aenter__(self) -> PostgresStorage:
         return self
@@ -237,8 +239,8 @@ class PostgresStorage:
         self._ensure_open()
         task = asyncio.current_task()
         assert task is not None  # storage is only used from tasks
-        with domain_errors():
-            connection = await self._pool.acquire()
+        with domain_errors():  # a pool exhausted for that long is an outage: TimeoutError -> StorageUnavailable
+            connection = await self._pool.acquire(timeout=self._acquire_timeout)
         try:
             transaction = connection.transaction()
             with domain_errors():
@@ -323,7 +325,7 @@ class PostgresStorage:
         with domain_errors():
             if connection is not None:
                 return list(await connection.fetch(sql, *args))
-            async with self._pool.acquire() as pooled:
+            async with self._pool.acquire(timeout=self._acquire_timeout) as pooled:
                 return list(await pooled.fetch(sql, *args))
 
     async def _fetch_one(self, sql: str, *args: object) -> asyncpg.Record | None:
