@@ -96,23 +96,7 @@ class PostgresCluster:
                 "--locale=C.UTF-8",
                 "--no-sync",
             )
-            options = (
-                f"-p {cluster.port} -c listen_addresses=127.0.0.1 -k {root} -c fsync=off "
-                "-c full_page_writes=off -c synchronous_commit=off -c max_connections=200"
-            )
-            cluster._run(
-                "pg_ctl",
-                "-D",
-                str(cluster.data_dir),
-                "-o",
-                options,
-                "-l",
-                str(root / "server.log"),
-                "-w",
-                "-t",
-                "60",
-                "start",
-            )
+            cluster._start_server()
         except PostgresUnavailable:
             log_file = root / "server.log"
             detail = log_file.read_text(errors="replace")[-2000:] if log_file.exists() else ""
@@ -139,6 +123,21 @@ class PostgresCluster:
         finally:
             await connection.close()
         return self.url(name)
+
+    def _start_server(self) -> None:
+        # Durability settings off: the tests kill clients, never this server, and they run faster so.
+        options = (
+            f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.root} -c fsync=off "
+            "-c full_page_writes=off -c synchronous_commit=off -c max_connections=200"
+        )
+        # -l: the server's output goes to a file, never to our pipes (which would then never close).
+        log_file = str(self.root / "server.log")
+        self._run("pg_ctl", "-D", str(self.data_dir), "-o", options, "-l", log_file, "-w", "-t", "60", "start")
+
+    def restart(self) -> None:
+        """Restart the server (same port and data), as an operator or a failover would; clients are cut off."""
+        self._run("pg_ctl", "-D", str(self.data_dir), "-m", "fast", "-w", "-t", "60", "stop")
+        self._start_server()
 
     def stop(self) -> None:
         """Stop the server at once and delete its folder."""

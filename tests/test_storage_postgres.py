@@ -264,3 +264,26 @@ async def test_leaderboards_and_stats_are_index_lookups_not_scans(postgres_clust
         assert await storage.integrity_check() == "ok"
     finally:
         await storage.close()
+
+
+async def test_a_server_restart_is_unavailable_for_a_moment_then_writes_go_on(
+    postgres_cluster: PostgresCluster,
+) -> None:
+    url = await fresh_database(postgres_cluster, "server_restart")
+    storage = await PostgresStorage.open(url)
+    try:
+        await storage.set_meta("before", "1")
+        await asyncio.to_thread(postgres_cluster.restart)
+        failures: list[BaseException] = []
+        async with asyncio.timeout(60):
+            while True:
+                try:
+                    await storage.set_meta("after", "2")
+                    break
+                except StorageUnavailable as error:  # the pool's old connections were cut off
+                    failures.append(error)
+                    await asyncio.sleep(0.1)
+        assert len(failures) <= 10, failures  # each cut-off connection fails once, then is replaced
+        assert (await storage.get_meta("before"), await storage.get_meta("after")) == ("1", "2")
+    finally:
+        await storage.close()
