@@ -32,7 +32,11 @@ def postgres_cluster() -> Iterator[PostgresCluster]:
     try:
         cluster = PostgresCluster.start()
     except PostgresUnavailable as error:
-        pytest.fail(f"PostgreSQL is needed for this test and could not be started: {error}", pytrace=False)
+        reason = str(error)
+    else:
+        reason = ""
+    if reason:  # outside the except block, so the report is the reason alone
+        pytest.fail(f"PostgreSQL is needed for this test and could not be started: {reason}", pytrace=False)
     try:
         yield cluster
     finally:

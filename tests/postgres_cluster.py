@@ -31,14 +31,17 @@ class PostgresUnavailable(RuntimeError):  # noqa: N818
 def find_bin_dir() -> Path:
     """Return the folder holding ``initdb`` and ``pg_ctl``."""
     configured = os.environ.get("POSTGRES_BIN")
-    candidates = [Path(configured)] if configured else []
-    candidates.append(Path(f"/usr/lib/postgresql/{PREFERRED_VERSION}/bin"))
-    candidates.extend(sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True))
+    if configured:
+        candidates = [Path(configured)]
+    else:
+        candidates = [Path(f"/usr/lib/postgresql/{PREFERRED_VERSION}/bin")]
+        candidates.extend(sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True))
     for folder in candidates:
         if (folder / "initdb").exists() and (folder / "pg_ctl").exists():
             return folder
+    where = f"POSTGRES_BIN={configured}" if configured else "/usr/lib/postgresql/*/bin"
     raise PostgresUnavailable(
-        "PostgreSQL server binaries (initdb, pg_ctl) not found under /usr/lib/postgresql/*/bin; "
+        f"PostgreSQL server binaries (initdb, pg_ctl) not found in {where}; "
         "install them with `apt-get install -y postgresql` (bash .ci/run does) or set POSTGRES_BIN"
     )
 

@@ -6,7 +6,10 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +24,7 @@ from tests.postgres_cluster import PostgresCluster
 
 WEDNESDAY = dt.datetime(2025, 1, 8, 12, 0, tzinfo=dt.UTC)
 WEEK = dt.date(2025, 1, 6)
+REPO_ROOT = Path(__file__).resolve().parents[1]
 GUILDS = (111_111_111_111_111_111, 222_222_222_222_222_222)
 PLAYER = 4242
 
@@ -287,3 +291,31 @@ async def test_a_server_restart_is_unavailable_for_a_moment_then_writes_go_on(
         assert (await storage.get_meta("before"), await storage.get_meta("after")) == ("1", "2")
     finally:
         await storage.close()
+
+
+def test_without_postgresql_the_postgresql_tests_fail_with_the_reason_never_skip(tmp_path: Path) -> None:
+    # A separate pytest run on a machine "without" the server binaries.
+    env = {**os.environ, "POSTGRES_BIN": str(tmp_path / "no-postgres-here")}
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-rfEs",
+            "tests/test_storage.py::test_guild_settings_default_and_partial_update",
+        ],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert run.returncode == 1, run.stdout[-3000:]
+    assert "1 passed, 1 error" in run.stdout, run.stdout[-3000:]  # SQLite passes, PostgreSQL errors out
+    assert "skipped" not in run.stdout
+    assert "PostgreSQL is needed for this test and could not be started" in run.stdout
+    assert "no-postgres-here" in run.stdout and "apt-get install -y postgresql" in run.stdout
