@@ -137,7 +137,9 @@ async def test_sqlite_to_postgresql_and_back_keeps_everything(
         assert await returned.integrity_check() == "ok"
     assert after["board None"] == before["board None"]
     assert after["export 1003"] == before["export 1003"]
-    assert [len(answers) for answers in after["answers"]] == [3] * 6  # type: ignore[union-attr]
+    answers_per_question = after["answers"]
+    assert isinstance(answers_per_question, list)
+    assert [len(answers) for answers in answers_per_question] == [3] * 6
     async with await open_storage(back) as returned:  # the round created in PostgreSQL came along too
         assert (await returned.get_round(3)) is not None
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.synthetic import seed_synthetic
 from bot.storage import (
     MAX_ANSWER_TEXT,
     AnswerInput,
@@ -36,7 +37,6 @@ from bot.storage import (
 from bot.storage.opening import AnyStorage
 from bot.storage.postgresql import load_migrations as postgres_migrations
 from bot.storage.sqlite import load_migrations, split_sql_statements
-from bot.storage.synthetic import seed_synthetic
 from tests.storage_backends import StorageBackend
 
 REPO_ROOT = Path(__file__).resolve().parents[1]

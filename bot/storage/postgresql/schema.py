@@ -8,6 +8,7 @@ the others wait, then find the schema current.
 from __future__ import annotations
 
 import logging
+from typing import TypeAlias
 
 import asyncpg
 
@@ -16,6 +17,8 @@ from bot.storage.migration_files import Migration, read_migrations
 from bot.storage.postgresql.errors import domain_errors
 
 log = logging.getLogger(__name__)
+
+AnyConnection: TypeAlias = "asyncpg.Connection[asyncpg.Record] | asyncpg.pool.PoolConnectionProxy[asyncpg.Record]"
 
 MIGRATION_LOCK_KEY = 0x0AB17_7217_1A
 """The advisory lock every process takes to migrate (any constant; only this application uses it)."""
@@ -26,7 +29,7 @@ def load_migrations() -> list[Migration]:
     return read_migrations("bot.storage.postgresql")
 
 
-async def schema_version(connection: asyncpg.Connection) -> int:
+async def schema_version(connection: AnyConnection) -> int:
     """Return the database's schema version (0 for an empty database)."""
     with domain_errors():
         if await connection.fetchval("SELECT to_regclass('schema_version')") is None:
@@ -34,7 +37,7 @@ async def schema_version(connection: asyncpg.Connection) -> int:
         return int(await connection.fetchval("SELECT coalesce(max(version), 0) FROM schema_version"))
 
 
-async def migrate(connection: asyncpg.Connection, migrations: list[Migration], where: str) -> None:
+async def migrate(connection: AnyConnection, migrations: list[Migration], where: str) -> None:
     """Bring the schema to the newest version in one transaction; refuse a database from newer code."""
     latest = len(migrations)
     with domain_errors():

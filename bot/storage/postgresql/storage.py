@@ -28,7 +28,7 @@ import random
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from types import TracebackType
-from typing import Any, TypeVar, cast
+from typing import Any, TypeAlias, TypeVar, cast
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
@@ -95,6 +95,8 @@ from bot.storage.totals import GLOBAL_SCOPE, TotalsDelta
 
 log = logging.getLogger(__name__)
 
+PooledConnection: TypeAlias = "asyncpg.pool.PoolConnectionProxy[asyncpg.Record]"
+
 T = TypeVar("T")
 
 TRANSIENT_ATTEMPTS = 5
@@ -126,7 +128,7 @@ class PostgresStorage:
         self.where = where
         self._pool = pool
         self._acquire_timeout = acquire_timeout
-        self._connections: dict[asyncio.Task[Any], asyncpg.Connection] = {}
+        self._connections: dict[asyncio.Task[Any], PooledConnection] = {}
         self._closed = False
         self._commits = 0
         self._answers = AnswerWriter(self._write_answer_batch, name="answer-writer:postgresql")
@@ -217,7 +219,7 @@ class PostgresStorage:
 
     # ------------------------------------------------------------------ plumbing
 
-    def _task_connection(self) -> asyncpg.Connection | None:
+    def _task_connection(self) -> PooledConnection | None:
         task = asyncio.current_task()
         return None if task is None else self._connections.get(task)
 
@@ -231,9 +233,9 @@ class PostgresStorage:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[None]:
         """Run the block's writes in one transaction; a nested call by the same task uses a savepoint."""
-        connection = self._task_connection()
-        if connection is not None:
-            async with self._savepoint(connection):
+        owned = self._task_connection()
+        if owned is not None:
+            async with self._savepoint(owned):
                 yield
             return
         self._ensure_open()
@@ -260,7 +262,7 @@ class PostgresStorage:
             await self._pool.release(connection)
 
     @asynccontextmanager
-    async def _savepoint(self, connection: asyncpg.Connection) -> AsyncIterator[None]:
+    async def _savepoint(self, connection: PooledConnection) -> AsyncIterator[None]:
         savepoint = connection.transaction()
         with domain_errors():
             await savepoint.start()
@@ -299,7 +301,7 @@ class PostgresStorage:
                 await asyncio.sleep(random.uniform(0, 0.02 * attempt))
                 attempt += 1
 
-    def _writer_in_transaction(self) -> asyncpg.Connection:
+    def _writer_in_transaction(self) -> PooledConnection:
         connection = self._task_connection()
         if connection is None:
             raise RuntimeError("storage writes must run inside transaction()")
