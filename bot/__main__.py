@@ -1,4 +1,4 @@
-"""``python -m bot`` runs the bot; ``python -m bot play`` plays in the terminal; ``python -m bot sync`` syncs."""
+"""``python -m bot`` runs the bot; ``play`` plays in the terminal; ``sync`` syncs; ``copy-db`` moves the data."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 
@@ -47,7 +48,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     play.add_argument("--kind", default="mixed", choices=list(ROUND_KINDS))
     play.add_argument("--name", default="you", help="your player name")
     play.add_argument("--seed", type=int, default=None, help="random seed for the questions drawn")
+    copy = sub.add_parser(
+        "copy-db", help="copy every row of one database into another, empty one (SQLite <-> PostgreSQL), and check it"
+    )
+    copy.add_argument("source", help="a SQLite file, or a postgresql:// URL")
+    copy.add_argument("target", help="an empty (or new) SQLite file, or a postgresql:// URL of an empty database")
     args = parser.parse_args(argv)
+    if args.mode == "copy-db":
+        return _copy_db(args.source, args.target)
 
     from bot.app import run, run_bot, sync_once
     from bot.config import PlaySettings, Settings
@@ -68,7 +76,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except FactPackError as error:
         print(f"The fact packs have errors:\n{error}", file=sys.stderr)
         return 2
-    setup_logging(settings.log_level, [settings.discord_token.get_secret_value()])
+    secrets = [settings.discord_token.get_secret_value()]
+    if settings.database_url is not None:  # its password; messages show the URL without it
+        secrets.append(urlsplit(settings.database_url.get_secret_value()).password or "")
+    setup_logging(settings.log_level, secrets)
     try:
         if args.mode == "sync":
             return run(sync_once(settings))
@@ -80,6 +91,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Through logging, so the token is redacted from the traceback too.
         logging.getLogger("bot").critical("The bot stopped on an unexpected error.", exc_info=True)
         return 1
+
+
+def _copy_db(source: str, target: str) -> int:
+    """Run ``copy-db``: print what was copied, or one clear line saying why nothing was."""
+    import asyncio
+
+    from bot.storage import StorageError
+    from bot.storage.copying import CopyRefused, copy_database, describe
+
+    logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    try:
+        report = asyncio.run(copy_database(source, target))
+    except CopyRefused as error:
+        print(f"copy-db refused: {error}", file=sys.stderr)
+        return 2
+    except StorageError as error:
+        print(f"copy-db failed, nothing was committed to {describe(target)}: {error}", file=sys.stderr)
+        return 1
+    tables = ", ".join(f"{name} {count}" for name, count in report.rows.items())
+    print(f"Copied {describe(source)} into {describe(target)}: {tables}.")
+    print(f"Checked: totals of {report.players} player(s) and {report.answers} answer(s) match the source.")
+    return 0
 
 
 if __name__ == "__main__":

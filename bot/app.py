@@ -22,7 +22,8 @@ from bot.engine import Clock, LoopClock
 from bot.errors import TriviaCommandTree, reply_privately, send_error
 from bot.render import clip
 from bot.shutdown import stop_on_signals
-from bot.storage import SQLiteStorage, Storage
+from bot.storage import Storage, StorageError
+from bot.storage.opening import open_storage
 from bot.sync import SyncReport, sync_commands
 from bot.views import DYNAMIC_ITEMS, PREFIX, PageTurner, RoundActions
 from questions.generate import QuestionBank, build_bank
@@ -129,7 +130,7 @@ class TriviaBot(commands.Bot):
         """Open storage, close rounds a restart interrupted, load the cogs and sync commands deliberately."""
         from bot.cogs import scores, settings, trivia
 
-        self._storage = await SQLiteStorage.open(self.settings.database_path, busy_timeout=1.5)
+        self._storage = await open_storage(self.settings.database_target, busy_timeout=1.5)
         self.add_dynamic_items(*DYNAMIC_ITEMS)
         trivia_cog, scores_cog = trivia.TriviaCog(self), scores.ScoresCog(self)
         self._round_actions, self._page_turner = trivia_cog, scores_cog
@@ -271,6 +272,9 @@ async def run_bot(settings: Settings) -> int:
     except (aiohttp.ClientConnectionError, OSError) as error:
         log.error("Could not reach Discord at %s: %s", discord.http.Route.BASE, error)
         return 1
+    except StorageError as error:  # the database could not be opened (unreachable, newer schema, ...)
+        log.error("Could not open the database: %s", error)
+        return 1
     return 0
 
 
@@ -287,6 +291,9 @@ async def sync_once(settings: Settings) -> int:
         return 2
     except (aiohttp.ClientConnectionError, OSError) as error:
         log.error("Could not reach Discord at %s: %s", discord.http.Route.BASE, error)
+        return 1
+    except StorageError as error:  # the database could not be opened (unreachable, newer schema, ...)
+        log.error("Could not open the database: %s", error)
         return 1
     log.info("Commands synced.")
     return 0

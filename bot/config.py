@@ -17,9 +17,29 @@ class PlaySettings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True)
 
     database_path: Path = Field(default=Path("data/trivia.db"), description="SQLite file; its folder is created.")
+    database_url: SecretStr | None = Field(
+        default=None,
+        description="postgresql://user:password@host:port/database; when set, PostgreSQL replaces DATABASE_PATH.",
+    )
     seeds_dir: Path = Field(default_factory=default_seeds_dir, description="Folder of documents and fact packs.")
     question_seed: int = Field(default=0, description="Seed of question generation (distractors, option order).")
     round_pause_seconds: float = Field(default=3.0, ge=0, le=60, description="Pause between a reveal and the next.")
+
+    @field_validator("database_url")
+    @classmethod
+    def _postgres_url(cls, value: SecretStr | None) -> SecretStr | None:
+        # The message never quotes the URL: it may hold a password.
+        if value is None:
+            return None
+        url = value.get_secret_value().strip()
+        if not url.startswith(("postgresql://", "postgres://")):
+            raise ValueError("must start with postgresql:// (leave it empty to use the SQLite file DATABASE_PATH)")
+        return SecretStr(url)
+
+    @property
+    def database_target(self) -> str | Path:
+        """Return what `bot.storage.opening.open_storage` opens: the PostgreSQL URL if set, else the SQLite file."""
+        return self.database_path if self.database_url is None else self.database_url.get_secret_value()
 
 
 class Settings(PlaySettings):

@@ -25,7 +25,8 @@ from bot.engine import (
 )
 from bot.limits import QUESTIONS, SECONDS
 from bot.recording import GuildJudge, RecordingListener, RoundLedger
-from bot.storage import TERMINAL_GUILD_ID, SQLiteStorage, StorageError
+from bot.storage import TERMINAL_GUILD_ID, StorageError
+from bot.storage.opening import open_storage
 from bot.wording import plural
 from questions.generate import ROUND_KINDS, build_bank
 from questions.loader import load_store
@@ -149,7 +150,7 @@ async def play_in_terminal(settings: PlaySettings, args: argparse.Namespace, *, 
     if not questions:
         display.say("No questions match that category and kind.")
         return 2
-    storage = await SQLiteStorage.open(settings.database_path)
+    storage = await open_storage(settings.database_target)
     try:
         # A terminal round left running by a killed process is closed like the bot closes its own (only
         # terminal rounds: the bot may be running rounds in the same database).

@@ -10,6 +10,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+import pytest
+
 from bot.app import TriviaBot
 from bot.scoring import SCORING_RULES
 from bot.sync import TREE_HASH_KEY
@@ -172,6 +174,7 @@ def running_session_absent(bot: TriviaBot, channel_id: int) -> bool:
     return session is None or session.done
 
 
+@pytest.mark.usefixtures("storage_backend")  # on SQLite and on PostgreSQL
 async def test_leaderboard_scopes_periods_and_paging(fake: FakeDiscord, make_bot: Callable[..., TriviaBot]) -> None:
     fake.interaction_ack_timeout = ANSWER_SLA_SECONDS
     other_guild = 987_654_321_987_654_321
@@ -285,6 +288,7 @@ async def test_settings_need_manage_server_and_become_the_round_defaults(
     assert assert_pings_nobody(fake) > 0
 
 
+@pytest.mark.usefixtures("storage_backend")  # on SQLite and on PostgreSQL
 async def test_privacy_show_and_delete(fake: FakeDiscord, make_bot: Callable[..., TriviaBot]) -> None:
     fake.interaction_ack_timeout = ANSWER_SLA_SECONDS
     owner, other = user_id(fake, 2), user_id(fake, 3)
@@ -326,6 +330,7 @@ async def test_privacy_show_and_delete(fake: FakeDiscord, make_bot: Callable[...
     assert assert_pings_nobody(fake) > 0
 
 
+@pytest.mark.usefixtures("storage_backend")  # on SQLite and on PostgreSQL
 async def test_disputes_accept_decline_and_the_alias_counts_from_then_on(
     fake: FakeDiscord, make_bot: Callable[..., TriviaBot]
 ) -> None:
@@ -395,7 +400,9 @@ async def test_disputes_accept_decline_and_the_alias_counts_from_then_on(
         assert declined.type == 7
         decided = declined.original()
         assert decided is not None and (field_value(decided, "Decision") or "").startswith("❌ Declined by")
-        disputes = [await bot.storage.get_dispute(n) for n in (1, 2)]
+        # Ids as the embeds show them ("Dispute #N"; PostgreSQL may skip the id of the refused second claim).
+        dispute_ids = [int(embed["title"].removeprefix("Dispute #").split()[0]) for embed in (dispute, other.embeds[0])]
+        disputes = [await bot.storage.get_dispute(n) for n in dispute_ids]
         assert [(d.status, d.decided_by) for d in disputes if d] == [
             ("accepted", user_id(fake, 5)),
             ("rejected", user_id(fake, 0)),

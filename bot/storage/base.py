@@ -1,6 +1,6 @@
 """The storage interface: the `Storage` protocol, the typed rows it returns, and its domain errors.
 
-Backends (SQLite today, perhaps PostgreSQL for several shard processes later) implement `Storage`
+Backends (SQLite by default, PostgreSQL for several bot processes over one database) implement `Storage`
 structurally. Callers only ever see these dataclasses and errors, never driver rows or driver exceptions.
 
 Conventions shared by every backend:
