@@ -14,8 +14,8 @@ from questions.generate import build_bank
 from questions.loader import load_store
 from questions.matching import AnswerMatcher, Verdict, name_key
 from questions.models import AnswerType, Question, QuestionKind
-from questions.parsing import compact
 from questions.store import FactStore
+from questions.text.normalize import compact
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
 

@@ -4,28 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from questions.parsing import (
-    DateReading,
-    TimeReading,
-    clean,
-    combine_durations,
-    convert_duration,
-    digit_runs,
-    digitize_number_words,
-    display_text,
-    duration_unit,
-    is_blank,
-    mentions_value,
-    normalize,
-    parse_dates,
-    parse_numbers,
-    parse_quantities,
-    parse_times,
-    parse_weekday,
-    strip_filler,
-    typo_budget,
-    zone_offset,
-)
+from questions.text.dates import DateReading, parse_dates, parse_weekday
+from questions.text.durations import combine_durations, convert_duration, duration_unit, parse_quantities
+from questions.text.normalize import clean, digit_runs, display_text, is_blank, normalize, strip_filler, typo_budget
+from questions.text.numbers import digitize_number_words, parse_numbers
+from questions.text.times import TimeReading, parse_times, zone_offset
+from questions.text.values import mentions_value
 
 # --------------------------------------------------------------------------- normalisation
 

@@ -1,0 +1,176 @@
+"""Judge descriptive answers (phrases) by their key words against the answer and its distractors."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Final
+
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
+
+from questions.matching.verdicts import (
+    Verdict,
+    VerdictCode,
+    accept,
+    quote,
+    reject,
+)
+from questions.models import ExpectedAnswer
+from questions.text.normalize import (
+    STOP_WORDS,
+    compact,
+    normalize,
+    typo_budget,
+)
+from questions.text.numbers import digitize_number_words, tokenize
+
+_NEGATIONS: Final = frozenset({"not", "no", "never", "nt", "isnt", "wasnt", "didnt", "doesnt", "without"})
+
+
+def judge_text(
+    expected: ExpectedAnswer,
+    distractors: Sequence[str],
+    full_key: str,
+    key: str,
+    shown: str,
+    extra_aliases: Sequence[str],
+) -> Verdict:
+    """Judge a phrase against the answer, its accepted phrasings and (as counter-evidence) its distractors.
+
+    Rule: an exact phrasing (after normalisation) is accepted. Otherwise the answer's key words
+    (content words, lightly stemmed: 'saves' is 'save') are looked up in the player's words, each
+    allowing a small typo. A phrasing of up to three key words needs all of them, of four or five
+    all but one, of six or more two thirds. At most max(2, half the key words) extra content words are allowed, a
+    negation the phrasing lacks is refused, and the answer must score strictly better against the
+    right phrasing than against every distractor (key-word overlap first, then word order), so
+    'a female astronaut sent to save a surgeon' is not 'a female surgeon sent to save an astronaut'.
+    """
+    phrasings = list(dict.fromkeys([expected.display, *expected.accepted, *extra_aliases]))
+    answer_forms = {compact(full_key), compact(key)}
+    for phrasing in phrasings:
+        if compact(normalize(phrasing)) in answer_forms:
+            code = VerdictCode.EXACT if phrasing == expected.display else VerdictCode.ALIAS
+            reason = (
+                f"Accepted: {expected.display}."
+                if code == VerdictCode.EXACT
+                else (f"Accepted: {quote(shown)} is an accepted phrasing of {quote(expected.display)}.")
+            )
+            return accept(code, reason, expected.display)
+    for distractor in distractors:
+        if compact(normalize(distractor)) in answer_forms:
+            return reject(VerdictCode.WRONG, f"Rejected: {quote(shown)} is not {quote(expected.display)}.")
+    words = content_words(key)
+    if not words:
+        return reject(VerdictCode.WRONG, f"Rejected: {quote(shown)} is not {quote(expected.display)}.")
+    best: tuple[_PhraseScore, str] | None = None
+    for phrasing in phrasings:
+        score = phrase_score(words, phrasing)
+        if score.acceptable and (best is None or score.rank > best[0].rank):
+            best = (score, phrasing)
+    if best is None:
+        return reject(VerdictCode.WRONG, f"Rejected: {quote(shown)} is not {quote(expected.display)}.")
+    for distractor in distractors:
+        rival = phrase_score(words, distractor)
+        if rival.rank >= best[0].rank:
+            return reject(
+                VerdictCode.WRONG,
+                f"Rejected: {quote(shown)} reads as {quote(distractor)}, not {quote(expected.display)}.",
+                distractor,
+            )
+    code = VerdictCode.TYPO if best[0].typos else VerdictCode.ALIAS
+    return accept(code, f"Accepted: {quote(shown)} matches {quote(best[1])}.", expected.display)
+
+
+def choice_by_phrase(choices: Sequence[str], key: str) -> int | None:
+    """Pick the option a paraphrase matches by key words, when it beats every other option."""
+    words = content_words(key)
+    if not words:
+        return None
+    scores = [phrase_score(words, choice) for choice in choices]
+    best = max(range(len(choices)), key=lambda index: scores[index].rank)
+    rivals_beaten = all(scores[best].rank > score.rank for index, score in enumerate(scores) if index != best)
+    return best if scores[best].acceptable and rivals_beaten else None
+
+
+# --------------------------------------------------------------------------- phrases
+
+
+def stem(word: str) -> str:
+    """Strip common English endings so 'saves', 'saved' and 'saving' share a key; good enough for key words."""
+    if len(word) <= 4 or word.isdecimal():
+        return word
+    if word.endswith("ies") and len(word) > 5:
+        word = word[:-3] + "y"
+    elif word.endswith("s") and not word.endswith("ss"):
+        word = word[:-1]
+    for ending in ("ing", "ed"):
+        if word.endswith(ending) and len(word) - len(ending) >= 3:
+            word = word[: -len(ending)]
+            break
+    return word[:-1] if word.endswith("e") and len(word) > 4 else word
+
+
+def content_words(key: str) -> list[str]:
+    return [stem(word) for word in tokenize(digitize_number_words(key)) if word not in STOP_WORDS]
+
+
+@lru_cache(maxsize=4096)
+def phrase_keywords(phrasing: str) -> tuple[str, ...]:
+    return tuple(content_words(normalize(phrasing)))
+
+
+def keywords_needed(count: int) -> int:
+    """Return how many of a phrasing's key words an answer must have: all of 3, one less of 4-5, 2/3 beyond."""
+    if count <= 3:
+        return count
+    if count <= 5:
+        return count - 1
+    return math.ceil(count * 2 / 3)
+
+
+@dataclass(frozen=True)
+class _PhraseScore:
+    """How well the player's words fit one phrasing: overlap (F1 of key words), word order, typos."""
+
+    overlap: float
+    order: float
+    typos: bool
+    acceptable: bool
+
+    @property
+    def rank(self) -> tuple[float, float]:
+        """Order phrasings by key-word overlap first, then by how well word order agrees."""
+        return self.overlap, self.order
+
+
+def phrase_score(words: Sequence[str], phrasing: str) -> _PhraseScore:
+    keywords = phrase_keywords(phrasing)
+    if not keywords:
+        return _PhraseScore(0.0, 0.0, False, False)
+    unused = list(words)
+    matched = 0
+    typos = False
+    for keyword in keywords:
+        if keyword in unused:
+            unused.remove(keyword)
+            matched += 1
+            continue
+        budget = 0 if keyword.isdecimal() else typo_budget(len(keyword))
+        if budget == 0 or not unused:
+            continue
+        hit = process.extractOne(keyword, unused, scorer=OSA.distance, score_cutoff=budget)
+        if hit is not None and not hit[0].isdecimal():
+            del unused[hit[2]]
+            matched += 1
+            typos = True
+    extras = len(unused)
+    negated = any(word in _NEGATIONS for word in words) and not any(word in _NEGATIONS for word in keywords)
+    acceptable = matched >= keywords_needed(len(keywords)) and extras <= max(2, len(keywords) // 2) and not negated
+    # F1 rather than coverage alone, so a long distractor that uses all the player's words outranks a
+    # short phrasing that the player's words merely contain
+    overlap = 2 * matched / (len(keywords) + len(words)) if words else 0.0
+    order = fuzz.ratio(" ".join(words), " ".join(keywords)) / 100
+    return _PhraseScore(round(overlap, 9), order, typos, acceptable)
