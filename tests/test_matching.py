@@ -630,9 +630,11 @@ def test_short_text(text: str, accepted: bool, code: VerdictCode) -> None:
         ("Shkaplerov / Peresild / Shipenko", True, 1, V.SURNAME),
         ("Peresild Shipenko Shkaplerov", True, 1, V.SURNAME),  # no separators at all
         ("Peresil, Shipenk, Shkaplerv", True, 1, V.TYPO),
-        ("Peresild, Shipenko, Shkaplerov, Novitsky", True, 1, V.SURNAME),  # a wrong name does not cancel
+        ("Peresild, Shipenko, Shkaplerov, Novitsky", False, 2 / 3, V.PARTIAL),  # each wrong name costs one
         ("Peresild and Shipenko", False, 2 / 3, V.PARTIAL),
-        ("Peresild, Novitsky", False, 1 / 3, V.PARTIAL),
+        ("Peresild, Novitsky", False, 0, V.WRONG),  # one right, one wrong: nothing
+        ("Peresild, Shipenko, Shkaplerov, Novitsky, Cruise, Musk, Gagarin", False, 0, V.WRONG),  # a shotgun list
+        ("Peresild, Shipenko and others", False, 2 / 3, V.PARTIAL),  # filler is not a wrong guess
         ("Peresild, Peresild, Yulia Peresild", False, 1 / 3, V.PARTIAL),  # members count once
         ("Novitsky", False, 0, V.OTHER_ENTITY),
         ("Novitsky and Tom Cruise", False, 0, V.OTHER_ENTITY),
@@ -647,11 +649,17 @@ def test_set_all(text: str, accepted: bool, credit: float, code: VerdictCode) ->
 
 
 def test_set_reasons_name_wrong_members() -> None:
-    verdict = judge(typed("crew"), "Peresild, Novitsky")
-    assert verdict.reason == "Partly right, 1 of 3: Yulia Peresild; Oleg Novitsky is not one of them."
+    verdict = judge(typed("crew"), "Peresild, Shipenko, Novitsky")
+    assert verdict.reason == (
+        "Partly right: Yulia Peresild and Klim Shipenko (2 of 3); Oleg Novitsky is not one of them; "
+        "each wrong name costs one right one."
+    )
+    assert verdict.credit == pytest.approx(1 / 3)
     full = judge(typed("crew"), "Peresild, Shipenko, Shkaplerov, Novitsky")
     assert "Oleg Novitsky is not one of them" in full.reason
     assert full.matched == "Yulia Peresild, Klim Shipenko, Anton Shkaplerov"
+    made_up = judge(typed("crew"), "Peresild, Shipenko, Shkaplerov, Zorgblatt")
+    assert not made_up.accepted and "“zorgblatt” matched no one" in made_up.reason
 
 
 @pytest.mark.parametrize(

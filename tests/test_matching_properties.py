@@ -57,8 +57,20 @@ def _right_answers(question: Question) -> list[str]:
     return list(dict.fromkeys([expected.display, *expected.accepted, *expected.surnames]))
 
 
+def _restates_prompt(question: Question, answer: str) -> bool:
+    """An alias made only of the prompt's own words ('Russian space agency' for Russia's agency) is refused."""
+    prompt = {word[:5] for word in name_key(question.prompt).split()}
+    words = [word for word in name_key(answer).split() if word not in ("the", "a", "an", "of")]
+    return len(words) > 1 and all(word[:5] in prompt for word in words)
+
+
 def _pairs() -> list[tuple[Question, str]]:
-    return [(question, answer) for question in _questions() for answer in _right_answers(question)]
+    return [
+        (question, answer)
+        for question in _questions()
+        for answer in _right_answers(question)
+        if not (question.kind not in CHOICE_KINDS and _restates_prompt(question, answer))
+    ]
 
 
 def _judge(question: Question, text: str) -> Verdict:

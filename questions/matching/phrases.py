@@ -26,8 +26,26 @@ from questions.text.normalize import (
     typo_budget,
 )
 from questions.text.numbers import digitize_number_words, tokenize
+from questions.text.vocabulary import is_english_word
 
-_NEGATIONS: Final = frozenset({"not", "no", "never", "nt", "isnt", "wasnt", "didnt", "doesnt", "without"})
+_NEGATIONS: Final = frozenset(
+    {
+        *("not", "no", "never", "nt", "isnt", "wasnt", "werent", "arent", "didnt", "doesnt", "dont", "cant"),
+        *("without", "non", "nothing", "none", "neither", "nor", "except", "excluding"),
+    }
+)
+"""Words that say what the answer is not ('not Peresild', 'non-military spending', 'anything but X')."""
+
+
+def negation_in(key: str, phrasings: Sequence[str]) -> str | None:
+    """Return the negation word of an answer that none of the accepted phrasings has, if there is one."""
+    words = key.split()
+    found = next((word for word in words if word in _NEGATIONS), None)
+    if found is None:
+        return None
+    if any(found in normalize(phrasing).split() for phrasing in phrasings):
+        return None
+    return found
 
 
 def judge_text(
@@ -113,8 +131,43 @@ def stem(word: str) -> str:
     return word[:-1] if word.endswith("e") and len(word) > 4 else word
 
 
+_SYNONYM_GROUPS: Final = (
+    # the first word of each group stands for the rest; kept small and plain, for descriptive answers
+    ("film", "movie", "picture", "flick", "motion"),
+    ("space", "orbit", "orbital"),
+    ("astronaut", "cosmonaut", "spaceman", "spacewoman"),
+    ("doctor", "physician", "medic"),
+    ("female", "woman", "women", "lady"),
+    ("save", "rescue", "rescuing", "saving", "rescued", "saved"),
+    ("sent", "send", "dispatched", "dispatch", "deployed"),
+    ("funding", "financing", "finance", "funds", "money", "cash", "budget"),
+    ("government", "state", "public", "federal"),
+    ("military", "army", "defence", "defense", "armed"),
+    ("spending", "expenditure", "expenditures", "outlays"),
+    ("online", "internet", "virtual", "virtually", "remotely", "remote", "video"),
+    ("capsule", "pod", "module"),
+    ("experiment", "trial", "test"),
+    ("image", "reputation", "prestige", "profile"),
+    ("earnings", "income", "revenue", "revenues", "profits"),
+    ("boost", "improve", "enhance", "polish"),
+    ("corruption", "graft", "bribery", "embezzlement"),
+    ("botched", "failed", "bungled", "unsuccessful", "failing"),
+    ("technology", "tech", "technologies", "hardware", "equipment"),
+    ("designed", "built", "made", "engineered"),
+    ("innovate", "innovation", "innovating", "innovative", "innovations"),
+    ("distract", "distraction", "divert", "diversion", "deflect"),
+    ("coolness", "cool"),
+    ("tourism", "tourist", "tourists"),
+    ("programme", "program", "programs", "programmes", "scheme"),
+)
+_SYNONYMS: Final = {word: group[0] for group in _SYNONYM_GROUPS for word in group[1:]}
+"""Maps a word to the word that stands for its group, so 'first film in orbit' is 'the first movie in space'."""
+
+
 def content_words(key: str) -> list[str]:
-    return [stem(word) for word in tokenize(digitize_number_words(key)) if word not in STOP_WORDS]
+    """Return the key words of a phrase: no stop words, synonyms folded, lightly stemmed."""
+    words = [word for word in tokenize(digitize_number_words(key)) if word not in STOP_WORDS]
+    return [stem(_SYNONYMS.get(word) or _SYNONYMS.get(stem(word)) or word) for word in words]
 
 
 @lru_cache(maxsize=4096)
@@ -162,7 +215,8 @@ def phrase_score(words: Sequence[str], phrasing: str) -> _PhraseScore:
         if budget == 0 or not unused:
             continue
         hit = process.extractOne(keyword, unused, scorer=OSA.distance, score_cutoff=budget)
-        if hit is not None and not hit[0].isdecimal():
+        # a typo is a typo only when the player's word is not another word ('militant' is not 'military')
+        if hit is not None and not hit[0].isdecimal() and not _another_word(hit[0], keyword):
             del unused[hit[2]]
             matched += 1
             typos = True
@@ -174,3 +228,11 @@ def phrase_score(words: Sequence[str], phrasing: str) -> _PhraseScore:
     overlap = 2 * matched / (len(keywords) + len(words)) if words else 0.0
     order = fuzz.ratio(" ".join(words), " ".join(keywords)) / 100
     return _PhraseScore(round(overlap, 9), order, typos, acceptable)
+
+
+def _another_word(word: str, keyword: str) -> bool:
+    """Tell whether a (stemmed) word near a key word is a different dictionary word, not a typo or an inflection."""
+    shared = next(
+        (i for i, (a, b) in enumerate(zip(word, keyword, strict=False)) if a != b), min(len(word), len(keyword))
+    )
+    return shared < min(5, len(keyword) - 1) and is_english_word(word)
