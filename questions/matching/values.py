@@ -17,12 +17,14 @@ from questions.models import ExpectedAnswer
 from questions.store import format_number
 from questions.text.dates import DateReading, WrittenDate, parse_dates, parse_weekday
 from questions.text.durations import (
-    DurationUnit,
+    APPROXIMATE_SLACK,
     Quantity,
     combine_durations,
     convert_duration,
     duration_unit,
+    is_exact_conversion,
     parse_quantities,
+    quantity_in_unit,
 )
 from questions.text.normalize import (
     compact,
@@ -33,7 +35,12 @@ from questions.text.times import TimeReading, parse_times, zone_offset
 
 
 def judge_quantity(expected: ExpectedAnswer, cleaned: str, shown: str) -> Verdict:
-    """Judge a number or duration: words or digits, exact unit conversion only, within the tolerance."""
+    """Judge a number or duration: words or digits, units converted, within the tolerance.
+
+    Units with an exact ratio (days and weeks, months and years) convert exactly; across the two
+    (180 days for 6 months) the conversion goes through an average month and may land within 3 %.
+    Every number of the answer must be right, so '12 or 13 days' is refused.
+    """
     quantities = combine_durations(parse_quantities(cleaned))
     if not quantities:
         return reject(VerdictCode.UNPARSEABLE, f"Rejected: there is no number in {quote(shown)}.")
@@ -42,26 +49,30 @@ def judge_quantity(expected: ExpectedAnswer, cleaned: str, shown: str) -> Verdic
     target = expected.number
     unit = duration_unit(expected.unit)
     converted_any = False
+    approximate = False
     for quantity in quantities:
-        value = quantity.value
+        value = quantity_in_unit(quantity, unit)
+        slack = expected.tolerance + 1e-9
         if quantity.unit is not None and unit is not None:
-            converted = convert_duration(quantity.value, quantity.unit, unit)
-            if converted is None:
-                return reject(
-                    VerdictCode.UNPARSEABLE,
-                    f"Rejected: {quantity.unit} do not convert exactly to {unit}; answer in {unit}.",
-                )
             converted_any = converted_any or quantity.unit != unit
-            value = converted
-        if not math.isclose(value, target, abs_tol=expected.tolerance + 1e-9):
+            if not is_exact_conversion(quantity.unit, unit):
+                approximate = True
+                slack = max(slack, APPROXIMATE_SLACK * abs(target))
+        if not math.isclose(value, target, abs_tol=slack):
             return reject(
                 VerdictCode.WRONG_NUMBER, f"Rejected: {describe_quantity(quantity)} is not {expected.display}."
             )
     first = quantities[0]
+    if approximate:
+        return accept(
+            VerdictCode.EQUIVALENT,
+            f"Accepted: {describe_quantity(first)} is about {expected.display}.",
+            expected.display,
+        )
     notation_same = not (first.from_words or first.scaled or converted_any) and len(quantities) == 1
     if notation_same and first.value == target:
         return accept(VerdictCode.EXACT, f"Accepted: {expected.display}.", expected.display)
-    if math.isclose(in_unit(first, unit), target, abs_tol=1e-9):
+    if math.isclose(quantity_in_unit(first, unit), target, abs_tol=1e-9):
         return accept(VerdictCode.EQUIVALENT, f"Accepted: {quote(shown)} is {expected.display}.", expected.display)
     return accept(
         VerdictCode.EQUIVALENT,
@@ -190,13 +201,6 @@ def same_time(answer: TimeReading, option: TimeReading) -> bool:
     wanted = (option.hour * 60 + option.minute - (option_offset or 0) + (answer_offset or 0)) % 1440
     written = answer.hour * 60 + answer.minute
     return wanted == written or (answer.twelve_hour and wanted == (written + 720) % 1440)
-
-
-def in_unit(quantity: Quantity, unit: DurationUnit | None) -> float:
-    if quantity.unit is None or unit is None:
-        return quantity.value
-    converted = convert_duration(quantity.value, quantity.unit, unit)
-    return quantity.value if converted is None else converted
 
 
 def same_quantity(answer: Quantity, option: Quantity) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
@@ -70,6 +71,59 @@ def convert_duration(value: float, from_unit: DurationUnit, to_unit: DurationUni
         if from_unit in table and to_unit in table:
             return value * table[from_unit] / table[to_unit]
     return None
+
+
+DAYS_PER_MONTH: Final = 365.25 / 12
+"""An average month, for approximate conversions between months or years and days, weeks or hours."""
+APPROXIMATE_SLACK: Final = 0.03
+"""How far (as a share of the value) an approximate conversion may land: 180 days is 6 months, 170 is not."""
+
+
+def convert_duration_approximately(value: float, from_unit: DurationUnit, to_unit: DurationUnit) -> float:
+    """Convert a duration, exactly where the ratio is exact, else through an average month (30.44 days)."""
+    exact = convert_duration(value, from_unit, to_unit)
+    if exact is not None:
+        return exact
+    minutes_per_month = DAYS_PER_MONTH * _MINUTES_PER_UNIT["days"]
+
+    def in_minutes(unit: DurationUnit) -> float:
+        if unit in _MINUTES_PER_UNIT:
+            return _MINUTES_PER_UNIT[unit]
+        return _MONTHS_PER_UNIT[unit] * minutes_per_month
+
+    return value * in_minutes(from_unit) / in_minutes(to_unit)
+
+
+def is_exact_conversion(from_unit: DurationUnit, to_unit: DurationUnit) -> bool:
+    """Tell whether two units convert by an exact ratio (days and weeks do; days and months do not)."""
+    return convert_duration(1, from_unit, to_unit) is not None
+
+
+_POINT_FRACTION: Final = re.compile(r"(?<![\w.])\.(?=\d)")
+_LEADING_MINUS: Final = re.compile(r"^[^\w-]*-\s?(?=\d)")
+
+
+def read_quantity(text: str, unit: str | None) -> float | None:
+    """Read the first number of a typed guess in the unit asked, or None if there is none.
+
+    Units are read and converted: for a question in days, '2 weeks' is 14 and 'half a year' about 182.6;
+    a number with no unit is taken in the unit asked. '.5', '-4', '1,200' and '2 million' are read too.
+    This is the one number reader of the matcher and of the round engine's closest-answer rule.
+    """
+    cleaned = _POINT_FRACTION.sub("0.", clean(text))
+    quantities = combine_durations(parse_quantities(cleaned))
+    if not quantities:
+        return None
+    first = quantities[0]
+    value = quantity_in_unit(first, duration_unit(unit))
+    return -value if _LEADING_MINUS.match(cleaned) and not first.from_words else value
+
+
+def quantity_in_unit(quantity: Quantity, unit: DurationUnit | None) -> float:
+    """Return a quantity's value in a unit (approximately across months and days); as is if either has none."""
+    if quantity.unit is None or unit is None:
+        return quantity.value
+    return convert_duration_approximately(quantity.value, quantity.unit, unit)
 
 
 @dataclass(frozen=True)

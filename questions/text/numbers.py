@@ -76,7 +76,7 @@ _TENS_ORDINALS: Final = {
     "eightieth": 80,
     "ninetieth": 90,
 }
-_SCALES: Final = {"thousand": 1_000, "million": 1_000_000}
+_SCALES: Final = {"thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
 _ARTICLE_SCALES: Final = frozenset({"hundred", "dozen", "thousand", "million"})
 ORDINAL_SUFFIXES: Final = frozenset({"st", "nd", "rd", "th"})
 _TOKEN: Final = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+")
@@ -197,6 +197,9 @@ def scan_numbers(tokens: Sequence[str]) -> list[ParsedNumber]:
             end = index + 1
             ordinal = end < count and tokens[end] in ORDINAL_SUFFIXES
             end += ordinal
+            if not ordinal and end < count and tokens[end] in _SCALES:  # "2 million"
+                value *= _SCALES[tokens[end]]
+                end += 1
             half = and_a_half(tokens, end)
             digits = sum(char.isdecimal() for char in token)
             found.append(ParsedNumber(value + 0.5 * bool(half), index, end + half, False, ordinal, digits))

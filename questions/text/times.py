@@ -8,7 +8,7 @@ from typing import Final, Literal
 
 from questions.text.dates import MONTH_WORDS, WEEKDAY_WORDS
 from questions.text.normalize import clean
-from questions.text.numbers import ORDINAL_SUFFIXES, tokenize
+from questions.text.numbers import ORDINAL_SUFFIXES, scan_numbers, tokenize
 
 # --------------------------------------------------------------------------- times
 
@@ -157,6 +157,8 @@ def parse_times(text: str) -> list[TimeReading]:
 
     Words around each time are read for am/pm and a zone; a word that is neither a zone, a meridiem
     nor filler is reported as ``unknown_zone``. 'noon' and 'midnight' count when no digits are given.
+    Times in words count too: 'five to nine', 'quarter past eight', '25 minutes to 9', 'nine o'clock',
+    'eight fifty-five am'.
     """
     cleaned = _ISO_OFFSET.sub(r" utc\1", clean(text))
     offsets: list[tuple[int | None, str]] = []
@@ -169,6 +171,9 @@ def parse_times(text: str) -> list[TimeReading]:
         return " "
 
     cleaned = _EXPLICIT_OFFSET.sub(_take_offset, cleaned)
+    worded = _worded_time(cleaned, offsets)
+    if worded is not None:
+        return [worded]
     for pattern in (_CLOCK, _FOUR_DIGIT_CLOCK, _BARE_HOUR):
         matches = list(pattern.finditer(cleaned))
         if matches:
@@ -187,6 +192,60 @@ def parse_times(text: str) -> list[TimeReading]:
         if reading is not None:
             readings.append(reading)
     return readings
+
+
+_BEFORE_WORDS: Final = frozenset({"to", "before", "till", "til"})
+_AFTER_WORDS: Final = frozenset({"past", "after"})
+_MINUTE_WORDS: Final = frozenset({"minute", "minutes", "min", "mins"})
+
+
+def _worded_time(cleaned: str, offsets: list[tuple[int | None, str]]) -> TimeReading | None:
+    """Read a time said in words: '[N minutes|quarter|half] to/past H', 'H o'clock', 'eight fifty-five'."""
+    tokens = tokenize(cleaned)
+    numbers = [number for number in scan_numbers(tokens) if number.value.is_integer() and not number.ordinal]
+    starting = {number.start: number for number in numbers}
+    ending = {number.end: number for number in numbers}
+    span: tuple[int, int] | None = None
+    hour = minute = 0
+    for index, token in enumerate(tokens):
+        if token not in _BEFORE_WORDS and token not in _AFTER_WORDS:
+            continue
+        hour_number = starting.get(index + 1)
+        if hour_number is None or not 1 <= hour_number.value <= 12:
+            continue
+        first = index - 1 if index and tokens[index - 1] in _MINUTE_WORDS else index
+        if first and tokens[first - 1] in ("quarter", "half"):
+            minutes, start = (15 if tokens[first - 1] == "quarter" else 30), first - 1
+            start -= start > 0 and tokens[start - 1] in ("a", "an")
+        elif first in ending and 1 <= ending[first].value <= 30:
+            minutes, start = int(ending[first].value), ending[first].start
+        else:
+            continue
+        if token in _BEFORE_WORDS and minutes == 30:
+            continue  # "half to nine" is not said
+        total = int(hour_number.value) * 60 + (minutes if token in _AFTER_WORDS else -minutes)
+        hour, minute = divmod(total % 1440, 60)
+        span = (start, hour_number.end)
+        break
+    else:
+        for position, number in enumerate(numbers):
+            if not number.from_words or not 0 <= number.value <= 23:
+                continue
+            follower = numbers[position + 1] if position + 1 < len(numbers) else None
+            if tokens[number.end : number.end + 2] == ["o", "clock"] or tokens[number.end : number.end + 1] == [
+                "oclock"
+            ]:
+                hour, minute = int(number.value), 0
+                span = (number.start, number.end + (2 if tokens[number.end] == "o" else 1))
+                break
+            if follower is not None and follower.from_words and follower.start == number.end and follower.value < 60:
+                hour, minute = int(number.value), int(follower.value)
+                span = (number.start, follower.end)
+                break
+    if span is None:
+        return None
+    rest = " ".join(tokens[: span[0]] + tokens[span[1] :])
+    return _read_clock(hour, minute, 1 <= hour <= 12, "", rest, offsets)
 
 
 def _named_times(cleaned: str, offsets: list[tuple[int | None, str]]) -> list[TimeReading]:
