@@ -74,6 +74,7 @@ class _Resolved:
 
 
 _SET_SEPARATORS: Final = re.compile(r"\s*(?:[,;/&+\n]|\band\b|\bor\b|\bnor\b|\bplus\b|\bvs\b|\bversus\b)\s*")
+_ALTERNATIVE_JOINERS: Final = re.compile(r"[;/&+]|\b(?:and|or|nor|plus|vs|versus)\b")
 _CYRILLIC: Final = re.compile(r"[\u0400-\u04ff]")
 _ACRONYM_SKIPPED: Final = frozenset({"of", "the", "and", "for", "de", "du", "la"})
 _DESIGNATION_WORD_MIN: Final = 5
@@ -255,6 +256,9 @@ class AnswerMatcher:
         acronym = _acronym_of(key, candidates)
         if acronym is not None:
             return accept(VerdictCode.ALIAS, f"Accepted: {quote(shown)} is what {acronym} stands for.", target)
+        shortened = self._shortened_name(key, candidates)
+        if shortened is not None and not _restates(key, question.prompt, target):
+            return accept(VerdictCode.ALIAS, f"Accepted: {quote(shown)} is short for {shortened}.", target)
 
         hedge = self._hedge_verdict(cleaned, expected_ids, target, shown)
         if hedge is not None:
@@ -300,6 +304,20 @@ class AnswerMatcher:
             return contained
         return reject(VerdictCode.WRONG, f"Rejected: {quote(shown)} is not {target}.")
 
+    def _shortened_name(self, key: str, candidates: Sequence[_Candidate]) -> str | None:
+        """Return the full name (three words or more) whose last words the answer is ('the space station').
+
+        Only when those words name nothing else: no other entity of the store and no well-known name.
+        """
+        words = key.split()
+        if len(words) < 2 or compact(key) in self._owners or compact(key) in self._well_known:
+            return None
+        for candidate in candidates:
+            name_words = candidate.key.split()
+            if candidate.kind == "name" and len(name_words) >= 3 and name_words[-len(words) :] == words:
+                return candidate.original
+        return None
+
     def _hedge_verdict(self, cleaned: str, expected_ids: set[str], target: str, shown: str) -> Verdict | None:
         """Judge an answer of several parts ('X and Y', 'X or Y', 'X, Y'): one answer, or one with its place.
 
@@ -311,6 +329,8 @@ class AnswerMatcher:
         if len(parts) < 2:
             return None
         places = set().union(*(self._places.get(entity_id, set()) for entity_id in expected_ids))
+        # "Tom Cruise, the actor": after a comma (not after 'and' or 'or') a few plain words describe
+        only_commas = _ALTERNATIVE_JOINERS.search(cleaned) is None
         right = False
         context: list[str] = []
         others: list[str] = []
@@ -321,7 +341,7 @@ class AnswerMatcher:
                 right = True
             elif resolved is not None and resolved.entity_id in places:
                 context.append(self._name_of(resolved.entity_id))
-            else:
+            elif not (only_commas and resolved is None and self._describes(part_key)):
                 others.append(display_text(part, 30))
         if not right:
             return None
@@ -330,7 +350,16 @@ class AnswerMatcher:
                 VerdictCode.WRONG,
                 f"Rejected: give one answer; {join_names([quote(part) for part in others])} is not {target}.",
             )
+        if not context:
+            return accept(VerdictCode.ALIAS, f"Accepted: {quote(shown)} names {target}.", target)
         return accept(VerdictCode.ALIAS, f"Accepted: {quote(shown)} names {target}, in {join_names(context)}.", target)
+
+    def _describes(self, key: str) -> bool:
+        """Tell whether a few words are plain description ('the actor'), naming nothing and no one."""
+        words = [word for word in key.split() if word not in STOP_WORDS]
+        return 0 < len(words) <= _MAX_EXTRA_WORDS_AROUND_NAME and all(
+            is_english_word(word) and word not in self._name_words for word in words
+        )
 
     def _name_of(self, entity_id: str) -> str:
         return self._store.entity(entity_id).name

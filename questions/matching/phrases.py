@@ -37,6 +37,10 @@ _NEGATIONS: Final = frozenset(
 """Words that say what the answer is not ('not Peresild', 'non-military spending', 'anything but X')."""
 
 
+_ALTERNATIVES: Final = frozenset({"or", "either", "vs", "versus", "maybe"})
+"""Words that offer a choice of answers ('a surgeon or a pilot'): a hedge, not an answer."""
+
+
 def negation_in(key: str, phrasings: Sequence[str]) -> str | None:
     """Return the negation word of an answer that none of the accepted phrasings has, if there is one."""
     words = key.split()
@@ -83,6 +87,9 @@ def judge_text(
     words = content_words(key)
     if not words:
         return reject(VerdictCode.WRONG, f"Rejected: {quote(shown)} is not {quote(expected.display)}.")
+    alternative = next((word for word in key.split() if word in _ALTERNATIVES), None)
+    if alternative is not None and not any(alternative in normalize(phrasing).split() for phrasing in phrasings):
+        return reject(VerdictCode.WRONG, f"Rejected: give one answer; {quote(shown)} offers alternatives.")
     best: tuple[_PhraseScore, str] | None = None
     for phrasing in phrasings:
         score = phrase_score(words, phrasing)
@@ -203,31 +210,51 @@ def phrase_score(words: Sequence[str], phrasing: str) -> _PhraseScore:
     keywords = phrase_keywords(phrasing)
     if not keywords:
         return _PhraseScore(0.0, 0.0, False, False)
-    unused = list(words)
+    unused = list(enumerate(words))
     matched = 0
     typos = False
-    for keyword in keywords:
-        if keyword in unused:
-            unused.remove(keyword)
+    placed: list[tuple[int, int]] = []  # (position of the key word in the phrasing, of the player's word)
+    for position, keyword in enumerate(keywords):
+        exact = next((slot for slot, (_, word) in enumerate(unused) if word == keyword), None)
+        if exact is not None:
+            placed.append((position, unused.pop(exact)[0]))
             matched += 1
             continue
         budget = 0 if keyword.isdecimal() else typo_budget(len(keyword))
         if budget == 0 or not unused:
             continue
-        hit = process.extractOne(keyword, unused, scorer=OSA.distance, score_cutoff=budget)
+        hit = process.extractOne(keyword, [word for _, word in unused], scorer=OSA.distance, score_cutoff=budget)
         # a typo is a typo only when the player's word is not another word ('militant' is not 'military')
         if hit is not None and not hit[0].isdecimal() and not _another_word(hit[0], keyword):
-            del unused[hit[2]]
+            placed.append((position, unused.pop(hit[2])[0]))
             matched += 1
             typos = True
     extras = len(unused)
     negated = any(word in _NEGATIONS for word in words) and not any(word in _NEGATIONS for word in keywords)
-    acceptable = matched >= keywords_needed(len(keywords)) and extras <= max(2, len(keywords) // 2) and not negated
+    acceptable = (
+        matched >= keywords_needed(len(keywords))
+        and extras <= max(2, len(keywords) // 2)
+        and not negated
+        and not _roles_swapped(placed)
+    )
     # F1 rather than coverage alone, so a long distractor that uses all the player's words outranks a
     # short phrasing that the player's words merely contain
     overlap = 2 * matched / (len(keywords) + len(words)) if words else 0.0
     order = fuzz.ratio(" ".join(words), " ".join(keywords)) / 100
     return _PhraseScore(round(overlap, 9), order, typos, acceptable)
+
+
+def _roles_swapped(placed: Sequence[tuple[int, int]]) -> bool:
+    """Tell whether the player put two key words that stand apart in the phrasing the other way round.
+
+    'an astronaut sent to save a surgeon' swaps the roles of 'a surgeon sent to save an astronaut'; a swap
+    of neighbours ('the problems of Roscosmos' for 'Roscosmos' problems') is only another word order.
+    """
+    return any(
+        first[0] + 1 < second[0] and first[1] > second[1]
+        for index, first in enumerate(placed)
+        for second in placed[index + 1 :]
+    )
 
 
 def _another_word(word: str, keyword: str) -> bool:
