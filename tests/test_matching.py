@@ -788,3 +788,235 @@ def test_verdict_is_frozen_and_bounded() -> None:
         verdict.accepted = False  # type: ignore[misc]
     with pytest.raises(ValidationError):
         Verdict(accepted=True, credit=1.5, code=V.EXACT, reason="x")
+
+
+# --------------------------------------------------------------------------- classes of wrong and fair answers
+
+CLASS_ENTITIES = [
+    *(entity for entity in ENTITIES if entity.id != "baikonur"),
+    Entity(id="baikonur", type=PLACE, name="Baikonur Cosmodrome", aliases=["Baikonur"], country="kazakhstan"),
+    Entity(id="russia", type=COUNTRY, name="Russia", aliases=["Russian Federation"]),
+    Entity(id="soviet-union", type=COUNTRY, name="Soviet Union", aliases=["USSR"]),
+    Entity(id="the-challenge", type=EntityType.TITLE, name="The Challenge", aliases=["Vyzov"]),
+    Entity(id="hollywood", type=PLACE, name="Hollywood"),
+    Entity(id="roscosmos", type=EntityType.ORGANISATION, name="Roscosmos", aliases=["Russian space agency"]),
+    Entity(id="yuri-gagarin", type=PERSON, name="Yuri Gagarin", surname="Gagarin"),
+    Entity(id="sputnik", type=CRAFT, name="Sputnik", aliases=["Sputnik 1"]),
+    Entity(id="cosmodrome", type=PLACE, name="Vostochny Cosmodrome", aliases=["Vostochny"], country="russia"),
+]
+CLASS_FACTS = {
+    "launch-site": ("From which launch site did it take off?", EntityAnswer(entity="baikonur")),
+    "other-site": ("Which new cosmodrome did Russia build?", EntityAnswer(entity="cosmodrome")),
+    "era": ("Which state was Russia part of then?", EntityAnswer(entity="soviet-union")),
+    "film-title": ("What is the film called?", EntityAnswer(entity="the-challenge")),
+    "film-industry": ("Where did the rival plan come from?", EntityAnswer(entity="hollywood")),
+    "agency-name": (
+        "What is the name of the agency in charge of Russia's space programme?",
+        EntityAnswer(entity="roscosmos"),
+    ),
+    "plot-source": ("Which organisation described the plot?", EntityAnswer(entity="roscosmos")),
+    "first-man": ("Who was the first man in space?", EntityAnswer(entity="yuri-gagarin")),
+    "first-satellite": ("What was the first satellite?", EntityAnswer(entity="sputnik")),
+    "spacecraft": ("Which spacecraft carried them?", EntityAnswer(entity="soyuz-ms-19")),
+    "destination": ("Where did they go?", EntityAnswer(entity="iss")),
+    "country": ("Which country sent them?", EntityAnswer(entity="russia")),
+    "profession": (
+        "What is the heroine's job?",
+        TextAnswer(value="a surgeon", accept=["doctor"], distractors=["a pilot", "a cosmonaut"]),
+    ),
+    "first": (
+        "What first is the crew attempting?",
+        TextAnswer(value="the first movie in orbit", distractors=["the first wedding in space"]),
+    ),
+    "priority": (
+        "What does the Kremlin prioritise?",
+        TextAnswer(value="military spending", distractors=["healthcare spending"]),
+    ),
+    "launch-time": ("At what time (GMT) did it launch?", TimeAnswer(value=dt.time(8, 55), zone="GMT")),
+    "stay": ("How long had he stayed?", DurationAnswer(value=6, unit="months")),
+    "age": ("How old was she?", NumberAnswer(value=37, unit="years old")),
+    "crew": ("Name the crew.", SetAnswer(entities=["anton-shkaplerov", "yulia-peresild", "klim-shipenko"])),
+}
+CLASS_STORE = FactStore(
+    documents={},
+    entities={entity.id: entity for entity in CLASS_ENTITIES},
+    facts={
+        fact_id: Fact.model_validate(
+            {"id": fact_id, "category": "test", "prompts": [prompt], "answer": answer, "source": {"quote": "q"}}
+        )
+        for fact_id, (prompt, answer) in CLASS_FACTS.items()
+    },
+    categories={},
+)
+CLASS_MATCHER = AnswerMatcher(CLASS_STORE)
+
+
+def judge_class(fact_id: str, text: str) -> Verdict:
+    fact = CLASS_STORE.facts[fact_id]
+    expected = CLASS_STORE.expected_answer(fact)
+    kind = QuestionKind.SET if expected.type == "set" else QuestionKind.TYPED
+    question = _question(fact_id, kind, expected.display, expected).model_copy(update={"prompt": fact.prompts[0]})
+    return CLASS_MATCHER.judge(question, text)
+
+
+@pytest.mark.parametrize(
+    ("fact_id", "text"),
+    [
+        ("first-man", "Yuri Gagarin and Neil Armstrong"),  # a well-known name that is not in the store
+        ("first-man", "Gagarin or Armstrong"),
+        ("destination", "ISS and Mir"),
+        ("destination", "ISS or Mir"),
+        ("destination", "the ISS, Mir"),
+        ("launch-site", "Baikonur or Vostochny"),  # another entity of the store
+        ("launch-site", "Baikonur / Plesetsk"),
+        ("launch-site", "Baikonur or zorgville"),  # 'or' offers an alternative, whatever it is
+        ("country", "Russia or America"),
+        ("profession", "a surgeon or a pilot"),
+        ("profession", "either a surgeon or a doctor"),
+        ("stay", "5 or 6 months"),
+    ],
+)
+def test_hedges_are_refused(fact_id: str, text: str) -> None:
+    verdict = judge_class(fact_id, text)
+    assert not verdict.accepted, verdict.reason
+
+
+@pytest.mark.parametrize(
+    ("fact_id", "text"),
+    [
+        ("first-man", "not Yuri Gagarin"),
+        ("first-man", "never Gagarin"),
+        ("launch-site", "anything except Baikonur"),
+        ("priority", "non-military spending"),
+        ("priority", "not military spending"),
+        ("profession", "not a surgeon"),
+        ("age", "not 37"),
+        ("stay", "not six months"),
+        ("launch-time", "not 08:55"),
+        ("crew", "not Peresild, Shipenko or Shkaplerov"),
+    ],
+)
+def test_negations_are_refused(fact_id: str, text: str) -> None:
+    verdict = judge_class(fact_id, text)
+    assert not verdict.accepted, verdict.reason
+    assert verdict.credit == 0
+
+
+@pytest.mark.parametrize(
+    ("fact_id", "text", "word"),
+    [
+        ("film-title", "Challenger", "challenger"),  # one letter from 'Challenge', but a word of its own
+        ("film-title", "The Challenger", "challenger"),
+        ("film-industry", "Bollywood", "Bollywood"),  # a well-known name, not a typo of Hollywood
+        ("film-industry", "Nollywood", "Nollywood"),
+        ("priority", "militant spending", None),
+    ],
+)
+def test_a_known_word_or_name_is_not_a_typo(fact_id: str, text: str, word: str | None) -> None:
+    verdict = judge_class(fact_id, text)
+    assert not verdict.accepted, verdict.reason
+    if word is not None:
+        assert word in verdict.reason or "another name" in verdict.reason
+
+
+@pytest.mark.parametrize(
+    ("fact_id", "text"),
+    [("film-title", "The Challange"), ("film-industry", "Hollywod"), ("first-satellite", "Sputnick")],
+)
+def test_a_real_typo_is_still_a_typo(fact_id: str, text: str) -> None:
+    verdict = judge_class(fact_id, text)
+    assert verdict.accepted and verdict.code == V.TYPO, verdict.reason
+    assert "leaves out" not in verdict.reason  # the reason is true: 'Sputnick' is a typo of 'Sputnik'
+
+
+@pytest.mark.parametrize(
+    ("text", "accepted"),
+    [
+        ("Progress MS-19", False),  # another family
+        ("Soyuz TMA-19", False),  # another series
+        ("Soyuz TM-19", False),
+        ("Soyuz MS-18", False),  # another number
+        ("Soyuz", False),
+        ("Soyus MS-19", True),  # a typo in the family name
+        ("Soyuz MS-19 spacecraft", True),
+        ("Союз МС-19", True),
+    ],
+)
+def test_designations_of_another_family_or_series(text: str, accepted: bool) -> None:
+    verdict = judge_class("spacecraft", text)
+    assert verdict.accepted == accepted, verdict.reason
+
+
+def test_an_alias_that_restates_the_question_is_refused() -> None:
+    restated = judge_class("agency-name", "Russian space agency")
+    assert not restated.accepted
+    assert restated.reason == "Rejected: “Russian space agency” only restates the question; name it."
+    assert judge_class("agency-name", "Roscosmos").accepted
+    assert judge_class("plot-source", "Russian space agency").accepted  # there the alias answers the question
+
+
+def test_set_answers_pay_for_each_wrong_name() -> None:
+    shotgun = judge_class("crew", "Peresild, Shipenko, Shkaplerov, Novitsky, Cruise, Gagarin, Petrov")
+    assert (shotgun.accepted, shotgun.credit) == (False, 0)
+    assert "Oleg Novitsky, Tom Cruise, Yuri Gagarin and Ivan Petrov are not one of them" in shotgun.reason
+    one_wrong = judge_class("crew", "Peresild, Shipenko, Shkaplerov, Novitsky")
+    assert one_wrong.credit == pytest.approx(2 / 3)
+    assert "Oleg Novitsky is not one of them" in one_wrong.reason
+    well_known = judge_class("crew", "Peresild, Shipenko, Shkaplerov, Neil Armstrong")
+    assert well_known.credit == pytest.approx(2 / 3)
+    assert "neil armstrong" in well_known.reason
+
+
+@pytest.mark.parametrize(
+    ("fact_id", "text", "reason"),
+    [
+        (
+            "launch-site",
+            "Baikonur, Kazakhstan",
+            "Accepted: “Baikonur, Kazakhstan” names Baikonur Cosmodrome, in Kazakhstan.",
+        ),
+        ("other-site", "Vostochny, Russia", "Accepted: “Vostochny, Russia” names Vostochny Cosmodrome, in Russia."),
+        ("other-site", "Vostochny Cosmodrome in Russia", None),
+        (
+            "era",
+            "Union of Soviet Socialist Republics",
+            "Accepted: “Union of Soviet Socialist Republics” is what USSR stands for.",
+        ),
+        ("destination", "the space station", "Accepted: “the space station” is short for International Space Station."),
+        ("first-man", "Yuri Gagarin, the cosmonaut", None),
+        ("country", "Россия", None),
+        ("destination", "МКС", None),
+        ("era", "СССР", None),
+        ("plot-source", "Роскосмос", None),
+        ("first", "first film in orbit", None),
+        ("first", "the first film shot in space", None),
+        ("profession", "a physician", None),
+        ("launch-time", "five to nine", None),
+        ("launch-time", "five to nine in the morning", None),
+        ("launch-time", "five to twelve MSK", None),
+        ("stay", "180 days", "Accepted: 180 days is about 6 months."),
+        ("stay", "26 weeks", None),
+    ],
+)
+def test_fair_forms_are_accepted(fact_id: str, text: str, reason: str | None) -> None:
+    verdict = judge_class(fact_id, text)
+    assert verdict.accepted, verdict.reason
+    if reason is not None:
+        assert verdict.reason == reason
+
+
+@pytest.mark.parametrize(
+    ("fact_id", "text"),
+    [
+        ("other-site", "Vostochny, Kazakhstan"),  # a country, but not the one it lies in
+        ("launch-site", "Baikonur, Russia"),
+        ("launch-time", "quarter to nine"),
+        ("launch-time", "five to nine pm"),
+        ("launch-time", "five past nine"),
+        ("stay", "170 days"),
+        ("first", "the first wedding in orbit"),
+    ],
+)
+def test_near_misses_of_fair_forms_are_refused(fact_id: str, text: str) -> None:
+    verdict = judge_class(fact_id, text)
+    assert not verdict.accepted, verdict.reason

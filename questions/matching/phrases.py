@@ -258,8 +258,10 @@ def _roles_swapped(placed: Sequence[tuple[int, int]]) -> bool:
 
 
 def _another_word(word: str, keyword: str) -> bool:
-    """Tell whether a (stemmed) word near a key word is a different dictionary word, not a typo or an inflection."""
-    shared = next(
-        (i for i, (a, b) in enumerate(zip(word, keyword, strict=False)) if a != b), min(len(word), len(keyword))
-    )
-    return shared < min(5, len(keyword) - 1) and is_english_word(word)
+    """Tell whether a (stemmed) word near a key word is a different dictionary word, not a typo or an inflection.
+
+    'innovativ' and 'innovat' are one word inflected (one is the start of the other); 'militant' is not
+    'military'.
+    """
+    inflected = word.startswith(keyword) or keyword.startswith(word)
+    return not inflected and is_english_word(word)
