@@ -1020,3 +1020,9 @@ def test_fair_forms_are_accepted(fact_id: str, text: str, reason: str | None) ->
 def test_near_misses_of_fair_forms_are_refused(fact_id: str, text: str) -> None:
     verdict = judge_class(fact_id, text)
     assert not verdict.accepted, verdict.reason
+
+
+def test_an_option_is_not_picked_by_a_look_alike_word() -> None:
+    question = choice("film-industry", ["Hollywood", "Mosfilm", "Pinewood", "Netflix"], 0)
+    assert judge(question, "Hollywod").accepted  # a typo of the option
+    assert not judge(question, "Bollywood").accepted  # another film industry, not a typo

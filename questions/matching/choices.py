@@ -36,6 +36,7 @@ from questions.text.normalize import (
 from questions.text.numbers import digitize_number_words
 from questions.text.times import parse_times
 from questions.text.values import mentions_value
+from questions.text.vocabulary import is_known_word
 
 _TRUE_WORDS: Final = frozenset({"true", "t", "yes", "y", "yep", "yeah", "yup", "correct", "right", "vrai", "da"})
 _FALSE_WORDS: Final = frozenset({"false", "f", "no", "n", "nope", "nah", "incorrect", "wrong", "faux", "net"})
@@ -176,4 +177,9 @@ def nearest_choice(answer_key: str, choices: Sequence[str]) -> int | None:
     best = min(distances, default=math.inf)
     if best == math.inf or distances.count(best) != 1:
         return None
-    return distances.index(best)
+    picked = distances.index(best)
+    # a typo is a typo only when the player's words are not words or names of their own ('Bollywood')
+    option_words = name_key(choices[picked]).split()
+    if any(word not in option_words and is_known_word(word) for word in answer_key.split()):
+        return None
+    return picked

@@ -26,7 +26,7 @@ from questions.text.normalize import (
     typo_budget,
 )
 from questions.text.numbers import digitize_number_words, tokenize
-from questions.text.vocabulary import is_english_word
+from questions.text.vocabulary import is_known_word
 
 _NEGATIONS: Final = frozenset(
     {
@@ -264,4 +264,4 @@ def _another_word(word: str, keyword: str) -> bool:
     'military'.
     """
     inflected = word.startswith(keyword) or keyword.startswith(word)
-    return not inflected and is_english_word(word)
+    return not inflected and is_known_word(word)

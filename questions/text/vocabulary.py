@@ -19,6 +19,8 @@ from typing import Final
 
 from english_words import get_english_words_set
 
+from questions.text.normalize import normalize
+
 WELL_KNOWN_NAMES: Final = (
     # spacecraft, series and stations
     "Vostok",
@@ -198,3 +200,14 @@ def is_english_word(word: str) -> bool:
         word.endswith(ending) and len(word) > len(ending) + 2 and word[: -len(ending)] + base in words
         for ending, base in _INFLECTIONS
     )
+
+
+@cache
+def well_known_words() -> frozenset[str]:
+    """Return the normalised words of the well-known names ('neil', 'armstrong', 'bollywood', ...)."""
+    return frozenset(word for name in WELL_KNOWN_NAMES for word in normalize(name).split())
+
+
+def is_known_word(word: str) -> bool:
+    """Tell whether a normalised word is an English word or part of a well-known name (so no typo)."""
+    return not word.isdecimal() and (is_english_word(word) or word in well_known_words())
