@@ -1,6 +1,6 @@
 """The matcher over a corpus of typed answers to the seed bank: clearly wrong ones refused, fair ones accepted.
 
-``tests/data/typed_answers.yaml`` holds, per fact id of the seed pack, answers a fair quizmaster accepts
+``tests/corpus/typed_answers.yaml`` holds, per fact id of the seed pack, answers a fair quizmaster accepts
 and answers that are clearly wrong, written per answer type and per class of mistake (hedges, negations,
 look-alike words, other designations, restated questions, shotgun lists; synonyms, notations, places with
 their country, long official names, Cyrillic, times in words, approximate durations). Each fact is asked
@@ -19,7 +19,7 @@ from questions.matching import AnswerMatcher
 from questions.models import AnswerType, Fact, Question, QuestionKind
 from questions.store import FactStore
 
-CORPUS = Path(__file__).parent / "data" / "typed_answers.yaml"
+CORPUS = Path(__file__).parent / "corpus" / "typed_answers.yaml"
 MAX_WRONG_ACCEPTED = 0.01
 MIN_FAIR_ACCEPTED = 0.95
 MIN_ANSWERS_PER_SIDE = 350
