@@ -980,7 +980,7 @@ def test_set_answers_pay_for_each_wrong_name() -> None:
         (
             "era",
             "Union of Soviet Socialist Republics",
-            "Accepted: “Union of Soviet Socialist Republics” is what USSR stands for.",
+            "Accepted: “Union of Soviet Socialist Republics” spells out USSR.",
         ),
         ("destination", "the space station", "Accepted: “the space station” is short for International Space Station."),
         ("first-man", "Yuri Gagarin, the cosmonaut", None),
@@ -1026,3 +1026,22 @@ def test_an_option_is_not_picked_by_a_look_alike_word() -> None:
     question = choice("film-industry", ["Hollywood", "Mosfilm", "Pinewood", "Netflix"], 0)
     assert judge(question, "Hollywod").accepted  # a typo of the option
     assert not judge(question, "Bollywood").accepted  # another film industry, not a typo
+
+
+@pytest.mark.parametrize(
+    ("fact_id", "text", "reason"),
+    [
+        ("first-satellite", "Sputnik 2", "Rejected: Sputnik 2 differs from Sputnik 1 in a number."),
+        ("spacecraft", "Progress MS-19", "Rejected: “Progress MS-19” is a Progress designation, not Soyuz MS-19."),
+        ("spacecraft", "Soyuz MS", "Rejected: “Soyuz MS” leaves out the number in Soyuz MS-19."),
+        ("film-title", "Challenger", "Rejected: “Challenger” is another name, not The Challenge."),
+        ("first-satellite", "Sputnick", "Accepted as a typo of “Sputnik”."),
+    ],
+)
+def test_reasons_say_what_is_true(fact_id: str, text: str, reason: str) -> None:
+    assert judge_class(fact_id, text).reason == reason
+
+
+def test_a_hedged_date_is_not_one_date() -> None:
+    verdict = judge(typed("launch-date"), "4 or 5 October")
+    assert (verdict.accepted, verdict.reason) == (False, "Rejected: “4 or 5 October” is not one date; give one.")

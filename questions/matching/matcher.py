@@ -255,7 +255,7 @@ class AnswerMatcher:
                 return accept(VerdictCode.ALIAS, f"Accepted: {quote(shown)} is {target}, in another order.", target)
         acronym = _acronym_of(key, candidates)
         if acronym is not None:
-            return accept(VerdictCode.ALIAS, f"Accepted: {quote(shown)} is what {acronym} stands for.", target)
+            return accept(VerdictCode.ALIAS, f"Accepted: {quote(shown)} spells out {acronym}.", target)
         shortened = self._shortened_name(key, candidates)
         if shortened is not None and not _restates(key, question.prompt, target):
             return accept(VerdictCode.ALIAS, f"Accepted: {quote(shown)} is short for {shortened}.", target)
@@ -273,7 +273,7 @@ class AnswerMatcher:
                 other = self._other_owner(answer_compact, expected_ids)
                 return reject(
                     VerdictCode.WRONG_NUMBER,
-                    f"Rejected: {shown} differs from {target} in a number.",
+                    f"Rejected: {shown} differs from {candidate.original} in a number.",
                     self._store.entity(other).name if other else None,
                 )
 
@@ -476,13 +476,13 @@ class AnswerMatcher:
                 if digit_runs(candidate.key):
                     return reject(
                         VerdictCode.WRONG,
-                        f"Rejected: {quote(shown)} is another designation than {target} ({join_names(well_known)}).",
+                        f"Rejected: {quote(shown)} is a {join_names(well_known)} designation, not {target}.",
                     )
                 return reject(
                     VerdictCode.WRONG, f"Rejected: give one answer, not {target} and {join_names(well_known)}."
                 )
             if digit_runs(candidate.key) and starts[0] > 0 and _is_series_code(words[starts[0] - 1]):
-                return reject(VerdictCode.WRONG, f"Rejected: {quote(shown)} is another designation than {target}.")
+                return reject(VerdictCode.WRONG, f"Rejected: {quote(shown)} is another series than {target}.")
             if sum(word not in STOP_WORDS for word in rest) > _MAX_EXTRA_WORDS_AROUND_NAME:
                 continue
             if candidate.kind == "surname" and self._owners.get(compact(candidate.key), set()) - expected_ids:

@@ -15,7 +15,7 @@ from questions.matching.verdicts import (
 )
 from questions.models import ExpectedAnswer
 from questions.store import format_number
-from questions.text.dates import DateReading, WrittenDate, parse_dates, parse_weekday
+from questions.text.dates import MONTH_WORDS, DateReading, WrittenDate, parse_dates, parse_weekday
 from questions.text.durations import (
     APPROXIMATE_SLACK,
     Quantity,
@@ -31,6 +31,7 @@ from questions.text.normalize import (
     normalize,
     normalize_cleaned,
 )
+from questions.text.numbers import tokenize
 from questions.text.times import TimeReading, parse_times, zone_offset
 
 
@@ -96,6 +97,8 @@ def judge_date(expected: ExpectedAnswer, cleaned: str, key: str, shown: str) -> 
         weekday = parse_weekday(cleaned)
         if weekday is not None:
             return reject(VerdictCode.UNPARSEABLE, f"Rejected: {quote(shown)} is a weekday; give the date.")
+        if any(word in MONTH_WORDS for word in tokenize(cleaned)):
+            return reject(VerdictCode.UNPARSEABLE, f"Rejected: {quote(shown)} is not one date; give one.")
         return reject(VerdictCode.UNPARSEABLE, f"Rejected: there is no date in {quote(shown)}.")
     for date in written:
         if not any(date_matches(reading, target) for reading in date.readings):
