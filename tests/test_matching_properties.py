@@ -16,7 +16,7 @@ from questions.matching import AnswerMatcher, Verdict, name_key
 from questions.models import AnswerType, Question, QuestionKind
 from questions.store import FactStore
 from questions.text.normalize import compact
-from questions.text.vocabulary import WELL_KNOWN_NAMES
+from questions.text.vocabulary import WELL_KNOWN_NAMES, english_words
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
 
@@ -320,3 +320,43 @@ def test_each_wrong_name_in_a_set_answer_costs_one_right_one(question: Question,
     assert verdict.accepted == (not wrong)
     for entity in wrong:
         assert entity.name in verdict.reason
+
+
+def _one_edit_words(word: str) -> set[str]:
+    """English dictionary words one letter away from a word (inserted, deleted or changed), plurals aside."""
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    variants = {word[:i] + word[i + 1 :] for i in range(len(word))}
+    variants |= {word[:i] + c + word[i:] for i in range(len(word) + 1) for c in letters}
+    variants |= {word[:i] + c + word[i + 1 :] for i in range(len(word)) for c in letters}
+    plurals = {word + "s", word + "es", word[:-1] if word.endswith("s") else word}
+    return {v for v in variants - plurals - {word} if v in english_words()}
+
+
+@cache
+def _look_alikes() -> list[tuple[Question, str]]:
+    """The entity answers with one word turned into another English word ('The Challenger', 'Hearth')."""
+    pairs = []
+    for question in _entity_questions():
+        expected = question.expected
+        own = {compact(name_key(name)) for name in (expected.display, *expected.accepted, *expected.surnames)}
+        words = expected.display.split()
+        for index, word in enumerate(words):
+            if len(word) < 4 or not word.isalpha():
+                continue
+            for variant in sorted(_one_edit_words(word.casefold())):
+                text = " ".join([*words[:index], variant.capitalize(), *words[index + 1 :]])
+                if compact(name_key(text)) not in own:
+                    pairs.append((question, text))
+    return pairs
+
+
+def test_there_are_look_alike_words() -> None:
+    assert len(_look_alikes()) > 50
+
+
+@SETTINGS
+@given(pair=st.sampled_from(_look_alikes()))
+def test_a_look_alike_dictionary_word_is_never_a_typo(pair: tuple[Question, str]) -> None:
+    question, text = pair
+    verdict = _judge(question, text)
+    assert not verdict.accepted, (question.id, text, verdict.reason)

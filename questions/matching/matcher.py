@@ -393,7 +393,14 @@ class AnswerMatcher:
             differing = [word for word, name_word in zip(words, name_words, strict=True) if word != name_word]
         else:
             differing = [word for word in words if word not in name_words]
-        return next((word for word in differing if not word.isdecimal() and self.is_known_word(word)), None)
+        return next(
+            (
+                word
+                for word in differing
+                if not word.isdecimal() and self.is_known_word(word) and not _plural_of(word, name_words)
+            ),
+            None,
+        )
 
     def _typo_verdict(
         self,
@@ -686,8 +693,9 @@ def _restates(alias_key: str, prompt: str, target: str) -> bool:
 def _acronym_of(key: str, candidates: Sequence[_Candidate]) -> str | None:
     """Return the acronym name that an answer spells out ('union of soviet socialist republics' -> USSR).
 
-    The spelled-out answer must share a word with another name of the same answer ('Soviet Union'), so a
-    made-up phrase with the right initials does not count.
+    The spelled-out answer must share a word with another name of the same answer ('Soviet Union'), and
+    no other word of it may be one letter off a word of those names: 'United Stapes' and 'International
+    Spade Station' are look-alikes, judged as typos, not spelled-out acronyms.
     """
     words = key.split()
     if len(words) < 2:
@@ -695,13 +703,21 @@ def _acronym_of(key: str, candidates: Sequence[_Candidate]) -> str | None:
     initials = "".join(word[0] for word in words if word not in _ACRONYM_SKIPPED and word.isalpha())
     if len(initials) < 2:
         return None
-    other_words = {word for candidate in candidates for word in candidate.key.split()}
-    if not any(word in other_words for word in words if word not in _ACRONYM_SKIPPED):
+    name_words = {word for candidate in candidates for word in candidate.key.split()}
+    content = [word for word in words if word not in _ACRONYM_SKIPPED]
+    if not any(word in name_words for word in content):
+        return None
+    if any(word not in name_words and OSA.distance(word, other) <= 1 for word in content for other in name_words):
         return None
     for candidate in candidates:
         if candidate.kind != "surname" and compact(candidate.key) == initials and " " not in candidate.key:
             return candidate.original
     return None
+
+
+def _plural_of(word: str, name_words: Sequence[str]) -> bool:
+    """Tell whether a word is a name word with or without a plural ending ('state' for 'states')."""
+    return any(word in (other + "s", other + "es") or other in (word + "s", word + "es") for other in name_words)
 
 
 def _is_series_code(word: str) -> bool:
