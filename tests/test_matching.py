@@ -1045,3 +1045,11 @@ def test_reasons_say_what_is_true(fact_id: str, text: str, reason: str) -> None:
 def test_a_hedged_date_is_not_one_date() -> None:
     verdict = judge(typed("launch-date"), "4 or 5 October")
     assert (verdict.accepted, verdict.reason) == (False, "Rejected: “4 or 5 October” is not one date; give one.")
+
+
+@pytest.mark.parametrize(
+    ("text", "accepted"),
+    [("a surgeon and a nurse", False), ("a surgeon plus a pilot", False), ("a female surgeon and doctor", True)],
+)
+def test_a_second_guess_after_and_is_a_hedge(text: str, accepted: bool) -> None:
+    assert judge_class("profession", text).accepted == accepted

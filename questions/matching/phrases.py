@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -37,8 +38,21 @@ _NEGATIONS: Final = frozenset(
 """Words that say what the answer is not ('not Peresild', 'non-military spending', 'anything but X')."""
 
 
+_JOINED_PARTS: Final = re.compile(r"\s+(?:and|plus)\s+")
 _ALTERNATIVES: Final = frozenset({"or", "either", "vs", "versus", "maybe"})
 """Words that offer a choice of answers ('a surgeon or a pilot'): a hedge, not an answer."""
+
+
+def _second_guess(key: str, phrasings: Sequence[str]) -> str | None:
+    """Return the part of 'X and Y' that shares no key word with any phrasing of the answer, if any.
+
+    'corruption and failed launches' is one answer in two parts; 'a surgeon and a nurse' is a second guess.
+    """
+    parts = [part for part in _JOINED_PARTS.split(key) if content_words(part)]
+    if len(parts) < 2:
+        return None
+    known = {word for phrasing in phrasings for word in phrase_keywords(phrasing)}
+    return next((part for part in parts if not set(content_words(part)) & known), None)
 
 
 def negation_in(key: str, phrasings: Sequence[str]) -> str | None:
@@ -90,6 +104,9 @@ def judge_text(
     alternative = next((word for word in key.split() if word in _ALTERNATIVES), None)
     if alternative is not None and not any(alternative in normalize(phrasing).split() for phrasing in phrasings):
         return reject(VerdictCode.WRONG, f"Rejected: give one answer; {quote(shown)} offers alternatives.")
+    extra = _second_guess(key, phrasings)
+    if extra is not None:
+        return reject(VerdictCode.WRONG, f"Rejected: give one answer; {quote(extra)} is not part of it.")
     best: tuple[_PhraseScore, str] | None = None
     for phrasing in phrasings:
         score = phrase_score(words, phrasing)
