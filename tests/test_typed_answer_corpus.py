@@ -70,7 +70,7 @@ def typed_question(store: FactStore, fact: Fact) -> Question:
         fact_id=fact.id,
         document_id=document.meta.id,
         document_title=document.meta.title,
-        quote=fact.source.quote,
+        quote=fact.citations[0].quote,
         difficulty=1,
     )
 

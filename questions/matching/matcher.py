@@ -74,6 +74,8 @@ class _Resolved:
 
 
 _SET_SEPARATORS: Final = re.compile(r"\s*(?:[,;/&+\n]|\band\b|\bor\b|\bnor\b|\bplus\b|\bvs\b|\bversus\b)\s*")
+_HEDGE_WORDS: Final = frozenset({"or", "maybe", "perhaps", "possibly", "either", "probably", "not"})
+_MAX_DESCRIPTION_WORDS: Final = 5
 _ALTERNATIVE_JOINERS: Final = re.compile(r"[;/&+]|\b(?:and|or|nor|plus|vs|versus)\b")
 _CYRILLIC: Final = re.compile(r"[\u0400-\u04ff]")
 _ACRONYM_SKIPPED: Final = frozenset({"of", "the", "and", "for", "de", "du", "la"})
@@ -110,6 +112,7 @@ class AnswerMatcher:
             word for document in store.documents.values() for word in normalize(document.text).split()
         }
         self._places = self._containing_places()
+        self._proper_words = {word for word in self._name_words if not is_english_word(word)}
         self._exonyms = {name_key(russian): name_key(english) for russian, english in RUSSIAN_EXONYMS.items()}
 
     def _containing_places(self) -> dict[str, set[str]]:
@@ -260,7 +263,7 @@ class AnswerMatcher:
         if shortened is not None and not _restates(key, question.prompt, target):
             return accept(VerdictCode.ALIAS, f"Accepted: {quote(shown)} is short for {shortened}.", target)
 
-        hedge = self._hedge_verdict(cleaned, expected_ids, target, shown)
+        hedge = self._hedge_verdict(cleaned, expected_ids, target, shown, transliterated)
         if hedge is not None:
             return hedge
 
@@ -318,7 +321,9 @@ class AnswerMatcher:
                 return candidate.original
         return None
 
-    def _hedge_verdict(self, cleaned: str, expected_ids: set[str], target: str, shown: str) -> Verdict | None:
+    def _hedge_verdict(
+        self, cleaned: str, expected_ids: set[str], target: str, shown: str, transliterated: bool
+    ) -> Verdict | None:
         """Judge an answer of several parts ('X and Y', 'X or Y', 'X, Y'): one answer, or one with its place.
 
         'Baikonur, Kazakhstan' names the answer and the country it lies in, so it counts; any other second
@@ -336,12 +341,14 @@ class AnswerMatcher:
         others: list[str] = []
         for part in parts:
             part_key = digitize_number_words(strip_filler(normalize_cleaned(part)))
-            resolved = self._resolve(part_key, expected_ids)
+            if transliterated:
+                part_key = self._english_names(part_key)
+            resolved = self._resolve(part_key, expected_ids, transliterated)
             if resolved is not None and resolved.entity_id in expected_ids:
                 right = True
             elif resolved is not None and resolved.entity_id in places:
                 context.append(self._name_of(resolved.entity_id))
-            elif not (only_commas and resolved is None and self._describes(part_key)):
+            elif not (only_commas and resolved is None and self._describes(part_key, expected_ids)):
                 others.append(display_text(part, 30))
         if not right:
             return None
@@ -354,12 +361,22 @@ class AnswerMatcher:
             return accept(VerdictCode.ALIAS, f"Accepted: {quote(shown)} names {target}.", target)
         return accept(VerdictCode.ALIAS, f"Accepted: {quote(shown)} names {target}, in {join_names(context)}.", target)
 
-    def _describes(self, key: str) -> bool:
-        """Tell whether a few words are plain description ('the actor'), naming nothing and no one."""
+    def _describes(self, key: str, expected_ids: set[str]) -> bool:
+        """Tell whether a part after a comma describes the answer ('the actor', "Elon Musk's company").
+
+        A description has a plain English word in it and names nothing of the answer's own kind: 'the Mir
+        station', 'actress Mordovina' or a well-known name are second guesses, not descriptions.
+        """
         words = [word for word in key.split() if word not in STOP_WORDS]
-        return 0 < len(words) <= _MAX_EXTRA_WORDS_AROUND_NAME and all(
-            is_english_word(word) and word not in self._name_words for word in words
-        )
+        if not 0 < len(words) <= _MAX_DESCRIPTION_WORDS or any(word in _HEDGE_WORDS for word in words):
+            return False
+        if self._well_known_named_in(words):
+            return False
+        kinds = {self._store.entity(entity_id).type for entity_id in expected_ids if entity_id in self._store.entities}
+        named = self._entities_named_in(words) - expected_ids
+        if any(self._store.entity(entity_id).type in kinds for entity_id in named):
+            return False
+        return any(is_english_word(word) and word not in self._proper_words for word in words)
 
     def _name_of(self, entity_id: str) -> str:
         return self._store.entity(entity_id).name
@@ -464,7 +481,8 @@ class AnswerMatcher:
         """Accept 'cosmonaut Anton Shkaplerov' (the name plus a few words) unless another name is there too."""
         words = key.split()
         places = set().union(*(self._places.get(entity_id, set()) for entity_id in expected_ids))
-        for candidate in candidates:
+        # the longest name first: 'Sputnik 1 satellite' names 'Sputnik 1', not 'Sputnik' and a number
+        for candidate in sorted(candidates, key=lambda candidate: -len(candidate.key.split())):
             name_words = candidate.key.split()
             size = len(name_words)
             starts = [i for i in range(len(words) - size + 1) if words[i : i + size] == name_words]

@@ -38,9 +38,34 @@ _NEGATIONS: Final = frozenset(
 """Words that say what the answer is not ('not Peresild', 'non-military spending', 'anything but X')."""
 
 
+_ANTONYM_PAIRS: Final = (
+    ("private", "government"),
+    ("foreign", "government"),
+    ("civilian", "military"),
+    ("male", "female"),
+    ("last", "first"),
+    ("uncrewed", "crewed"),
+    ("unmanned", "crewed"),
+    ("successful", "botched"),
+    ("post", "soviet"),
+    ("pre", "soviet"),
+)
+"""Words that turn an answer into its opposite when the answer has the other word ('private funding')."""
+_OPPOSITES: Final = {word: other for pair in _ANTONYM_PAIRS for word, other in (pair, pair[::-1])}
 _JOINED_PARTS: Final = re.compile(r"\s+(?:and|plus)\s+")
 _ALTERNATIVES: Final = frozenset({"or", "either", "vs", "versus", "maybe"})
 """Words that offer a choice of answers ('a surgeon or a pilot'): a hedge, not an answer."""
+
+
+def _opposite_in(key: str, display: str, phrasings: Sequence[str]) -> str | None:
+    """Return a word of the answer whose opposite is a key word of the answer ('private' for government)."""
+    wanted = set(content_words(normalize(display)))
+    allowed = {word for phrasing in phrasings for word in normalize(phrasing).split()}
+    for word in key.split():
+        other = _OPPOSITES.get(word)
+        if other is not None and stem(_synonym(other)) in wanted and word not in allowed:
+            return word
+    return None
 
 
 def _second_guess(key: str, phrasings: Sequence[str]) -> str | None:
@@ -104,6 +129,11 @@ def judge_text(
     alternative = next((word for word in key.split() if word in _ALTERNATIVES), None)
     if alternative is not None and not any(alternative in normalize(phrasing).split() for phrasing in phrasings):
         return reject(VerdictCode.WRONG, f"Rejected: give one answer; {quote(shown)} offers alternatives.")
+    opposite = _opposite_in(key, expected.display, phrasings)
+    if opposite is not None:
+        return reject(
+            VerdictCode.WRONG, f"Rejected: {quote(shown)} says {quote(opposite)}, the opposite of the answer."
+        )
     extra = _second_guess(key, phrasings)
     if extra is not None:
         return reject(VerdictCode.WRONG, f"Rejected: give one answer; {quote(extra)} is not part of it.")
@@ -191,7 +221,13 @@ _SYNONYMS: Final = {word: group[0] for group in _SYNONYM_GROUPS for word in grou
 def content_words(key: str) -> list[str]:
     """Return the key words of a phrase: no stop words, synonyms folded, lightly stemmed."""
     words = [word for word in tokenize(digitize_number_words(key)) if word not in STOP_WORDS]
-    return [stem(_SYNONYMS.get(word) or _SYNONYMS.get(stem(word)) or word) for word in words]
+    return [stem(_synonym(word)) for word in words]
+
+
+def _synonym(word: str) -> str:
+    """Return the word that stands for a word's synonym group ('finances' -> 'funding'), or the word."""
+    singular = word[:-1] if word.endswith("s") and not word.endswith("ss") else word
+    return _SYNONYMS.get(word) or _SYNONYMS.get(singular) or _SYNONYMS.get(stem(word)) or word
 
 
 @lru_cache(maxsize=4096)

@@ -178,6 +178,15 @@ RUSSIAN_EXONYMS: Final[dict[str, str]] = {
     "missiya nevypolnimay": "Mission: Impossible",
     "sputnik": "Sputnik",
     "vyzov": "Vyzov",
+    # roles, so 'Пересильд, актриса' reads as 'Peresild, actress'
+    "aktrisa": "actress",
+    "akter": "actor",
+    "aktyor": "actor",
+    "rezhisser": "director",
+    "rezhissyor": "director",
+    "kosmonavt": "cosmonaut",
+    "astronavt": "astronaut",
+    "kinorezhisser": "film director",
 }
 """Russian names of well-known things, for players who answer in Russian."""
 
