@@ -1053,3 +1053,49 @@ def test_a_hedged_date_is_not_one_date() -> None:
 )
 def test_a_second_guess_after_and_is_a_hedge(text: str, accepted: bool) -> None:
     assert judge_class("profession", text).accepted == accepted
+
+
+@pytest.mark.parametrize(
+    ("fact_id", "text", "accepted"),
+    [
+        ("first-man", "Yuri Gagarin, the cosmonaut", True),  # a description after a comma
+        ("plot-source", "Roscosmos, the agency in Russia", True),  # it may name another kind of thing
+        ("first-man", "Yuri Gagarin, Neil Armstrong", False),  # a well-known name: a second guess
+        ("first-man", "Gagarin, cosmonaut Petrov", False),  # a person of the answer's kind: a second guess
+        ("destination", "ISS, the Mir station", False),
+        ("first-man", "Gagarin, maybe Petrov", False),
+        ("first-man", "Гагарин, космонавт", True),  # Russian role words read in English
+    ],
+)
+def test_descriptions_after_a_comma(fact_id: str, text: str, accepted: bool) -> None:
+    verdict = judge_class(fact_id, text)
+    assert verdict.accepted == accepted, verdict.reason
+
+
+@pytest.mark.parametrize(
+    ("text", "accepted"),
+    [("private funding", False), ("foreign funding", False), ("government funding", True), ("state money", True)],
+)
+def test_an_opposite_word_is_refused(text: str, accepted: bool) -> None:
+    store = FactStore(
+        documents={},
+        entities={},
+        facts={
+            "funding": Fact.model_validate(
+                {
+                    "id": "funding",
+                    "category": "test",
+                    "prompts": ["What is the industry competing for?"],
+                    "answer": {"type": "text", "value": "government funding", "accept": ["funding", "state money"]},
+                    "source": {"quote": "q"},
+                }
+            )
+        },
+        categories={},
+    )
+    expected = store.expected_answer(store.facts["funding"])
+    question = _question("funding", QuestionKind.TYPED, expected.display, expected)
+    verdict = AnswerMatcher(store).judge(question, text)
+    assert verdict.accepted == accepted, verdict.reason
+    if not accepted:
+        assert "the opposite of the answer" in verdict.reason
