@@ -288,13 +288,28 @@ def phrase_score(words: Sequence[str], phrasing: str) -> _PhraseScore:
         matched >= keywords_needed(len(keywords))
         and extras <= max(2, len(keywords) // 2)
         and not negated
-        and not _roles_swapped(placed)
+        and not _roles_swapped([pair for pair in placed if keywords[pair[0]] not in _adjuncts(phrasing)])
     )
     # F1 rather than coverage alone, so a long distractor that uses all the player's words outranks a
     # short phrasing that the player's words merely contain
     overlap = 2 * matched / (len(keywords) + len(words)) if words else 0.0
     order = fuzz.ratio(" ".join(words), " ".join(keywords)) / 100
     return _PhraseScore(round(overlap, 9), order, typos, acceptable)
+
+
+_PREPOSITIONS: Final = frozenset({"to", "on", "in", "at", "aboard", "from", "into", "onto", "of"})
+
+
+@lru_cache(maxsize=4096)
+def _adjuncts(phrasing: str) -> frozenset[str]:
+    """Return the key words of a phrasing that follow a preposition ('on the ISS'): they may move freely."""
+    words = normalize(phrasing).split()
+    found: set[str] = set()
+    for index, word in enumerate(words):
+        before = [w for w in words[:index] if w not in ("the", "a", "an")]
+        if before and before[-1] in _PREPOSITIONS and word not in STOP_WORDS:
+            found.update(content_words(word))
+    return frozenset(found)
 
 
 def _roles_swapped(placed: Sequence[tuple[int, int]]) -> bool:
