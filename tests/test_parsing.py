@@ -325,3 +325,33 @@ def test_zone_offset(zone: str, offset: int | None) -> None:
 )
 def test_mentions_value(text: str, mentions: bool) -> None:
     assert mentions_value(clean(text)) is mentions
+
+
+@pytest.mark.parametrize(
+    ("text", "hour", "minute", "meridiem"),
+    [
+        ("five to nine", 8, 55, None),
+        ("5 to 9", 8, 55, None),
+        ("quarter past eight", 8, 15, None),
+        ("a quarter to nine", 8, 45, None),
+        ("half past eight", 8, 30, None),
+        ("twenty-five minutes to nine", 8, 35, None),
+        ("ten past 8", 8, 10, None),
+        ("nine o'clock", 9, 0, None),
+        ("eight fifty-five am", 8, 55, "am"),
+        ("five to nine in the evening", 20, 55, "pm"),
+    ],
+)
+def test_parse_times_in_words(text: str, hour: int, minute: int, meridiem: str | None) -> None:
+    (reading,) = parse_times(text)
+    assert (reading.hour, reading.minute, reading.meridiem, reading.worded) == (hour, minute, meridiem, True)
+
+
+def test_a_time_in_words_keeps_its_zone() -> None:
+    (reading,) = parse_times("five to twelve MSK")
+    assert (reading.hour, reading.minute, reading.zone, reading.offset_minutes) == (11, 55, "MSK", 180)
+
+
+@pytest.mark.parametrize("text", ["half to nine", "five to", "to nine", "forty to nine"])
+def test_words_that_are_not_a_time(text: str) -> None:
+    assert all(not reading.worded for reading in parse_times(text))

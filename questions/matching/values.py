@@ -146,10 +146,10 @@ def judge_time(expected: ExpectedAnswer, cleaned: str, shown: str) -> Verdict:
             return wrong_time(reading, target_clock, zone, target_offset)
         other_zone = reading.zone is not None and (offset or 0) != (target_offset or 0)
         other_half_of_day = matched_minutes != reading.hour * 60 + reading.minute
-        converted = converted or other_zone or other_half_of_day or reading.meridiem is not None
+        converted = converted or other_zone or other_half_of_day or reading.meridiem is not None or reading.worded
     if converted:
         first = readings[0]
-        written = shown if len(readings) > 1 else describe_time_as_written(first)
+        written = shown if len(readings) > 1 or first.worded else describe_time_as_written(first)
         return accept(
             VerdictCode.EQUIVALENT, f"Accepted: {written} is {target_clock} {zone}.", f"{target_clock} {zone}"
         )

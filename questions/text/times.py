@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from typing import Final, Literal
@@ -127,6 +128,8 @@ class TimeReading:
     zone: str | None = None
     offset_minutes: int | None = None
     unknown_zone: str | None = None
+    worded: bool = False
+    """Said in words ('five to nine'), not written as a clock."""
 
     def describe(self) -> str:
         """Render as '08:55', '08:55 MSK'."""
@@ -245,7 +248,8 @@ def _worded_time(cleaned: str, offsets: list[tuple[int | None, str]]) -> TimeRea
     if span is None:
         return None
     rest = " ".join(tokens[: span[0]] + tokens[span[1] :])
-    return _read_clock(hour, minute, 1 <= hour <= 12, "", rest, offsets)
+    reading = _read_clock(hour, minute, 1 <= hour <= 12, "", rest, offsets)
+    return dataclasses.replace(reading, worded=True) if reading is not None else None
 
 
 def _named_times(cleaned: str, offsets: list[tuple[int | None, str]]) -> list[TimeReading]:
