@@ -9,4 +9,5 @@ quantifiers, so any input of the matcher's bounded length is read in well under 
 * :mod:`questions.text.dates`: calendar dates and weekdays.
 * :mod:`questions.text.times`: times of day with am/pm and zones.
 * :mod:`questions.text.values`: a cheap test of whether an answer holds any of these.
+* :mod:`questions.text.vocabulary`: known words and names (so a look-alike is not a typo), Russian names.
 """
