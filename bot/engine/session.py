@@ -709,7 +709,7 @@ class RoundSession:
         nearest: dict[int, tuple[float, _Submission]] = {}
         for player_id, answers in state.answers.items():
             for submission in answers.submissions:
-                value = self._read_number(submission.text or "")
+                value = self._read_number(submission.text or "", state.question.expected.unit)
                 if value is None:
                     continue
                 best = nearest.get(player_id)
