@@ -283,7 +283,7 @@ def test_review_prints_the_whole_bank_for_an_editor(capsys: pytest.CaptureFixtur
         assert f"- `{question.id}` · *" in out
     # every quote of a derived fact, and its derivation in plain words
     actress = out.split("#### `actress` — ", 1)[1].split("#### ", 1)[0]
-    assert actress.count("\n> ") == 3
+    assert actress.count("\n> ") == 4
     assert "**Derivation:** By elimination" in actress
     assert "✅ " in actress and "▫️ " in actress
 
@@ -319,6 +319,12 @@ def test_review_to_an_unwritable_place_is_one_clear_line(capsys: pytest.CaptureF
             'prompts: ["How old was the actress Yulia Peresild?"]',
             'prompts: ["How old was the actress Yulia Peresild?", "Her age?"]\n    kinds: [multiple_choice]',
             "2 prompts but only 1 become questions",
+        ),
+        # the prompt ties the answer to someone no quote names: the reveal would not prove it
+        (
+            'prompts: ["How old was the actress Yulia Peresild?"]',
+            'prompts: ["How old was the actress Yulia Peresild, who flew with Klim Shipenko?"]',
+            "names 'Klim Shipenko', which no quote (nor the derivation) names",
         ),
     ],
 )
