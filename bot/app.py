@@ -19,6 +19,7 @@ from discord.ext import commands
 
 from bot.config import Settings
 from bot.errors import TriviaCommandTree, UserFacingError, reply_privately, send_error
+from bot.preflight import EXIT_CONFIG, ConfigError
 from bot.render import clip
 from bot.storage import SQLiteStorage, Storage
 from bot.storage.base import MAX_ANSWER_TEXT
@@ -251,6 +252,9 @@ async def run_bot(settings: Settings) -> int:
     except discord.PrivilegedIntentsRequired:
         log.error("Discord refused the requested intents.")
         return 2
+    except ConfigError as error:
+        log.error("%s", error)
+        return EXIT_CONFIG
     except (aiohttp.ClientConnectionError, OSError) as error:
         log.error("Could not reach Discord at %s: %s", discord.http.Route.BASE, error)
         return 1
@@ -268,6 +272,9 @@ async def sync_once(settings: Settings) -> int:
     except discord.LoginFailure:
         log.error("Discord rejected the token: check DISCORD_TOKEN (Developer Portal -> your app -> Bot).")
         return 2
+    except ConfigError as error:
+        log.error("%s", error)
+        return EXIT_CONFIG
     except (aiohttp.ClientConnectionError, OSError) as error:
         log.error("Could not reach Discord at %s: %s", discord.http.Route.BASE, error)
         return 1

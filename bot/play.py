@@ -134,7 +134,7 @@ async def play_in_terminal(settings: PlaySettings, args: argparse.Namespace, *, 
     if not 1 <= args.questions <= 50 or not 5 <= args.seconds <= 120:
         display.say("--questions must be 1-50 and --seconds 5-120.")
         return 2
-    store = load_store([settings.seeds_dir])
+    store = load_store(getattr(args, "packs", None) or [settings.seeds_dir])
     bank = build_bank(store, seed=settings.question_seed)
     category = None if args.category in (None, "all") else args.category
     if category is not None and category not in bank.categories():
