@@ -19,6 +19,7 @@ from discord.ext import commands
 
 from bot.config import Settings
 from bot.errors import TriviaCommandTree, UserFacingError, reply_privately, send_error
+from bot.metrics import serve_metrics
 from bot.preflight import EXIT_CONFIG, ConfigError
 from bot.render import clip
 from bot.storage import SQLiteStorage, Storage
@@ -244,7 +245,7 @@ async def run_bot(settings: Settings) -> int:
     gc.collect()
     gc.freeze()
     try:
-        async with bot:
+        async with bot, serve_metrics(bot, settings.metrics_port, settings.metrics_host):
             await bot.start(settings.discord_token.get_secret_value())
     except discord.LoginFailure:
         log.error("Discord rejected the token: check DISCORD_TOKEN (Developer Portal -> your app -> Bot).")

@@ -4,20 +4,29 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import re
 import shutil
+import socket
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
+from typing import Any
 
+import aiohttp
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
+from bot.app import QuestionSource
+from bot.metrics import HEALTH_CACHE_SECONDS
 from bot.storage import SQLiteStorage
+from tests.bot_helpers import wait_question, wait_reveal, wait_standings
+from tests.conftest import button_ids
 from tests.fake_discord import FakeDiscord
-from tests.faultkit import Finished, bot_env, run_command
+from tests.faultkit import Finished, bot_env, bot_process, run_command
 
 REPO = Path(__file__).resolve().parent.parent
 PASTED_TOKEN = "MTMwMDAwMDAwMDAwMDAwMDAwMQ.Gx7Yq1.pastedT0kenS3cretPartThatMustNotLeak_x9"
@@ -147,3 +156,120 @@ async def test_a_read_only_database_is_refused_at_start_not_at_every_write(tmp_p
     assert not any(request.path.startswith("/users/@me") for request in fake.requests)
     with sqlite3.connect(database) as connection:
         assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+# --------------------------------------------------------------------------- metrics, health and JSON logs
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def _scrape(port: int) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    """Return every sample of the bot's /metrics, keyed by name and sorted labels."""
+    async with aiohttp.ClientSession() as session, session.get(f"http://127.0.0.1:{port}/metrics") as response:
+        assert response.status == 200
+        text = await response.text()
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
+
+
+async def _health(port: int) -> tuple[int, dict[str, Any]]:
+    async with aiohttp.ClientSession() as session, session.get(f"http://127.0.0.1:{port}/healthz") as response:
+        return response.status, await response.json()
+
+
+def _value(samples: dict[tuple[str, tuple[tuple[str, str], ...]], float], name: str, **labels: str) -> float:
+    return samples.get((name, tuple(sorted(labels.items()))), 0.0)
+
+
+WAIT_SECONDS = 30.0
+"""Generous bound for what another process does: a busy machine must not fail a test."""
+
+
+async def _until(check: Callable[[], Awaitable[bool]], what: str) -> None:
+    """Poll ``check`` (an HTTP endpoint of another process: there is no event to wait on) until it is true."""
+    try:
+        async with asyncio.timeout(WAIT_SECONDS):
+            while not await check():  # noqa: ASYNC110
+                await asyncio.sleep(0.1)
+    except TimeoutError:
+        raise AssertionError(f"waited {WAIT_SECONDS:g}s for {what}") from None
+
+
+async def test_metrics_and_health_of_a_real_bot_change_as_a_round_is_played(
+    tmp_path: Path, fake: FakeDiscord, question_source: QuestionSource
+) -> None:
+    port = _free_port()
+    database = tmp_path / "trivia.db"
+    env = bot_env(fake, database, METRICS_PORT=str(port), LOG_FORMAT="json")
+    channel = fake.channel_id
+    async with bot_process(env, tmp_path) as bot:
+
+        async def healthy() -> bool:
+            with contextlib.suppress(aiohttp.ClientError):
+                return (await _health(port))[0] == 200
+            assert bot.running, "\n".join(bot.log)
+            return False
+
+        await _until(healthy, "a healthy bot")
+        status, body = await _health(port)
+        assert body["status"] == "ok" and body["gateway"]["connected"] is True
+        assert body["database"] == {"writable": True, "problem": None}
+        before = await _scrape(port)
+        assert _value(before, "orbit_trivia_rounds_running") == 0
+        assert _value(before, "orbit_trivia_answers_total") == 0
+        assert _value(before, "orbit_trivia_gateway_connected") == 1
+
+        fake.fail_next("POST", r"/channels/\d+/messages$", 429, retry_after=0.3)  # the first question's post
+        started = await fake.interact(
+            fake.slash_command("trivia start", {"questions": 2, "kind": "multiple_choice", "seconds": 5}, user=1)
+        )
+        assert "started a round" in (started.content or "")
+        first = await wait_question(fake, channel, 1, timeout=30)
+        during = await _scrape(port)
+        assert _value(during, "orbit_trivia_rounds_running") == 1
+        assert _value(during, "orbit_trivia_interactions_total", type="application_command") == 1
+        assert _value(during, "orbit_trivia_interaction_response_seconds_count") >= 1
+        assert _value(during, "orbit_trivia_storage_write_seconds_count", operation="create_round") == 1
+        assert _value(during, "orbit_trivia_discord_rate_limits_total", scope="route") == 1
+
+        for player, index in ((2, 0), (3, 1)):
+            await fake.interact(fake.click(first, button_ids(first)[index], user=player))
+        await wait_reveal(fake, channel, first["id"], timeout=30)
+        answered = await _scrape(port)
+        assert _value(answered, "orbit_trivia_answers_total") == 2
+        assert _value(answered, "orbit_trivia_interactions_total", type="component") == 2
+        assert _value(answered, "orbit_trivia_storage_write_seconds_count", operation="record_answer") == 2
+        responses = _value(answered, "orbit_trivia_interaction_response_seconds_count")
+        assert responses >= 3, "the start and both clicks were answered"
+        assert _value(answered, "orbit_trivia_interaction_response_seconds_bucket", le="+Inf") == responses
+
+        await wait_standings(fake, channel, timeout=60)
+
+        async def round_over() -> bool:
+            return _value(await _scrape(port), "orbit_trivia_rounds_running") == 0
+
+        await _until(round_over, "the round to end")
+        after = await _scrape(port)
+        assert _value(after, "orbit_trivia_storage_write_seconds_count", operation="finish_round") >= 1
+
+        with read_only(database):
+            await asyncio.sleep(HEALTH_CACHE_SECONDS)  # the last probe is reused this long
+            status, body = await _health(port)
+        assert status == 503 and body["status"] == "unhealthy"
+        assert body["database"]["writable"] is False and "read-only" in body["database"]["problem"]
+        assert body["gateway"]["connected"] is True
+        log = list(bot.log)
+
+    assert log, "the bot logged nothing"
+    entries = [json.loads(line) for line in log]  # every line is one JSON object
+    assert all({"time", "level", "logger", "message"} <= entry.keys() for entry in entries)
+    assert any("Serving metrics on" in entry["message"] for entry in entries)
+    assert any("rate limited" in entry["message"] and entry["level"] == "WARNING" for entry in entries)
+    assert not _leaked("\n".join(log), fake.token)
