@@ -273,3 +273,92 @@ async def test_metrics_and_health_of_a_real_bot_change_as_a_round_is_played(
     assert any("Serving metrics on" in entry["message"] for entry in entries)
     assert any("rate limited" in entry["message"] and entry["level"] == "WARNING" for entry in entries)
     assert not _leaked("\n".join(log), fake.token)
+
+
+# --------------------------------------------------------------------------- backup
+
+WRITER = """
+import sqlite3, sys, time
+connection = sqlite3.connect(sys.argv[1], timeout=5, isolation_level=None)
+connection.execute("PRAGMA journal_mode = WAL")
+connection.execute("CREATE TABLE IF NOT EXISTS ticks (n INTEGER PRIMARY KEY, at REAL)")
+n = 0
+while True:
+    n += 1
+    connection.execute("BEGIN IMMEDIATE")
+    connection.execute("INSERT INTO ticks VALUES (?, ?)", (n, time.time()))
+    connection.execute("COMMIT")
+    print(n, flush=True)
+"""
+
+
+def _orbit_trivia() -> str:
+    """Return the installed console script, which must sit beside this Python."""
+    script = Path(sys.executable).parent / "orbit-trivia"
+    assert script.exists(), "the package installs the orbit-trivia command"
+    return str(script)
+
+
+async def test_backup_copies_the_live_database_while_another_process_writes(tmp_path: Path) -> None:
+    database = tmp_path / "data" / "trivia.db"
+    storage = await SQLiteStorage.open(database)
+    await storage.set_meta("marker", "before the backup")
+    await storage.close()
+    with sqlite3.connect(database) as connection:
+        schema_version = connection.execute("PRAGMA user_version").fetchone()[0]
+    assert schema_version > 0
+
+    writer = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", WRITER, str(database), stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+    assert writer.stdout is not None
+    written = 0
+    try:
+        while written < 200:  # the writer is well under way
+            written = int(await asyncio.wait_for(writer.stdout.readline(), WAIT_SECONDS))
+        env = {key: value for key, value in os.environ.items() if key != "DATABASE_PATH"}
+        env["DATABASE_PATH"] = str(database)
+        process = await asyncio.create_subprocess_exec(
+            _orbit_trivia(),
+            "backup",
+            str(tmp_path / "copy.db"),
+            cwd=tmp_path,
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        out, err = await asyncio.wait_for(process.communicate(), WAIT_SECONDS)
+        assert process.returncode == 0, err.decode()
+        assert f"to {tmp_path / 'copy.db'}" in out.decode()
+        copy = tmp_path / "copy.db"
+        assert not Path(f"{copy}-wal").exists(), "the copy is one self-contained file"  # noqa: ASYNC240
+        with sqlite3.connect(f"{copy.as_uri()}?mode=ro", uri=True) as connection:
+            assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+            assert connection.execute("PRAGMA user_version").fetchone()[0] == schema_version
+            marker = connection.execute("SELECT value FROM meta WHERE key = 'marker'").fetchone()
+            ticks, highest = connection.execute("SELECT count(*), max(n) FROM ticks").fetchone()
+        assert marker == ("before the backup",)
+        assert 200 <= ticks == highest, "a consistent snapshot: every tick up to one point, none missing"
+        while written < highest + 200:  # the writer goes on after the backup: it was never blocked for good
+            written = int(await asyncio.wait_for(writer.stdout.readline(), WAIT_SECONDS))
+    finally:
+        writer.kill()
+        _, writer_errors = await writer.communicate()
+    assert b"Traceback" not in writer_errors, writer_errors.decode()
+    assert not list(tmp_path.glob(".*.partial")), "no partial file left behind"  # noqa: ASYNC240
+
+
+async def test_backup_has_a_default_destination_and_refuses_a_missing_database(tmp_path: Path) -> None:
+    database = tmp_path / "trivia.db"
+    env = {key: value for key, value in os.environ.items() if key != "DATABASE_PATH"}
+    missing = await run_command("-m", "bot", "backup", env=env | {"DATABASE_PATH": str(database)}, cwd=tmp_path)
+    assert missing.code == 2 and "Traceback" not in missing.stderr
+    assert missing.stderr.strip() == f"DATABASE_PATH: there is no database at {database}"
+
+    storage = await SQLiteStorage.open(database)
+    await storage.close()
+    done = await run_command("-m", "bot", "backup", env=env | {"DATABASE_PATH": str(database)}, cwd=tmp_path)
+    assert done.code == 0, done.stderr
+    (copy,) = (tmp_path / "backups").glob("trivia-*.db")
+    assert re.fullmatch(r"trivia-\d{8}-\d{6}\.db", copy.name)
+    assert f"to {copy}" in done.stdout
