@@ -138,3 +138,14 @@ def test_the_systemd_unit_runs_the_installed_command_as_a_service_user() -> None
     backup.optionxform = str  # type: ignore[assignment,method-assign]
     backup.read(REPO / "deploy" / "orbit-trivia-backup.service", encoding="utf-8")
     assert build_parser("orbit-trivia").parse_args(backup["Service"]["ExecStart"].split()[1:]).mode == "backup"
+
+
+def test_every_setting_is_documented_in_env_example_and_the_readme() -> None:
+    from bot.config import Settings
+
+    example = (REPO / ".env.example").read_text(encoding="utf-8")
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    for name in Settings.model_fields:
+        key = name.upper()
+        assert re.search(rf"^{key}=", example, re.MULTILINE), f"{key} is not in .env.example"
+        assert f"| `{key}` |" in readme, f"{key} is not in README's configuration table"
