@@ -219,7 +219,9 @@ class HealthCheck:
         """Return (healthy, JSON body)."""
         async with self._lock:
             if time.monotonic() - self._probed_at >= HEALTH_CACHE_SECONDS:
-                self._database_problem = await asyncio.to_thread(database_write_problem, self._database, 1.0)
+                self._database_problem = await asyncio.to_thread(
+                    functools.partial(database_write_problem, self._database, 1.0, busy_is_fine=False)
+                )
                 self._probed_at = time.monotonic()
         connected = self._bot.is_ready() and not self._bot.is_closed() and _websocket_open(self._bot)
         latency = self._bot.latency

@@ -39,10 +39,12 @@ def check_database(path: Path) -> None:
         raise ConfigError("DATABASE_PATH", problem)
 
 
-def database_write_problem(path: Path, timeout: float = 2.0) -> str | None:
+def database_write_problem(path: Path, timeout: float = 2.0, *, busy_is_fine: bool = True) -> str | None:
     """Return why the SQLite file at ``path`` cannot be read and written by this process, or None if it can.
 
-    The probe starts a write transaction and rolls it back, so it changes nothing. ``/healthz`` uses it too.
+    The probe starts a write transaction and rolls it back, so it changes nothing. ``/healthz`` uses it too,
+    with ``busy_is_fine=False``: a write lock held by someone else for longer than ``timeout`` is a problem
+    for a running bot (its own writes wait only a little longer), while at start it usually passes.
     """
     try:
         connection = sqlite3.connect(path, timeout=timeout, isolation_level=None)
@@ -56,17 +58,19 @@ def database_write_problem(path: Path, timeout: float = 2.0) -> str | None:
         connection.execute(f"PRAGMA user_version = {int(version)}")
         connection.execute("ROLLBACK")
     except sqlite3.DatabaseError as error:
-        return _database_problem(path, error)
+        return _database_problem(path, error, busy_is_fine=busy_is_fine, timeout=timeout)
     finally:
         with contextlib.suppress(sqlite3.Error):
             connection.close()
     return None
 
 
-def _database_problem(path: Path, error: sqlite3.DatabaseError) -> str | None:
+def _database_problem(path: Path, error: sqlite3.DatabaseError, *, busy_is_fine: bool, timeout: float) -> str | None:
     name = getattr(error, "sqlite_errorname", "")
     if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
-        return None  # another process holds the write lock for now: the file itself is fine
+        if busy_is_fine:
+            return None  # another process holds the write lock for now: the file itself is fine
+        return f"{path} is locked: another process has held its write lock for over {timeout:g} s"
     if name.startswith("SQLITE_READONLY") or "readonly" in str(error):
         return (
             f"{path} is read-only for this user ({_who()}): give it write access to the file and to its folder "

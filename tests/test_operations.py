@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import json
+import logging
 import os
 import re
 import shutil
@@ -20,12 +22,13 @@ import aiohttp
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from bot.app import QuestionSource
-from bot.metrics import HEALTH_CACHE_SECONDS
+from bot.app import QuestionSource, TriviaBot
+from bot.logs import JsonFormatter, RedactingFilter
+from bot.metrics import HEALTH_CACHE_SECONDS, HealthCheck
 from bot.storage import SQLiteStorage
 from tests.bot_helpers import wait_question, wait_reveal, wait_standings
 from tests.conftest import button_ids
-from tests.fake_discord import FakeDiscord
+from tests.fake_discord import FakeDiscord, running_bot
 from tests.faultkit import Finished, bot_env, bot_process, run_command
 
 REPO = Path(__file__).resolve().parent.parent
@@ -259,12 +262,18 @@ async def test_metrics_and_health_of_a_real_bot_change_as_a_round_is_played(
         after = await _scrape(port)
         assert _value(after, "orbit_trivia_storage_write_seconds_count", operation="finish_round") >= 1
 
-        with read_only(database):
+        # Another process holding the database's write lock makes the bot's writes fail: the health says so.
+        with sqlite3.connect(database, isolation_level=None) as intruder:
+            intruder.execute("BEGIN IMMEDIATE")
             await asyncio.sleep(HEALTH_CACHE_SECONDS)  # the last probe is reused this long
             status, body = await _health(port)
-        assert status == 503 and body["status"] == "unhealthy"
-        assert body["database"]["writable"] is False and "read-only" in body["database"]["problem"]
+            intruder.execute("ROLLBACK")
+        assert status == 503 and body["status"] == "unhealthy", body
+        assert body["database"]["writable"] is False and "is locked" in body["database"]["problem"]
         assert body["gateway"]["connected"] is True
+        await asyncio.sleep(HEALTH_CACHE_SECONDS)
+        status, body = await _health(port)
+        assert (status, body["status"], body["database"]["writable"]) == (200, "ok", True), "healthy again"
         log = list(bot.log)
 
     assert log, "the bot logged nothing"
@@ -362,3 +371,54 @@ async def test_backup_has_a_default_destination_and_refuses_a_missing_database(t
     (copy,) = (tmp_path / "backups").glob("trivia-*.db")
     assert re.fullmatch(r"trivia-\d{8}-\d{6}\.db", copy.name)
     assert f"to {copy}" in done.stdout
+
+
+async def test_health_follows_the_gateway_connection(
+    tmp_path: Path, fake: FakeDiscord, make_bot: Callable[..., TriviaBot]
+) -> None:
+    bot = make_bot()
+    health = HealthCheck(bot, tmp_path / "trivia.db")
+    healthy, body = await health.report()
+    assert not healthy and body["gateway"]["connected"] is False, "not logged in yet"
+    async with running_bot(fake, bot):
+        healthy, body = await health.report()
+        assert healthy, body
+        assert body["status"] == "ok" and body["database"]["writable"] is True
+    healthy, body = await health.report()
+    assert not healthy and body["status"] == "unhealthy" and body["gateway"]["connected"] is False
+
+
+async def test_a_metrics_port_in_use_is_one_line_and_exit_2(tmp_path: Path, fake: FakeDiscord) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        finished = await run_command(
+            "-m", "bot", env=bot_env(fake, tmp_path / "trivia.db", METRICS_PORT=str(port)), cwd=tmp_path, timeout=60
+        )
+    assert_one_clear_line(finished, "METRICS_PORT", f"cannot listen on 127.0.0.1:{port}")
+
+
+def test_json_log_lines_scrub_the_token_from_messages_and_tracebacks() -> None:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    handler.addFilter(RedactingFilter([PASTED_TOKEN]))
+    logger = logging.getLogger("tests.json_logs")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    try:
+        logger.info('plain line with a "quote" and ünïcode')
+        try:
+            raise RuntimeError(f"login failed with {PASTED_TOKEN}")
+        except RuntimeError:
+            logger.exception("Could not log in with %s", PASTED_TOKEN)
+    finally:
+        logger.removeHandler(handler)
+    plain, failure = (json.loads(line) for line in stream.getvalue().splitlines())
+    assert plain["message"] == 'plain line with a "quote" and ünïcode' and plain["level"] == "INFO"
+    assert plain["logger"] == "tests.json_logs" and plain["time"].endswith("+00:00")
+    assert failure["level"] == "ERROR" and "[redacted]" in failure["message"]
+    assert "RuntimeError" in failure["exception"] and "[redacted]" in failure["exception"]
+    assert not _leaked(stream.getvalue(), PASTED_TOKEN)
