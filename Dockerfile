@@ -7,6 +7,7 @@ COPY pyproject.toml README.md ./
 COPY questions ./questions
 COPY bot ./bot
 COPY bench ./bench
+COPY fake_discord ./fake_discord
 COPY seeds ./seeds
 RUN pip wheel --no-cache-dir --wheel-dir /wheels .
 

@@ -26,9 +26,9 @@ from bot.app import QuestionSource, TriviaBot
 from bot.logs import JsonFormatter, RedactingFilter
 from bot.metrics import HEALTH_CACHE_SECONDS, HealthCheck
 from bot.storage import SQLiteStorage
+from fake_discord import FakeDiscord, running_bot
 from tests.bot_helpers import wait_question, wait_reveal, wait_standings
 from tests.conftest import button_ids
-from tests.fake_discord import FakeDiscord, running_bot
 from tests.faultkit import Finished, bot_env, bot_process, run_command
 
 REPO = Path(__file__).resolve().parent.parent
