@@ -50,7 +50,7 @@ def main(argv: Sequence[str] | None = None, *, prog: str = "python -m questions"
     packs: list[Path] = [*getattr(args, "paths", []), *(args.packs or [])] or [settings.seeds_dir]
     seed: int = settings.question_seed if args.seed is None else args.seed
     if command == "validate":
-        return _validate(packs)
+        return _validate(packs, seed=seed)
     if command == "list":
         return _list(packs, seed=seed, category=args.category, kind=args.kind, as_json=args.json)
     return _check(packs, seed=seed, question_id=args.question_id, answer=args.answer)
@@ -159,11 +159,11 @@ def _display(path: Path) -> str:
 # --------------------------------------------------------------------------- validate
 
 
-def _validate(paths: Sequence[Path] | None) -> int:
+def _validate(paths: Sequence[Path] | None, *, seed: int = 0) -> int:
     store = _load(paths)
     if store is None:
         return EXIT_FAILED
-    bank = build_bank(store)
+    bank = build_bank(store, seed=seed)
     problems = find_problems(store, bank)
     if problems:
         files = _pack_files_by_document(paths)
