@@ -118,6 +118,7 @@ def test_compose_runs_the_bot_with_its_data_volume() -> None:
     assert database.startswith(mounts[named[0]].rstrip("/") + "/")
     assert service["env_file"] in (".env", [".env"])
     assert service["restart"] in {"unless-stopped", "always", "on-failure"}
+    assert service.get("stop_signal", "SIGTERM") == "SIGTERM"
     grace = int(str(service["stop_grace_period"]).rstrip("s"))
     assert grace >= 10, "time to post standings and close before SIGKILL"
 
