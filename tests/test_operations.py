@@ -24,8 +24,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from bot.app import QuestionSource, TriviaBot
 from bot.logs import JsonFormatter, RedactingFilter
-from bot.metrics import HEALTH_CACHE_SECONDS, HealthCheck
-from bot.storage import SQLiteStorage
+from bot.metrics import HEALTH_CACHE_SECONDS, STORAGE_WRITES, HealthCheck
+from bot.storage import SQLiteStorage, Storage
 from fake_discord import FakeDiscord, running_bot
 from tests.bot_helpers import wait_question, wait_reveal, wait_standings
 from tests.conftest import button_ids
@@ -422,3 +422,8 @@ def test_json_log_lines_scrub_the_token_from_messages_and_tracebacks() -> None:
     assert failure["level"] == "ERROR" and "[redacted]" in failure["message"]
     assert "RuntimeError" in failure["exception"] and "[redacted]" in failure["exception"]
     assert not _leaked(stream.getvalue(), PASTED_TOKEN)
+
+
+def test_every_timed_storage_write_is_a_storage_method() -> None:
+    missing = [name for name in STORAGE_WRITES if not callable(getattr(Storage, name, None))]
+    assert missing == [], f"bot.metrics.STORAGE_WRITES names methods Storage no longer has: {missing}"
