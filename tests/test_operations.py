@@ -231,7 +231,7 @@ async def test_metrics_and_health_of_a_real_bot_change_as_a_round_is_played(
 
         fake.fail_next("POST", r"/channels/\d+/messages$", 429, retry_after=0.3)  # the first question's post
         started = await fake.interact(
-            fake.slash_command("trivia start", {"questions": 2, "kind": "multiple_choice", "seconds": 5}, user=1)
+            fake.slash_command("trivia start", {"questions": 1, "kind": "multiple_choice", "seconds": 10}, user=1)
         )
         assert "started a round" in (started.content or "")
         first = await wait_question(fake, channel, 1, timeout=30)
