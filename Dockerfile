@@ -3,13 +3,14 @@
 # --- build: wheels of the bot and of every dependency, so the runtime image needs no compiler and no cache
 FROM python:3.11-slim AS build
 WORKDIR /src
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md requirements.lock ./
 COPY questions ./questions
 COPY bot ./bot
 COPY bench ./bench
 COPY fake_discord ./fake_discord
 COPY seeds ./seeds
-RUN pip wheel --no-cache-dir --wheel-dir /wheels .
+# -c requirements.lock: exactly the versions the tests ran with.
+RUN pip wheel --no-cache-dir -c requirements.lock --wheel-dir /wheels .
 
 # --- runtime
 FROM python:3.11-slim

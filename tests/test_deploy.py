@@ -107,6 +107,13 @@ def test_the_build_copies_every_package_source(final_stage: list[Instruction]) -
         assert top in copied, f"the image build does not COPY {top}/ (package {package})"
 
 
+def test_the_image_installs_the_locked_versions() -> None:
+    instructions = dockerfile_instructions((REPO / "Dockerfile").read_text(encoding="utf-8"))
+    installs = [arguments for name, arguments in instructions if name == "RUN" and "pip wheel" in arguments]
+    assert installs and all("-c requirements.lock" in command for command in installs)
+    assert any(name == "COPY" and "requirements.lock" in arguments.split() for name, arguments in instructions)
+
+
 def test_compose_runs_the_bot_with_its_data_volume() -> None:
     compose = yaml.safe_load((REPO / "compose.yaml").read_text(encoding="utf-8"))
     (service,) = compose["services"].values()
