@@ -20,6 +20,8 @@ from discord.ext import commands
 from bot.config import Settings
 from bot.engine import Clock, LoopClock
 from bot.errors import TriviaCommandTree, reply_privately, send_error
+from bot.metrics import serve_metrics
+from bot.preflight import EXIT_CONFIG, ConfigError
 from bot.render import clip
 from bot.shutdown import stop_on_signals
 from bot.storage import Storage, StorageError
@@ -261,7 +263,7 @@ async def run_bot(settings: Settings) -> int:
     gc.collect()
     gc.freeze()
     try:
-        async with bot:
+        async with bot, serve_metrics(bot, settings.metrics_port, settings.metrics_host):
             await bot.start(settings.discord_token.get_secret_value())
     except discord.LoginFailure:
         log.error("Discord rejected the token: check DISCORD_TOKEN (Developer Portal -> your app -> Bot).")
@@ -269,6 +271,9 @@ async def run_bot(settings: Settings) -> int:
     except discord.PrivilegedIntentsRequired:
         log.error("Discord refused the requested intents.")
         return 2
+    except ConfigError as error:
+        log.error("%s", error)
+        return EXIT_CONFIG
     except (aiohttp.ClientConnectionError, OSError) as error:
         log.error("Could not reach Discord at %s: %s", discord.http.Route.BASE, error)
         return 1
@@ -289,6 +294,9 @@ async def sync_once(settings: Settings) -> int:
     except discord.LoginFailure:
         log.error("Discord rejected the token: check DISCORD_TOKEN (Developer Portal -> your app -> Bot).")
         return 2
+    except ConfigError as error:
+        log.error("%s", error)
+        return EXIT_CONFIG
     except (aiohttp.ClientConnectionError, OSError) as error:
         log.error("Could not reach Discord at %s: %s", discord.http.Route.BASE, error)
         return 1

@@ -140,7 +140,7 @@ async def play_in_terminal(settings: PlaySettings, args: argparse.Namespace, *, 
     if args.questions not in QUESTIONS or args.seconds not in SECONDS:
         display.say(f"--questions must be {QUESTIONS.span} and --seconds {SECONDS.span}.")
         return 2
-    store = load_store([settings.seeds_dir])
+    store = load_store(getattr(args, "packs", None) or [settings.seeds_dir])
     bank = build_bank(store, seed=settings.question_seed)
     category = None if args.category in (None, "all") else args.category
     if category is not None and category not in bank.categories():
