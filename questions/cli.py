@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from questions.checks import find_problems
+from questions.extract.command import add_draft_parser, run_draft
 from questions.generate import build_bank
 from questions.loader import FactPackError, default_seeds_dir, discover_packs, load_store
 from questions.matching import AnswerMatcher
@@ -39,6 +40,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     command: str = args.command
     if command == "validate":
         return _validate(args.paths)
+    if command == "draft":
+        return run_draft(args)
     if command == "list":
         return _list(args.packs, seed=args.seed, category=args.category, kind=args.kind, as_json=args.json)
     return _check(args.packs, seed=args.seed, question_id=args.question_id, answer=args.answer)
@@ -65,6 +68,8 @@ def _build_parser() -> argparse.ArgumentParser:
     check.add_argument("question_id", metavar="QUESTION_ID", help="a question id, as shown by `list`")
     check.add_argument("answer", metavar="ANSWER", help="the answer text to judge (quote it)")
     _add_common_options(check)
+
+    add_draft_parser(commands)
     return parser
 
 

@@ -175,6 +175,9 @@ class Fact(_Strict):
     kinds: list[QuestionKind] | None = Field(
         default=None, description="Restrict the question kinds generated from this fact."
     )
+    status: Literal["draft", "approved"] | None = Field(
+        default=None, description="'draft' for facts drafted by `python -m questions draft`, until reviewed."
+    )
 
 
 class FactPack(_Strict):

@@ -1,0 +1,922 @@
+"""Turn the sentences of a document into candidate facts: each with a real question, an answer and its quote.
+
+Two families of rules:
+
+* **patterns** over names and numbers: ages ("X, 37,"), roles ("political expert X"), descriptions
+  ("Russia's space agency X", "the first satellite X"), owners ("X's SpaceX"), fame ("X of "T" fame"),
+  locations ("P in C"), clothing ("dressed in ...");
+* **clauses**: a subject (a name, a list of names, or a pronoun resolved to the last one) followed by a verb
+  group. Its subject becomes a "Which ...?" question, and each name, date, time, year, duration, count or
+  quoted description in the rest becomes a "When/Where/Which/How many ...?" question by moving the asked
+  part to the front (with "do"-support from the verb's lemma when the clause has no auxiliary).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import simplemma
+
+from questions.extract.document import Sentence
+from questions.extract.entities import EntityIndex, EntityRecord, Mention, Token, role_words
+from questions.extract.lexicon import FUNCTION_WORDS, WEEKDAYS
+from questions.extract.when import WhenPhrase, find_counts, find_durations, find_when
+from questions.models import EntityType
+
+AUXILIARIES = frozenset(
+    [
+        "will",
+        "would",
+        "has",
+        "have",
+        "had",
+        "is",
+        "are",
+        "was",
+        "were",
+        "can",
+        "could",
+        "may",
+        "might",
+        "must",
+        "should",
+        "does",
+        "did",
+        "do",
+        "shall",
+    ]
+)
+_ADVERB = re.compile(r"^(?:[a-z]+ly|also|still|already|now|then|just|never|not|soon|once|again|first|even)$")
+_CONTRACTED_WILL = re.compile(r"^(?P<subject>\w+)[’'](?:ll)$")
+_CLAUSE_STOPS = frozenset({",", ";", ":", "—", "–"})
+_SUBORDINATORS = frozenset(
+    [
+        "when",
+        "after",
+        "as",
+        "because",
+        "while",
+        "since",
+        "although",
+        "though",
+        "if",
+        "that",
+        "where",
+        "before",
+        "until",
+        "once",
+        "and",
+        "but",
+    ]
+)
+SAYING_VERBS = frozenset({"said", "says", "told", "tells", "added", "wrote", "explained", "warned"})
+_PRONOUNS = {"they": "plural", "he": "person", "she": "person"}
+_MAX_PROMPT_CHARS = 220
+_MIN_REST_WORDS = 2
+
+WH_BY_TYPE: dict[EntityType, str] = {
+    EntityType.PERSON: "Who",
+    EntityType.ORGANISATION: "Which organisation",
+    EntityType.COUNTRY: "Which country",
+    EntityType.PLACE: "Which place",
+    EntityType.CRAFT: "Which craft",
+    EntityType.TITLE: "Which title",
+    EntityType.PROGRAMME: "Which programme",
+    EntityType.EVENT: "Which event",
+    EntityType.THING: "What",
+}
+
+
+@dataclass
+class Candidate:
+    """A drafted fact before it becomes a pack ``Fact``: everything the pack builder needs."""
+
+    rule: str
+    """What kind of fact it is, for the report: 'person-age', 'subject', 'date', 'place', ..."""
+    prompt: str
+    answer: dict[str, object]
+    """The answer as pack YAML would spell it; entity answers name an entity key of the index."""
+    quote: str
+    statement: str | None = None
+    as_of: bool = False
+    entities: list[str] = field(default_factory=list)
+    """Entity keys the fact needs in the pack (answers, set members)."""
+
+
+@dataclass
+class _Clause:
+    sentence: Sentence
+    subject_text: str
+    subject_keys: list[str]
+    subject_end: int
+    aux: str | None
+    verb: str
+    verb_start: int
+    verb_end: int
+    verb_group: str
+    rest_start: int
+    rest_end: int
+    front_start: int | None
+    """Start of a fronted adjunct ('Aboard October 17, ...') that belongs to this clause."""
+
+
+class RuleSet:
+    """Applies every rule to every sentence of one document."""
+
+    def __init__(self, index: EntityIndex, sentences: list[Sentence], document_date: dt.date) -> None:
+        self.index = index
+        self.sentences = sentences
+        self.date = document_date
+        self.last_people: list[str] = []
+        self.last_person: str | None = None
+
+    # ----------------------------------------------------------------- helpers
+
+    def entity(self, key: str) -> EntityRecord:
+        """The record of an entity key."""
+        return self.index.entities[key]
+
+    def display(self, key: str, *, with_role: bool = False) -> str:
+        """How a prompt names an entity: the full name, with 'the' for organisations named so."""
+        entity = self.entity(key)
+        if with_role and entity.role:
+            return f"{entity.role} {entity.name}"
+        return entity.name
+
+    def wh_for(self, key: str) -> str:
+        """The question word that asks for an entity: its role or descriptor where known."""
+        entity = self.entity(key)
+        if entity.type == EntityType.PERSON and entity.role:
+            return f"Which {entity.role}"
+        if entity.type in {EntityType.ORGANISATION, EntityType.CRAFT, EntityType.PLACE} and entity.descriptor:
+            words = entity.descriptor.split()
+            if not {"first", "last", "only"} & set(words):
+                return f"Which {' '.join(words[-2:])}"
+        return WH_BY_TYPE[entity.type]
+
+    def rewrite_when(self, text: str) -> str:
+        """Replace relative dates ('on Tuesday', 'last year') by absolute ones; drop parenthesised aliases."""
+        phrases = find_when(text, self.date)
+        for phrase in reversed(phrases):
+            if phrase.kind in {"date", "weekday-date", "year"}:
+                text = text[: phrase.start] + phrase.rewritten() + text[phrase.end :]
+        text = re.sub(r"\s*\([A-Z][A-Za-z0-9.&-]{1,11}\)", "", text)
+        return _tidy(text)
+
+    # ----------------------------------------------------------------- entry point
+
+    def candidates(self) -> Iterator[Candidate]:
+        """Yield every candidate fact of the document, sentence by sentence."""
+        yield from self._entity_facts()
+        for sentence in self.sentences:
+            if looks_like_instruction(sentence.text):
+                continue
+            mentions = self.index.in_sentence(sentence.index)
+            tokens = self.index.tokens[sentence.index]
+            yield from self._pattern_facts(sentence, tokens, mentions)
+            for clause in self._clauses(sentence, tokens, mentions):
+                yield from self._clause_facts(clause, tokens, mentions)
+            self._remember_people(mentions)
+
+    def _remember_people(self, mentions: list[Mention]) -> None:
+        people = [m.key for m in mentions if self.entity(m.key).type == EntityType.PERSON]
+        if people:
+            self.last_person = people[-1]
+        if len(set(people)) >= 2:
+            self.last_people = list(dict.fromkeys(people))
+
+    # ----------------------------------------------------------------- facts about one entity
+
+    def _entity_facts(self) -> Iterator[Candidate]:
+        people = [e for e in self.index.entities.values() if e.type == EntityType.PERSON]
+        roles = {e.role for e in people if e.role}
+        for entity in people:
+            if entity.age is not None and entity.age_quote:
+                yield Candidate(
+                    "person-age",
+                    f"How old is {entity.name}?",
+                    {"type": "number", "value": entity.age, "unit": "years old"},
+                    entity.age_quote,
+                    statement=f"{entity.name} is {{answer}}.",
+                    as_of=True,
+                )
+            if entity.role and entity.role_quote:
+                others = sorted({_with_article(role) for role in roles if role.split()[-1] != entity.role.split()[-1]})
+                head = entity.role.split()[-1]
+                accept = sorted({_with_article(head), head, entity.role} - {_with_article(entity.role)})
+                answer: dict[str, object] = {"type": "text", "value": _with_article(entity.role), "accept": accept}
+                if len(others) >= 1:
+                    answer["distractors"] = others[:3]
+                yield Candidate(
+                    "person-role",
+                    f"What is {entity.name}'s role or profession?",
+                    answer,
+                    _role_quote(entity),
+                    statement=f"{entity.name} is {{answer}}." if len(others) >= 3 else None,
+                    as_of=True,
+                )
+
+    # ----------------------------------------------------------------- patterns
+
+    def _pattern_facts(self, sentence: Sentence, tokens: list[Token], mentions: list[Mention]) -> Iterator[Candidate]:
+        text = sentence.text
+        for position, mention in enumerate(mentions):
+            entity = self.entity(mention.key)
+            nxt = mentions[position + 1] if position + 1 < len(mentions) else None
+            between = text[mention.end : nxt.start] if nxt is not None else ""
+            # "Russia’s space agency Roscosmos": the owner's described thing has a name
+            if mention.possessive and nxt is not None and nxt.role and nxt.role_first == mention.last:
+                described = self.entity(nxt.key)
+                if described.type != EntityType.PERSON and described.descriptor:
+                    yield Candidate(
+                        "description",
+                        f"What is the name of {entity.name}'s {nxt.role}?",
+                        {"type": "entity", "entity": nxt.key},
+                        text[mention.start : nxt.end],
+                        statement=f"{entity.name}'s {nxt.role} is {{answer}}.",
+                        entities=[nxt.key],
+                    )
+            # "Elon Musk’s SpaceX": a person's organisation
+            elif (
+                mention.possessive
+                and nxt is not None
+                and nxt.first == mention.last
+                and entity.type == EntityType.PERSON
+                and self.entity(nxt.key).type == EntityType.ORGANISATION
+            ):
+                organisation = self.entity(nxt.key)
+                yield Candidate(
+                    "owner",
+                    f"Whose company is {organisation.name}?",
+                    {"type": "entity", "entity": mention.key},
+                    text[mention.start : nxt.end],
+                    statement=f"{organisation.name} is the company of {{answer}}.",
+                    entities=[mention.key],
+                )
+            # "Tom Cruise of “Mission Impossible” fame"
+            if nxt is not None and self.entity(nxt.key).type == EntityType.TITLE and between.strip() == "of":
+                after = text[nxt.end :]
+                if re.match(r"^\s*fame\b", after):
+                    yield Candidate(
+                        "fame",
+                        f"Which title is {entity.name} famous for?",
+                        {"type": "entity", "entity": nxt.key},
+                        text[mention.start : nxt.end] + " fame",
+                        statement=f"{entity.name} is famous for {{answer}}.",
+                        entities=[nxt.key],
+                    )
+            # "the Baikonur Cosmodrome in ex-Soviet Kazakhstan"
+            if (
+                nxt is not None
+                and entity.type == EntityType.PLACE
+                and self.entity(nxt.key).type in {EntityType.COUNTRY, EntityType.PLACE}
+                and re.fullmatch(r"\s*,?\s*in\s+(?:the\s+)?(?:[a-z]+-?[A-Za-z]*\s+)?", between)
+            ):
+                country = self.entity(nxt.key)
+                wh = "In which country" if country.type == EntityType.COUNTRY else "Where"
+                yield Candidate(
+                    "location",
+                    f"{wh} is the {entity.name}?" if _takes_the(tokens, mention) else f"{wh} is {entity.name}?",
+                    {"type": "entity", "entity": nxt.key},
+                    text[mention.start : nxt.end],
+                    statement=f"{_the(tokens, mention)}{entity.name} is in {{answer}}.",
+                    entities=[nxt.key],
+                )
+            # "the first satellite Sputnik", "the first man into space, Yuri Gagarin"
+            first = re.search(r"\bthe (first|last|only) ((?:[a-z]+ ){0,3}[a-z]+),? $", text[: mention.start])
+            if first and entity.type != EntityType.COUNTRY:
+                wh = "Who" if entity.type == EntityType.PERSON else "What"
+                description = f"the {first.group(1)} {first.group(2)}"
+                if not any(word in FUNCTION_WORDS - {"into", "in", "on", "to"} for word in first.group(2).split()):
+                    yield Candidate(
+                        "description",
+                        f"{wh} was {description}?",
+                        {"type": "entity", "entity": mention.key},
+                        text[first.start() : mention.end],
+                        statement=f"{description[0].upper()}{description[1:]} was {{answer}}.",
+                        entities=[mention.key],
+                    )
+            # "a Hollywood initiative suggested earlier this year by A, B, and C"
+            if position == 0:
+                yield from self._passive_agents(sentence, mentions)
+            # "Director Shipenko, dressed in a flight suit,"
+            dressed = re.match(
+                r"^,\s*(?:dressed in|wearing)\s+((?:an?|the|his|her)\s+[a-z -]{2,40}?)\s*,", text[mention.end :]
+            )
+            if dressed and entity.type == EntityType.PERSON:
+                yield Candidate(
+                    "clothing",
+                    f"What was {self.display(mention.key, with_role=True)} wearing?",
+                    {"type": "text", "value": dressed.group(1), "accept": [dressed.group(1).split(" ", 1)[1]]},
+                    text[mention.start : mention.end + dressed.end() - 1],
+                    entities=[],
+                )
+
+    def _passive_agents(self, sentence: Sentence, mentions: list[Mention]) -> Iterator[Candidate]:
+        text = sentence.text
+        match = re.search(
+            r"\b(?P<np>(?:a|an|the)\s+(?:[A-Z]\w+\s+|[a-z]+\s+){0,2}[a-z]+)\s+(?P<verb>[a-z]+ed)\s+"
+            r"(?P<when>(?:[a-z]+\s+){0,3}?)by\s+",
+            text,
+        )
+        if match is None:
+            return
+        agents: list[Mention] = []
+        position = match.end()
+        for mention in mentions:
+            if mention.start < position:
+                continue
+            gap = text[position : mention.start]
+            if not re.fullmatch(r"\s*(?:,\s*)?(?:and\s+)?", gap):
+                break
+            if mention.possessive:
+                position = mention.end
+                continue
+            if self.entity(mention.key).type == EntityType.TITLE:
+                fame = re.match(r"^\s*fame", text[mention.end :])
+                position = mention.end + (fame.end() if fame else 0)
+                continue
+            agents.append(mention)
+            position = mention.end
+            of = re.match(r"^\s+of\s+", text[position:])
+            if of:
+                position += of.end()
+        if not agents:
+            return
+        when = self.rewrite_when(match.group("when").strip())
+        np, verb = match.group("np"), match.group("verb")
+        quote = text[match.start() : agents[-1].end]
+        for agent in agents:
+            others = [self.entity(m.key).name for m in agents if m.key != agent.key]
+            wh = WH_BY_TYPE[self.entity(agent.key).type].lower()
+            along = f"Along with {_join(others)}, " if others else ""
+            yield Candidate(
+                "agent",
+                _tidy(f"{along}{wh} {verb} {np} {when}?")[0].upper() + _tidy(f"{along}{wh} {verb} {np} {when}?")[1:],
+                {"type": "entity", "entity": agent.key},
+                quote,
+                entities=[agent.key],
+            )
+        year = next((p for p in find_when(match.group("when"), self.date) if p.kind == "year"), None)
+        if year is not None and year.year is not None:
+            names = _join([self.entity(m.key).name for m in agents])
+            yield Candidate(
+                "year", f"In what year was {np} {verb} by {names}?", {"type": "number", "value": year.year}, quote
+            )
+
+    # ----------------------------------------------------------------- clauses
+
+    def _clauses(self, sentence: Sentence, tokens: list[Token], mentions: list[Mention]) -> Iterator[_Clause]:
+        text = sentence.text
+        starts: list[tuple[int, int, list[str], str]] = []  # (token index of subject start, end token, keys, text)
+        by_first = {m.first: m for m in mentions}
+        by_role = {m.role_first: m for m in mentions if m.role_first is not None}
+        index = 0
+        while index < len(tokens):
+            token = tokens[index]
+            boundary = index == 0 or _is_boundary(tokens[index - 1])
+            if index >= 1 and tokens[index - 1].text == "the" and (index == 1 or _is_boundary(tokens[index - 2])):
+                boundary = True
+            contracted = _CONTRACTED_WILL.match(token.text)
+            word = (contracted.group("subject") if contracted else token.text).casefold()
+            if boundary and word in _PRONOUNS and not token.quoted:
+                keys = (
+                    self.last_people
+                    if _PRONOUNS[word] == "plural"
+                    else ([self.last_person] if self.last_person else [])
+                )
+                if keys:
+                    starts.append((index, index + 1, list(keys), ""))
+                index += 1
+                continue
+            mention = by_first.get(index) or by_role.get(index)
+            if mention is not None and mention.last + 1 < len(tokens):
+                # "cosmonaut Oleg Novitsky, who has spent ...": a relative clause about the name
+                relative = tokens[mention.last].text == "," and tokens[mention.last + 1].text == "who"
+                boundary = boundary or relative
+            if boundary and mention is not None and not mention.possessive:
+                keys = [mention.key]
+                end = mention.last
+                # a list of people: "A, 37, and B, 38," / "A and B"
+                while True:
+                    skip = _skip_age(tokens, end)
+                    if skip < len(tokens) and tokens[skip].text == "and" and (skip + 1) in by_first:
+                        other = by_first[skip + 1]
+                        keys.append(other.key)
+                        end = _skip_age(tokens, other.last)
+                        continue
+                    if (
+                        skip < len(tokens) - 1
+                        and tokens[skip].text == ","
+                        and tokens[skip + 1].text == "and"
+                        and (skip + 2) in by_first
+                    ):
+                        other = by_first[skip + 2]
+                        keys.append(other.key)
+                        end = _skip_age(tokens, other.last)
+                        continue
+                    end = skip
+                    break
+                starts.append((index, end, keys, text[mention.start : tokens[max(end - 1, index)].end]))
+                index = end
+                continue
+            index += 1
+        for first, end, keys, _ in starts:
+            clause = self._clause_at(sentence, tokens, first, end, keys)
+            if clause is not None:
+                yield clause
+
+    def _clause_at(
+        self, sentence: Sentence, tokens: list[Token], first: int, end: int, keys: list[str]
+    ) -> _Clause | None:
+        position = end
+        # skip a parenthetical after the subject: ", dressed in a flight suit," / ", who ..." becomes a clause
+        if position < len(tokens) and tokens[position].text == ",":
+            if position + 1 < len(tokens) and tokens[position + 1].text in {"who", "which"}:
+                position += 2
+            else:
+                close = next(
+                    (i for i in range(position + 1, min(len(tokens), position + 10)) if tokens[i].text == ","), None
+                )
+                if close is None or not tokens[position + 1].text.islower():
+                    return None
+                position = close + 1
+        contracted = _CONTRACTED_WILL.match(tokens[first].text)
+        aux: str | None = "will" if contracted else None
+        verb_start = position
+        while position < len(tokens) and _ADVERB.match(tokens[position].text):
+            position += 1
+        if aux is None and position < len(tokens) and tokens[position].text in AUXILIARIES:
+            aux = tokens[position].text
+            position += 1
+            while position < len(tokens) and (
+                _ADVERB.match(tokens[position].text) or tokens[position].text in {"been", "be"}
+            ):
+                position += 1
+        if position >= len(tokens):
+            return None
+        verb = tokens[position].text
+        if not verb.isalpha() or not verb.islower() or verb in FUNCTION_WORDS:
+            if aux in {"is", "are", "was", "were"} and verb in {"a", "an", "the"}:
+                position -= 1  # a copula: "X is a Y"
+                verb = aux
+                aux = None
+            else:
+                return None
+        elif aux is None and not _finite(verb):
+            return None
+        rest_start = position + 1
+        rest_end = rest_start
+        in_quote = False
+        while rest_end < len(tokens):
+            text = tokens[rest_end].text
+            if text in {"“", "”", '"'}:
+                in_quote = not in_quote
+            if not in_quote and (text in _CLAUSE_STOPS or text in {".", "!", "?"}):
+                break
+            if text in {"which", "who", "where", "while", "whereas"} and rest_end > rest_start:
+                break
+            rest_end += 1
+            if tokens[rest_end - 1].quoted and text[-2:-1] == ",":
+                break  # “The Challenge,” ends the clause with its comma inside the quotes
+        if rest_end - rest_start < 1:
+            return None
+        subject_text = self._subject_text(keys, tokens, first, end)
+        front = None
+        if first > 0 and tokens[first - 1].text == ",":
+            front = 0
+        group = " ".join(t.text for t in tokens[verb_start : position + 1])
+        if contracted:
+            group = f"will {group}"
+        return _Clause(
+            sentence,
+            subject_text,
+            keys,
+            end,
+            aux,
+            verb,
+            tokens[verb_start].start,
+            tokens[position].end,
+            group,
+            tokens[rest_start].start if rest_start < len(tokens) else len(sentence.text),
+            tokens[rest_end - 1].end,
+            front,
+        )
+
+    def _subject_text(self, keys: list[str], tokens: list[Token], first: int, end: int) -> str:
+        names = [self.display(key, with_role=len(keys) == 1) for key in keys]
+        if len(names) == 1:
+            return names[0]
+        return f"{', '.join(names[:-1])} and {names[-1]}"
+
+    def _clause_facts(self, clause: _Clause, tokens: list[Token], mentions: list[Mention]) -> Iterator[Candidate]:
+        text = clause.sentence.text
+        rest = text[clause.rest_start : clause.rest_end]
+        quote = text
+        verb_lemma = simplemma.lemmatize(clause.verb, lang="en")
+        group_text = text[clause.verb_start : clause.verb_end]
+        if clause.aux == "will" and not group_text.startswith("will"):
+            group_text = f"will {group_text}"
+        subject_is_name = not _CONTRACTED_WILL.match(tokens[0].text) or clause.subject_end > 1
+        pronoun_subject = tokens[clause.subject_end - 1].text.casefold().split("’")[0] in _PRONOUNS
+        # 1. "Which country plans to launch ...?" (a single named subject)
+        if (
+            len(clause.subject_keys) == 1
+            and not pronoun_subject
+            and subject_is_name
+            and clause.verb not in SAYING_VERBS
+        ):
+            key = clause.subject_keys[0]
+            predicate = self.rewrite_when(f"{group_text} {rest}")
+            if len(predicate.split()) >= _MIN_REST_WORDS + 1:
+                yield Candidate(
+                    "subject",
+                    f"{self.wh_for(key)} {predicate}?",
+                    {"type": "entity", "entity": key},
+                    quote,
+                    statement=f"{{answer}} {predicate}.",
+                    as_of=clause.aux in {None, "is", "are", "has", "have"} and not _past(clause.verb, clause.aux),
+                    entities=[key],
+                )
+        if clause.verb in SAYING_VERBS:
+            # "Kalachev told AFP": whom they spoke to
+            objects = [m for m in mentions if m.start >= clause.rest_start and m.end <= clause.rest_end]
+            if clause.verb in {"told", "tells"} and objects and objects[0].start == clause.rest_start:
+                listener = objects[0]
+                yield Candidate(
+                    "spoke-to",
+                    f"{WH_BY_TYPE[self.entity(listener.key).type]} did {clause.subject_text} speak to?",
+                    {"type": "entity", "entity": listener.key},
+                    quote,
+                    statement=f"{clause.subject_text} spoke to {{answer}}.",
+                    entities=[listener.key],
+                )
+            return
+        # 2. questions about a part of the rest: moved to the front with the verb inverted
+        inverted = self._inverted(clause, verb_lemma)
+        if inverted is None:
+            return
+        aux_word, main_verb = inverted
+        for target in self._targets(clause, mentions):
+            if target.start < clause.rest_start:
+                remaining = text[clause.rest_start : clause.rest_end]
+            else:
+                remaining = _tidy(text[clause.rest_start : target.start] + " " + text[target.end : clause.rest_end])
+            remaining = self.rewrite_when(remaining)
+            body = _tidy(f"{aux_word} {_lower_first(clause.subject_text)} {main_verb} {remaining}")
+            prompt = f"{target.wh} {body}?"
+            declarative = _tidy(
+                f"{clause.subject_text} {group_text} "
+                + self.rewrite_when(text[clause.rest_start : target.start])
+                + f" {target.filler} "
+                + self.rewrite_when(text[target.end : clause.rest_end])
+            )
+            yield Candidate(
+                target.rule,
+                prompt,
+                target.answer,
+                quote,
+                statement=f"{declarative}." if target.statement else None,
+                entities=target.entities,
+            )
+            if target.weekday:
+                others = [day for day in WEEKDAYS if day != target.weekday]
+                yield Candidate(
+                    "weekday",
+                    f"On which day of the week {body}?",
+                    {"type": "text", "value": target.weekday, "distractors": others[:3]},
+                    quote,
+                )
+        # 3. adjectival durations: "for a 12-day journey to film scenes"
+        for amount in find_durations(rest):
+            if not amount.adjective:
+                continue
+            after = re.match(r"^\s+([a-z]+)((?:\s+(?!and\b|with\b|but\b)[\w“”’'-]+){0,8})", rest[amount.end :])
+            if not after:
+                continue
+            noun, tail = after.group(1), after.group(2).rstrip(" ")
+            if clause.aux == "will":
+                prompt = f"How long will the {noun}{tail} last?"
+            elif _past(clause.verb, clause.aux):
+                prompt = f"How long did the {noun}{tail} last?"
+            else:
+                prompt = f"How long is the {noun}{tail}?"
+            yield Candidate(
+                "duration",
+                _tidy(prompt),
+                {"type": "duration", "value": amount.value, "unit": amount.unit},
+                quote,
+            )
+
+    def _inverted(self, clause: _Clause, verb_lemma: str) -> tuple[str, str] | None:
+        """Return (auxiliary, rest of the verb group) for a question: 'will' + 'go', 'did' + 'deliver'."""
+        group = clause.verb_group.split()
+        if clause.aux is not None:
+            aux = "will" if clause.aux in {"’ll", "'ll"} else clause.aux
+            position = group.index(clause.aux) if clause.aux in group else 0
+            after = list(group[position + 1 :]) if clause.aux in group else group[1:]
+            adverbs_before = [word for word in group[:position] if word != clause.aux]
+            return aux, " ".join([*adverbs_before, *after])
+        if clause.verb in {"is", "are", "was", "were"}:
+            return None
+        adverbs = " ".join(group[:-1])
+        if _past(clause.verb, None):
+            return "did", f"{adverbs} {verb_lemma}".strip()
+        if clause.verb.endswith("s"):
+            return "does", f"{adverbs} {verb_lemma}".strip()
+        return None
+
+    def _targets(self, clause: _Clause, mentions: list[Mention]) -> Iterator[_Target]:
+        text = clause.sentence.text
+        rest = text[clause.rest_start : clause.rest_end]
+        base = clause.rest_start
+        taken: list[tuple[int, int]] = []
+        # dates, years and times in the rest, or fronted before the subject ("Aboard October 17, ...")
+        when_phrases = [
+            p for p in find_when(text, self.date) if clause.rest_start <= p.start and p.end <= clause.rest_end
+        ]
+        if clause.front_start is not None:
+            subject_start = min(m.start for m in mentions if m.key in clause.subject_keys) if mentions else 0
+            prefix = text[:subject_start]
+            fronted = [
+                p
+                for p in find_when(prefix, self.date)
+                if prefix[p.end :].strip() == "," and len(prefix[: p.start].split()) <= 2
+            ]
+            for phrase in fronted:
+                yield _when_target(phrase, fronted=True)
+        for phrase in when_phrases:
+            taken.append((phrase.start, phrase.end))
+            yield _when_target(phrase)
+        for amount in find_durations(rest):
+            if amount.adjective:
+                continue
+            start, end = base + amount.start, base + amount.end
+            lead = re.search(
+                r"(?:\b(?:for|the previous|the past|the last|the next|the first)\s+)+$", text[clause.rest_start : start]
+            )
+            if lead:
+                start = clause.rest_start + lead.start()
+            taken.append((start, end))
+            yield _Target(
+                start,
+                end,
+                "How long",
+                "duration",
+                {"type": "duration", "value": amount.value, "unit": amount.unit},
+                "{answer}" if not lead else f"{lead.group().strip()} {{answer}}",
+            )
+        for amount in find_counts(rest, [(s - base, e - base) for s, e in taken]):
+            start, end = base + amount.start, base + amount.end
+            yield _Target(
+                start,
+                end,
+                f"How many {amount.unit}",
+                "count",
+                {"type": "number", "value": amount.value, "unit": amount.unit},
+                "{answer}",
+                front_noun=True,
+            )
+        # names after a preposition: where, from where, with whom, aboard which craft, for which film
+        for mention in mentions:
+            if not (clause.rest_start <= mention.start and mention.end <= clause.rest_end) or mention.possessive:
+                continue
+            target = self._entity_target(clause, mention)
+            if target is not None:
+                yield target
+        # described "as “an experiment”"
+        quoted = re.search(r"\bas\s+(“([^”]{2,60})”|\"([^\"]{2,60})\")", rest)
+        if quoted:
+            value = quoted.group(2) or quoted.group(3)
+            yield _Target(
+                base + quoted.start(),
+                base + quoted.end(),
+                "How",
+                "description",
+                {"type": "text", "value": value.strip(" ,."), "accept": [_without_article(value.strip(" ,."))]},
+                "as {answer}",
+                statement=False,
+            )
+
+    def _entity_target(self, clause: _Clause, mention: Mention) -> _Target | None:
+        text = clause.sentence.text
+        entity = self.entity(mention.key)
+        tokens = self.index.tokens[clause.sentence.index]
+        head = tokens[mention.role_first].start if mention.role_first is not None else mention.start
+        if head < clause.rest_start:
+            return None
+        lead_match = re.search(
+            r"(?:^|\s)(?P<prep>to|into|from|at|in|on|aboard|with|for|by|near)\s+(?P<det>(?:the|a|an)\s+)?$",
+            text[clause.rest_start : head],
+        )
+        if lead_match is None:
+            return None
+        prep = lead_match.group("prep")
+        target_start = clause.rest_start + lead_match.start("prep")
+        target_end = mention.end
+        after = text[mention.end :]
+        descriptor = re.match(r"^\s+([a-z]+)\b", after)
+        noun = None
+        if descriptor and role_words(descriptor.group(1)) in {"craft", "org", "place"}:
+            noun = descriptor.group(1)
+            target_end += descriptor.end()
+        alias = re.match(r"^\s*\([A-Z][A-Za-z0-9.&-]{1,11}\)", text[target_end:])
+        if alias:
+            target_end += alias.end()
+        # "the Baikonur Cosmodrome in ex-Soviet Kazakhstan": the place's location goes with it
+        located = re.match(r"^,?\s+in\s+(?:the\s+)?(?:[a-z]+-[A-Z][a-z]+\s+|[a-z]+\s+)?", text[target_end:])
+        if located and entity.type in {EntityType.PLACE, EntityType.ORGANISATION}:
+            follower = next(
+                (m for m in self.index.in_sentence(clause.sentence.index) if m.start == target_end + located.end()),
+                None,
+            )
+            if follower is not None and self.entity(follower.key).type in {EntityType.COUNTRY, EntityType.PLACE}:
+                target_end = follower.end
+        if target_end > clause.rest_end + 1:
+            return None
+        kind = entity.type
+        if kind in {EntityType.PLACE, EntityType.COUNTRY} and prep in {"to", "into", "at", "in"}:
+            wh, rule = "Where", "place"
+        elif kind in {EntityType.PLACE, EntityType.COUNTRY} and prep == "from":
+            wh, rule = "From where", "place"
+        elif kind == EntityType.PERSON and prep in {"with", "by"}:
+            role = mention.role or entity.role
+            wh, rule = (f"{prep.capitalize()} which {role}" if role else f"{prep.capitalize()} whom"), "person"
+        elif kind == EntityType.CRAFT:
+            wh, rule = f"{prep.capitalize()} which {noun or entity.descriptor or 'craft'}", "craft"
+        elif kind == EntityType.TITLE:
+            medium = "film" if re.search(r"\b(film|movie|scenes|cinema)\b", text) else "title"
+            wh, rule = f"{prep.capitalize()} which {medium}", "title"
+        elif kind == EntityType.ORGANISATION and prep in {"with", "for", "by", "to"}:
+            wh, rule = f"{prep.capitalize()} which {noun or 'organisation'}", "organisation"
+        else:
+            return None
+        det = lead_match.group("det") or ""
+        filler = (
+            f"{prep} {det}{{answer}}{' ' + noun if noun else ''}" if kind != EntityType.PERSON else f"{prep} {{answer}}"
+        )
+        return _Target(
+            target_start,
+            target_end,
+            wh,
+            rule,
+            {"type": "entity", "entity": mention.key},
+            filler,
+            entities=[mention.key],
+        )
+
+
+@dataclass
+class _Target:
+    start: int
+    end: int
+    wh: str
+    rule: str
+    answer: dict[str, object]
+    filler: str
+    entities: list[str] = field(default_factory=list)
+    statement: bool = True
+    front_noun: bool = False
+    weekday: str | None = None
+
+
+def _when_target(phrase: WhenPhrase, *, fronted: bool = False) -> _Target:
+    if phrase.kind == "time" and phrase.time is not None:
+        zone = phrase.zone or "GMT"
+        return _Target(
+            phrase.start,
+            phrase.end,
+            f"At what time ({zone})",
+            "time",
+            {"type": "time", "value": phrase.time.isoformat(), "zone": zone},
+            "at {answer}",
+            statement=not fronted,
+        )
+    if phrase.kind == "year" and phrase.year is not None:
+        return _Target(
+            phrase.start,
+            phrase.end,
+            "In what year",
+            "year",
+            {"type": "number", "value": phrase.year},
+            "in {answer}",
+            statement=not fronted,
+        )
+    assert phrase.date is not None
+    return _Target(
+        phrase.start,
+        phrase.end,
+        "On what date",
+        "date",
+        {"type": "date", "value": phrase.date.isoformat()},
+        "on {answer}",
+        statement=not fronted,
+        weekday=phrase.weekday if phrase.kind == "weekday-date" else None,
+    )
+
+
+_INSTRUCTION = re.compile(
+    r"\b(?:ignore|disregard|forget)\b.{0,40}\b(?:instructions?|prompts?|rules?|above)\b"
+    r"|\b(?:system prompt|you are now|as an ai|jailbreak|developer mode)\b"
+    r"|\b(?:mark|approve|answer)\b.{0,30}\b(?:as correct|every question|all (?:facts|questions))\b",
+    re.IGNORECASE,
+)
+
+
+def looks_like_instruction(text: str) -> bool:
+    """Return whether a sentence addresses the drafting tool instead of stating a fact (prompt injection)."""
+    return _INSTRUCTION.search(text) is not None
+
+
+def _join(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def _is_boundary(token: Token) -> bool:
+    """Whether a clause may start right after this token."""
+    text = token.text
+    return text in {",", ";", "“", '"'} or text.casefold() in _SUBORDINATORS or (token.quoted and text[-2:-1] in ",.!?")
+
+
+def _skip_age(tokens: list[Token], position: int) -> int:
+    """Skip ', 37,' after a name: return the index of the token after it."""
+    if (
+        position + 2 < len(tokens)
+        and tokens[position].text == ","
+        and tokens[position + 1].text.isdigit()
+        and tokens[position + 2].text == ","
+    ):
+        return position + 3
+    return position
+
+
+def _finite(verb: str) -> bool:
+    lemma = simplemma.lemmatize(verb, lang="en")
+    if lemma == verb:
+        return False
+    if verb.endswith("ing"):
+        return False
+    return verb.endswith(("ed", "s")) or lemma != verb
+
+
+def _past(verb: str, aux: str | None) -> bool:
+    if aux is not None:
+        return aux in {"did", "had", "was", "were"}
+    lemma = simplemma.lemmatize(verb, lang="en")
+    return lemma != verb and not verb.endswith("s")
+
+
+def _tidy(text: str) -> str:
+    text = re.sub(r"\s+", " ", text)
+    text = re.sub(r"\s+([,.;:?!”])", r"\1", text)
+    text = re.sub(r"([“(])\s+", r"\1", text)
+    text = re.sub(r",\s*([?.])", r"\1", text)
+    text = re.sub(r",”\s*([?.]|$)", r"”\1", text)
+    text = re.sub(r"\s*,$", "", text.strip())
+    return text.strip()
+
+
+def _lower_first(text: str) -> str:
+    if text.split()[0].casefold() in {"the", "a", "an"}:
+        return text[0].lower() + text[1:]
+    return text
+
+
+def _with_article(phrase: str) -> str:
+    if phrase.split()[0] in {"a", "an", "the"}:
+        return phrase
+    return f"{'an' if phrase[:1] in 'aeiou' else 'a'} {phrase}"
+
+
+def _without_article(phrase: str) -> str:
+    words = phrase.split()
+    return " ".join(words[1:]) if len(words) > 1 and words[0].casefold() in {"a", "an", "the"} else phrase
+
+
+def _role_quote(entity: EntityRecord) -> str:
+    quote = entity.role_quote or entity.quote
+    match = re.search(
+        rf"\b{re.escape(entity.role or '')}\s+(?:\w+\s+)?{re.escape(entity.surname or entity.name)}",
+        quote,
+        re.IGNORECASE,
+    )
+    return match.group() if match else quote
+
+
+def _takes_the(tokens: list[Token], mention: Mention) -> bool:
+    return mention.first > 0 and tokens[mention.first - 1].text == "the"
+
+
+def _the(tokens: list[Token], mention: Mention) -> str:
+    return "The " if _takes_the(tokens, mention) else ""
+
+
+def count_words(text: str) -> int:
+    """Number of words in a text (for prompt length checks)."""
+    return len(text.split())
+
+
+MAX_PROMPT_CHARS = _MAX_PROMPT_CHARS
