@@ -13,10 +13,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-if str(REPO_ROOT) not in sys.path:  # the fake Discord lives in tests/
-    sys.path.insert(0, str(REPO_ROOT))
-
 QUICK = {
     "channels": 5,
     "players": 3,

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from tests.fake_discord import FakeDiscord
+from fake_discord import FakeDiscord
 
 DEADLINE = 3.0
 """Discord drops an interaction whose callback has not arrived within 3 seconds."""

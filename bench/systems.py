@@ -14,7 +14,7 @@ from typing import Any
 
 from bench.figures import DEADLINE, CallbackIndex, Sent
 from bench.processes import ChildProcess
-from tests.fake_discord import FakeDiscord
+from fake_discord import FakeDiscord
 
 log = logging.getLogger(__name__)
 

@@ -13,8 +13,8 @@ from bot.app import TriviaBot
 from bot.cogs.trivia import TriviaCog
 from bot.engine import RoundSession
 from bot.storage import AnswerInput, ScoredAnswer, Storage
+from fake_discord import FakeDiscord, InteractionResult
 from tests.conftest import embeds_of
-from tests.fake_discord import FakeDiscord, InteractionResult
 
 Json = dict[str, Any]
 

@@ -11,10 +11,10 @@ import pytest
 
 from bot.app import QuestionSource, TriviaBot
 from bot.config import Settings
+from fake_discord import FakeDiscord
 from questions.generate import build_bank
 from questions.loader import load_store
 from questions.matching import AnswerMatcher
-from tests.fake_discord import FakeDiscord
 
 
 @pytest.fixture(scope="session")

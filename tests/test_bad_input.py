@@ -27,9 +27,9 @@ from bot.cogs.trivia import ROUND_ENDED
 from bot.config import Settings
 from bot.errors import OUTDATED
 from bot.logs import RedactingFilter
+from fake_discord import MANAGE_GUILD, FakeDiscord, running_bot
 from tests.bot_helpers import assert_pings_nobody
 from tests.conftest import button_ids, embeds_of
-from tests.fake_discord import MANAGE_GUILD, FakeDiscord, running_bot
 from tests.faultkit import (
     EPHEMERAL,
     REPLY_SLA,

@@ -13,6 +13,7 @@ from typing import Any
 from bot.app import TriviaBot
 from bot.scoring import SCORING_RULES
 from bot.sync import TREE_HASH_KEY
+from fake_discord import MANAGE_GUILD, FakeDiscord, running_bot
 from questions.models import QuestionKind
 from tests.bot_helpers import (
     ANSWER_SLA_SECONDS,
@@ -27,7 +28,6 @@ from tests.bot_helpers import (
     wait_standings,
 )
 from tests.conftest import button_ids
-from tests.fake_discord import MANAGE_GUILD, FakeDiscord, running_bot
 
 GUILD_ONLY = [0]  # interaction context 0: a server channel (not DMs, not group DMs)
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.app import TriviaBot
+from fake_discord import MANAGE_GUILD, FakeDiscord, running_bot
 from tests.bot_helpers import wait_question, wait_reveal, wait_standings
 from tests.conftest import button_ids, embeds_of
-from tests.fake_discord import MANAGE_GUILD, FakeDiscord, running_bot
 
 EPHEMERAL = 64
 

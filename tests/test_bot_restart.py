@@ -24,6 +24,7 @@ from bot.cogs.trivia import ROUND_ENDED
 from bot.config import Settings
 from bot.engine import EndReason
 from bot.render import END_TITLES, LETTERS
+from fake_discord import FakeDiscord, running_bot
 from questions.models import Question
 from tests.bot_helpers import (
     ANSWER_SLA_SECONDS,
@@ -39,7 +40,6 @@ from tests.bot_helpers import (
     wait_standings,
 )
 from tests.conftest import button_ids, embeds_of
-from tests.fake_discord import FakeDiscord, running_bot
 
 
 class BotProcess:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from bot.app import TriviaBot
 from bot.engine import EndReason
 from bot.render import END_TITLES, LETTERS
+from fake_discord import FakeDiscord, running_bot
 from questions.models import QuestionKind
 from tests.bot_helpers import (
     ANSWER_SLA_SECONDS,
@@ -27,7 +28,6 @@ from tests.bot_helpers import (
     wait_standings,
 )
 from tests.conftest import button_ids, embeds_of
-from tests.fake_discord import FakeDiscord, running_bot
 
 EVERY_KIND_OF_PING = "@everyone <@&123> <@456>"
 

@@ -22,9 +22,9 @@ from pathlib import Path
 
 from bot.app import INTERRUPTED_NOTICE, QuestionSource
 from bot.cogs.trivia import ROUND_ENDED
+from fake_discord import FakeDiscord
 from questions.models import QuestionKind
 from tests.conftest import button_ids, embeds_of
-from tests.fake_discord import FakeDiscord
 from tests.faultkit import (
     Json,
     bot_env,

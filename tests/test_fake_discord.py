@@ -18,7 +18,7 @@ from discord.ext import commands
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
-from tests.fake_discord import (
+from fake_discord import (
     MANAGE_GUILD,
     CallbackRejectedError,
     FakeDiscord,

@@ -42,10 +42,10 @@ from bot.engine import (
     Standings,
 )
 from bot.errors import DISCORD_TROUBLE
+from fake_discord import FakeDiscord, running_bot
 from questions.models import QuestionKind
 from tests.bot_helpers import assert_pings_nobody
 from tests.conftest import button_ids, embeds_of
-from tests.fake_discord import FakeDiscord, running_bot
 from tests.faultkit import (
     EPHEMERAL,
     REPLY_SLA,

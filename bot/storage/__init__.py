@@ -1,5 +1,6 @@
 """Persistence for Orbit Trivia: the `Storage` interface, its typed rows and errors, and the SQLite backend."""
 
+from bot.storage.answer_writer import StorageStats
 from bot.storage.base import (
     MAX_ANSWER_TEXT,
     AnswerInput,
@@ -27,7 +28,7 @@ from bot.storage.base import (
     StorageUnavailable,
     week_start_of,
 )
-from bot.storage.sqlite import SQLiteStorage, StorageStats
+from bot.storage.sqlite import SQLiteStorage
 
 __all__ = [
     "MAX_ANSWER_TEXT",

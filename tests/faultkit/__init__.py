@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tests.fake_discord import FakeDiscord
-from tests.fake_discord.payloads import new_token
+from fake_discord import FakeDiscord
+from fake_discord.payloads import new_token
 
 Json = dict[str, Any]
 

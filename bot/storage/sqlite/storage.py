@@ -10,12 +10,15 @@ killed (SIGKILL, OOM, crash), but the last transactions may be lost if the *mach
 crashes. Pass ``synchronous="FULL"`` to `SQLiteStorage.open` to fsync the WAL on every commit as well;
 group commit keeps that affordable.
 
-Group commit. `record_answer` queues the answer and waits. A single writer task takes everything queued
-so far (up to `ANSWER_BATCH_LIMIT`), writes it as one upsert per answer inside one transaction, COMMITs,
-and only then resolves every waiter; answers that arrive meanwhile form the next batch.
+Group commit. `record_answer` hands the answer to an `AnswerWriter` (bot/storage/answer_writer.py), which
+writes everything queued so far as one upsert per answer inside one transaction, COMMITs, and only then
+resolves every waiter.
 
 Errors. "database is locked"/busy, disk full, I/O errors and the like become `StorageUnavailable`;
 constraint violations become the matching domain error. A failed transaction is rolled back whole.
+
+Layout of this package: `connection` (pragmas), `schema` (migrations), `statements` (shared SQL), `rows`
+(value and row conversions), `errors` (driver errors to domain errors) and this module (every query).
 """
 
 from __future__ import annotations
@@ -24,18 +27,16 @@ import asyncio
 import dataclasses
 import datetime as dt
 import logging
-import re
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
-from contextlib import asynccontextmanager, contextmanager
-from dataclasses import dataclass
-from importlib import resources
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from contextlib import asynccontextmanager
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal, cast
 
 import aiosqlite
 
+from bot.storage.answer_writer import AnswerWriter, PendingAnswer, StorageStats
 from bot.storage.base import (
     DEFAULT_QUESTIONS,
     DEFAULT_SECONDS,
@@ -56,431 +57,41 @@ from bot.storage.base import (
     RoundAlreadyRunning,
     RoundQuestionRow,
     RoundRow,
-    RoundStatus,
-    SchemaTooNew,
     ScoredAnswer,
     StorageConflict,
     StorageError,
     StorageUnavailable,
     week_start_of,
 )
+from bot.storage.checks import FINAL_STATUSES, check_positive, check_week_start
+from bot.storage.export import jsonable
+from bot.storage.sqlite.connection import MIN_SQLITE_VERSION, connect
+from bot.storage.sqlite.errors import domain_errors, is_foreign_key_violation, is_unique_violation
+from bot.storage.sqlite.rows import (
+    answer_params,
+    answer_row,
+    dispute_row,
+    question_row,
+    round_row,
+    storable_id,
+    time_text,
+    time_value,
+)
+from bot.storage.sqlite.schema import load_migrations, migrate
+from bot.storage.sqlite.statements import (
+    ANSWER_SELECT,
+    ANSWER_UPSERT_SQL,
+    DISPUTE_SELECT,
+    QUESTION_SELECT,
+    ROUND_SELECT,
+    TOTALS_UPSERT_SQL,
+    WEEKLY_UPSERT_SQL,
+)
+from bot.storage.totals import GLOBAL_SCOPE, TotalsDelta
 
 log = logging.getLogger(__name__)
 
-GLOBAL_SCOPE = 0
-"""guild_id of the totals rows that sum a player's results over every guild (Discord ids are never 0)."""
-
-ANSWER_BATCH_LIMIT = 500
-"""Most answers written in one group commit; bounds transaction size and SQL parameter counts."""
-
-MIN_SQLITE_VERSION = (3, 37, 0)  # STRICT tables
-FINAL_STATUSES: frozenset[str] = frozenset({"finished", "stopped", "abandoned", "interrupted", "error"})
-
 Params = Sequence[Any] | Mapping[str, Any]
-
-_UNAVAILABLE_CODES = frozenset(
-    {
-        sqlite3.SQLITE_BUSY,
-        sqlite3.SQLITE_LOCKED,
-        sqlite3.SQLITE_FULL,
-        sqlite3.SQLITE_IOERR,
-        sqlite3.SQLITE_CANTOPEN,
-        sqlite3.SQLITE_READONLY,
-        sqlite3.SQLITE_NOMEM,
-        sqlite3.SQLITE_PROTOCOL,
-        sqlite3.SQLITE_CORRUPT,
-        sqlite3.SQLITE_NOTADB,
-    }
-)
-_UNIQUE_CODES = frozenset({sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY})
-_MIGRATION_NAME = re.compile(r"(\d{3})_[a-z0-9_]+\.sql")
-
-
-# --------------------------------------------------------------------------- SQL shared with the seeder
-
-# One statement per answer: the SELECT writes nothing unless the question is still open in a running round
-# of the stated guild, and a repeated answer replaces the previous attempt and counts it.
-ANSWER_UPSERT_SQL = """
-INSERT INTO answers (round_question_id, user_id, guild_id, choice, text, correct, credit, answered_at, elapsed_ms)
-SELECT rq.id, :user_id, r.guild_id, :choice, :text, :correct, :credit, :answered_at, :elapsed_ms
-FROM round_questions AS rq JOIN rounds AS r ON r.id = rq.round_id
-WHERE rq.id = :round_question_id AND rq.round_id = :round_id AND r.guild_id = :guild_id
-  AND rq.closed_at IS NULL AND r.status = 'running'
-ON CONFLICT (round_question_id, user_id) DO UPDATE SET
-    choice = excluded.choice,
-    text = excluded.text,
-    correct = excluded.correct,
-    credit = excluded.credit,
-    answered_at = excluded.answered_at,
-    elapsed_ms = excluded.elapsed_ms,
-    attempts = answers.attempts + 1
-"""
-
-TOTALS_UPSERT_SQL = """
-INSERT INTO player_totals (guild_id, user_id, points, answers, correct, best_streak, rounds_played, rounds_won)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-ON CONFLICT (guild_id, user_id) DO UPDATE SET
-    points = player_totals.points + excluded.points,
-    answers = player_totals.answers + excluded.answers,
-    correct = player_totals.correct + excluded.correct,
-    best_streak = max(player_totals.best_streak, excluded.best_streak),
-    rounds_played = player_totals.rounds_played + excluded.rounds_played,
-    rounds_won = player_totals.rounds_won + excluded.rounds_won
-"""
-
-WEEKLY_UPSERT_SQL = """
-INSERT INTO player_weekly (guild_id, week_start, user_id, points, answers, correct)
-VALUES (?, ?, ?, ?, ?, ?)
-ON CONFLICT (guild_id, week_start, user_id) DO UPDATE SET
-    points = player_weekly.points + excluded.points,
-    answers = player_weekly.answers + excluded.answers,
-    correct = player_weekly.correct + excluded.correct
-"""
-
-_ROUND_SELECT = """
-SELECT id, guild_id, channel_id, starter_id, question_count, seconds, category, kind, status,
-       started_at, ended_at, winner_id
-FROM rounds
-"""
-
-_QUESTION_SELECT = """
-SELECT rq.id, rq.round_id, r.guild_id, r.channel_id, rq.position, rq.question_id, rq.fact_id, rq.kind,
-       rq.correct_choice, rq.opened_at, rq.deadline_at, rq.message_id, rq.closed_at
-FROM round_questions AS rq JOIN rounds AS r ON r.id = rq.round_id
-"""
-
-_ANSWER_SELECT = """
-SELECT a.round_question_id, rq.round_id, a.guild_id, a.user_id, rq.question_id, rq.fact_id, a.choice, a.text,
-       a.correct, a.credit, a.points, a.attempts, a.answered_at, a.elapsed_ms
-FROM answers AS a JOIN round_questions AS rq ON rq.id = a.round_question_id
-"""
-
-_DISPUTE_SELECT = """
-SELECT d.id, d.round_question_id, rq.round_id, d.guild_id, d.user_id, rq.question_id, rq.fact_id, d.answer_text,
-       d.status, d.created_at, d.decided_by, d.decided_at, d.points_awarded
-FROM disputes AS d JOIN round_questions AS rq ON rq.id = d.round_question_id
-"""
-
-
-# --------------------------------------------------------------------------- small helpers
-
-
-@dataclass(frozen=True, slots=True)
-class Migration:
-    """One numbered schema change, shipped as ``migrations/NNN_name.sql``."""
-
-    version: int
-    name: str
-    sql: str
-
-
-@dataclass(frozen=True, slots=True)
-class StorageStats:
-    """Counters that show group commit at work (for tests, benchmarks and logs)."""
-
-    commits: int
-    answer_batches: int
-    answers_written: int
-    largest_batch: int
-
-
-@dataclass(frozen=True, slots=True)
-class _TotalsDelta:
-    user_id: int
-    points: int = 0
-    answers: int = 0
-    correct: int = 0
-    best_streak: int = 0
-    rounds_played: int = 0
-    rounds_won: int = 0
-
-
-@dataclass(slots=True)
-class _PendingAnswer:
-    answer: AnswerInput
-    params: dict[str, object]
-    future: asyncio.Future[None]
-
-
-def load_migrations() -> list[Migration]:
-    """Return the bundled migrations in order; they must be numbered 001, 002, ... without gaps."""
-    folder = resources.files("bot.storage").joinpath("migrations")
-    migrations = []
-    for entry in folder.iterdir():
-        match = _MIGRATION_NAME.fullmatch(entry.name)
-        if match:
-            migrations.append(Migration(int(match[1]), entry.name, entry.read_text(encoding="utf-8")))
-    migrations.sort(key=lambda migration: migration.version)
-    versions = [migration.version for migration in migrations]
-    if versions != list(range(1, len(migrations) + 1)):
-        raise RuntimeError(f"migrations must be numbered 001, 002, ... without gaps; found {versions}")
-    return migrations
-
-
-def split_sql_statements(script: str) -> list[str]:
-    """Split a migration into statements; each must end with ';' at the end of a line."""
-    statements: list[str] = []
-    buffer = ""
-    for line in script.splitlines(keepends=True):
-        buffer += line
-        if sqlite3.complete_statement(buffer):
-            statements.append(buffer.strip())
-            buffer = ""
-    leftover = [line for line in buffer.splitlines() if line.strip() and not line.strip().startswith("--")]
-    if leftover:
-        raise ValueError(f"incomplete SQL statement at the end of a migration: {leftover[0]!r}")
-    return statements
-
-
-def _time_text(moment: dt.datetime) -> str:
-    if moment.tzinfo is None:
-        raise ValueError("naive datetime: pass a timezone-aware UTC datetime")
-    return moment.astimezone(dt.UTC).isoformat(timespec="microseconds")
-
-
-def _time(text: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(text)
-
-
-def _time_or_none(text: str | None) -> dt.datetime | None:
-    return None if text is None else dt.datetime.fromisoformat(text)
-
-
-def _bool_or_none(value: int | None) -> bool | None:
-    return None if value is None else bool(value)
-
-
-def _domain_error(exc: sqlite3.Error) -> StorageError | None:
-    """Map a driver error to a domain error, or None for errors that mean a bug (bad SQL, misuse)."""
-    if isinstance(exc, sqlite3.IntegrityError):
-        return StorageConflict(str(exc))
-    code = getattr(exc, "sqlite_errorcode", None)
-    if isinstance(code, int) and code & 0xFF in _UNAVAILABLE_CODES:
-        return StorageUnavailable(f"database unavailable: {exc}")
-    return None
-
-
-@contextmanager
-def _domain_errors() -> Iterator[None]:
-    try:
-        yield
-    except sqlite3.Error as exc:
-        domain = _domain_error(exc)
-        if domain is None:
-            raise
-        raise domain from exc
-
-
-def _is_unique_violation(error: StorageConflict) -> bool:
-    return getattr(error.__cause__, "sqlite_errorcode", None) in _UNIQUE_CODES
-
-
-def _is_foreign_key_violation(error: StorageConflict) -> bool:
-    return getattr(error.__cause__, "sqlite_errorcode", None) == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY
-
-
-def _check_week_start(week_start: dt.date | None) -> str | None:
-    if week_start is None:
-        return None
-    if week_start.weekday() != 0:
-        raise ValueError(f"week_start must be a Monday, got {week_start} ({week_start:%A})")
-    return week_start.isoformat()
-
-
-SQLITE_MAX_INTEGER = 2**63 - 1
-
-
-def _storable_id(value: int) -> bool:
-    """Return whether an id fits an SQLite INTEGER (ids parsed from custom_ids can be anything)."""
-    return -SQLITE_MAX_INTEGER - 1 <= value <= SQLITE_MAX_INTEGER
-
-
-def _check_positive(name: str, value: int | None) -> None:
-    if value is not None and value <= 0:
-        raise ValueError(f"{name} must be positive, got {value}")
-
-
-def _answer_params(answer: AnswerInput) -> dict[str, object]:
-    return {
-        "round_question_id": answer.round_question_id,
-        "round_id": answer.round_id,
-        "guild_id": answer.guild_id,
-        "user_id": answer.user_id,
-        "choice": answer.choice,
-        "text": None if answer.text is None else _encodable(answer.text[:MAX_ANSWER_TEXT]),
-        "correct": None if answer.correct is None else int(answer.correct),
-        "credit": float(answer.credit),
-        "answered_at": _time_text(answer.answered_at),
-        "elapsed_ms": answer.elapsed_ms,
-    }
-
-
-def _encodable(text: str) -> str:
-    """Return ``text`` with what UTF-8 cannot encode (lone surrogates) replaced by '?'."""
-    # A modified client can send them; one such answer would fail its whole group commit, and with it every
-    # other player's answer in the batch.
-    return text.encode("utf-8", "replace").decode("utf-8")
-
-
-def _batch_failure(exc: BaseException) -> StorageError:
-    """Build the error one waiter of a failed answer batch sees (a fresh instance each, for clean tracebacks)."""
-    if isinstance(exc, StorageUnavailable):
-        error: StorageError = StorageUnavailable(str(exc))
-    else:
-        error = StorageError(f"answer not recorded: {exc}")
-    error.__cause__ = exc
-    return error
-
-
-def _round_row(row: sqlite3.Row) -> RoundRow:
-    return RoundRow(
-        id=row["id"],
-        guild_id=row["guild_id"],
-        channel_id=row["channel_id"],
-        starter_id=row["starter_id"],
-        question_count=row["question_count"],
-        seconds=row["seconds"],
-        category=row["category"],
-        kind=row["kind"],
-        status=cast(RoundStatus, row["status"]),
-        started_at=_time(row["started_at"]),
-        ended_at=_time_or_none(row["ended_at"]),
-        winner_id=row["winner_id"],
-    )
-
-
-def _question_row(row: sqlite3.Row) -> RoundQuestionRow:
-    return RoundQuestionRow(
-        id=row["id"],
-        round_id=row["round_id"],
-        guild_id=row["guild_id"],
-        channel_id=row["channel_id"],
-        position=row["position"],
-        question_id=row["question_id"],
-        fact_id=row["fact_id"],
-        kind=row["kind"],
-        correct_choice=row["correct_choice"],
-        opened_at=_time(row["opened_at"]),
-        deadline_at=_time(row["deadline_at"]),
-        message_id=row["message_id"],
-        closed_at=_time_or_none(row["closed_at"]),
-    )
-
-
-def _answer_row(row: sqlite3.Row) -> AnswerRow:
-    return AnswerRow(
-        round_question_id=row["round_question_id"],
-        round_id=row["round_id"],
-        guild_id=row["guild_id"],
-        user_id=row["user_id"],
-        question_id=row["question_id"],
-        fact_id=row["fact_id"],
-        choice=row["choice"],
-        text=row["text"],
-        correct=_bool_or_none(row["correct"]),
-        credit=row["credit"],
-        points=row["points"],
-        attempts=row["attempts"],
-        answered_at=_time(row["answered_at"]),
-        elapsed_ms=row["elapsed_ms"],
-    )
-
-
-def _dispute_row(row: sqlite3.Row) -> Dispute:
-    return Dispute(
-        id=row["id"],
-        round_question_id=row["round_question_id"],
-        round_id=row["round_id"],
-        guild_id=row["guild_id"],
-        user_id=row["user_id"],
-        question_id=row["question_id"],
-        fact_id=row["fact_id"],
-        answer_text=row["answer_text"],
-        status=cast(DisputeStatus, row["status"]),
-        created_at=_time(row["created_at"]),
-        decided_by=row["decided_by"],
-        decided_at=_time_or_none(row["decided_at"]),
-        points_awarded=row["points_awarded"],
-    )
-
-
-def _jsonable(value: object) -> object:
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
-    if isinstance(value, Mapping):
-        return {str(key): _jsonable(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(item) for item in value]
-    return value
-
-
-async def _connect(
-    path: Path,
-    *,
-    busy_timeout: float,
-    synchronous: Literal["NORMAL", "FULL"],
-    max_size_bytes: int | None,
-    read_only: bool,
-) -> aiosqlite.Connection:
-    """Open one connection with the house pragmas (PRAGMA takes no parameters; every value is checked)."""
-    with _domain_errors():
-        connection = await aiosqlite.connect(path, isolation_level=None, timeout=busy_timeout)
-
-    async def pragma(statement: str) -> list[sqlite3.Row]:
-        # Fetch every row: a PRAGMA left half-read keeps a read transaction, and so a stale snapshot, open.
-        return list(await connection.execute_fetchall(f"PRAGMA {statement}"))
-
-    try:
-        connection.row_factory = sqlite3.Row
-        with _domain_errors():
-            await pragma(f"busy_timeout = {round(busy_timeout * 1000)}")
-            if not read_only:
-                (mode_row,) = await pragma("journal_mode = WAL")
-                if str(mode_row[0]).lower() != "wal":
-                    raise StorageError(f"could not switch {path} to WAL (journal_mode is {mode_row[0]})")
-            await pragma(f"synchronous = {synchronous}")
-            await pragma("foreign_keys = ON")
-            if read_only:
-                await pragma("query_only = ON")
-            if max_size_bytes is not None:
-                (page_row,) = await pragma("page_size")
-                await pragma(f"max_page_count = {max(1, max_size_bytes // int(page_row[0]))}")
-    except BaseException:
-        await connection.close()
-        raise
-    return connection
-
-
-async def _migrate(connection: aiosqlite.Connection, migrations: Sequence[Migration], path: Path) -> None:
-    """Bring the schema to the newest version in one transaction; refuse a database from newer code."""
-    latest = len(migrations)
-    with _domain_errors():
-        # IMMEDIATE takes the write lock before reading the version, so two processes cannot both migrate.
-        await connection.execute("BEGIN IMMEDIATE")
-        try:
-            (version_row,) = await connection.execute_fetchall("PRAGMA user_version")
-            current = int(version_row[0])
-            if current > latest:
-                raise SchemaTooNew(
-                    f"{path} has schema version {current}, but this code only knows versions up to {latest}; "
-                    "run a newer version of the bot (or restore a backup)"
-                )
-            for migration in migrations[current:]:
-                log.info("Applying migration %s to %s", migration.name, path)
-                for statement in split_sql_statements(migration.sql):
-                    await connection.execute_fetchall(statement)
-            if current < latest:
-                await connection.execute(f"PRAGMA user_version = {latest}")
-            await connection.execute("COMMIT")
-        except BaseException:
-            try:
-                await connection.execute("ROLLBACK")
-            except sqlite3.Error as exc:
-                log.debug("ROLLBACK of the migration of %s: %s", path, exc)
-            raise
-
-
-# --------------------------------------------------------------------------- the storage
 
 
 class SQLiteStorage:
@@ -493,15 +104,9 @@ class SQLiteStorage:
         self._write_lock = asyncio.Lock()
         self._transaction_owner: asyncio.Task[Any] | None = None
         self._savepoint_depth = 0
-        self._pending_answers: list[_PendingAnswer] = []
-        self._answers_waiting = asyncio.Event()
-        self._closing = False
         self._closed = False
         self._commits = 0
-        self._answer_batches = 0
-        self._answers_written = 0
-        self._largest_batch = 0
-        self._answer_writer = asyncio.create_task(self._write_answers_forever(), name=f"answer-writer:{path.name}")
+        self._answers = AnswerWriter(self._write_answer_batch, name=f"answer-writer:{path.name}")
 
     @classmethod
     async def open(
@@ -531,10 +136,10 @@ class SQLiteStorage:
             "synchronous": synchronous,
             "max_size_bytes": max_size_bytes,
         }
-        writer = await _connect(database, read_only=False, **settings)
+        writer = await connect(database, read_only=False, **settings)
         try:
-            await _migrate(writer, migrations, database)
-            reader = await _connect(database, read_only=True, **settings)
+            await migrate(writer, migrations, database)
+            reader = await connect(database, read_only=True, **settings)
         except BaseException:
             await writer.close()
             raise
@@ -553,16 +158,13 @@ class SQLiteStorage:
         """Write every queued answer, then close both connections."""
         if self._closed:
             return
-        self._closing = True
-        self._answers_waiting.set()
-        # wait() rather than await: a writer cancelled by loop shutdown must not make close() raise.
-        await asyncio.wait([self._answer_writer])
+        await self._answers.drain()
         async with self._write_lock:
             if self._closed:
                 return
             self._closed = True
             try:
-                with _domain_errors():
+                with domain_errors():
                     await self._writer.execute_fetchall("PRAGMA optimize")
             except StorageError as exc:
                 log.warning("PRAGMA optimize failed while closing %s: %s", self.path, exc)
@@ -575,9 +177,9 @@ class SQLiteStorage:
         """Return commit and batching counters since the storage was opened."""
         return StorageStats(
             commits=self._commits,
-            answer_batches=self._answer_batches,
-            answers_written=self._answers_written,
-            largest_batch=self._largest_batch,
+            answer_batches=self._answers.answer_batches,
+            answers_written=self._answers.answers_written,
+            largest_batch=self._answers.largest_batch,
         )
 
     @property
@@ -608,11 +210,11 @@ class SQLiteStorage:
             # Every control statement is queued before the lock is released, so even if this task is
             # cancelled, the connection's FIFO worker runs the ROLLBACK before the next BEGIN.
             try:
-                with _domain_errors():
+                with domain_errors():
                     await self._writer.execute("BEGIN IMMEDIATE")
                 self._transaction_owner = asyncio.current_task()
                 yield
-                with _domain_errors():
+                with domain_errors():
                     await self._writer.execute("COMMIT")
                 self._commits += 1
             except BaseException:
@@ -627,10 +229,10 @@ class SQLiteStorage:
         self._savepoint_depth += 1
         name = f"nested_{self._savepoint_depth}"
         try:
-            with _domain_errors():
+            with domain_errors():
                 await self._writer.execute(f"SAVEPOINT {name}")
             yield
-            with _domain_errors():
+            with domain_errors():
                 await self._writer.execute(f"RELEASE {name}")
         except BaseException:
             await self._quiet_rollback(f"ROLLBACK TO {name}", f"RELEASE {name}")
@@ -655,14 +257,14 @@ class SQLiteStorage:
     async def _execute(self, sql: str, params: Params = ()) -> int:
         """Run one write inside the current transaction; return how many rows it changed."""
         connection = self._writer_in_transaction()
-        with _domain_errors():
+        with domain_errors():
             cursor = await connection.execute(sql, params)
         return cursor.rowcount
 
     async def _execute_many(self, sql: str, rows: Iterable[Params]) -> int:
         """Run one write per row inside the current transaction; return how many rows they changed in all."""
         connection = self._writer_in_transaction()
-        with _domain_errors():
+        with domain_errors():
             cursor = await connection.executemany(sql, rows)
         return cursor.rowcount
 
@@ -670,14 +272,14 @@ class SQLiteStorage:
         """Run a query: on the writer inside the caller's own transaction (to see its writes), else the reader."""
         self._ensure_open()
         connection = self._writer if self._owns_transaction() else self._reader
-        with _domain_errors():
+        with domain_errors():
             return list(await connection.execute_fetchall(sql, params))
 
     async def _fetch_one(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
         rows = await self._fetch(sql, params)
         return rows[0] if rows else None
 
-    async def _add_to_totals(self, guild_id: int, deltas: Sequence[_TotalsDelta], *, week: dt.date | None) -> None:
+    async def _add_to_totals(self, guild_id: int, deltas: Sequence[TotalsDelta], *, week: dt.date | None) -> None:
         """Add deltas to the guild's and the all-guilds totals (and weekly rows when `week` is given)."""
         if not deltas:
             return
@@ -736,8 +338,8 @@ class SQLiteStorage:
         self, guild_id: int, *, default_questions: int | None = None, default_seconds: int | None = None
     ) -> GuildSettings:
         """Change the given defaults, keep the others, and return the result."""
-        _check_positive("default_questions", default_questions)
-        _check_positive("default_seconds", default_seconds)
+        check_positive("default_questions", default_questions)
+        check_positive("default_seconds", default_seconds)
         async with self.transaction():
             row = await self._fetch_one(
                 """
@@ -774,9 +376,9 @@ class SQLiteStorage:
         started_at: dt.datetime,
     ) -> int:
         """Start a round and return its id; raise `RoundAlreadyRunning` if the channel has one."""
-        _check_positive("question_count", question_count)
-        _check_positive("seconds", seconds)
-        params = (guild_id, channel_id, starter_id, question_count, seconds, category, kind, _time_text(started_at))
+        check_positive("question_count", question_count)
+        check_positive("seconds", seconds)
+        params = (guild_id, channel_id, starter_id, question_count, seconds, category, kind, time_text(started_at))
         try:
             async with self.transaction():
                 row = await self._fetch_one(
@@ -789,7 +391,7 @@ class SQLiteStorage:
                     params,
                 )
         except StorageConflict as exc:
-            if _is_unique_violation(exc):
+            if is_unique_violation(exc):
                 raise RoundAlreadyRunning(channel_id) from exc
             raise
         assert row is not None  # RETURNING after a successful INSERT always yields the row
@@ -816,8 +418,8 @@ class SQLiteStorage:
             fact_id,
             kind,
             correct_choice,
-            _time_text(opened_at),
-            _time_text(deadline_at),
+            time_text(opened_at),
+            time_text(deadline_at),
             message_id,
         )
         try:
@@ -832,9 +434,9 @@ class SQLiteStorage:
                     params,
                 )
         except StorageConflict as exc:
-            if _is_foreign_key_violation(exc):
+            if is_foreign_key_violation(exc):
                 raise RecordNotFound(f"round {round_id} does not exist") from exc
-            if _is_unique_violation(exc):
+            if is_unique_violation(exc):
                 raise StorageConflict(
                     f"round {round_id} already has a question at position {position}, or message {message_id} "
                     "already shows another question"
@@ -864,7 +466,7 @@ class SQLiteStorage:
         async with self.transaction():
             changed = await self._execute(
                 "UPDATE rounds SET status = ?, ended_at = ?, winner_id = ? WHERE id = ? AND status = 'running'",
-                (status, _time_text(ended_at), winner_id, round_id),
+                (status, time_text(ended_at), winner_id, round_id),
             )
             row = await self._fetch_one("SELECT guild_id FROM rounds WHERE id = ?", (round_id,))
             if row is None:
@@ -886,7 +488,7 @@ class SQLiteStorage:
             if winner_id is not None:
                 participants.add(winner_id)
             deltas = [
-                _TotalsDelta(user_id=user_id, rounds_played=1, rounds_won=int(user_id == winner_id))
+                TotalsDelta(user_id=user_id, rounds_played=1, rounds_won=int(user_id == winner_id))
                 for user_id in sorted(participants)
             ]
             await self._add_to_totals(int(row["guild_id"]), deltas, week=None)
@@ -894,14 +496,14 @@ class SQLiteStorage:
 
     async def get_round(self, round_id: int) -> RoundRow | None:
         """Return the round, or None."""
-        if not _storable_id(round_id):
+        if not storable_id(round_id):
             return None
-        row = await self._fetch_one(f"{_ROUND_SELECT} WHERE id = ?", (round_id,))
-        return None if row is None else _round_row(row)
+        row = await self._fetch_one(f"{ROUND_SELECT} WHERE id = ?", (round_id,))
+        return None if row is None else round_row(row)
 
     async def running_rounds(self) -> list[RoundRow]:
         """Return every round still marked running, oldest first."""
-        return [_round_row(row) for row in await self._fetch(f"{_ROUND_SELECT} WHERE status = 'running' ORDER BY id")]
+        return [round_row(row) for row in await self._fetch(f"{ROUND_SELECT} WHERE status = 'running' ORDER BY id")]
 
     async def close_interrupted_rounds(self, ended_at: dt.datetime) -> list[RoundRow]:
         """End every running round as 'interrupted' (crediting rounds played) and return them."""
@@ -916,22 +518,22 @@ class SQLiteStorage:
 
     async def get_round_question(self, round_question_id: int) -> RoundQuestionRow | None:
         """Return the asked question, or None."""
-        if not _storable_id(round_question_id):
+        if not storable_id(round_question_id):
             return None
-        row = await self._fetch_one(f"{_QUESTION_SELECT} WHERE rq.id = ?", (round_question_id,))
-        return None if row is None else _question_row(row)
+        row = await self._fetch_one(f"{QUESTION_SELECT} WHERE rq.id = ?", (round_question_id,))
+        return None if row is None else question_row(row)
 
     async def round_question_by_message(self, message_id: int) -> RoundQuestionRow | None:
         """Return the question shown in a Discord message, or None."""
-        if not _storable_id(message_id):
+        if not storable_id(message_id):
             return None
-        row = await self._fetch_one(f"{_QUESTION_SELECT} WHERE rq.message_id = ?", (message_id,))
-        return None if row is None else _question_row(row)
+        row = await self._fetch_one(f"{QUESTION_SELECT} WHERE rq.message_id = ?", (message_id,))
+        return None if row is None else question_row(row)
 
     async def round_questions(self, round_id: int) -> list[RoundQuestionRow]:
         """Return a round's questions in order."""
-        rows = await self._fetch(f"{_QUESTION_SELECT} WHERE rq.round_id = ? ORDER BY rq.position", (round_id,))
-        return [_question_row(row) for row in rows]
+        rows = await self._fetch(f"{QUESTION_SELECT} WHERE rq.round_id = ? ORDER BY rq.position", (round_id,))
+        return [question_row(row) for row in rows]
 
     # ------------------------------------------------------------------ answers
 
@@ -940,57 +542,22 @@ class SQLiteStorage:
 
         Returns only after the batch holding the answer has been committed.
         """
-        if self._closing or self._answer_writer.done():
+        if not self._answers.accepting:
             raise StorageUnavailable(f"storage {self.path} is closed")
         if self._owns_transaction():
             raise RuntimeError("record_answer commits by itself; call it outside transaction()")
-        pending = _PendingAnswer(answer, _answer_params(answer), asyncio.get_running_loop().create_future())
-        self._pending_answers.append(pending)
-        self._answers_waiting.set()
-        await pending.future
+        await self._answers.submit(answer, answer_params(answer))
 
-    async def _write_answers_forever(self) -> None:
-        """Write queued answers batch after batch until the storage closes and the queue is empty."""
-        while True:
-            if not self._pending_answers:
-                if self._closing:
-                    return
-                self._answers_waiting.clear()
-                await self._answers_waiting.wait()
-                continue
-            batch = self._pending_answers[:ANSWER_BATCH_LIMIT]
-            del self._pending_answers[:ANSWER_BATCH_LIMIT]
-            await self._write_answer_batch(batch)
-
-    async def _write_answer_batch(self, batch: list[_PendingAnswer]) -> None:
-        """Write one batch in one transaction, then settle every waiter; never raises but for cancellation."""
+    async def _write_answer_batch(self, batch: Sequence[PendingAnswer]) -> dict[int, Exception]:
+        """Write one batch of answers in one transaction; return the refused ones by position in the batch."""
         refusals: dict[int, Exception] = {}
-        try:
-            async with self.transaction():
-                written = await self._execute_many(ANSWER_UPSERT_SQL, [pending.params for pending in batch])
-                if written != len(batch):
-                    refusals = await self._answer_refusals(batch)
-        except asyncio.CancelledError as exc:
-            for pending in batch:
-                _settle(pending.future, _batch_failure(exc))
-            raise
-        except StorageError as exc:
-            log.warning("Could not record a batch of %s answer(s): %s", len(batch), exc)
-            for pending in batch:
-                _settle(pending.future, _batch_failure(exc))
-            return
-        except Exception as exc:
-            log.exception("Unexpected failure recording a batch of %s answer(s)", len(batch))
-            for pending in batch:
-                _settle(pending.future, _batch_failure(exc))
-            return
-        self._answer_batches += 1
-        self._answers_written += len(batch) - len(refusals)
-        self._largest_batch = max(self._largest_batch, len(batch))
-        for position, pending in enumerate(batch):
-            _settle(pending.future, refusals.get(position))
+        async with self.transaction():
+            written = await self._execute_many(ANSWER_UPSERT_SQL, [pending.params for pending in batch])
+            if written != len(batch):
+                refusals = await self._answer_refusals(batch)
+        return refusals
 
-    async def _answer_refusals(self, batch: Sequence[_PendingAnswer]) -> dict[int, Exception]:
+    async def _answer_refusals(self, batch: Sequence[PendingAnswer]) -> dict[int, Exception]:
         """Explain, by position in the batch, each answer the upsert's WHERE clause skipped.
 
         Runs in the batch's transaction, so it sees the same questions and rounds the upsert saw.
@@ -1021,9 +588,9 @@ class SQLiteStorage:
     async def question_answers(self, round_question_id: int) -> list[AnswerRow]:
         """Return every answer to a question, fastest first."""
         rows = await self._fetch(
-            f"{_ANSWER_SELECT} WHERE a.round_question_id = ? ORDER BY a.elapsed_ms, a.user_id", (round_question_id,)
+            f"{ANSWER_SELECT} WHERE a.round_question_id = ? ORDER BY a.elapsed_ms, a.user_id", (round_question_id,)
         )
-        return [_answer_row(row) for row in rows]
+        return [answer_row(row) for row in rows]
 
     async def score_question(
         self, round_question_id: int, results: Sequence[ScoredAnswer], *, closed_at: dt.datetime
@@ -1034,7 +601,7 @@ class SQLiteStorage:
         """
         if len({result.user_id for result in results}) != len(results):
             raise ValueError("results name the same player twice")
-        closed_text = _time_text(closed_at)
+        closed_text = time_text(closed_at)
         async with self.transaction():
             changed = await self._execute(
                 "UPDATE round_questions SET closed_at = ? WHERE id = ? AND closed_at IS NULL",
@@ -1061,7 +628,7 @@ class SQLiteStorage:
                 [(int(result.correct), result.points, round_question_id, result.user_id) for result in scored],
             )
             deltas = [
-                _TotalsDelta(
+                TotalsDelta(
                     user_id=result.user_id,
                     points=result.points,
                     answers=1,
@@ -1082,7 +649,8 @@ class SQLiteStorage:
         if limit <= 0 or offset < 0:
             raise ValueError(f"need limit > 0 and offset >= 0, got limit={limit}, offset={offset}")
         scope = GLOBAL_SCOPE if guild_id is None else guild_id
-        week_text = _check_week_start(week_start)
+        week = check_week_start(week_start)
+        week_text = None if week is None else week.isoformat()
         params: dict[str, object] = {"scope": scope, "week": week_text, "limit": limit, "offset": offset}
         if week_text is None:
             table, where = "player_totals", "guild_id = :scope"
@@ -1124,7 +692,8 @@ class SQLiteStorage:
     async def leaderboard_size(self, *, guild_id: int | None, week_start: dt.date | None) -> int:
         """Return how many players that leaderboard has."""
         scope = GLOBAL_SCOPE if guild_id is None else guild_id
-        week_text = _check_week_start(week_start)
+        week = check_week_start(week_start)
+        week_text = None if week is None else week.isoformat()
         # Kept by triggers (migration 002): counting the players would walk an index entry per player.
         row = await self._fetch_one(
             "SELECT players FROM leaderboard_sizes WHERE guild_id = ? AND week_start = ?", (scope, week_text or "")
@@ -1174,7 +743,7 @@ class SQLiteStorage:
                 INSERT INTO guild_aliases (guild_id, fact_id, alias, added_by, added_at) VALUES (?, ?, ?, ?, ?)
                 ON CONFLICT (guild_id, fact_id, alias) DO NOTHING
                 """,
-                (guild_id, fact_id, cleaned, added_by, _time_text(added_at)),
+                (guild_id, fact_id, cleaned, added_by, time_text(added_at)),
             )
         return changed > 0
 
@@ -1220,10 +789,10 @@ class SQLiteStorage:
                     VALUES (?, ?, ?, ?, ?)
                     RETURNING id
                     """,
-                    (round_question_id, guild_id, user_id, text, _time_text(created_at)),
+                    (round_question_id, guild_id, user_id, text, time_text(created_at)),
                 )
         except StorageConflict as exc:
-            if _is_unique_violation(exc):
+            if is_unique_violation(exc):
                 raise DisputeExists(f"user {user_id} already disputed question {round_question_id}") from exc
             raise
         assert row is not None  # RETURNING after a successful INSERT always yields the row
@@ -1231,17 +800,17 @@ class SQLiteStorage:
 
     async def get_dispute(self, dispute_id: int) -> Dispute | None:
         """Return the dispute, or None."""
-        if not _storable_id(dispute_id):
+        if not storable_id(dispute_id):
             return None
-        row = await self._fetch_one(f"{_DISPUTE_SELECT} WHERE d.id = ?", (dispute_id,))
-        return None if row is None else _dispute_row(row)
+        row = await self._fetch_one(f"{DISPUTE_SELECT} WHERE d.id = ?", (dispute_id,))
+        return None if row is None else dispute_row(row)
 
     async def pending_disputes(self, guild_id: int, *, limit: int = 25) -> list[Dispute]:
         """Return the server's undecided disputes, oldest first."""
         rows = await self._fetch(
-            f"{_DISPUTE_SELECT} WHERE d.guild_id = ? AND d.status = 'pending' ORDER BY d.id LIMIT ?", (guild_id, limit)
+            f"{DISPUTE_SELECT} WHERE d.guild_id = ? AND d.status = 'pending' ORDER BY d.id LIMIT ?", (guild_id, limit)
         )
-        return [_dispute_row(row) for row in rows]
+        return [dispute_row(row) for row in rows]
 
     async def decide_dispute(
         self, dispute_id: int, *, accepted: bool, decided_by: int, decided_at: dt.datetime, points_awarded: int
@@ -1255,7 +824,7 @@ class SQLiteStorage:
         if points_awarded < 0:
             raise ValueError(f"points_awarded must not be negative, got {points_awarded}")
         status: DisputeStatus = "accepted" if accepted else "rejected"
-        decided_text = _time_text(decided_at)
+        decided_text = time_text(decided_at)
         async with self.transaction():
             changed = await self._execute(
                 """
@@ -1296,25 +865,25 @@ class SQLiteStorage:
             "UPDATE answers SET correct = 1, points = ? WHERE round_question_id = ? AND user_id = ?",
             (points_awarded, dispute.round_question_id, dispute.user_id),
         )
-        delta = _TotalsDelta(
+        delta = TotalsDelta(
             user_id=dispute.user_id,
             points=points_awarded - int(answer["points"]),
             correct=1 - int(answer["correct"] or 0),
         )
-        await self._add_to_totals(dispute.guild_id, [delta], week=week_start_of(_time(answer["closed_at"])))
+        await self._add_to_totals(dispute.guild_id, [delta], week=week_start_of(time_value(answer["closed_at"])))
 
     async def last_rejected_answer(self, guild_id: int, user_id: int) -> AnswerRow | None:
         """Return the player's most recent wrong typed answer on a scored question in this server."""
         row = await self._fetch_one(
             f"""
-            {_ANSWER_SELECT}
+            {ANSWER_SELECT}
             WHERE a.user_id = ? AND a.guild_id = ? AND a.text IS NOT NULL AND a.correct = 0
               AND rq.closed_at IS NOT NULL
             ORDER BY a.answered_at DESC LIMIT 1
             """,
             (user_id, guild_id),
         )
-        return None if row is None else _answer_row(row)
+        return None if row is None else answer_row(row)
 
     # ------------------------------------------------------------------ privacy
 
@@ -1326,9 +895,9 @@ class SQLiteStorage:
             (user_id, GLOBAL_SCOPE),
         )
         answers = await self._fetch(
-            f"{_ANSWER_SELECT} WHERE a.user_id = ? ORDER BY a.answered_at DESC LIMIT ?", (user_id, recent_answers)
+            f"{ANSWER_SELECT} WHERE a.user_id = ? ORDER BY a.answered_at DESC LIMIT ?", (user_id, recent_answers)
         )
-        disputes = await self._fetch(f"{_DISPUTE_SELECT} WHERE d.user_id = ? ORDER BY d.id", (user_id,))
+        disputes = await self._fetch(f"{DISPUTE_SELECT} WHERE d.user_id = ? ORDER BY d.id", (user_id,))
         aliases = await self._fetch(
             "SELECT guild_id, fact_id, alias, added_at FROM guild_aliases WHERE added_by = ? ORDER BY added_at",
             (user_id,),
@@ -1349,14 +918,14 @@ class SQLiteStorage:
             "totals_all_guilds": next((row for row in totals if row["guild_id"] == GLOBAL_SCOPE), None),
             "weekly": [dict(row) for row in weekly],
             "answer_count": counts["answer_count"],
-            "recent_answers": [dataclasses.asdict(_answer_row(row)) for row in answers],
-            "disputes": [dataclasses.asdict(_dispute_row(row)) for row in disputes],
+            "recent_answers": [dataclasses.asdict(answer_row(row)) for row in answers],
+            "disputes": [dataclasses.asdict(dispute_row(row)) for row in disputes],
             "rounds_started": counts["rounds_started"],
             "rounds_won": counts["rounds_won"],
             "disputes_decided": counts["disputes_decided"],
             "aliases_added": [dict(row) for row in aliases],
         }
-        return cast(dict[str, object], _jsonable(export))
+        return cast(dict[str, object], jsonable(export))
 
     async def delete_player(self, user_id: int) -> int:
         """Delete a player's answers, totals, weekly rows and disputes; forget their id on rounds and decisions.
@@ -1373,13 +942,3 @@ class SQLiteStorage:
             await self._execute("UPDATE guild_aliases SET added_by = NULL WHERE added_by = ?", (user_id,))
         log.info("Deleted %s row(s) about user %s", deleted, user_id)
         return deleted
-
-
-def _settle(future: asyncio.Future[None], outcome: BaseException | None) -> None:
-    """Resolve a waiter unless it gave up (was cancelled) already."""
-    if future.done():
-        return
-    if outcome is None:
-        future.set_result(None)
-    else:
-        future.set_exception(outcome)

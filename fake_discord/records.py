@@ -7,15 +7,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal, Protocol
 
-from .payloads import Json
-
-if TYPE_CHECKING:
-    from .server import FakeDiscord
+from fake_discord.payloads import Json
 
 __all__ = [
     "FailureRule",
+    "InteractionLookup",
     "InteractionRecord",
     "InteractionResult",
     "MessageLogEntry",
@@ -104,6 +102,22 @@ class InteractionRecord:
         return int(self.payload["type"])
 
 
+class InteractionLookup(Protocol):
+    """What an InteractionResult asks the fake about its interaction."""
+
+    def original_message(self, token: str) -> Json | None:
+        """Return the latest state of an interaction's original response message, if any."""
+        ...
+
+    async def followups(self, token: str, count: int = 1, timeout: float = 5.0) -> list[Json]:
+        """Wait until an interaction has ``count`` followups; return them in their latest state."""
+        ...
+
+    async def original_edits(self, token: str, count: int = 1, timeout: float = 5.0) -> list[Json]:
+        """Wait until an interaction's original response was edited ``count`` times; return the edit bodies."""
+        ...
+
+
 @dataclass
 class InteractionResult:
     """The answer the bot gave to one interaction, with ways to wait for what it sends afterwards.
@@ -112,7 +126,7 @@ class InteractionResult:
     :meth:`original` gives its latest state.
     """
 
-    fake: FakeDiscord = field(repr=False)
+    fake: InteractionLookup = field(repr=False)
     interaction_id: int
     token: str
     payload: Json = field(repr=False)

@@ -12,8 +12,8 @@ from typing import TypeVar
 
 import discord
 
-from .patching import point_discord_at, reset_discord_base
-from .server import FakeDiscord
+from fake_discord.patching import point_discord_at, reset_discord_base
+from fake_discord.server import FakeDiscord
 
 __all__ = ["running_bot"]
 

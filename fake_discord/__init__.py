@@ -10,12 +10,13 @@ Example::
         assert click.ephemeral
 """
 
-from .gateway import GatewayFrame
-from .harness import running_bot
-from .patching import gateway_url_for, point_discord_at, reset_discord_base
-from .payloads import ADMINISTRATOR, DEFAULT_MEMBER_PERMISSIONS, MANAGE_GUILD, FakeGuild
-from .records import InteractionResult, MessageLogEntry, RecordedFile, RecordedRequest
-from .server import DEFAULT_TOKEN, PLAYER_ID_BASE, CallbackRejectedError, FakeDiscord
+from fake_discord.core import DEFAULT_TOKEN, PLAYER_ID_BASE, CallbackRejectedError
+from fake_discord.gateway import GatewayFrame
+from fake_discord.harness import running_bot
+from fake_discord.patching import gateway_url_for, point_discord_at, reset_discord_base
+from fake_discord.payloads import ADMINISTRATOR, DEFAULT_MEMBER_PERMISSIONS, MANAGE_GUILD, FakeGuild
+from fake_discord.records import InteractionResult, MessageLogEntry, RecordedFile, RecordedRequest
+from fake_discord.server import FakeDiscord
 
 __all__ = [
     "ADMINISTRATOR",

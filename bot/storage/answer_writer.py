@@ -1,0 +1,135 @@
+"""Group commit of answers, shared by the backends.
+
+`record_answer` queues the answer and waits. A single writer task takes everything queued so far (up to
+`ANSWER_BATCH_LIMIT`), hands it to the backend, which writes it as one upsert per answer inside one
+transaction and COMMITs, and only then resolves every waiter; answers that arrive meanwhile form the next
+batch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from bot.storage.base import AnswerInput, StorageError, StorageUnavailable
+
+log = logging.getLogger(__name__)
+
+ANSWER_BATCH_LIMIT = 500
+"""Most answers written in one group commit; bounds transaction size and SQL parameter counts."""
+
+
+@dataclass(frozen=True, slots=True)
+class StorageStats:
+    """Counters that show group commit at work (for tests, benchmarks and logs)."""
+
+    commits: int
+    answer_batches: int
+    answers_written: int
+    largest_batch: int
+
+
+@dataclass(slots=True)
+class PendingAnswer:
+    """A queued answer, its driver parameters (built when it was submitted) and its waiter."""
+
+    answer: AnswerInput
+    params: Any
+    future: asyncio.Future[None]
+
+
+WriteBatch = Callable[[Sequence[PendingAnswer]], Awaitable[dict[int, Exception]]]
+"""Write a batch in one committed transaction; return, by position in the batch, each answer refused."""
+
+
+class AnswerWriter:
+    """Queue answers and write them batch after batch through `write_batch`, one transaction each."""
+
+    def __init__(self, write_batch: WriteBatch, *, name: str) -> None:
+        self._write_batch = write_batch
+        self._pending: list[PendingAnswer] = []
+        self._waiting = asyncio.Event()
+        self._closing = False
+        self.answer_batches = 0
+        self.answers_written = 0
+        self.largest_batch = 0
+        self._task = asyncio.create_task(self._write_forever(), name=name)
+
+    @property
+    def accepting(self) -> bool:
+        """Return whether new answers are still taken (the writer is neither closing nor stopped)."""
+        return not self._closing and not self._task.done()
+
+    async def submit(self, answer: AnswerInput, params: object) -> None:
+        """Queue an answer and return once the batch holding it has been committed (or raise its refusal)."""
+        pending = PendingAnswer(answer, params, asyncio.get_running_loop().create_future())
+        self._pending.append(pending)
+        self._waiting.set()
+        await pending.future
+
+    async def drain(self) -> None:
+        """Stop taking answers, write every queued one, and wait for the writer task to end."""
+        self._closing = True
+        self._waiting.set()
+        # wait() rather than await: a writer cancelled by loop shutdown must not make close() raise.
+        await asyncio.wait([self._task])
+
+    async def _write_forever(self) -> None:
+        """Write queued answers batch after batch until closing and the queue is empty."""
+        while True:
+            if not self._pending:
+                if self._closing:
+                    return
+                self._waiting.clear()
+                await self._waiting.wait()
+                continue
+            batch = self._pending[:ANSWER_BATCH_LIMIT]
+            del self._pending[:ANSWER_BATCH_LIMIT]
+            await self._write(batch)
+
+    async def _write(self, batch: list[PendingAnswer]) -> None:
+        """Write one batch, then settle every waiter; never raises but for cancellation."""
+        try:
+            refusals = await self._write_batch(batch)
+        except asyncio.CancelledError as exc:
+            for pending in batch:
+                settle(pending.future, batch_failure(exc))
+            raise
+        except StorageError as exc:
+            log.warning("Could not record a batch of %s answer(s): %s", len(batch), exc)
+            for pending in batch:
+                settle(pending.future, batch_failure(exc))
+            return
+        except Exception as exc:
+            log.exception("Unexpected failure recording a batch of %s answer(s)", len(batch))
+            for pending in batch:
+                settle(pending.future, batch_failure(exc))
+            return
+        self.answer_batches += 1
+        self.answers_written += len(batch) - len(refusals)
+        self.largest_batch = max(self.largest_batch, len(batch))
+        for position, pending in enumerate(batch):
+            settle(pending.future, refusals.get(position))
+
+
+def batch_failure(exc: BaseException) -> StorageError:
+    """Build the error one waiter of a failed answer batch sees (a fresh instance each, for clean tracebacks)."""
+    if isinstance(exc, StorageUnavailable):
+        error: StorageError = StorageUnavailable(str(exc))
+    else:
+        error = StorageError(f"answer not recorded: {exc}")
+    error.__cause__ = exc
+    return error
+
+
+def settle(future: asyncio.Future[None], outcome: BaseException | None) -> None:
+    """Resolve a waiter unless it gave up (was cancelled) already."""
+    if future.done():
+        return
+    if outcome is None:
+        future.set_result(None)
+    else:
+        future.set_exception(outcome)
