@@ -16,6 +16,10 @@ from questions.extract.document import Sentence
 from questions.extract.lexicon import (
     CELESTIAL,
     CRAFT_DESCRIPTORS,
+    EVENT_HEADS,
+    HONORIFICS,
+    MORE_ORG_HEADS,
+    MORE_PERSON_ROLES,
     FUNCTION_WORDS,
     MONTHS,
     ORG_DESCRIPTORS,
@@ -31,7 +35,9 @@ from questions.extract.lexicon import (
 )
 from questions.models import EntityType
 
-TOKEN = re.compile(r"“[^”\n]{1,200}”|\"[^\"\n]{1,200}\"|\w+(?:[’'.&-]\w+)*(?:’s|'s|’(?=\s))?|\S")
+TOKEN = re.compile(
+    r"“[^”\n]{1,200}”|\"[^\"\n]{1,200}\"|\d{1,3}(?:,\d{3})+(?!\d)|\d{1,2}:\d{2}(?!\d)|\w+(?:[’'.&-]\w+)*(?:’s|'s|’(?=\s))?|\S"
+)
 _CONNECTORS = frozenset({"of", "de", "del", "da", "von", "van", "der", "al", "bin", "la", "le", "du"})
 _NOT_NAMES = frozenset({*MONTHS, *WEEKDAYS, *TIME_ZONES})
 _AGE_AFTER = re.compile(r"^,\s*(\d{1,3}),")
@@ -138,7 +144,7 @@ def role_words(word: str) -> str | None:
     """Return which lexicon a lowercase noun belongs to: 'person', 'org', 'craft', 'place', or None."""
     lemma = simplemma.lemmatize(word.casefold(), lang="en")
     for kind, words in (
-        ("person", PERSON_ROLES),
+        ("person", PERSON_ROLES | MORE_PERSON_ROLES),
         ("org", ORG_DESCRIPTORS),
         ("craft", CRAFT_DESCRIPTORS),
         ("place", PLACE_DESCRIPTORS),
@@ -287,6 +293,8 @@ def _capitalised_runs(tokens: list[Token], lowercase_words: set[str]) -> list[tu
             or not tokens[first].word[:1].isalpha()
             or tokens[first].word in _NOT_NAMES
             or (first == 0 and tokens[first].word.casefold() in lowercase_words)
+            or (first == 0 and last - first == 1 and _inflected(tokens[first].word))
+            or (last - first > 1 and tokens[first].word.rstrip(".") in HONORIFICS)
             or (last - first > 1 and role_words(tokens[first].word) == "person")
         ):
             first += 1
@@ -302,6 +310,12 @@ def _capitalised_runs(tokens: list[Token], lowercase_words: set[str]) -> list[tu
                 runs.append((first, last))
         index = max(last, index + 1)
     return runs
+
+
+def _inflected(word: str) -> bool:
+    """Whether a capitalised word is an inflected common word ('Critics', 'Visitors'), not a name."""
+    folded = word.casefold()
+    return folded.isalpha() and simplemma.lemmatize(folded, lang="en") != folded
 
 
 def _classify(builder: _Builder, sentence: Sentence, tokens: list[Token], first: int, last: int) -> str | None:
@@ -338,10 +352,19 @@ def _classify(builder: _Builder, sentence: Sentence, tokens: list[Token], first:
         return entity.key
     entity_type: EntityType | None = None
     evidence = 0
+    heads = set(words[:-1])
     if words[-1] in PLACE_HEADS or name in CELESTIAL:
         entity_type, evidence = EntityType.PLACE, _EVIDENCE_HEAD
-    elif words[-1] in ORG_HEADS:
+    elif words[-1] in ORG_HEADS or words[-1] in MORE_ORG_HEADS:
         entity_type, evidence = EntityType.ORGANISATION, _EVIDENCE_HEAD
+    elif words[-1] in EVENT_HEADS:
+        entity_type, evidence = EntityType.EVENT, _EVIDENCE_HEAD
+    elif heads & (ORG_HEADS | MORE_ORG_HEADS):
+        entity_type, evidence = EntityType.ORGANISATION, _EVIDENCE_HEAD - 1  # "University Hospital Galway"
+    elif heads & PLACE_HEADS:
+        entity_type, evidence = EntityType.PLACE, _EVIDENCE_HEAD - 1
+    elif first > 0 and tokens[first - 1].text.rstrip(".") in HONORIFICS:
+        entity_type, evidence = EntityType.PERSON, _EVIDENCE_DESCRIPTOR
     elif role_kind is not None or descriptor_kind is not None:
         kind = role_kind or descriptor_kind
         entity_type = {
@@ -364,6 +387,8 @@ def _classify(builder: _Builder, sentence: Sentence, tokens: list[Token], first:
         entity_type, evidence = EntityType.PERSON, _EVIDENCE_GUESS
     elif len(words) == 1 and first > 0 and tokens[first - 1].text == "the":
         entity_type, evidence = EntityType.ORGANISATION, _EVIDENCE_GUESS
+    elif len(words) == 1 and first > 0 and tokens[first - 1].text in {"in", "at", "near", "from"}:
+        entity_type, evidence = EntityType.PLACE, _EVIDENCE_GUESS + 1
     else:
         entity_type, evidence = EntityType.THING, _EVIDENCE_GUESS
     entity = builder.record(name, entity_type, evidence, sentence.text)

@@ -22,7 +22,7 @@ import simplemma
 
 from questions.extract.document import Sentence
 from questions.extract.entities import EntityIndex, EntityRecord, Mention, Token, role_words
-from questions.extract.lexicon import FUNCTION_WORDS, WEEKDAYS
+from questions.extract.lexicon import EVENT_HEADS, FUNCTION_WORDS, ORG_HEADS, PLACE_HEADS, WEEKDAYS
 from questions.extract.when import WhenPhrase, find_counts, find_durations, find_when
 from questions.models import EntityType
 
@@ -72,6 +72,13 @@ _SUBORDINATORS = frozenset(
         "but",
     ]
 )
+_CLASS_OF_HEAD = {
+    **dict.fromkeys(["United", "Athletic", "Rovers", "Wanderers", "Albion", "FC"], "club"),
+    **dict.fromkeys(
+        ["Times", "Gazette", "Herald", "Tribune", "Journal", "Telegraph", "Post", "Chronicle"], "newspaper"
+    ),
+    **dict.fromkeys(["Inc", "Ltd", "Corp", "Plc"], "company"),
+}
 SAYING_VERBS = frozenset({"said", "says", "told", "tells", "added", "wrote", "explained", "warned"})
 _PRONOUNS = {"they": "plural", "he": "person", "she": "person"}
 _MAX_PROMPT_CHARS = 220
@@ -121,6 +128,7 @@ class _Clause:
     rest_end: int
     front_start: int | None
     """Start of a fronted adjunct ('Aboard October 17, ...') that belongs to this clause."""
+    subject_start: int = 0
 
 
 class RuleSet:
@@ -151,6 +159,11 @@ class RuleSet:
         entity = self.entity(key)
         if entity.type == EntityType.PERSON and entity.role:
             return f"Which {entity.role}"
+        head = entity.name.split()[-1]
+        if len(entity.name.split()) > 1 and head in _CLASS_OF_HEAD:
+            return f"Which {_CLASS_OF_HEAD[head]}"
+        if len(entity.name.split()) > 1 and head in PLACE_HEADS | ORG_HEADS | EVENT_HEADS:
+            return f"Which {head.casefold()}"
         if entity.type in {EntityType.ORGANISATION, EntityType.CRAFT, EntityType.PLACE} and entity.descriptor:
             words = entity.descriptor.split()
             if not {"first", "last", "only"} & set(words):
@@ -302,6 +315,26 @@ class RuleSet:
             # "a Hollywood initiative suggested earlier this year by A, B, and C"
             if position == 0:
                 yield from self._passive_agents(sentence, mentions)
+            # "The mayor of Rotterdam, Ahmed Aboutaleb, ..."
+            office = re.search(
+                r"\b[Tt]he ((?:[a-z]+ ){0,2}([a-z]+)(?: of (?:the )?[A-Z]\w+(?: [A-Z]\w+){0,3})?),\s*$",
+                text[: mention.start],
+            )
+            if (
+                office
+                and entity.type == EntityType.PERSON
+                and role_words(office.group(2)) == "person"
+                and text[mention.end : mention.end + 1] == ","
+            ):
+                yield Candidate(
+                    "office",
+                    f"Who is the {office.group(1)}?",
+                    {"type": "entity", "entity": mention.key},
+                    text[office.start() : mention.end],
+                    statement=f"The {office.group(1)} is {{answer}}.",
+                    as_of=True,
+                    entities=[mention.key],
+                )
             # "Director Shipenko, dressed in a flight suit,"
             dressed = re.match(
                 r"^,\s*(?:dressed in|wearing)\s+((?:an?|the|his|her)\s+[a-z -]{2,40}?)\s*,", text[mention.end :]
@@ -319,7 +352,7 @@ class RuleSet:
         text = sentence.text
         match = re.search(
             r"\b(?P<np>(?:a|an|the)\s+(?:[A-Z]\w+\s+|[a-z]+\s+){0,2}[a-z]+)\s+(?P<verb>[a-z]+ed)\s+"
-            r"(?P<when>(?:[a-z]+\s+){0,3}?)by\s+",
+            r"(?P<when>(?:[a-z0-9]+\s+){0,3}?)by\s+",
             text,
         )
         if match is None:
@@ -378,7 +411,11 @@ class RuleSet:
         while index < len(tokens):
             token = tokens[index]
             boundary = index == 0 or _is_boundary(tokens[index - 1])
-            if index >= 1 and tokens[index - 1].text == "the" and (index == 1 or _is_boundary(tokens[index - 2])):
+            if (
+                index >= 1
+                and tokens[index - 1].text.casefold() == "the"
+                and (index == 1 or _is_boundary(tokens[index - 2]))
+            ):
                 boundary = True
             contracted = _CONTRACTED_WILL.match(token.text)
             word = (contracted.group("subject") if contracted else token.text).casefold()
@@ -420,19 +457,51 @@ class RuleSet:
                         continue
                     end = skip
                     break
+                located = by_first.get(end + 1)
+                if (
+                    end < len(tokens)
+                    and tokens[end].text == "in"
+                    and located is not None
+                    and self.entity(located.key).type in {EntityType.PLACE, EntityType.COUNTRY}
+                ):
+                    end = located.last  # "The Harbour Museum in Rotterdam will open ..."
                 starts.append((index, end, keys, text[mention.start : tokens[max(end - 1, index)].end]))
                 index = end
                 continue
+            named = by_first.get(index + 1)
+            after_name = tokens[named.last].text if named is not None and named.last < len(tokens) else ""
+            name_is_subject = named is not None and (
+                after_name in AUXILIARIES or after_name in {",", "in"} or _finite(after_name)
+            )
+            if _np_start(tokens, index) and not name_is_subject:
+                for end in range(index + 2, min(len(tokens), index + 8)):
+                    if tokens[end - 1].text in _CLAUSE_STOPS or tokens[end - 1].quoted:
+                        break
+                    clause = self._clause_at(sentence, tokens, index, end, [], noun_phrase=True)
+                    if clause is not None:
+                        starts.append((index, end, [], text[tokens[index].start : tokens[end - 1].end]))
+                        break
             index += 1
-        for first, end, keys, _ in starts:
-            clause = self._clause_at(sentence, tokens, first, end, keys)
+        for first, end, keys, phrase in starts:
+            clause = self._clause_at(sentence, tokens, first, end, keys, noun_phrase=not keys)
             if clause is not None:
+                if not keys:
+                    clause.subject_text = phrase.rstrip(" ,")
                 yield clause
 
     def _clause_at(
-        self, sentence: Sentence, tokens: list[Token], first: int, end: int, keys: list[str]
+        self,
+        sentence: Sentence,
+        tokens: list[Token],
+        first: int,
+        end: int,
+        keys: list[str],
+        *,
+        noun_phrase: bool = False,
     ) -> _Clause | None:
         position = end
+        if noun_phrase and not any(token.text.isalpha() and token.text.islower() for token in tokens[first + 1 : end]):
+            return None
         # skip a parenthetical after the subject: ", dressed in a flight suit," / ", who ..." becomes a clause
         if position < len(tokens) and tokens[position].text == ",":
             if position + 1 < len(tokens) and tokens[position + 1].text in {"who", "which"}:
@@ -441,7 +510,8 @@ class RuleSet:
                 close = next(
                     (i for i in range(position + 1, min(len(tokens), position + 10)) if tokens[i].text == ","), None
                 )
-                if close is None or not tokens[position + 1].text.islower():
+                appositive = any(m.first == position + 1 for m in self.index.in_sentence(sentence.index))
+                if close is None or not (tokens[position + 1].text.islower() or appositive):
                     return None
                 position = close + 1
         contracted = _CONTRACTED_WILL.match(tokens[first].text)
@@ -468,6 +538,8 @@ class RuleSet:
                 return None
         elif aux is None and not _finite(verb):
             return None
+        elif aux is None and position > 0 and _counts_or_determines(tokens[position - 1].text):
+            return None  # "the two clubs", "18,000 fans": a plural noun, not a verb
         rest_start = position + 1
         rest_end = rest_start
         in_quote = False
@@ -504,19 +576,23 @@ class RuleSet:
             tokens[rest_start].start if rest_start < len(tokens) else len(sentence.text),
             tokens[rest_end - 1].end,
             front,
+            tokens[first].start,
         )
 
     def _subject_text(self, keys: list[str], tokens: list[Token], first: int, end: int) -> str:
+        if not keys:
+            return " ".join(token.text for token in tokens[first:end])
         names = [self.display(key, with_role=len(keys) == 1) for key in keys]
         if len(names) == 1:
-            return names[0]
+            article = "the " if first > 0 and tokens[first - 1].text.casefold() == "the" else ""
+            return f"{article}{names[0]}" if not self.entity(keys[0]).role else names[0]
         return f"{', '.join(names[:-1])} and {names[-1]}"
 
     def _clause_facts(self, clause: _Clause, tokens: list[Token], mentions: list[Mention]) -> Iterator[Candidate]:
         text = clause.sentence.text
         rest = text[clause.rest_start : clause.rest_end]
         quote = text
-        verb_lemma = simplemma.lemmatize(clause.verb, lang="en")
+        verb_lemma = lemma_of(clause.verb)
         group_text = text[clause.verb_start : clause.verb_end]
         if clause.aux == "will" and not group_text.startswith("will"):
             group_text = f"will {group_text}"
@@ -531,7 +607,8 @@ class RuleSet:
         ):
             key = clause.subject_keys[0]
             predicate = self.rewrite_when(f"{group_text} {rest}")
-            if len(predicate.split()) >= _MIN_REST_WORDS + 1:
+            weak = self.entity(key).type == EntityType.THING and self.entity(key).evidence <= 1
+            if len(predicate.split()) >= _MIN_REST_WORDS + 1 and not weak:
                 yield Candidate(
                     "subject",
                     f"{self.wh_for(key)} {predicate}?",
@@ -544,7 +621,8 @@ class RuleSet:
         if clause.verb in SAYING_VERBS:
             # "Kalachev told AFP": whom they spoke to
             objects = [m for m in mentions if m.start >= clause.rest_start and m.end <= clause.rest_end]
-            if clause.verb in {"told", "tells"} and objects and objects[0].start == clause.rest_start:
+            lead = text[clause.rest_start : objects[0].start].strip() if objects else "-"
+            if clause.verb in {"told", "tells"} and lead in {"", "the"}:
                 listener = objects[0]
                 yield Candidate(
                     "spoke-to",
@@ -555,6 +633,19 @@ class RuleSet:
                     entities=[listener.key],
                 )
             return
+        # "A crowd of 18,000 fans watched the final": how many
+        if not clause.subject_keys:
+            for amount in find_counts(clause.subject_text, []):
+                predicate = self.rewrite_when(f"{group_text} {rest}")
+                yield Candidate(
+                    "count",
+                    f"How many {amount.unit} {predicate}?",
+                    {"type": "number", "value": amount.value},
+                    quote,
+                    statement=f"{clause.subject_text.replace(amount.text, '{answer} ' + str(amount.unit))} {predicate}."
+                    if amount.text in clause.subject_text
+                    else None,
+                )
         # 2. questions about a part of the rest: moved to the front with the verb inverted
         inverted = self._inverted(clause, verb_lemma)
         if inverted is None:
@@ -639,35 +730,40 @@ class RuleSet:
             p for p in find_when(text, self.date) if clause.rest_start <= p.start and p.end <= clause.rest_end
         ]
         if clause.front_start is not None:
-            subject_start = min(m.start for m in mentions if m.key in clause.subject_keys) if mentions else 0
-            prefix = text[:subject_start]
+            prefix = text[: clause.subject_start]
             fronted = [
                 p
                 for p in find_when(prefix, self.date)
                 if prefix[p.end :].strip() == "," and len(prefix[: p.start].split()) <= 2
             ]
             for phrase in fronted:
-                yield _when_target(phrase, fronted=True)
+                if phrase.kind != "time" or phrase.zone is not None:
+                    yield _when_target(phrase, fronted=True)
         for phrase in when_phrases:
             taken.append((phrase.start, phrase.end))
-            yield _when_target(phrase)
+            if phrase.kind != "time" or phrase.zone is not None:
+                yield _when_target(phrase)
         for amount in find_durations(rest):
             if amount.adjective:
                 continue
             start, end = base + amount.start, base + amount.end
-            lead = re.search(
-                r"(?:\b(?:for|the previous|the past|the last|the next|the first)\s+)+$", text[clause.rest_start : start]
-            )
-            if lead:
-                start = clause.rest_start + lead.start()
+            lead = re.search(r"\b(?P<lead>for|within|the previous|the past)\s+$", text[clause.rest_start : start])
+            if lead is None:
+                continue  # "in the last ten minutes", "after six years": not how long something lasted
+            start = clause.rest_start + lead.start()
+            word = lead.group("lead")
+            following = re.match(r"^\s+of\s+(?:the|a|an|its|their)\s+[a-z]+", text[end:])
+            if word == "within" and following:
+                end += following.end()  # "within ten minutes of the alarm"
             taken.append((start, end))
+            if word == "within":
+                wh, filler = f"Within how many {amount.unit}", "within {answer}"
+            elif word == "for":
+                wh, filler = "For how long", "for {answer}"
+            else:
+                wh, filler = "How long", f"{word} {{answer}}"
             yield _Target(
-                start,
-                end,
-                "How long",
-                "duration",
-                {"type": "duration", "value": amount.value, "unit": amount.unit},
-                "{answer}" if not lead else f"{lead.group().strip()} {{answer}}",
+                start, end, wh, "duration", {"type": "duration", "value": amount.value, "unit": amount.unit}, filler
             )
         for amount in find_counts(rest, [(s - base, e - base) for s, e in taken]):
             start, end = base + amount.start, base + amount.end
@@ -709,7 +805,8 @@ class RuleSet:
         if head < clause.rest_start:
             return None
         lead_match = re.search(
-            r"(?:^|\s)(?P<prep>to|into|from|at|in|on|aboard|with|for|by|near)\s+(?P<det>(?:the|a|an)\s+)?$",
+            r"(?:^|\s)(?P<prep>to|into|from|at|in|on|aboard|with|for|by|near)\s+(?P<det>(?:the|a|an)\s+)?"
+            r"(?P<adjective>[A-Z][a-z]+\s+)?$",
             text[clause.rest_start : head],
         )
         if lead_match is None:
@@ -750,7 +847,7 @@ class RuleSet:
         elif kind == EntityType.TITLE:
             medium = "film" if re.search(r"\b(film|movie|scenes|cinema)\b", text) else "title"
             wh, rule = f"{prep.capitalize()} which {medium}", "title"
-        elif kind == EntityType.ORGANISATION and prep in {"with", "for", "by", "to"}:
+        elif kind == EntityType.ORGANISATION and prep in {"with", "for", "by", "to", "from"}:
             wh, rule = f"{prep.capitalize()} which {noun or 'organisation'}", "organisation"
         else:
             return None
@@ -784,8 +881,8 @@ class _Target:
 
 
 def _when_target(phrase: WhenPhrase, *, fronted: bool = False) -> _Target:
-    if phrase.kind == "time" and phrase.time is not None:
-        zone = phrase.zone or "GMT"
+    if phrase.kind == "time" and phrase.time is not None and phrase.zone is not None:
+        zone = phrase.zone
         return _Target(
             phrase.start,
             phrase.end,
@@ -831,6 +928,23 @@ def looks_like_instruction(text: str) -> bool:
     return _INSTRUCTION.search(text) is not None
 
 
+_NP_DETERMINERS = frozenset({"the", "a", "an", "all", "both", "its", "their"})
+_FRONTED = frozenset("on in at after before during aboard last earlier later yesterday today meanwhile since".split())
+
+
+def _np_start(tokens: list[Token], index: int) -> bool:
+    """Whether a common noun phrase subject may start here ('The crew ...', 'On Sunday, the club ...')."""
+    if tokens[index].text.casefold() not in _NP_DETERMINERS:
+        return False
+    if index == 0:
+        return True
+    return tokens[index - 1].text == "," and tokens[0].text.casefold() in _FRONTED
+
+
+def _counts_or_determines(word: str) -> bool:
+    return word[:1].isdigit() or word.casefold() in FUNCTION_WORDS | _NP_DETERMINERS
+
+
 def _join(names: list[str]) -> str:
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
@@ -853,8 +967,35 @@ def _skip_age(tokens: list[Token], position: int) -> int:
     return position
 
 
+# Past forms the lemmatizer leaves alone (or reads as another word): the ones news sentences use most.
+_IRREGULAR_PAST = {
+    "won": "win",
+    "rose": "rise",
+    "left": "leave",
+    "thought": "think",
+    "broke": "break",
+    "beat": "beat",
+    "hit": "hit",
+    "cut": "cut",
+    "put": "put",
+    "shut": "shut",
+    "quit": "quit",
+}
+
+
+def lemma_of(verb: str) -> str:
+    """The dictionary form of a verb ('delivered' -> 'deliver', 'won' -> 'win')."""
+    if not verb:
+        return verb
+    return _IRREGULAR_PAST.get(verb) or simplemma.lemmatize(verb, lang="en")
+
+
 def _finite(verb: str) -> bool:
-    lemma = simplemma.lemmatize(verb, lang="en")
+    if not verb.isalpha():
+        return False
+    if verb in _IRREGULAR_PAST:
+        return True
+    lemma = lemma_of(verb)
     if lemma == verb:
         return False
     if verb.endswith("ing"):
@@ -865,7 +1006,9 @@ def _finite(verb: str) -> bool:
 def _past(verb: str, aux: str | None) -> bool:
     if aux is not None:
         return aux in {"did", "had", "was", "were"}
-    lemma = simplemma.lemmatize(verb, lang="en")
+    if verb in _IRREGULAR_PAST:
+        return True
+    lemma = lemma_of(verb)
     return lemma != verb and not verb.endswith("s")
 
 
@@ -880,7 +1023,7 @@ def _tidy(text: str) -> str:
 
 
 def _lower_first(text: str) -> str:
-    if text.split()[0].casefold() in {"the", "a", "an"}:
+    if text.split()[0].casefold() in _NP_DETERMINERS:
         return text[0].lower() + text[1:]
     return text
 
@@ -907,7 +1050,7 @@ def _role_quote(entity: EntityRecord) -> str:
 
 
 def _takes_the(tokens: list[Token], mention: Mention) -> bool:
-    return mention.first > 0 and tokens[mention.first - 1].text == "the"
+    return mention.first > 0 and tokens[mention.first - 1].text.casefold() == "the"
 
 
 def _the(tokens: list[Token], mention: Mention) -> str:

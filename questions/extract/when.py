@@ -48,8 +48,10 @@ DURATION_PHRASE = re.compile(
     rf"\b(?P<number>\d+(?:\.\d+)?|{_NUMBER_WORD})(?:-|\s+)(?P<unit>(?:{_UNIT})s?)(?P<adjective>-long)?\b(?!-old)",
     re.IGNORECASE,
 )
+_PLURAL = r"[a-z]{2,}s|[a-z]*men|people|children"
 COUNT_PHRASE = re.compile(
-    rf"\b(?P<number>\d{{1,3}}(?:,\d{{3}})+|\d+|{_NUMBER_WORD[: -len('|a|an')]}|dozens?)\s+(?P<noun>[a-z]{{3,}}s)\b"
+    rf"\b(?P<number>\d{{1,3}}(?:,\d{{3}})+|\d+|{_NUMBER_WORD[: -len('|a|an')]}|dozens?)\s+"
+    rf"(?P<noun>(?:[a-z]{{3,}}\s+)?(?:{_PLURAL}))\b"
 )
 
 PAST_WORDS = frozenset({"was", "were", "had", "did", "said", "told", "described", "announced", "went"})
@@ -205,7 +207,7 @@ def find_counts(sentence: str, taken: list[tuple[int, int]]) -> list[Amount]:
         if len(numbers) != 1 or numbers[0].value < 2:
             continue
         noun = match.group("noun")
-        if re.fullmatch(rf"(?:{_UNIT})s", noun):
+        if re.fullmatch(rf"(?:{_UNIT})s", noun.split()[-1]) or noun.split()[0] in {"more", "less", "fewer", "other"}:
             continue
         found.append(Amount(match.start(), match.end(), match.group(), numbers[0].value, noun, False))
     return found
