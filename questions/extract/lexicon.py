@@ -357,14 +357,50 @@ ORG_HEADS = frozenset(
 )
 HONORIFICS = frozenset({"Sir", "Dame", "Lord", "Lady", "Dr", "Mr", "Mrs", "Ms", "Miss", "Prof", "Rev", "Professor"})
 MORE_ORG_HEADS = frozenset(
-    """Institution United Athletic Rovers Wanderers Albion Gazette Herald Tribune Journal Telegraph Guardian
-    Chronicle Observer Mirror Standard Agency""".split()
+    [
+        "Institution",
+        "United",
+        "Athletic",
+        "Rovers",
+        "Wanderers",
+        "Albion",
+        "Gazette",
+        "Herald",
+        "Tribune",
+        "Journal",
+        "Telegraph",
+        "Guardian",
+        "Chronicle",
+        "Observer",
+        "Mirror",
+        "Standard",
+        "Agency",
+    ]
 )
 EVENT_HEADS = frozenset(
-    """Cup Championship Championships Open Games Olympics Festival Prize Award Awards Trophy League Final Marathon
-    Expo Summit Conference War Biennale""".split()
+    [
+        "Cup",
+        "Championship",
+        "Championships",
+        "Open",
+        "Games",
+        "Olympics",
+        "Festival",
+        "Prize",
+        "Award",
+        "Awards",
+        "Trophy",
+        "League",
+        "Final",
+        "Marathon",
+        "Expo",
+        "Summit",
+        "Conference",
+        "War",
+        "Biennale",
+    ]
 )
-MORE_PERSON_ROLES = frozenset("coxswain helmsman crewman lifeguard ranger paramedic firefighter".split())
+MORE_PERSON_ROLES = frozenset(["coxswain", "helmsman", "crewman", "lifeguard", "ranger", "paramedic", "firefighter"])
 CELESTIAL = frozenset({"Earth", "Moon", "Mars", "Venus", "Jupiter", "Saturn", "Mercury", "Neptune", "Uranus", "Pluto"})
 SPEECH_VERBS = frozenset({"said", "says", "told", "tells", "added", "explained", "wrote", "announced", "warned"})
 

@@ -929,7 +929,24 @@ def looks_like_instruction(text: str) -> bool:
 
 
 _NP_DETERMINERS = frozenset({"the", "a", "an", "all", "both", "its", "their"})
-_FRONTED = frozenset("on in at after before during aboard last earlier later yesterday today meanwhile since".split())
+_FRONTED = frozenset(
+    [
+        "on",
+        "in",
+        "at",
+        "after",
+        "before",
+        "during",
+        "aboard",
+        "last",
+        "earlier",
+        "later",
+        "yesterday",
+        "today",
+        "meanwhile",
+        "since",
+    ]
+)
 
 
 def _np_start(tokens: list[Token], index: int) -> bool:
