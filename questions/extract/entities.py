@@ -315,7 +315,10 @@ def _capitalised_runs(tokens: list[Token], lowercase_words: set[str]) -> list[tu
 def _inflected(word: str) -> bool:
     """Whether a capitalised word is an inflected common word ('Critics', 'Visitors'), not a name."""
     folded = word.casefold()
-    return folded.isalpha() and simplemma.lemmatize(folded, lang="en") != folded
+    if not folded.isalpha() or not folded.endswith("s") or word in country_names():
+        return False
+    lemma = simplemma.lemmatize(folded, lang="en")
+    return lemma != folded and folded.startswith(lemma[: max(3, len(lemma) - 1)])
 
 
 def _classify(builder: _Builder, sentence: Sentence, tokens: list[Token], first: int, last: int) -> str | None:

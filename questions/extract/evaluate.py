@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -63,6 +63,11 @@ class ExpectedFact(_Strict):
     answer: ExpectedAnswer
     quote: str
     note: str | None = None
+    keywords: list[str] = Field(
+        default_factory=list,
+        description="Where one sentence holds several facts with this answer: a drafted prompt must contain one "
+        "of these words (any case) to count as this fact.",
+    )
 
 
 class ExpectedFacts(_Strict):
@@ -86,6 +91,8 @@ class Comparable:
     """Entity: one set of spellings; set: one per member; text: one set of phrasings."""
     value: object
     span: tuple[int, int] | None
+    prompt: str = ""
+    keywords: tuple[str, ...] = ()
 
     def same_answer(self, other: Comparable) -> bool:
         """Whether two facts give the same answer."""
@@ -106,8 +113,13 @@ class Comparable:
         return self.span[0] < other.span[1] and other.span[0] < self.span[1]
 
     def matches(self, other: Comparable) -> bool:
-        """Same answer and overlapping quotes."""
-        return self.same_answer(other) and self.overlaps(other)
+        """Same answer and overlapping quotes (and, where the reference names keywords, a prompt using one)."""
+        if not (self.same_answer(other) and self.overlaps(other)):
+            return False
+        for keyed, asked in ((other, self), (self, other)):
+            if keyed.keywords and asked.prompt:
+                return any(word.casefold() in asked.prompt.casefold() for word in keyed.keywords)
+        return True
 
 
 def _spellings(names: Sequence[str]) -> frozenset[str]:
@@ -167,7 +179,10 @@ def comparables_of_pack(pack: FactPack, document: str) -> list[Comparable]:
         return [entity.name, *entity.aliases] if entity else [entity_id]
 
     return [
-        comparable_from_answer(f"{fact.id}: {fact.prompts[0]}", fact.answer, fact.source.quote, document, names_of)
+        replace(
+            comparable_from_answer(f"{fact.id}: {fact.prompts[0]}", fact.answer, fact.source.quote, document, names_of),
+            prompt=fact.prompts[0],
+        )
         for fact in pack.facts
     ]
 

@@ -381,6 +381,9 @@ class RuleSet:
             return
         when = self.rewrite_when(match.group("when").strip())
         np, verb = match.group("np"), match.group("verb")
+        titled = re.search(r"[“\"]([^”\"]{1,80})[”\"],\s*$", text[: match.start()])
+        if titled and np.split()[0] in {"a", "an"}:
+            np = f"the {' '.join(np.split()[1:])} “{titled.group(1)}”"  # “The Grey Pier”, a seascape painted ...
         quote = text[match.start() : agents[-1].end]
         for agent in agents:
             others = [self.entity(m.key).name for m in agents if m.key != agent.key]
@@ -474,7 +477,7 @@ class RuleSet:
                 after_name in AUXILIARIES or after_name in {",", "in"} or _finite(after_name)
             )
             if _np_start(tokens, index) and not name_is_subject:
-                for end in range(index + 2, min(len(tokens), index + 8)):
+                for end in range(index + 1, min(len(tokens), index + 8)):
                     if tokens[end - 1].text in _CLAUSE_STOPS or tokens[end - 1].quoted:
                         break
                     clause = self._clause_at(sentence, tokens, index, end, [], noun_phrase=True)
@@ -500,7 +503,10 @@ class RuleSet:
         noun_phrase: bool = False,
     ) -> _Clause | None:
         position = end
-        if noun_phrase and not any(token.text.isalpha() and token.text.islower() for token in tokens[first + 1 : end]):
+        if noun_phrase and not (
+            any(token.text.isalpha() and token.text.islower() for token in tokens[first + 1 : end])
+            or (end == first + 1 and _bare_plural(tokens[first].text))
+        ):
             return None
         # skip a parenthetical after the subject: ", dressed in a flight suit," / ", who ..." becomes a clause
         if position < len(tokens) and tokens[position].text == ",":
@@ -551,6 +557,8 @@ class RuleSet:
                 break
             if text in {"which", "who", "where", "while", "whereas"} and rest_end > rest_start:
                 break
+            if rest_end >= rest_start + 2 and _reduced_relative(tokens, rest_end):
+                break  # "a Hollywood initiative suggested earlier this year by ...": another verb's clause
             rest_end += 1
             if tokens[rest_end - 1].quoted and text[-2:-1] == ",":
                 break  # “The Challenge,” ends the clause with its comma inside the quotes
@@ -689,6 +697,8 @@ class RuleSet:
             if not after:
                 continue
             noun, tail = after.group(1), after.group(2).rstrip(" ")
+            if tail.count("“") > tail.count("”"):
+                tail += "”"
             if clause.aux == "will":
                 prompt = f"How long will the {noun}{tail} last?"
             elif _past(clause.verb, clause.aux):
@@ -734,7 +744,8 @@ class RuleSet:
             fronted = [
                 p
                 for p in find_when(prefix, self.date)
-                if prefix[p.end :].strip() == "," and len(prefix[: p.start].split()) <= 2
+                if re.fullmatch(r"\s*,\s*(?:the\s+)?", prefix[p.end :], re.IGNORECASE)
+                and len(prefix[: p.start].split()) <= 2
             ]
             for phrase in fronted:
                 if phrase.kind != "time" or phrase.zone is not None:
@@ -893,13 +904,14 @@ def _when_target(phrase: WhenPhrase, *, fronted: bool = False) -> _Target:
             statement=not fronted,
         )
     if phrase.kind == "year" and phrase.year is not None:
+        since = phrase.text.startswith("since")
         return _Target(
             phrase.start,
             phrase.end,
-            "In what year",
+            "Since what year" if since else "In what year",
             "year",
             {"type": "number", "value": phrase.year},
-            "in {answer}",
+            "since {answer}" if since else "in {answer}",
             statement=not fronted,
         )
     assert phrase.date is not None
@@ -951,6 +963,8 @@ _FRONTED = frozenset(
 
 def _np_start(tokens: list[Token], index: int) -> bool:
     """Whether a common noun phrase subject may start here ('The crew ...', 'On Sunday, the club ...')."""
+    if index == 0 and _bare_plural(tokens[0].text):
+        return True  # "Researchers measured ...", "Local authorities have ..."
     if tokens[index].text.casefold() not in _NP_DETERMINERS:
         return False
     if index == 0:
@@ -958,8 +972,36 @@ def _np_start(tokens: list[Token], index: int) -> bool:
     return tokens[index - 1].text == "," and tokens[0].text.casefold() in _FRONTED
 
 
+def _reduced_relative(tokens: list[Token], index: int) -> bool:
+    """Whether tokens[index] is a participle after a noun ('an initiative suggested by', 'a survey published on')."""
+    word = tokens[index].text
+    before = tokens[index - 1].text
+    if not (word.isalpha() and word.islower() and (word.endswith("ed") or word in _IRREGULAR_PAST)):
+        return False
+    if not (before.isalpha() and before.islower()) or before in AUXILIARIES or before in FUNCTION_WORDS:
+        return False
+    if _ADVERB.match(before) or before in {"been", "be", "being", "get", "got"}:
+        return False
+    following = tokens[index + 1].text if index + 1 < len(tokens) else ""
+    return following in {"by", "in", "on", "at", "from", "earlier", "last", "this", "for", "during", "with"}
+
+
+def _bare_plural(word: str) -> bool:
+    folded = word.casefold()
+    if not folded.isalpha() or folded in FUNCTION_WORDS or not word[:1].isupper():
+        return False
+    return folded in {"police", "people", "local", "many", "several", "officials", "residents"} or (
+        folded.endswith("s") and simplemma.lemmatize(folded, lang="en") != folded
+    )
+
+
+_NUMBER_WORDS = frozenset(
+    ["two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "dozen", "hundred", "thousand", "million"]
+)
+
+
 def _counts_or_determines(word: str) -> bool:
-    return word[:1].isdigit() or word.casefold() in FUNCTION_WORDS | _NP_DETERMINERS
+    return word[:1].isdigit() or word.casefold() in _NUMBER_WORDS | _NP_DETERMINERS
 
 
 def _join(names: list[str]) -> str:
@@ -1040,7 +1082,7 @@ def _tidy(text: str) -> str:
 
 
 def _lower_first(text: str) -> str:
-    if text.split()[0].casefold() in _NP_DETERMINERS:
+    if text.split()[0].casefold() in _NP_DETERMINERS or _bare_plural(text.split()[0]):
         return text[0].lower() + text[1:]
     return text
 

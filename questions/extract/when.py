@@ -38,7 +38,7 @@ DATE_PHRASE = re.compile(
 )
 YEAR_PHRASE = re.compile(
     r"\b(?P<phrase>(?:(?P<edge>earlier|later|early|late)\s+)?(?P<which>this|last|next)\s+year"
-    r"|in\s+(?P<year>(?:1[5-9]|20)\d\d))\b(?![-\w])"
+    r"|(?P<prep>in|since)\s+(?P<year>(?:1[5-9]|20)\d\d))\b(?![-\w])"
 )
 TIME_PHRASE = re.compile(
     rf"\b(?:at\s+)?(?P<h>\d{{1,2}})(?::?(?P<m>\d{{2}}))?\s*(?P<ampm>a\.m\.|p\.m\.|am|pm)?\s*(?P<zone>{_ZONE})\b"
@@ -50,7 +50,7 @@ DURATION_PHRASE = re.compile(
 )
 _PLURAL = r"[a-z]{2,}s|[a-z]*men|people|children"
 COUNT_PHRASE = re.compile(
-    rf"\b(?P<number>\d{{1,3}}(?:,\d{{3}})+|\d+|{_NUMBER_WORD[: -len('|a|an')]}|dozens?)\s+"
+    rf"(?<![\d.,])\b(?P<number>\d{{1,3}}(?:,\d{{3}})+|\d+(?:\.\d+)?|{_NUMBER_WORD[: -len('|a|an')]}|dozens?)\s+"
     rf"(?P<noun>(?:[a-z]{{3,}}\s+)?(?:{_PLURAL}))\b"
 )
 
@@ -79,6 +79,8 @@ class WhenPhrase:
             return f"{lead} {self.date.day} {self.date:%B %Y}"
         if self.kind == "year" and self.year is not None:
             edge = re.match(r"(earlier|later|early|late)\s", self.text)
+            if self.text.startswith("since"):
+                return f"since {self.year}"
             return f"{edge.group(1)} in {self.year}" if edge else f"in {self.year}"
         return self.text
 
@@ -204,8 +206,8 @@ def find_counts(sentence: str, taken: list[tuple[int, int]]) -> list[Amount]:
         if any(start <= match.start() < end for start, end in taken):
             continue
         numbers = parse_numbers(match.group("number").replace(",", ""))
-        if len(numbers) != 1 or numbers[0].value < 2:
-            continue
+        if len(numbers) != 1 or numbers[0].value < 2 or not float(numbers[0].value).is_integer():
+            continue  # "1.4 kilometres" is a measure, not a count
         noun = match.group("noun")
         if re.fullmatch(rf"(?:{_UNIT})s", noun.split()[-1]) or noun.split()[0] in {"more", "less", "fewer", "other"}:
             continue
