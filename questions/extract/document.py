@@ -178,6 +178,10 @@ def read_document(text: str) -> PlainDocument:
     markdown = looks_like_markdown(text)
     plain = markdown_to_text(text) if markdown else text
     sentences, skipped, truncated = split_sentences(plain)
+    if not sentences and skipped:
+        raise DocumentRejectedError(
+            f"the document has no sentence shorter than {MAX_SENTENCE_CHARS} characters: is it prose?"
+        )
     if not sentences:
         raise DocumentRejectedError("the document has no sentences to draft facts from")
     return PlainDocument(plain, sentences, skipped, truncated, markdown)
