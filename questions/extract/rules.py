@@ -79,6 +79,9 @@ _CLASS_OF_HEAD = {
     ),
     **dict.fromkeys(["Inc", "Ltd", "Corp", "Plc"], "company"),
 }
+_TAKES_INFINITIVE = frozenset(
+    "failed fail fails tried try tries wants want wanted hopes hoped plans planned agreed refused decided promised".split()
+)
 SAYING_VERBS = frozenset({"said", "says", "told", "tells", "added", "wrote", "explained", "warned"})
 _PRONOUNS = {"they": "plural", "he": "person", "she": "person"}
 _MAX_PROMPT_CHARS = 220
@@ -335,6 +338,9 @@ class RuleSet:
                     as_of=True,
                     entities=[mention.key],
                 )
+            # "CLAIM, according to political expert X." / "According to Russia’s space agency X, CLAIM."
+            if position == 0:
+                yield from self._according_to(sentence, mentions)
             # "Director Shipenko, dressed in a flight suit,"
             dressed = re.match(
                 r"^,\s*(?:dressed in|wearing)\s+((?:an?|the|his|her)\s+[a-z -]{2,40}?)\s*,", text[mention.end :]
@@ -347,6 +353,35 @@ class RuleSet:
                     text[mention.start : mention.end + dressed.end() - 1],
                     entities=[],
                 )
+
+    def _according_to(self, sentence: Sentence, mentions: list[Mention]) -> Iterator[Candidate]:
+        text = sentence.text
+        trailing = re.search(r",[”\"]?\s*according to\s+(?P<who>[^,]{3,80})\.?$", text)
+        leading = re.match(r"^According to\s+(?P<who>[^,]{3,80}),\s*(?P<claim>.+?)[.!]?$", text)
+        if trailing:
+            claim = text[: trailing.start()] + ("”" if text[trailing.start() + 1 : trailing.start() + 2] == "”" else "")
+            source_start = trailing.start("who")
+        elif leading:
+            claim, source_start = leading.group("claim"), leading.start("who")
+        else:
+            return
+        source = next(
+            (m for m in mentions if m.start >= source_start and not m.possessive and m.start < source_start + 80), None
+        )
+        if source is None or re.search(r"[“\"]", claim[:1]) or len(claim.split()) < 4:
+            return
+        claim = _tidy(self.rewrite_when(claim.strip().rstrip(",")))
+        claim = claim[0].lower() + claim[1:] if claim.split()[0] in {"The", "A", "An", "Its", "Their"} else claim
+        wh = self.wh_for(source.key)
+        if source.role:
+            wh = f"Which {source.role}"
+        yield Candidate(
+            "source",
+            f"{wh} said that {claim}?",
+            {"type": "entity", "entity": source.key},
+            text,
+            entities=[source.key],
+        )
 
     def _passive_agents(self, sentence: Sentence, mentions: list[Mention]) -> Iterator[Candidate]:
         text = sentence.text
@@ -477,7 +512,9 @@ class RuleSet:
                 after_name in AUXILIARIES or after_name in {",", "in"} or _finite(after_name)
             )
             if _np_start(tokens, index) and not name_is_subject:
-                for end in range(index + 1, min(len(tokens), index + 8)):
+                bare = _bare_plural(tokens[index].text)
+                longest = index + (2 if bare else 8)  # "Researchers measured", "Local authorities have"
+                for end in range(index + 1, min(len(tokens), longest)):
                     if tokens[end - 1].text in _CLAUSE_STOPS or tokens[end - 1].quoted:
                         break
                     clause = self._clause_at(sentence, tokens, index, end, [], noun_phrase=True)
@@ -665,7 +702,7 @@ class RuleSet:
             else:
                 remaining = _tidy(text[clause.rest_start : target.start] + " " + text[target.end : clause.rest_end])
             remaining = self.rewrite_when(remaining)
-            body = _tidy(f"{aux_word} {_lower_first(clause.subject_text)} {main_verb} {remaining}")
+            body = _tidy(f"{aux_word} {_lower_first(clause.subject_text)} {main_verb}{target.do_suffix} {remaining}")
             prompt = f"{target.wh} {body}?"
             declarative = _tidy(
                 f"{clause.subject_text} {group_text} "
@@ -688,6 +725,29 @@ class RuleSet:
                     f"On which day of the week {body}?",
                     {"type": "text", "value": target.weekday, "distractors": others[:3]},
                     quote,
+                )
+        # "..., with veteran cosmonaut Anton Shkaplerov leading the way."
+        leading = re.match(r"^,?\s*with\s+", text[clause.rest_end :])
+        if leading:
+            offset = clause.rest_end + leading.end()
+            leader = next(
+                (m for m in mentions if m.role_first is not None and tokens[m.role_first].start == offset), None
+            )
+            if leader is None:
+                leader = next((m for m in mentions if m.start == offset), None)
+            action = re.match(r"^\s+([a-z]+ing)\b((?:\s+[a-z]+){0,4})\s*[.,]", text[leader.end :]) if leader else None
+            if leader is not None and action is not None and self.entity(leader.key).type == EntityType.PERSON:
+                verb = action.group(1)
+                tense = "will be" if clause.aux == "will" else ("was" if _past(clause.verb, clause.aux) else "is")
+                yield Candidate(
+                    "person",
+                    _tidy(
+                        f"{self.wh_for(leader.key)} {tense} {verb}{action.group(2)} as "
+                        f"{clause.subject_text} {group_text.removeprefix('will ')} {_first_phrase(rest)}?"
+                    ),
+                    {"type": "entity", "entity": leader.key},
+                    quote,
+                    entities=[leader.key],
                 )
         # 3. adjectival durations: "for a 12-day journey to film scenes"
         for amount in find_durations(rest):
@@ -794,6 +854,7 @@ class RuleSet:
             target = self._entity_target(clause, mention)
             if target is not None:
                 yield target
+        yield from self._object_targets(clause, mentions)
         # described "as “an experiment”"
         quoted = re.search(r"\bas\s+(“([^”]{2,60})”|\"([^\"]{2,60})\")", rest)
         if quoted:
@@ -806,6 +867,64 @@ class RuleSet:
                 {"type": "text", "value": value.strip(" ,."), "accept": [_without_article(value.strip(" ,."))]},
                 "as {answer}",
                 statement=False,
+            )
+
+    def _object_targets(self, clause: _Clause, mentions: list[Mention]) -> Iterator[_Target]:
+        """The direct object of the verb: 'won the County Cup', 'prioritizes military spending', 'failed to innovate'."""
+        text = clause.sentence.text
+        rest = text[clause.rest_start : clause.rest_end]
+        if clause.verb in {"is", "are", "was", "were", "be", "been"} or clause.aux in {"is", "are", "was", "were"}:
+            return  # a copula or a passive has no object to ask for
+        infinitive = re.fullmatch(r"to ([a-z]+)", rest)
+        if infinitive and clause.verb in _TAKES_INFINITIVE:
+            yield _Target(
+                clause.rest_start,
+                clause.rest_end,
+                "What",
+                "object",
+                {"type": "text", "value": infinitive.group(1), "accept": [f"to {infinitive.group(1)}"]},
+                "to {answer}",
+                do_suffix=" to do",
+            )
+            return
+        inside = [m for m in mentions if clause.rest_start <= m.start < clause.rest_end]
+        first = inside[0] if inside else None
+        if first is not None and re.fullmatch(r"(?:the\s+)?", text[clause.rest_start : first.start]):
+            after = text[first.end : clause.rest_end]
+            if not after.strip() or re.match(r"^\s+(?:on|in|at|last|this|next|by|for|during|after|before)\b", after):
+                entity = self.entity(first.key)
+                if entity.evidence > 2:  # a guessed type would ask "which organisation" about a river
+                    wh = self.wh_for(first.key)
+                    yield _Target(
+                        clause.rest_start,
+                        first.end,
+                        "Whom" if wh == "Who" else wh,
+                        "object",
+                        {"type": "entity", "entity": first.key},
+                        "{answer}",
+                        entities=[first.key],
+                    )
+            return
+        words = rest.split()
+        if (
+            1 <= len(words) <= 3
+            and all(word.isalpha() and word.islower() for word in words)
+            and words[0] not in FUNCTION_WORDS - {"a", "an", "the"}
+            and not any(word in AUXILIARIES or word in {"than", "as", "so"} or word.endswith("ly") for word in words)
+            and clause.verb not in {"said", "says", "told", "added"}
+        ):
+            value = " ".join(words)
+            yield _Target(
+                clause.rest_start,
+                clause.rest_end,
+                "What",
+                "object",
+                {
+                    "type": "text",
+                    "value": value,
+                    "accept": [_without_article(value)] if value != _without_article(value) else [],
+                },
+                "{answer}",
             )
 
     def _entity_target(self, clause: _Clause, mention: Mention) -> _Target | None:
@@ -889,6 +1008,8 @@ class _Target:
     statement: bool = True
     front_noun: bool = False
     weekday: str | None = None
+    do_suffix: str = ""
+    """Appended to the question's verb: 'What has Russia failed to do?'."""
 
 
 def _when_target(phrase: WhenPhrase, *, fronted: bool = False) -> _Target:
@@ -990,9 +1111,7 @@ def _bare_plural(word: str) -> bool:
     folded = word.casefold()
     if not folded.isalpha() or folded in FUNCTION_WORDS or not word[:1].isupper():
         return False
-    return folded in {"police", "people", "local", "many", "several", "officials", "residents"} or (
-        folded.endswith("s") and simplemma.lemmatize(folded, lang="en") != folded
-    )
+    return folded in {"police", "people"} or (folded.endswith("s") and simplemma.lemmatize(folded, lang="en") != folded)
 
 
 _NUMBER_WORDS = frozenset(
@@ -1002,6 +1121,15 @@ _NUMBER_WORDS = frozenset(
 
 def _counts_or_determines(word: str) -> bool:
     return word[:1].isdigit() or word.casefold() in _NUMBER_WORDS | _NP_DETERMINERS
+
+
+def _first_phrase(rest: str) -> str:
+    """The rest of a clause up to its second prepositional phrase: 'to the International Space Station'."""
+    words = re.sub(r"\s*\([A-Z][A-Za-z0-9.&-]{1,11}\)", "", rest).split()
+    cut = next(
+        (i for i, word in enumerate(words) if i >= 2 and word in {"aboard", "for", "with", "during", "after"}), None
+    )
+    return " ".join(words[:cut])
 
 
 def _join(names: list[str]) -> str:
