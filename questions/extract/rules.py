@@ -80,7 +80,8 @@ _CLASS_OF_HEAD = {
     **dict.fromkeys(["Inc", "Ltd", "Corp", "Plc"], "company"),
 }
 _TAKES_INFINITIVE = frozenset(
-    "failed fail fails tried try tries wants want wanted hopes hoped plans planned agreed refused decided promised".split()
+    """failed fail fails tried try tries wants want wanted hopes hoped plans planned agreed refused decided
+    promised""".split()
 )
 SAYING_VERBS = frozenset({"said", "says", "told", "tells", "added", "wrote", "explained", "warned"})
 _PRONOUNS = {"they": "plural", "he": "person", "she": "person"}
@@ -870,7 +871,7 @@ class RuleSet:
             )
 
     def _object_targets(self, clause: _Clause, mentions: list[Mention]) -> Iterator[_Target]:
-        """The direct object of the verb: 'won the County Cup', 'prioritizes military spending', 'failed to innovate'."""
+        """The verb's direct object: 'won the County Cup', 'prioritizes military spending', 'failed to innovate'."""
         text = clause.sentence.text
         rest = text[clause.rest_start : clause.rest_end]
         if clause.verb in {"is", "are", "was", "were", "be", "been"} or clause.aux in {"is", "are", "was", "were"}:
