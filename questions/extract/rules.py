@@ -80,8 +80,25 @@ _CLASS_OF_HEAD = {
     **dict.fromkeys(["Inc", "Ltd", "Corp", "Plc"], "company"),
 }
 _TAKES_INFINITIVE = frozenset(
-    """failed fail fails tried try tries wants want wanted hopes hoped plans planned agreed refused decided
-    promised""".split()
+    [
+        "failed",
+        "fail",
+        "fails",
+        "tried",
+        "try",
+        "tries",
+        "wants",
+        "want",
+        "wanted",
+        "hopes",
+        "hoped",
+        "plans",
+        "planned",
+        "agreed",
+        "refused",
+        "decided",
+        "promised",
+    ]
 )
 SAYING_VERBS = frozenset({"said", "says", "told", "tells", "added", "wrote", "explained", "warned"})
 _PRONOUNS = {"they": "plural", "he": "person", "she": "person"}
