@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
 from pathlib import Path
 
 import pytest
 
 from questions.checks import find_problems
 from questions.cli import main
-from questions.extract import DocumentRejectedError, draft_pack
+from questions.extract import DocumentRejectedError, draft_pack, pack_to_yaml
 from questions.extract.command import evaluate_document
 from questions.extract.document import MAX_DOCUMENT_BYTES, decode_document, read_document
 from questions.extract.evaluate import Comparable, score
@@ -205,6 +206,17 @@ def test_cli_drafts_a_markdown_document_beside_a_plain_copy(tmp_path: Path, caps
     assert main(["validate", str(out)]) == 0
 
 
+def test_cli_writes_a_draft_the_bot_does_not_load_by_default(tmp_path: Path) -> None:
+    document = tmp_path / "story.txt"
+    document.write_text((DOCS / "football-final-2022-11-21.txt").read_text(encoding="utf-8"), encoding="utf-8")
+    assert main(["draft", str(document), "--date", "2022-11-21"]) == 0
+    draft = tmp_path / "story.draft.yaml"
+    assert draft.is_file()
+    assert not list(tmp_path.glob("*.facts.yaml"))
+    assert main(["validate", str(draft)]) == 0
+    assert main(["draft", str(document), "--date", "2022-11-21"]) == 0  # a draft may be redrafted
+
+
 def test_cli_refuses_to_overwrite_a_hand_written_pack(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "mine.facts.yaml"
     out.write_text("document: {id: mine}\n", encoding="utf-8")
@@ -269,6 +281,52 @@ def test_sentences_that_read_as_instructions_are_not_drafted() -> None:
     quotes = " ".join(fact.source.quote for fact in result.pack.facts)
     assert "Ignore" not in quotes and "developer mode" not in quotes
     assert any(fact.answer.type == "number" for fact in result.pack.facts)
+
+
+def test_a_large_document_of_noise_drafts_only_facts_that_pass_the_checks(tmp_path: Path) -> None:
+    rng = random.Random(7)
+    words = [
+        "the",
+        "a",
+        "Russia",
+        "launched",
+        "crew",
+        "Peresild",
+        "said",
+        "on",
+        "Tuesday",
+        "12-day",
+        "journey",
+        "at",
+        "0855",
+        "GMT",
+        "Klim",
+        "Shipenko,",
+        "38,",
+        "will",
+        "go",
+        "to",
+        "the",
+        "International",
+        "Space",
+        "Station",
+        "since",
+        "1990",
+        "three",
+        "rockets",
+        "Director",
+        "Smith,",
+        "40,",
+        "told",
+        "AFP",
+    ]
+    text = " ".join(rng.choice(words) + ("." if rng.random() < 0.06 else "") for _ in range(8_000))
+    result = draft_pack(text, SEED_DATE, document_id="noise", document_file="noise.txt")
+    (tmp_path / "noise.txt").write_text(result.document_text, encoding="utf-8")
+    pack = tmp_path / "noise.facts.yaml"
+    pack.write_text(pack_to_yaml(result.pack), encoding="utf-8")
+    store = load_store([pack])
+    assert find_problems(store, build_bank(store)) == []
 
 
 def test_a_run_on_sentence_is_skipped_and_reported() -> None:

@@ -62,9 +62,11 @@ def run_draft(args: argparse.Namespace) -> int:
         print("error: --date YYYY-MM-DD is required (relative words like 'on Tuesday' resolve to it)", file=sys.stderr)
         return EXIT_USAGE
     document = args.document
-    out: Path = args.out or document.with_name(f"{_stem(document)}.draft.facts.yaml")
-    if not out.name.endswith((".facts.yaml", ".facts.yml")):
-        print(f"error: {out} must end in .facts.yaml so the loader finds it", file=sys.stderr)
+    # Not *.facts.yaml by default: the bot loads every *.facts.yaml of its seeds folder, and a draft must be
+    # reviewed (then renamed) before anyone is asked its questions.
+    out: Path = args.out or document.with_name(f"{_stem(document)}.draft.yaml")
+    if out.suffix not in {".yaml", ".yml"}:
+        print(f"error: {out} must end in .yaml", file=sys.stderr)
         return EXIT_USAGE
     if out.exists() and not out.read_text(encoding="utf-8", errors="replace").startswith(DRAFT_HEADER):
         print(
@@ -77,10 +79,18 @@ def run_draft(args: argparse.Namespace) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     document_copy = out.parent / result.pack.document.file
     if document_copy.resolve() != document.resolve():
+        if (
+            document_copy.exists()
+            and document_copy.read_text(encoding="utf-8", errors="replace") != result.document_text
+        ):
+            print(f"error: {document_copy} exists; refusing to overwrite it (choose another --out)", file=sys.stderr)
+            return EXIT_FAILED
         document_copy.write_text(result.document_text, encoding="utf-8")
     out.write_text(pack_to_yaml(result.pack), encoding="utf-8")
     print(result.report.render())
     print(f"Wrote {out} (document: {document_copy}). Review it, then run: python -m questions validate {out}")
+    if out.name.endswith((".facts.yaml", ".facts.yml")):
+        print("Note: packs named *.facts.yaml are loaded by the bot from its seeds folder, drafts included.")
     return EXIT_OK
 
 
