@@ -22,7 +22,7 @@ from pydantic import ValidationError
 from questions.checks import find_problems
 from questions.extract.document import DocumentRejectedError, PlainDocument, read_document
 from questions.extract.entities import EntityRecord, find_entities
-from questions.extract.rules import MAX_PROMPT_CHARS, Candidate, RuleSet
+from questions.extract.rules import MAX_PROMPT_CHARS, Candidate, RuleSet, looks_like_instruction
 from questions.generate import build_bank
 from questions.loader import MAX_ITEMS, FactPackError, load_store, normalise_quote
 from questions.models import Fact, FactPack
@@ -112,7 +112,7 @@ def draft_pack(
     )
     index = find_entities(plain.sentences)
     rules = RuleSet(index, plain.sentences, date)
-    report.instructions_ignored = sum(1 for s in plain.sentences if _is_instruction(s.text))
+    report.instructions_ignored = sum(1 for sentence in plain.sentences if looks_like_instruction(sentence.text))
     category_id = category or _slug(document_id)[:80]
     doc_title = title or _title_of(plain)
     facts_raw, entity_keys = _facts_from(rules.candidates(), report, category_id, document_id)
@@ -123,12 +123,6 @@ def draft_pack(
     for fact in pack.facts:
         report.found[_rule_of(fact.id)] += 1
     return DraftResult(pack, plain.text, report)
-
-
-def _is_instruction(text: str) -> bool:
-    from questions.extract.rules import looks_like_instruction
-
-    return looks_like_instruction(text)
 
 
 def _title_of(plain: PlainDocument) -> str:

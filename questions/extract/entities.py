@@ -165,7 +165,6 @@ class _Builder:
         self.lowercase_words = lowercase_words
         self.entities: dict[str, EntityRecord] = {}
         self.by_name: dict[str, str] = {}
-        self.raw: list[tuple[int, int, int, list[Token], str | None, int | None]] = []
 
     def record(self, name: str, entity_type: EntityType, evidence: int, quote: str) -> EntityRecord:
         key = self.by_name.get(name.casefold())

@@ -102,7 +102,8 @@ _TAKES_INFINITIVE = frozenset(
 )
 SAYING_VERBS = frozenset({"said", "says", "told", "tells", "added", "wrote", "explained", "warned"})
 _PRONOUNS = {"they": "plural", "he": "person", "she": "person"}
-_MAX_PROMPT_CHARS = 220
+MAX_PROMPT_CHARS = 220
+"""Longer questions are dropped: nobody reads them in the time of a round."""
 _MIN_REST_WORDS = 2
 
 WH_BY_TYPE: dict[EntityType, str] = {
@@ -863,7 +864,6 @@ class RuleSet:
                 "count",
                 {"type": "number", "value": amount.value, "unit": amount.unit},
                 "{answer}",
-                front_noun=True,
             )
         # names after a preposition: where, from where, with whom, aboard which craft, for which film
         for mention in mentions:
@@ -1024,7 +1024,6 @@ class _Target:
     filler: str
     entities: list[str] = field(default_factory=list)
     statement: bool = True
-    front_noun: bool = False
     weekday: str | None = None
     do_suffix: str = ""
     """Appended to the question's verb: 'What has Russia failed to do?'."""
@@ -1260,11 +1259,3 @@ def _takes_the(tokens: list[Token], mention: Mention) -> bool:
 
 def _the(tokens: list[Token], mention: Mention) -> str:
     return "The " if _takes_the(tokens, mention) else ""
-
-
-def count_words(text: str) -> int:
-    """Number of words in a text (for prompt length checks)."""
-    return len(text.split())
-
-
-MAX_PROMPT_CHARS = _MAX_PROMPT_CHARS
