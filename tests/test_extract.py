@@ -172,7 +172,8 @@ def test_the_report_counts_kept_and_dropped_facts(seed_draft: object) -> None:
 
     assert isinstance(seed_draft, DraftResult)
     report = seed_draft.report
-    assert report.kept == len(seed_draft.pack.facts) == sum(report.found.values())
+    assert report.kept == len(seed_draft.pack.facts) == sum(report.found.values()) == sum(report.answers.values())
+    assert report.answers["date"] == sum(1 for fact in seed_draft.pack.facts if fact.answer.type == "date")
     rendered = report.render()
     assert rendered.startswith(f"Drafted {report.kept} facts from {report.sentences} sentences.")
     for rule, count in report.found.items():

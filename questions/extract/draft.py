@@ -50,6 +50,8 @@ class DraftReport:
     sentences: int
     found: Counter[str] = field(default_factory=Counter)
     """Kept facts per rule ('subject', 'date', 'person-age', ...)."""
+    answers: Counter[str] = field(default_factory=Counter)
+    """Kept facts per answer type ('entity', 'date', 'number', ...)."""
     dropped: list[DroppedFact] = field(default_factory=list)
     skipped_sentences: int = 0
     truncated: bool = False
@@ -63,6 +65,9 @@ class DraftReport:
     def render(self) -> str:
         """The short report printed by ``python -m questions draft``."""
         lines = [f"Drafted {self.kept} facts from {self.sentences} sentences."]
+        if self.answers:
+            by_answer = ", ".join(f"{kind} {count}" for kind, count in sorted(self.answers.items()))
+            lines.append(f"By answer type: {by_answer}. By rule:")
         for rule, count in sorted(self.found.items(), key=lambda item: (-item[1], item[0])):
             lines.append(f"  {rule}: {count}")
         if self.dropped:
@@ -122,6 +127,7 @@ def draft_pack(
     pack = _validate(pack_raw, plain.text, document_file, report)
     for fact in pack.facts:
         report.found[_rule_of(fact.id)] += 1
+        report.answers[fact.answer.type] += 1
     return DraftResult(pack, plain.text, report)
 
 
