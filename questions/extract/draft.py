@@ -179,6 +179,8 @@ def _facts_from(
         }
         if candidate.statement:
             fact["statement"] = candidate.statement
+        if candidate.derivation:
+            fact["derivation"] = candidate.derivation
         if candidate.as_of:
             fact["as_of"] = True
         facts.append(fact)

@@ -24,6 +24,7 @@ from questions.models import (
     DateAnswer,
     DurationAnswer,
     EntityAnswer,
+    Fact,
     FactPack,
     NumberAnswer,
     SetAnswer,
@@ -90,7 +91,8 @@ class Comparable:
     names: tuple[frozenset[str], ...]
     """Entity: one set of spellings; set: one per member; text: one set of phrasings."""
     value: object
-    span: tuple[int, int] | None
+    spans: tuple[tuple[int, int], ...]
+    """Where its quotes are in the document (quotes not found there have no span)."""
     prompt: str = ""
     keywords: tuple[str, ...] = ()
 
@@ -107,10 +109,8 @@ class Comparable:
         return self.value == other.value
 
     def overlaps(self, other: Comparable) -> bool:
-        """Whether the two quotes share at least one character of the document."""
-        if self.span is None or other.span is None:
-            return False
-        return self.span[0] < other.span[1] and other.span[0] < self.span[1]
+        """Whether a quote of each shares at least one character of the document with the other's."""
+        return any(mine[0] < theirs[1] and theirs[0] < mine[1] for mine in self.spans for theirs in other.spans)
 
     def matches(self, other: Comparable) -> bool:
         """Same answer and overlapping quotes (and, where the reference names keywords, a prompt using one)."""
@@ -133,10 +133,14 @@ def _spellings(names: Sequence[str]) -> frozenset[str]:
     return frozenset(folded)
 
 
-def _span(quote: str, document: str) -> tuple[int, int] | None:
-    needle = normalise_quote(quote)
-    start = document.find(needle)
-    return None if start < 0 else (start, start + len(needle))
+def _spans(quotes: Sequence[str], document: str) -> tuple[tuple[int, int], ...]:
+    spans: list[tuple[int, int]] = []
+    for quote in quotes:
+        needle = normalise_quote(quote)
+        start = document.find(needle)
+        if start >= 0:
+            spans.append((start, start + len(needle)))
+    return tuple(spans)
 
 
 def _number_key(answer: NumberAnswer | DurationAnswer) -> object:
@@ -145,10 +149,10 @@ def _number_key(answer: NumberAnswer | DurationAnswer) -> object:
 
 
 def comparable_from_answer(
-    label: str, answer: object, quote: str, document: str, names_of: Callable[[str], list[str]]
+    label: str, answer: object, quotes: Sequence[str], document: str, names_of: Callable[[str], list[str]]
 ) -> Comparable:
-    """Reduce a pack answer (or a fixture answer) and its quote to a ``Comparable``."""
-    span = _span(quote, document)
+    """Reduce a pack answer (or a fixture answer) and its quotes to a ``Comparable``."""
+    span = _spans(quotes, document)
     if isinstance(answer, EntityAnswer):
         return Comparable(label, "entity", (_spellings(names_of(answer.entity)),), None, span)
     if isinstance(answer, ExpectedEntity):
@@ -170,6 +174,11 @@ def comparable_from_answer(
     raise TypeError(f"unknown answer type {type(answer).__name__}")
 
 
+def _quote_of(fact: Fact) -> list[str]:
+    """Every quote of a fact (one of them overlapping a draft's quote is enough)."""
+    return [citation.quote for citation in fact.citations]
+
+
 def comparables_of_pack(pack: FactPack, document: str) -> list[Comparable]:
     """The facts of a pack (gold or draft) as comparables, entity answers spelled by name and aliases."""
     entities = {entity.id: entity for entity in pack.entities}
@@ -180,7 +189,7 @@ def comparables_of_pack(pack: FactPack, document: str) -> list[Comparable]:
 
     return [
         replace(
-            comparable_from_answer(f"{fact.id}: {fact.prompts[0]}", fact.answer, fact.source.quote, document, names_of),
+            comparable_from_answer(f"{fact.id}: {fact.prompts[0]}", fact.answer, _quote_of(fact), document, names_of),
             prompt=fact.prompts[0],
         )
         for fact in pack.facts
@@ -195,7 +204,7 @@ def comparables_of_store(store: FactStore, document: str) -> list[Comparable]:
         return store.names_of(entity) if entity else [entity_id]
 
     return [
-        comparable_from_answer(f"{fact.id}: {fact.prompts[0]}", fact.answer, fact.source.quote, document, names_of)
+        comparable_from_answer(f"{fact.id}: {fact.prompts[0]}", fact.answer, _quote_of(fact), document, names_of)
         for fact in store.facts.values()
     ]
 
@@ -204,7 +213,7 @@ def comparables_of_expected(expected: ExpectedFacts, document: str) -> list[Comp
     """The facts of an expected-facts fixture as comparables."""
     return [
         comparable_from_answer(
-            f"expected #{index}: {fact.note or fact.quote[:60]}", fact.answer, fact.quote, document, list
+            f"expected #{index}: {fact.note or fact.quote[:60]}", fact.answer, [fact.quote], document, list
         )
         for index, fact in enumerate(expected.facts, start=1)
     ]

@@ -23,7 +23,7 @@ import simplemma
 from questions.extract.document import Sentence
 from questions.extract.entities import EntityIndex, EntityRecord, Mention, Token, role_words
 from questions.extract.lexicon import EVENT_HEADS, FUNCTION_WORDS, ORG_HEADS, PLACE_HEADS, WEEKDAYS
-from questions.extract.when import WhenPhrase, find_counts, find_durations, find_when
+from questions.extract.when import Amount, WhenPhrase, find_counts, find_durations, find_when
 from questions.models import EntityType
 
 AUXILIARIES = frozenset(
@@ -133,6 +133,8 @@ class Candidate:
     as_of: bool = False
     entities: list[str] = field(default_factory=list)
     """Entity keys the fact needs in the pack (answers, set members)."""
+    derivation: str | None = None
+    """How the answer follows from the quote when the quote does not name it ('on Tuesday' -> the date)."""
 
 
 @dataclass
@@ -454,7 +456,11 @@ class RuleSet:
         if year is not None and year.year is not None:
             names = _join([self.entity(m.key).name for m in agents])
             yield Candidate(
-                "year", f"In what year was {np} {verb} by {names}?", {"type": "number", "value": year.year}, quote
+                "year",
+                f"In what year was {np} {verb} by {names}?",
+                {"type": "number", "value": year.year},
+                quote,
+                derivation=year.derivation(self.date),
             )
 
     # ----------------------------------------------------------------- clauses
@@ -709,6 +715,7 @@ class RuleSet:
                     statement=f"{clause.subject_text.replace(amount.text, '{answer} ' + str(amount.unit))} {predicate}."
                     if amount.text in clause.subject_text
                     else None,
+                    derivation=_number_derivation(amount),
                 )
         # 2. questions about a part of the rest: moved to the front with the verb inverted
         inverted = self._inverted(clause, verb_lemma)
@@ -736,6 +743,7 @@ class RuleSet:
                 quote,
                 statement=f"{declarative}." if target.statement else None,
                 entities=target.entities,
+                derivation=target.derivation,
             )
             if target.weekday:
                 others = [day for day in WEEKDAYS if day != target.weekday]
@@ -828,11 +836,11 @@ class RuleSet:
             ]
             for phrase in fronted:
                 if phrase.kind != "time" or phrase.zone is not None:
-                    yield _when_target(phrase, fronted=True)
+                    yield _when_target(phrase, self.date, fronted=True)
         for phrase in when_phrases:
             taken.append((phrase.start, phrase.end))
             if phrase.kind != "time" or phrase.zone is not None:
-                yield _when_target(phrase)
+                yield _when_target(phrase, self.date)
         for amount in find_durations(rest):
             if amount.adjective:
                 continue
@@ -864,6 +872,7 @@ class RuleSet:
                 "count",
                 {"type": "number", "value": amount.value, "unit": amount.unit},
                 "{answer}",
+                derivation=_number_derivation(amount),
             )
         # names after a preposition: where, from where, with whom, aboard which craft, for which film
         for mention in mentions:
@@ -1027,9 +1036,16 @@ class _Target:
     weekday: str | None = None
     do_suffix: str = ""
     """Appended to the question's verb: 'What has Russia failed to do?'."""
+    derivation: str | None = None
 
 
-def _when_target(phrase: WhenPhrase, *, fronted: bool = False) -> _Target:
+def _when_target(phrase: WhenPhrase, document_date: dt.date, *, fronted: bool = False) -> _Target:
+    target = _when_target_of(phrase, fronted=fronted)
+    target.derivation = phrase.derivation(document_date)
+    return target
+
+
+def _when_target_of(phrase: WhenPhrase, *, fronted: bool = False) -> _Target:
     if phrase.kind == "time" and phrase.time is not None and phrase.zone is not None:
         zone = phrase.zone
         return _Target(
@@ -1147,6 +1163,13 @@ def _first_phrase(rest: str) -> str:
         (i for i, word in enumerate(words) if i >= 2 and word in {"aboard", "for", "with", "during", "after"}), None
     )
     return " ".join(words[:cut])
+
+
+def _number_derivation(amount: Amount) -> str | None:
+    """Say how '400,000 visitors' reads as 400000, where the quote does not write the number as digits."""
+    number = amount.text.split()[0]
+    value = f"{amount.value:g}" if not float(amount.value).is_integer() else str(int(amount.value))
+    return None if number == value else f"“{number}” is {value}."
 
 
 def _join(names: list[str]) -> str:

@@ -71,6 +71,17 @@ class WhenPhrase:
     zone: str | None = None
     weekday: str | None = None
 
+    def derivation(self, document_date: dt.date) -> str | None:
+        """How a relative phrase resolves, for the fact's 'derivation' (None when the phrase names the answer)."""
+        dated = f"{document_date:%A} {document_date.day} {document_date:%B %Y}"
+        if self.kind in {"date", "weekday-date"} and self.date is not None:
+            if str(self.date.year) in self.text:
+                return None
+            return f"The document is dated {dated}, so “{self.text}” is {self.date.day} {self.date:%B %Y}."
+        if self.kind == "year" and self.year is not None and str(self.year) not in self.text:
+            return f"The document is dated {dated}, so “{self.text}” means {self.year}."
+        return None
+
     def rewritten(self) -> str:
         """The phrase with relative words replaced, for a prompt that stands on its own."""
         prep = self.text.split()[0] if self.text.split()[0].islower() else ""
