@@ -217,6 +217,9 @@ def test_cli_writes_a_draft_the_bot_does_not_load_by_default(tmp_path: Path) -> 
     assert not list(tmp_path.glob("*.facts.yaml"))
     assert main(["validate", str(draft)]) == 0
     assert main(["draft", str(document), "--date", "2022-11-21"]) == 0  # a draft may be redrafted
+    review = tmp_path / "review.md"
+    assert main(["review", "--packs", str(draft), "--out", str(review)]) == 0
+    assert "How many fans watched the final?" in review.read_text(encoding="utf-8")
 
 
 def test_cli_refuses_to_overwrite_a_hand_written_pack(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

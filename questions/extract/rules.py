@@ -922,13 +922,14 @@ class RuleSet:
                 entity = self.entity(first.key)
                 if entity.evidence > 2:  # a guessed type would ask "which organisation" about a river
                     wh = self.wh_for(first.key)
+                    article = text[clause.rest_start : first.start]
                     yield _Target(
                         clause.rest_start,
                         first.end,
                         "Whom" if wh == "Who" else wh,
                         "object",
                         {"type": "entity", "entity": first.key},
-                        "{answer}",
+                        f"{article}{{answer}}",
                         entities=[first.key],
                     )
             return
