@@ -685,7 +685,10 @@ class RuleSet:
                     {"type": "entity", "entity": key},
                     quote,
                     statement=f"{{answer}} {predicate}.",
-                    as_of=clause.aux in {None, "is", "are", "has", "have"} and not _past(clause.verb, clause.aux),
+                    # a present-tense claim may change, unless the document dates it ("plans to ... on 5 October")
+                    as_of=clause.aux in {None, "is", "are", "has", "have"}
+                    and not _past(clause.verb, clause.aux)
+                    and not find_when(rest, self.date),
                     entities=[key],
                 )
         if clause.verb in SAYING_VERBS:
