@@ -197,6 +197,19 @@ def test_a_fact_failing_the_content_checks_is_dropped_with_its_reason() -> None:
 # --------------------------------------------------------------------------- command line
 
 
+def test_a_fact_whose_true_false_form_fails_keeps_its_other_questions() -> None:
+    # "Riverside United won the County Cup on 20 November 2022." is the true statement of two facts.
+    document = DOCS / "football-final-2022-11-21.txt"
+    result = draft_pack(
+        document.read_text(encoding="utf-8"), dt.date(2022, 11, 21), document_id="cup", document_file=document.name
+    )
+    assert result.report.statements_removed >= 1
+    cup = [fact for fact in result.pack.facts if fact.prompts[0].startswith("Which cup did Riverside United win")]
+    assert len(cup) == 1
+    assert cup[0].statement is None
+    assert "without their true/false form" in result.report.render()
+
+
 def test_cli_drafts_a_markdown_document_beside_a_plain_copy(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     document = DOCS / "lifeboat-rescue-2023-03-14.md"
     out = tmp_path / "lifeboat.facts.yaml"

@@ -25,7 +25,7 @@ from questions.extract.entities import EntityRecord, find_entities
 from questions.extract.rules import MAX_PROMPT_CHARS, Candidate, RuleSet, looks_like_instruction
 from questions.generate import build_bank
 from questions.loader import MAX_ITEMS, FactPackError, load_store, normalise_quote
-from questions.models import Fact, FactPack
+from questions.models import Fact, FactPack, QuestionKind
 
 DRAFT_STATUS = "draft"
 MAX_VALIDATION_ROUNDS = 6
@@ -54,6 +54,8 @@ class DraftReport:
     """Kept facts per answer type ('entity', 'date', 'number', ...)."""
     dropped: list[DroppedFact] = field(default_factory=list)
     skipped_sentences: int = 0
+    statements_removed: int = 0
+    """Facts kept without their true/false form, which failed a check."""
     truncated: bool = False
     instructions_ignored: int = 0
 
@@ -77,6 +79,8 @@ class DraftReport:
             lines.extend(f"  - {drop.prompt} ({drop.reason})" for drop in self.dropped[:50])
             if len(self.dropped) > 50:
                 lines.append(f"  ... and {len(self.dropped) - 50} more")
+        if self.statements_removed:
+            lines.append(f"Kept {self.statements_removed} facts without their true/false form, which failed a check.")
         if self.skipped_sentences:
             lines.append(f"Skipped {self.skipped_sentences} over-long sentences.")
         if self.instructions_ignored:
@@ -276,11 +280,21 @@ def _validate(pack_raw: dict[str, Any], text: str, document_file: str, report: D
                         "the draft could not be built: " + "; ".join(error.message for error in exc.errors[:3])
                     ) from exc
                 continue
-            problems = find_problems(store, build_bank(store))
+            bank = build_bank(store)
+            problems = find_problems(store, bank)
             if not problems:
                 break
+            kinds = {question.id: question.kind for question in bank.questions}
             for problem in problems:
-                if problem.fact_id is not None and problem.fact_id in prompts:
+                if problem.fact_id is None or problem.fact_id not in prompts:
+                    continue
+                failing = next((item for item in facts if item["id"] == problem.fact_id), {})
+                true_false = kinds.get(problem.question_id or "") == QuestionKind.TRUE_FALSE
+                if true_false and "statement" in failing:
+                    # only its true/false form fails (e.g. the same sentence as another fact's): keep the rest
+                    del failing["statement"]
+                    report.statements_removed += 1
+                else:
                     drop(problem.fact_id, problem.message)
         else:
             for fact in list(facts):
