@@ -210,6 +210,17 @@ def test_a_fact_whose_true_false_form_fails_keeps_its_other_questions() -> None:
     assert "without their true/false form" in result.report.render()
 
 
+def test_two_drafts_load_together_with_their_own_ids(tmp_path: Path) -> None:
+    for name, date in OWN_DOCUMENTS[1:3]:
+        out = tmp_path / f"{name.split('.')[0]}.facts.yaml"
+        assert main(["draft", str(DOCS / name), "--date", date.isoformat(), "--out", str(out)]) == 0
+    store = load_store([tmp_path])
+    assert len(store.documents) == 2
+    for fact_id, fact in store.facts.items():
+        assert fact_id.split(".", 1)[0] == store.document_for(fact).meta.id
+    assert all(entity_id.startswith(("museum-opening", "football-final")) for entity_id in store.entities)
+
+
 def test_cli_drafts_a_markdown_document_beside_a_plain_copy(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     document = DOCS / "lifeboat-rescue-2023-03-14.md"
     out = tmp_path / "lifeboat.facts.yaml"

@@ -28,6 +28,8 @@ from questions.loader import MAX_ITEMS, FactPackError, load_store, normalise_quo
 from questions.models import Fact, FactPack, QuestionKind
 
 DRAFT_STATUS = "draft"
+ID_PREFIX_CHARS = 40
+"""Entity and fact ids start with (at most this much of) the document id, so two drafts never collide."""
 MAX_VALIDATION_ROUNDS = 6
 """Dropping a fact can expose no new problem in practice; the bound only guards against a loop."""
 
@@ -128,6 +130,7 @@ def draft_pack(
     pack_raw = _pack_dict(
         plain, index.entities, entity_keys, facts_raw, document_id, document_file, doc_title, date, category_id
     )
+    _namespace_ids(pack_raw, _slug(document_id)[:ID_PREFIX_CHARS])
     pack = _validate(pack_raw, plain.text, document_file, report)
     for fact in pack.facts:
         report.found[_rule_of(fact.id)] += 1
@@ -145,7 +148,22 @@ def _slug(text: str) -> str:
 
 
 def _rule_of(fact_id: str) -> str:
-    return fact_id.split("--", 1)[0]
+    """'story.subject--3' -> 'subject'."""
+    return fact_id.rsplit(".", 1)[-1].split("--", 1)[0]
+
+
+def _namespace_ids(pack_raw: dict[str, Any], prefix: str) -> None:
+    """Prefix every entity and fact id with the document's: ids are unique across a whole store of packs."""
+    renamed = {entity["id"]: f"{prefix}.{entity['id']}"[:80] for entity in pack_raw["entities"]}
+    for entity in pack_raw["entities"]:
+        entity["id"] = renamed[entity["id"]]
+    for fact in pack_raw["facts"]:
+        fact["id"] = f"{prefix}.{fact['id']}"
+        answer = fact["answer"]
+        if answer.get("type") == "entity":
+            answer["entity"] = renamed.get(answer["entity"], answer["entity"])
+        elif answer.get("type") == "set":
+            answer["entities"] = [renamed.get(member, member) for member in answer["entities"]]
 
 
 def _facts_from(

@@ -274,7 +274,10 @@ def _capitalised_runs(tokens: list[Token], lowercase_words: set[str]) -> list[tu
         while last < len(tokens) and not tokens[last - 1].possessive:
             nxt = tokens[last]
             if (nxt.capitalised and not nxt.quoted) or (
-                nxt.text[:1].isdigit() and nxt.text.replace("-", "").isalnum() and last - first >= 1
+                nxt.text[:1].isdigit()
+                and nxt.text.replace("-", "").isalnum()
+                and not re.fullmatch(r"\d+-\d+", nxt.text)  # a score, "3-2", is not part of a name
+                and last - first >= 1
             ):
                 last += 1
             elif (
