@@ -16,6 +16,7 @@ import yaml
 from pydantic import ValidationError
 
 from questions.checks import find_problems
+from questions.extract.command import add_draft_parser, run_draft
 from questions.generate import ROUND_KINDS, build_bank
 from questions.loader import FactPackError, default_seeds_dir, discover_packs, load_store
 from questions.matching import AnswerMatcher
@@ -52,6 +53,8 @@ def main(argv: Sequence[str] | None = None, *, prog: str = "python -m questions"
     seed: int = settings.question_seed if args.seed is None else args.seed
     if command == "validate":
         return _validate(packs, seed=seed)
+    if command == "draft":
+        return run_draft(args)
     if command == "list":
         return _list(packs, seed=seed, category=args.category, kind=args.kind, as_json=args.json)
     if command == "review":
@@ -98,6 +101,8 @@ def _build_parser(prog: str) -> argparse.ArgumentParser:
     check.add_argument("question_id", metavar="QUESTION_ID", help="a question id, as shown by `list`")
     check.add_argument("answer", metavar="ANSWER", help="the answer text to judge (quote it)")
     _add_common_options(check)
+
+    add_draft_parser(commands)
     return parser
 
 
