@@ -49,12 +49,12 @@ def main(argv: Sequence[str] | None = None, *, prog: str = "python -m questions"
             print(f"error: {key}: {problem['msg']}", file=sys.stderr)
         return EXIT_USAGE
     command: str = args.command
+    if command == "draft":
+        return run_draft(args)
     packs: list[Path] = [*getattr(args, "paths", []), *(args.packs or [])] or [settings.seeds_dir]
     seed: int = settings.question_seed if args.seed is None else args.seed
     if command == "validate":
         return _validate(packs, seed=seed)
-    if command == "draft":
-        return run_draft(args)
     if command == "list":
         return _list(packs, seed=seed, category=args.category, kind=args.kind, as_json=args.json)
     if command == "review":

@@ -16,7 +16,8 @@ from dateutil import parser as date_parser
 from dateutil.relativedelta import relativedelta
 
 from questions.extract.lexicon import MONTHS, TIME_ZONES, WEEKDAYS
-from questions.parsing import parse_numbers, parse_quantities
+from questions.text.durations import parse_quantities
+from questions.text.numbers import parse_numbers
 
 _MONTH = "|".join([*MONTHS, *(month[:3] + r"\.?" for month in MONTHS if len(month) > 3), "Sept"])
 _WEEKDAY = "|".join(WEEKDAYS)
