@@ -419,7 +419,9 @@ def _assert_refused_cleanly(finished: Any, what: str) -> None:
     output = finished.stdout + finished.stderr
     assert finished.code != 0, f"{what} was accepted:\n{output[-2000:]}"
     assert "Traceback" not in output, f"{what} crashed:\n{output[-4000:]}"
-    assert finished.seconds < 10, f"{what} took {finished.seconds:.1f}s"
+    # A hang guard, not a speed figure (those live in the benchmark): hostile input must not block the
+    # process (a FIFO read, a blow-up), and a busy machine must not fail it.
+    assert finished.seconds < 60, f"{what} took {finished.seconds:.1f}s"
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")

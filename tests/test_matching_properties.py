@@ -142,7 +142,9 @@ def test_judging_is_fast() -> None:
             _judge(question, text)
             count += 1
     mean = (time.perf_counter() - started) / count
-    assert mean < 0.001, f"mean judge() time {mean * 1e6:.0f} µs"
+    # A guard against a blow-up (say, a regex that backtracks on long input), not a speed figure: it is
+    # generous so a busy machine cannot fail it.
+    assert mean < 0.05, f"mean judge() time {mean * 1e6:.0f} µs"
 
 
 @SETTINGS
@@ -150,7 +152,7 @@ def test_judging_is_fast() -> None:
 def test_random_text_never_raises_and_returns_quickly(question: Question, text: str) -> None:
     started = time.perf_counter()
     verdict = _judge(question, text)
-    assert time.perf_counter() - started < 0.05
+    assert time.perf_counter() - started < 2.0  # a blow-up guard (see test_judging_is_fast), not a speed figure
     assert 0 <= verdict.credit <= 1
     assert verdict.accepted == (verdict.credit >= 1)
     assert verdict.reason
