@@ -7,6 +7,7 @@ held the last 100 answers only; a round's end wrote rows about a player who had 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import datetime as dt
 import gzip
@@ -229,6 +230,7 @@ async def test_migration_moves_old_terminal_games_to_their_scope_and_repairs_the
 # --------------------------------------------------------------------------- privacy
 
 
+@pytest.mark.usefixtures("storage_backend")  # on SQLite and on PostgreSQL
 @pytest.mark.parametrize("upload_limit", [None, 4000], ids=["as JSON", "compressed when too large"])
 async def test_the_export_holds_every_answer(
     fake: FakeDiscord, make_bot: Callable[..., TriviaBot], upload_limit: int | None
@@ -257,11 +259,12 @@ async def test_the_export_holds_every_answer(
         assert exported["totals_by_guild"][0]["answers"] == 151
 
 
+@pytest.mark.usefixtures("storage_backend")  # on SQLite and on PostgreSQL
 async def test_deleting_your_data_during_a_round_keeps_its_end_from_writing_about_you(
-    fake: FakeDiscord, make_bot: Callable[..., TriviaBot], bot_settings: Settings
+    fake: FakeDiscord, make_bot: Callable[..., TriviaBot]
 ) -> None:
     fake.interaction_ack_timeout = ANSWER_SLA_SECONDS
-    database, channel = bot_settings.database_path, fake.channel_id
+    channel = fake.channel_id
     player = int(fake.user(2)["id"])
     async with running_bot(fake, make_bot()) as bot:
         await fake.interact(
@@ -280,12 +283,22 @@ async def test_deleting_your_data_during_a_round_keeps_its_end_from_writing_abou
         assert "deleted" in (done.content or "")
         standings = await wait_standings(fake, channel)
         assert f"<@{player}>" not in json.dumps(standings)
-        await fake.wait_for(lambda: query(database, "SELECT status FROM rounds") == [("finished",)] or None)
+        storage = bot.storage
+        assert storage is not None
 
-        for table in ("answers", "player_totals", "player_weekly", "disputes"):
-            assert query(database, f"SELECT count(*) FROM {table} WHERE user_id = ?", (player,)) == [(0,)], table
-        assert query(database, "SELECT winner_id FROM rounds") == [(None,)]
-        assert not consistency_problems(database)
+        for _ in range(1500):  # the round's end is stored right after its standings post (generous: 30 s)
+            played = await storage.get_round(1)
+            if played is not None and played.status == "finished":
+                break
+            await asyncio.sleep(0.02)
+        assert played is not None and played.status == "finished"
+
+        export = await storage.export_player(player)
+        assert (export["answer_count"], export["totals_by_guild"], export["totals_all_guilds"]) == (0, [], None)
+        assert (export["weekly"], export["disputes"], export["rounds_won"]) == ([], [], 0)
+        assert await storage.player_answers(player) == []
+        assert (await storage.get_round(1)).winner_id is None  # type: ignore[union-attr]
+        assert await storage.integrity_check() == "ok"
 
 
 async def test_the_export_pages_through_answers_given_at_the_same_moment(
