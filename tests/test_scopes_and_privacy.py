@@ -7,6 +7,7 @@ held the last 100 answers only; a round's end wrote rows about a player who had 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import datetime as dt
 import gzip
@@ -19,12 +20,13 @@ from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 
+import asyncpg
 import pytest
 
 from bot.app import TriviaBot
 from bot.config import Settings
 from bot.privacy import write_player_export
-from bot.storage import TERMINAL_GUILD_ID, SQLiteStorage
+from bot.storage import TERMINAL_GUILD_ID
 from bot.storage.sqlite.schema import split_sql_statements
 from fake_discord import FakeDiscord, running_bot
 from tests.bot_helpers import (
@@ -38,6 +40,7 @@ from tests.bot_helpers import (
 )
 from tests.conftest import button_ids
 from tests.faultkit import consistency_problems, query
+from tests.storage_backends import StorageBackend
 
 DISCORD_GUILD = 777_777_777_777_777_777
 DISCORD_PLAYER = 555_555_555_555_555_555
@@ -86,9 +89,9 @@ async def test_terminal_games_never_reach_discord_totals(
         assert embed["footer"]["text"] == "Page 1/1 · 1 player"  # the terminal player isn't on it
 
 
-async def test_the_bot_and_the_terminal_never_close_each_others_rounds(tmp_path: Path) -> None:
+async def test_the_bot_and_the_terminal_never_close_each_others_rounds(storage_backend: StorageBackend) -> None:
     now = dt.datetime.now(dt.UTC)
-    async with await SQLiteStorage.open(tmp_path / "shared.db") as storage:
+    async with await storage_backend.open() as storage:
         rounds = {}
         for guild_id, channel_id in ((DISCORD_GUILD, 9), (TERMINAL_GUILD_ID, 0)):
             rounds[guild_id] = await storage.create_round(
@@ -107,58 +110,98 @@ async def test_the_bot_and_the_terminal_never_close_each_others_rounds(tmp_path:
         assert [r.id for r in await storage.close_interrupted_rounds(now, terminal=True)] == [terminal_round]
 
 
-def _database_at_version_2(path: Path) -> None:
-    """Write a database as the code before migration 003 left it: terminal results counted twice in scope 0."""
+# What the code before migration 003 left: terminal results (round 1, user 0) counted twice in scope 0.
+_V2_TIME = "2025-01-07T12:00:00.000000+00:00"
+_V2_ROUNDS = [  # id, guild_id, channel_id, starter_id, winner_id
+    (1, 0, 0, 0, 0),
+    (2, DISCORD_GUILD, 9, DISCORD_PLAYER, DISCORD_PLAYER),
+]
+_V2_QUESTIONS = [(1, 1), (2, 2)]  # id, round_id
+_V2_ANSWERS = [(1, 0, 0, 140), (2, DISCORD_PLAYER, DISCORD_GUILD, 130)]  # round_question_id, user, guild, points
+_V2_TOTALS = [
+    (0, 0, 280, 2, 2, 1, 2, 2),  # the terminal player: guild 0 *and* all guilds, in one row
+    (DISCORD_GUILD, DISCORD_PLAYER, 130, 1, 1, 1, 1, 1),
+    (0, DISCORD_PLAYER, 130, 1, 1, 1, 1, 1),
+]
+_V2_WEEKLY = [(0, 0, 280, 2, 2), (DISCORD_GUILD, DISCORD_PLAYER, 130, 1, 1), (0, DISCORD_PLAYER, 130, 1, 1)]
+
+
+def _sqlite_database_at_version_2(path: Path) -> None:
+    """Write a SQLite database at schema version 2 holding the _V2_ rows."""
     folder = resources.files("bot.storage.sqlite").joinpath("migrations")
+    t = _V2_TIME
     with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as db:
         db.execute("BEGIN")
         for name in ("001_initial.sql", "002_leaderboard_counts.sql"):
             for statement in split_sql_statements(folder.joinpath(name).read_text(encoding="utf-8")):
                 db.execute(statement)
         db.execute("PRAGMA user_version = 2")
-        t = "2025-01-07T12:00:00.000000+00:00"
         db.executemany(
             "INSERT INTO rounds (id, guild_id, channel_id, starter_id, question_count, seconds, kind, status, "
             "started_at, ended_at, winner_id) VALUES (?, ?, ?, ?, 2, 30, 'mixed', 'finished', ?, ?, ?)",
-            [(1, 0, 0, 0, t, t, 0), (2, DISCORD_GUILD, 9, DISCORD_PLAYER, t, t, DISCORD_PLAYER)],
+            [(i, g, c, s, t, t, w) for i, g, c, s, w in _V2_ROUNDS],
         )
         db.executemany(
             "INSERT INTO round_questions (id, round_id, position, question_id, fact_id, kind, opened_at, deadline_at, "
             "closed_at) VALUES (?, ?, 0, 'q.tf1', 'q', 'true_false', ?, ?, ?)",
-            [(1, 1, t, t, t), (2, 2, t, t, t)],
+            [(i, r, t, t, t) for i, r in _V2_QUESTIONS],
         )
         db.executemany(
             "INSERT INTO answers (round_question_id, user_id, guild_id, choice, correct, credit, points, answered_at, "
             "elapsed_ms) VALUES (?, ?, ?, 0, 1, 1, ?, ?, 1000)",
-            [(1, 0, 0, 140, t), (2, DISCORD_PLAYER, DISCORD_GUILD, 130, t)],
+            [(*answer, t) for answer in _V2_ANSWERS],
         )
-        totals = "INSERT INTO player_totals VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+        db.executemany("INSERT INTO player_totals VALUES (?, ?, ?, ?, ?, ?, ?, ?)", _V2_TOTALS)
         db.executemany(
-            totals,
-            [
-                (0, 0, 280, 2, 2, 1, 2, 2),  # the terminal player: guild 0 *and* all guilds, in one row
-                (DISCORD_GUILD, DISCORD_PLAYER, 130, 1, 1, 1, 1, 1),
-                (0, DISCORD_PLAYER, 130, 1, 1, 1, 1, 1),
-            ],
-        )
-        weekly = "INSERT INTO player_weekly VALUES (?, ?, ?, ?, ?, ?)"
-        db.executemany(
-            weekly,
-            [
-                (0, WEEK, 0, 280, 2, 2),
-                (DISCORD_GUILD, WEEK, DISCORD_PLAYER, 130, 1, 1),
-                (0, WEEK, DISCORD_PLAYER, 130, 1, 1),
-            ],
+            "INSERT INTO player_weekly VALUES (?, ?, ?, ?, ?, ?)", [(g, WEEK, *rest) for g, *rest in _V2_WEEKLY]
         )
         db.execute("COMMIT")
 
 
+async def _postgres_database_at_version_2(url: str) -> None:
+    """Write a PostgreSQL database at schema version 2 holding the _V2_ rows."""
+    folder = resources.files("bot.storage.postgresql").joinpath("migrations")
+    t = dt.datetime.fromisoformat(_V2_TIME)
+    week = dt.date.fromisoformat(WEEK)
+    db = await asyncpg.connect(url)
+    try:
+        async with db.transaction():
+            for name in ("001_initial.sql", "002_leaderboard_counts.sql"):
+                await db.execute(folder.joinpath(name).read_text(encoding="utf-8"))
+            await db.execute("CREATE TABLE schema_version (version integer NOT NULL)")
+            await db.execute("INSERT INTO schema_version (version) VALUES (2)")
+            await db.executemany(
+                "INSERT INTO rounds (id, guild_id, channel_id, starter_id, question_count, seconds, kind, status, "
+                "started_at, ended_at, winner_id) VALUES ($1, $2, $3, $4, 2, 30, 'mixed', 'finished', $5, $6, $7)",
+                [(i, g, c, s, t, t, w) for i, g, c, s, w in _V2_ROUNDS],
+            )
+            await db.executemany(
+                "INSERT INTO round_questions (id, round_id, position, question_id, fact_id, kind, opened_at, "
+                "deadline_at, closed_at) VALUES ($1, $2, 0, 'q.tf1', 'q', 'true_false', $3, $4, $5)",
+                [(i, r, t, t, t) for i, r in _V2_QUESTIONS],
+            )
+            await db.executemany(
+                "INSERT INTO answers (round_question_id, user_id, guild_id, choice, correct, credit, points, "
+                "answered_at, elapsed_ms) VALUES ($1, $2, $3, 0, true, 1, $4, $5, 1000)",
+                [(*answer, t) for answer in _V2_ANSWERS],
+            )
+            await db.executemany("INSERT INTO player_totals VALUES ($1, $2, $3, $4, $5, $6, $7, $8)", _V2_TOTALS)
+            await db.executemany(
+                "INSERT INTO player_weekly VALUES ($1, $2, $3, $4, $5, $6)",
+                [(g, week, *rest) for g, *rest in _V2_WEEKLY],
+            )
+    finally:
+        await db.close()
+
+
 async def test_migration_moves_old_terminal_games_to_their_scope_and_repairs_the_double_counts(
-    tmp_path: Path,
+    storage_backend: StorageBackend,
 ) -> None:
-    path = tmp_path / "old.db"
-    _database_at_version_2(path)
-    async with await SQLiteStorage.open(path) as storage:
+    if storage_backend.name == "postgresql":
+        await _postgres_database_at_version_2(str(storage_backend.target))
+    else:
+        _sqlite_database_at_version_2(Path(storage_backend.target))
+    async with await storage_backend.open() as storage:
         board = await storage.leaderboard(guild_id=None, week_start=None, limit=10)
         assert [(row.user_id, row.points) for row in board] == [(DISCORD_PLAYER, 130)]
         assert await storage.leaderboard_size(guild_id=None, week_start=None) == 1
@@ -169,16 +212,25 @@ async def test_migration_moves_old_terminal_games_to_their_scope_and_repairs_the
         assert (await storage.player_stats(None, DISCORD_PLAYER)).rank == 1
         assert (await storage.get_round(1)).guild_id == TERMINAL_GUILD_ID  # type: ignore[union-attr]
         assert await storage.integrity_check() == "ok"
-    assert query(path, "SELECT guild_id, week_start, user_id, points FROM player_weekly WHERE user_id = 0") == [
-        (TERMINAL_GUILD_ID, WEEK, 0, 140)
-    ]
-    assert query(path, "SELECT DISTINCT guild_id FROM answers WHERE user_id = 0") == [(TERMINAL_GUILD_ID,)]
-    assert not consistency_problems(path)
+        assert [answer.guild_id for answer in await storage.player_answers(0)] == [TERMINAL_GUILD_ID]
+    assert await storage_backend.schema_version() == storage_backend.latest_version
+    terminal_weekly = "FROM player_weekly WHERE user_id = 0"
+    assert await storage_backend.scalar(f"SELECT count(*) {terminal_weekly}") == 1
+    assert await storage_backend.scalar(f"SELECT guild_id {terminal_weekly}") == TERMINAL_GUILD_ID
+    assert await storage_backend.scalar(f"SELECT points {terminal_weekly}") == 140
+    for scope in (0, TERMINAL_GUILD_ID):  # every scope's totals are back to the sum of its answers
+        totals = f"SELECT coalesce(sum(points), 0) FROM player_totals WHERE guild_id = {scope}"
+        assert await storage_backend.scalar(totals) == (130 if scope == 0 else 140)
+    assert await storage_backend.scalar("SELECT count(*) FROM answers WHERE guild_id = 0") == 0
+    assert await storage_backend.scalar("SELECT count(*) FROM rounds WHERE guild_id = 0") == 0
+    if storage_backend.name == "sqlite":
+        assert not consistency_problems(Path(storage_backend.target))
 
 
 # --------------------------------------------------------------------------- privacy
 
 
+@pytest.mark.usefixtures("storage_backend")  # on SQLite and on PostgreSQL
 @pytest.mark.parametrize("upload_limit", [None, 4000], ids=["as JSON", "compressed when too large"])
 async def test_the_export_holds_every_answer(
     fake: FakeDiscord, make_bot: Callable[..., TriviaBot], upload_limit: int | None
@@ -207,11 +259,12 @@ async def test_the_export_holds_every_answer(
         assert exported["totals_by_guild"][0]["answers"] == 151
 
 
+@pytest.mark.usefixtures("storage_backend")  # on SQLite and on PostgreSQL
 async def test_deleting_your_data_during_a_round_keeps_its_end_from_writing_about_you(
-    fake: FakeDiscord, make_bot: Callable[..., TriviaBot], bot_settings: Settings
+    fake: FakeDiscord, make_bot: Callable[..., TriviaBot]
 ) -> None:
     fake.interaction_ack_timeout = ANSWER_SLA_SECONDS
-    database, channel = bot_settings.database_path, fake.channel_id
+    channel = fake.channel_id
     player = int(fake.user(2)["id"])
     async with running_bot(fake, make_bot()) as bot:
         await fake.interact(
@@ -230,17 +283,29 @@ async def test_deleting_your_data_during_a_round_keeps_its_end_from_writing_abou
         assert "deleted" in (done.content or "")
         standings = await wait_standings(fake, channel)
         assert f"<@{player}>" not in json.dumps(standings)
-        await fake.wait_for(lambda: query(database, "SELECT status FROM rounds") == [("finished",)] or None)
+        storage = bot.storage
+        assert storage is not None
 
-        for table in ("answers", "player_totals", "player_weekly", "disputes"):
-            assert query(database, f"SELECT count(*) FROM {table} WHERE user_id = ?", (player,)) == [(0,)], table
-        assert query(database, "SELECT winner_id FROM rounds") == [(None,)]
-        assert not consistency_problems(database)
+        for _ in range(1500):  # the round's end is stored right after its standings post (generous: 30 s)
+            played = await storage.get_round(1)
+            if played is not None and played.status == "finished":
+                break
+            await asyncio.sleep(0.02)
+        assert played is not None and played.status == "finished"
+
+        export = await storage.export_player(player)
+        assert (export["answer_count"], export["totals_by_guild"], export["totals_all_guilds"]) == (0, [], None)
+        assert (export["weekly"], export["disputes"], export["rounds_won"]) == ([], [], 0)
+        assert await storage.player_answers(player) == []
+        assert (await storage.get_round(1)).winner_id is None  # type: ignore[union-attr]
+        assert await storage.integrity_check() == "ok"
 
 
-async def test_the_export_pages_through_answers_given_at_the_same_moment(tmp_path: Path) -> None:
+async def test_the_export_pages_through_answers_given_at_the_same_moment(
+    storage_backend: StorageBackend, tmp_path: Path
+) -> None:
     moment = dt.datetime(2025, 1, 8, 12, 0, tzinfo=dt.UTC)
-    async with await SQLiteStorage.open(tmp_path / "export.db") as storage:
+    async with await storage_backend.open() as storage:
         for n in range(151):
             await seed_scores(storage, DISCORD_GUILD, {DISCORD_PLAYER: n, DISCORD_PLAYER + 1: 1}, closed_at=moment)
         pages = []
@@ -260,8 +325,8 @@ async def test_the_export_pages_through_answers_given_at_the_same_moment(tmp_pat
         assert {answer["user_id"] for answer in exported["answers"]} == {DISCORD_PLAYER}
 
 
-async def test_a_round_never_credits_a_winner_who_has_no_answer_in_it(tmp_path: Path) -> None:
-    async with await SQLiteStorage.open(tmp_path / "winner.db") as storage:
+async def test_a_round_never_credits_a_winner_who_has_no_answer_in_it(storage_backend: StorageBackend) -> None:
+    async with await storage_backend.open() as storage:
         round_id = await seed_scores(storage, DISCORD_GUILD, {DISCORD_PLAYER: 100, DISCORD_PLAYER + 1: 50})
         played = await storage.create_round(
             guild_id=DISCORD_GUILD,

@@ -801,6 +801,15 @@ async def test_export_holds_every_answer_not_only_the_latest_100(storage: AnySto
     for position in range(151):
         await play_question(storage, round_id, position, {ALICE: (position % 2 == 0, 10)})
     export = await storage.export_player(ALICE)
-    answers = export["recent_answers"]
-    assert isinstance(answers, list)
-    assert export["answer_count"] == len(answers) == 151
+    assert "recent_answers" not in export  # answers are paged by player_answers
+    pages = []
+    after = None
+    while page := await storage.player_answers(ALICE, after=after, limit=50):
+        pages.append(page)
+        after = (page[-1].answered_at, page[-1].round_question_id)
+    assert [len(page) for page in pages] == [50, 50, 50, 1]
+    answers = [answer for page in pages for answer in page]
+    assert export["answer_count"] == len({answer.round_question_id for answer in answers}) == 151
+    assert [answer.correct for answer in answers] == [position % 2 == 0 for position in range(151)]
+    with pytest.raises(ValueError, match="limit"):
+        await storage.player_answers(ALICE, limit=0)

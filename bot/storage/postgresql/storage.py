@@ -91,7 +91,7 @@ from bot.storage.postgresql.statements import (
     TOTALS_UPSERT_SQL,
     WEEKLY_UPSERT_SQL,
 )
-from bot.storage.totals import GLOBAL_SCOPE, TotalsDelta
+from bot.storage.totals import GLOBAL_SCOPE, TotalsDelta, totals_scopes
 
 log = logging.getLogger(__name__)
 
@@ -335,14 +335,14 @@ class PostgresStorage:
         return rows[0] if rows else None
 
     async def _add_to_totals(self, guild_id: int, deltas: Sequence[TotalsDelta], *, week: dt.date | None) -> None:
-        """Add deltas to the guild's and the all-guilds totals (and weekly rows when `week` is given).
+        """Add deltas to the totals of each of the guild's `totals_scopes` (and weekly rows when `week` is given).
 
         Rows go in (scope, user) order, so concurrent transactions lock them in the same order.
         """
         if not deltas:
             return
         ordered = sorted(deltas, key=lambda delta: delta.user_id)
-        scopes = sorted((guild_id, GLOBAL_SCOPE))
+        scopes = sorted(totals_scopes(guild_id))
         await self._execute_many(
             TOTALS_UPSERT_SQL,
             [
@@ -557,17 +557,11 @@ class PostgresStorage:
         ended = utc(ended_at)
 
         async def work() -> bool:
-            changed = await self._execute(
-                "UPDATE rounds SET status = $1, ended_at = $2, winner_id = $3 WHERE id = $4 AND status = 'running'",
-                status,
-                ended,
-                winner_id,
-                round_id,
-            )
-            row = await self._fetch_one("SELECT guild_id FROM rounds WHERE id = $1", round_id)
+            # FOR UPDATE: answer batches hold the round FOR SHARE, so the participants read below are all of them.
+            row = await self._fetch_one("SELECT guild_id, status FROM rounds WHERE id = $1 FOR UPDATE", round_id)
             if row is None:
                 raise RecordNotFound(f"round {round_id} does not exist")
-            if not changed:
+            if row["status"] != "running":
                 log.debug("Round %s had already ended; not finishing it again", round_id)
                 return False
             participants = {
@@ -581,10 +575,17 @@ class PostgresStorage:
                     round_id,
                 )
             }
-            if winner_id is not None:
-                participants.add(winner_id)
+            # A winner with no stored answer deleted their data during the round: record nothing about them.
+            winner = winner_id if winner_id in participants else None
+            await self._execute(
+                "UPDATE rounds SET status = $1, ended_at = $2, winner_id = $3 WHERE id = $4",
+                status,
+                ended,
+                winner,
+                round_id,
+            )
             deltas = [
-                TotalsDelta(user_id=user_id, rounds_played=1, rounds_won=int(user_id == winner_id))
+                TotalsDelta(user_id=user_id, rounds_played=1, rounds_won=int(user_id == winner))
                 for user_id in sorted(participants)
             ]
             await self._add_to_totals(int(row["guild_id"]), deltas, week=None)
@@ -605,11 +606,18 @@ class PostgresStorage:
         """Return every round still marked running, oldest first."""
         return [round_row(row) for row in await self._fetch(f"{ROUND_SELECT} WHERE status = 'running' ORDER BY id")]
 
-    async def close_interrupted_rounds(self, ended_at: dt.datetime) -> list[RoundRow]:
-        """End every running round as 'interrupted' (crediting rounds played) and return them."""
+    async def close_interrupted_rounds(self, ended_at: dt.datetime, *, terminal: bool = False) -> list[RoundRow]:
+        """End every running Discord round (``terminal``: every terminal round) as 'interrupted' and return them.
+
+        The bot and the terminal player may share a database: neither closes the other's rounds.
+        """
+        where = "guild_id < 0" if terminal else "guild_id > 0"
 
         async def work() -> tuple[list[RoundRow], list[RoundRow | None]]:
-            running = await self.running_rounds()
+            running = [
+                round_row(row)
+                for row in await self._fetch(f"{ROUND_SELECT} WHERE status = 'running' AND {where} ORDER BY id")
+            ]
             for round_row_ in running:
                 await self.finish_round(round_row_.id, status="interrupted", ended_at=ended_at, winner_id=None)
             return running, [await self.get_round(round_row_.id) for round_row_ in running]
@@ -1011,7 +1019,10 @@ class PostgresStorage:
     # ------------------------------------------------------------------ privacy
 
     async def export_player(self, user_id: int) -> dict[str, object]:
-        """Return everything stored about a player as JSON-ready data (times as ISO text), every answer included."""
+        """Return everything stored about a player but their answers as JSON-ready data (times as ISO text).
+
+        The answers, however many, are read page by page with `player_answers`.
+        """
         totals = [
             dict(row)
             for row in await self._fetch(
@@ -1030,7 +1041,6 @@ class PostgresStorage:
             user_id,
             GLOBAL_SCOPE,
         )
-        answers = await self._fetch(f"{ANSWER_SELECT} WHERE a.user_id = $1 ORDER BY a.answered_at DESC", user_id)
         disputes = await self._fetch(f"{DISPUTE_SELECT} WHERE d.user_id = $1 ORDER BY d.id", user_id)
         aliases = await self._fetch(
             "SELECT guild_id, fact_id, alias, added_at FROM guild_aliases WHERE added_by = $1 ORDER BY added_at",
@@ -1052,7 +1062,6 @@ class PostgresStorage:
             "totals_all_guilds": next((row for row in totals if row["guild_id"] == GLOBAL_SCOPE), None),
             "weekly": [dict(row) for row in weekly],
             "answer_count": counts["answer_count"],
-            "recent_answers": [dataclasses.asdict(answer_row(row)) for row in answers],
             "disputes": [dataclasses.asdict(dispute_row(row)) for row in disputes],
             "rounds_started": counts["rounds_started"],
             "rounds_won": counts["rounds_won"],
@@ -1060,6 +1069,35 @@ class PostgresStorage:
             "aliases_added": [{**dict(row), "added_at": time_text(row["added_at"])} for row in aliases],
         }
         return cast(dict[str, object], jsonable(export))
+
+    async def player_answers(
+        self, user_id: int, *, after: tuple[dt.datetime, int] | None = None, limit: int = 1000
+    ) -> list[AnswerRow]:
+        """Return a page of the player's answers, oldest first (by answered_at, then round_question_id).
+
+        A keyset page: index answers_by_player_time (migration 003) serves each one without an offset.
+        """
+        if limit <= 0:
+            raise ValueError(f"limit must be positive, got {limit}")
+        if after is None:
+            rows = await self._fetch(
+                f"{ANSWER_SELECT} WHERE a.user_id = $1 ORDER BY a.answered_at, a.round_question_id LIMIT $2",
+                user_id,
+                limit,
+            )
+        else:
+            rows = await self._fetch(
+                f"""
+                {ANSWER_SELECT}
+                WHERE a.user_id = $1 AND (a.answered_at, a.round_question_id) > ($2::timestamptz, $3::bigint)
+                ORDER BY a.answered_at, a.round_question_id LIMIT $4
+                """,
+                user_id,
+                utc(after[0]),
+                after[1],
+                limit,
+            )
+        return [answer_row(row) for row in rows]
 
     async def delete_player(self, user_id: int) -> int:
         """Delete a player's answers, totals, weekly rows and disputes; forget their id on rounds and decisions.
