@@ -32,7 +32,7 @@ from fake_discord.gateway import GatewayFrame
 from fake_discord.harness import running_bot
 from fake_discord.patching import gateway_url_for, point_discord_at, reset_discord_base
 from fake_discord.payloads import ADMINISTRATOR, DEFAULT_MEMBER_PERMISSIONS, MANAGE_GUILD, FakeGuild
-from fake_discord.records import InteractionResult, MessageLogEntry, RecordedFile, RecordedRequest
+from fake_discord.records import InteractionResult, MessageLogEntry, RecordedFile, RecordedRequest, UploadedAttachment
 from fake_discord.server import FakeDiscord
 
 __all__ = [
@@ -49,6 +49,7 @@ __all__ = [
     "MessageLogEntry",
     "RecordedFile",
     "RecordedRequest",
+    "UploadedAttachment",
     "gateway_url_for",
     "point_discord_at",
     "reset_discord_base",
