@@ -91,6 +91,10 @@ async def test_packs_are_stored_reviewed_and_removed_per_server(storage: AnyStor
 
     with pytest.raises(PackExists):
         await add_pack(storage, 1, "moon")
+    # The moderator who added it deletes their data: the pack stays, without their id.
+    await storage.delete_player(7)
+    kept = await storage.guild_pack(1, "moon")
+    assert kept is not None and kept.created_by is None and kept.total == 3
     assert not await storage.delete_guild_pack(2, "sun")
     assert await storage.delete_guild_pack(1, "moon")
     assert await storage.guild_packs(1) == []
@@ -149,6 +153,16 @@ def test_deeply_nested_markdown_is_handled() -> None:
 
 def upload(path: Path, *, filename: str | None = None) -> UploadedAttachment:
     return UploadedAttachment(filename or path.name, path.read_bytes(), "text/plain; charset=utf-8")
+
+
+async def suggested_categories(fake: FakeDiscord, typed: str, **where: int) -> list[str]:
+    """Return the values `/trivia start category:` autocompletes for what a player typed."""
+    suggest = fake.slash_command("trivia start", {"category": typed}, user=1, **where)
+    suggest["type"] = 4  # APPLICATION_COMMAND_AUTOCOMPLETE
+    suggest["data"]["options"][0]["options"][0]["focused"] = True
+    result = await fake.interact(suggest)
+    assert result.type == 8 and result.data is not None
+    return [choice["value"] for choice in result.data["choices"]]
 
 
 @pytest.mark.usefixtures("storage_backend")  # on SQLite and on PostgreSQL
@@ -232,6 +246,8 @@ async def test_a_moderator_drafts_reviews_and_plays_a_pack_in_their_server_only(
         categories = await fake.interact(fake.slash_command("trivia categories", {}, user=3))
         assert "pack-soyuz-film" in str(categories.embeds)
 
+        assert await suggested_categories(fake, "soyuz") == ["all", "pack-soyuz-film"]
+
         # The approved questions are a category of their own, played in this server.
         started = await fake.interact(
             fake.slash_command(
@@ -270,6 +286,7 @@ async def test_a_moderator_drafts_reviews_and_plays_a_pack_in_their_server_only(
             fake.slash_command("trivia categories", {}, user=1, guild_id=other_guild.id, channel_id=quiz)
         )
         assert "soyuz" not in str(other_categories.embeds).lower()
+        assert await suggested_categories(fake, "soyuz", guild_id=other_guild.id, channel_id=quiz) == ["all"]
         stolen = await bot.storage.guild_pack_by_id(other_guild.id, pack.id)
         assert stolen is None
 

@@ -247,7 +247,8 @@ class GuildPack:
     name: str
     title: str
     document_date: dt.date
-    created_by: int
+    created_by: int | None
+    """Who added it; None once they deleted their data (`delete_player`)."""
     created_at: dt.datetime
     drafted: int
     approved: int

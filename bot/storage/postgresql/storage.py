@@ -1081,6 +1081,7 @@ class PostgresStorage:
             await self._execute("UPDATE rounds SET winner_id = NULL WHERE winner_id = $1", user_id)
             await self._execute("UPDATE disputes SET decided_by = NULL WHERE decided_by = $1", user_id)
             await self._execute("UPDATE guild_aliases SET added_by = NULL WHERE added_by = $1", user_id)
+            await self._execute("UPDATE guild_packs SET created_by = NULL WHERE created_by = $1", user_id)
             return deleted
 
         deleted = await self._write(work)
@@ -1229,7 +1230,7 @@ def _guild_pack(row: asyncpg.Record) -> GuildPack:
         name=str(row["name"]),
         title=str(row["title"]),
         document_date=row["document_date"],
-        created_by=int(row["created_by"]),
+        created_by=None if row["created_by"] is None else int(row["created_by"]),
         created_at=row["created_at"].astimezone(dt.UTC),
         drafted=int(row["drafted"]),
         approved=int(row["approved"]),

@@ -975,6 +975,7 @@ class SQLiteStorage:
             await self._execute("UPDATE rounds SET winner_id = NULL WHERE winner_id = ?", (user_id,))
             await self._execute("UPDATE disputes SET decided_by = NULL WHERE decided_by = ?", (user_id,))
             await self._execute("UPDATE guild_aliases SET added_by = NULL WHERE added_by = ?", (user_id,))
+            await self._execute("UPDATE guild_packs SET created_by = NULL WHERE created_by = ?", (user_id,))
         log.info("Deleted %s row(s) about user %s", deleted, user_id)
         return deleted
 
@@ -1111,7 +1112,7 @@ def _guild_pack(row: sqlite3.Row) -> GuildPack:
         name=str(row["name"]),
         title=str(row["title"]),
         document_date=dt.date.fromisoformat(str(row["document_date"])),
-        created_by=int(row["created_by"]),
+        created_by=None if row["created_by"] is None else int(row["created_by"]),
         created_at=time_value(str(row["created_at"])),
         drafted=int(row["drafted"]),
         approved=int(row["approved"]),

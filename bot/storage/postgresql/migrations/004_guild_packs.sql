@@ -12,7 +12,7 @@ CREATE TABLE guild_packs (
     document_date date NOT NULL,
     document_text text NOT NULL,
     pack_json text NOT NULL,
-    created_by bigint NOT NULL,
+    created_by bigint,
     created_at timestamptz NOT NULL,
     UNIQUE (guild_id, name)
 );

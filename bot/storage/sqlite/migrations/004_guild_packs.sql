@@ -12,7 +12,7 @@ CREATE TABLE guild_packs (
     document_date TEXT NOT NULL,
     document_text TEXT NOT NULL,
     pack_json TEXT NOT NULL,
-    created_by INTEGER NOT NULL,
+    created_by INTEGER,
     created_at TEXT NOT NULL,
     UNIQUE (guild_id, name)
 );
