@@ -68,7 +68,8 @@ def check_upload(filename: str, size: int) -> None:
         )
     if size > MAX_DOCUMENT_BYTES:
         raise DocumentRejectedError(
-            f"the file is {size // 1024} KiB; the limit is {MAX_DOCUMENT_BYTES // 1024} KiB of plain text"
+            f"the file is {size:,} bytes; the limit is {MAX_DOCUMENT_BYTES // 1024} KiB ({MAX_DOCUMENT_BYTES:,} bytes) "
+            "of plain text"
         )
     if size == 0:
         raise DocumentRejectedError("the file is empty")

@@ -15,7 +15,8 @@ The public API of :class:`FakeDiscord`, by what a test does (each part lives in 
   ``channel(name)``, ``bot_id``, ``token``, ``base_url``;
 - players (``players``): build ``slash_command``, ``click``, ``submit_modal``; ``interact`` sends one and waits
   for the bot's answer (an :class:`InteractionResult`); ``send_interaction`` sends without waiting;
-  ``user_message``;
+  ``user_message``; a file for an attachment option is an :class:`UploadedAttachment`, served at its url
+  like Discord's CDN (``uploads``; what the bot fetched is in ``downloads``);
 - what the bot did (``core``, ``message_store``, ``routes.interactions``): ``requests``, ``messages``,
   ``message_log``, ``channel_writes``, ``max_writes_in_window``, ``command_syncs``, ``commands``, ``interactions``,
   ``original_message``, ``followups``, ``original_edits``, ``unhandled`` (routes the fake does not know);
