@@ -155,9 +155,11 @@ def upload(path: Path, *, filename: str | None = None) -> UploadedAttachment:
     return UploadedAttachment(filename or path.name, path.read_bytes(), "text/plain; charset=utf-8")
 
 
-async def suggested_categories(fake: FakeDiscord, typed: str, **where: int) -> list[str]:
+async def suggested_categories(
+    fake: FakeDiscord, typed: str, *, guild_id: int | None = None, channel_id: int | None = None
+) -> list[str]:
     """Return the values `/trivia start category:` autocompletes for what a player typed."""
-    suggest = fake.slash_command("trivia start", {"category": typed}, user=1, **where)
+    suggest = fake.slash_command("trivia start", {"category": typed}, user=1, guild_id=guild_id, channel_id=channel_id)
     suggest["type"] = 4  # APPLICATION_COMMAND_AUTOCOMPLETE
     suggest["data"]["options"][0]["options"][0]["focused"] = True
     result = await fake.interact(suggest)
