@@ -263,6 +263,9 @@ async def test_rounds_in_three_channels_at_once(fake: FakeDiscord, make_bot: Cal
         assert not [m for m in fake.messages[idle].values() if title_of(m).startswith("Question 3/")]
         nobody = [m for m in fake.messages[idle].values() if title_of(m).startswith("Question ")]
         assert len(nobody) == 2 and all(field_value(m, "Scored (0)") == "Nobody answered." for m in nobody)
+        # Every channel write of all three rounds took its slot from the one bot-wide budget.
+        sent = sum(len(fake.channel_writes(c)) for c in (busy, also_busy, idle))
+        assert bot.write_budget.stats.granted == sent > 0
     assert assert_pings_nobody(fake) > 0
     assert fake.unhandled == []
 
