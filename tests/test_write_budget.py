@@ -113,3 +113,13 @@ async def test_many_concurrent_rounds_stay_under_the_rate_and_the_stated_bound(r
     if rounds == 200:
         # Posts and reveals alone (about 31/s) fit the budget: none waits more than a second.
         assert max(log.essential_waits) <= 1.0
+
+
+def test_the_benchmark_reports_the_total_rate_and_the_bound() -> None:
+    from bench.write_budget import figures
+
+    report = figures(60, 2)
+    assert report["rounds"] == 60 and report["budget_per_second"] == GLOBAL_CHANNEL_WRITES_PER_SECOND
+    assert 0 < report["writes_per_second"] <= report["most_in_any_second"] <= GLOBAL_CHANNEL_WRITES_PER_SECOND
+    assert report["sent_by_priority"]["essential"] == 60 * 2 * 2
+    assert report["bound_held"] is True
