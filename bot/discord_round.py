@@ -11,6 +11,7 @@ from typing import Any
 import discord
 
 from bot.engine import Clock, EndReason, LoopClock, QuestionOpening, QuestionResult, Standings
+from bot.engine.write_budget import ChannelWriteBudget, WritePriority
 from bot.render import question_embed, reveal_embed, standings_embed
 from bot.views import question_view
 from questions.store import FactStore, format_date
@@ -30,6 +31,10 @@ class ChannelRoundDisplay:
     the one before, keep a round at about one channel write per second and within Discord's limit of five
     per five seconds. Progress and hints are cosmetic: they return at once and are coalesced into one
     paced edit that shows the latest state. Questions, reveals and standings wait for their turn instead.
+
+    Every write also takes a slot from ``budget``, the bot-wide :class:`ChannelWriteBudget` shared by all
+    rounds: posts, reveals and standings as essential writes, the paced edit as a hint or progress write
+    that the budget may drop when the bot as a whole is writing too fast.
     """
 
     def __init__(
@@ -40,12 +45,14 @@ class ChannelRoundDisplay:
         store: FactStore,
         clock: Clock | None = None,
         write_gap: float = WRITE_GAP_SECONDS,
+        budget: ChannelWriteBudget | None = None,
     ) -> None:
         self.channel = channel
         self.clock: Clock = clock or LoopClock()
         self.round_id = round_id
         self.store = store
         self.write_gap = write_gap
+        self.budget = budget or ChannelWriteBudget(self.clock)
         self._message: discord.Message | None = None
         self._opening: QuestionOpening | None = None
         self._answered = 0
@@ -54,17 +61,23 @@ class ChannelRoundDisplay:
         self._last_write: float | None = None
         self._refresh_wanted = False
         self._refresher: asyncio.Task[None] | None = None
+        self._refresher_waiting = False  # the refresher waits for a global slot (and may be cancelled)
+        self._hints_shown = 0
 
     def _label(self, category: str) -> str:
         return self.store.category_label(category)
 
     @contextlib.asynccontextmanager
     async def _turn_to_write(self) -> AsyncIterator[None]:
-        """Hold the channel's write slot: wait until the last write is ``write_gap`` seconds old."""
+        """Hold the channel's write slot (``write_gap`` after the last write), then an essential global slot."""
         async with self._write_lock:
-            if self._last_write is not None:
-                await self.clock.sleep_until(self._last_write + self.write_gap)
+            await self._wait_for_channel_gap()
+            await self.budget.slot(WritePriority.ESSENTIAL)
             yield
+
+    async def _wait_for_channel_gap(self) -> None:
+        if self._last_write is not None:
+            await self.clock.sleep_until(self._last_write + self.write_gap)
 
     def _wrote(self) -> None:
         """Note that a write was just sent (failed ones count too: Discord saw them)."""
@@ -75,6 +88,7 @@ class ChannelRoundDisplay:
         question = opening.question
         async with self._turn_to_write():
             self._opening, self._message, self._answered, self._hints = opening, None, 0, []
+            self._hints_shown = 0
             try:
                 self._message = await self.channel.send(
                     embed=question_embed(opening, category_label=self._label(question.category)),
@@ -108,10 +122,24 @@ class ChannelRoundDisplay:
     async def _refresh_while_wanted(self) -> None:
         while self._refresh_wanted:
             self._refresh_wanted = False
-            async with self._turn_to_write():
-                opening, message = self._opening, self._message
-                if opening is None or message is None:
+            async with self._write_lock:
+                await self._wait_for_channel_gap()
+                message = self._message
+                if self._opening is None or message is None:
                     return  # the question closed meanwhile: its reveal replaces the message anyway
+                new_hint = len(self._hints) > self._hints_shown
+                priority = WritePriority.HINT if new_hint else WritePriority.PROGRESS
+                self._refresher_waiting = True
+                try:
+                    granted = await self.budget.slot(priority, key=message.id)
+                finally:
+                    self._refresher_waiting = False
+                if not granted:
+                    continue  # dropped: the bot is over its global budget; a later change may still show
+                opening = self._opening
+                if opening is None or self._message is not message:
+                    return
+                self._hints_shown = len(self._hints)
                 embed = question_embed(
                     opening,
                     category_label=self._label(opening.question.category),
@@ -134,6 +162,7 @@ class ChannelRoundDisplay:
         """Turn the question message into the reveal, without buttons."""
         question = result.question
         message, self._opening = self._message, None  # a pending progress edit must not follow the reveal
+        self._stop_waiting_refresher()
         document = self.store.documents.get(question.document_id)
         embed = reveal_embed(
             result,
@@ -153,6 +182,7 @@ class ChannelRoundDisplay:
     async def round_finished(self, standings: Standings, reason: EndReason) -> None:
         """Take the buttons off a question the round ended during, then post the final standings."""
         self._opening = None
+        self._stop_waiting_refresher()
         message, self._message = self._message, None
         if message is not None:
             async with self._turn_to_write():
@@ -167,6 +197,11 @@ class ChannelRoundDisplay:
                 await self.channel.send(embed=standings_embed(standings, reason))
             finally:
                 self._wrote()
+
+    def _stop_waiting_refresher(self) -> None:
+        """Cancel a cosmetic edit still queued for a global slot: it must not hold up the reveal."""
+        if self._refresher is not None and self._refresher_waiting:
+            self._refresher.cancel()
 
 
 def member_name(user: discord.abc.User | Any) -> str:

@@ -13,6 +13,7 @@ import pytest
 
 from bot.app import TriviaBot
 from bot.engine import EndReason
+from bot.engine.write_budget import ChannelWriteBudget, WritePriority
 from bot.render import END_TITLES, LETTERS
 from fake_discord import FakeDiscord, running_bot
 from questions.models import QuestionKind
@@ -263,6 +264,9 @@ async def test_rounds_in_three_channels_at_once(fake: FakeDiscord, make_bot: Cal
         assert not [m for m in fake.messages[idle].values() if title_of(m).startswith("Question 3/")]
         nobody = [m for m in fake.messages[idle].values() if title_of(m).startswith("Question ")]
         assert len(nobody) == 2 and all(field_value(m, "Scored (0)") == "Nobody answered." for m in nobody)
+        # Every channel write of all three rounds took its slot from the one bot-wide budget.
+        sent = sum(len(fake.channel_writes(c)) for c in (busy, also_busy, idle))
+        assert bot.write_budget.stats.granted == sent > 0
     assert assert_pings_nobody(fake) > 0
     assert fake.unhandled == []
 
@@ -297,4 +301,31 @@ async def test_a_form_opened_for_one_question_cannot_answer_the_next(
         answered = [await bot.storage.question_answers(question.id) for question in asked]
         assert [[a.user_id for a in answers] for answers in answered] == [[int(fake.user(2)["id"])]] * 2
     assert assert_pings_nobody(fake) > 0
+    assert fake.unhandled == []
+
+
+async def test_rounds_sharing_a_tight_write_budget_still_post_every_question_and_reveal(
+    fake: FakeDiscord, make_bot: Callable[..., TriviaBot]
+) -> None:
+    # One write a second for the whole bot, three rounds at once: hint and progress edits give way (or are
+    # dropped), but every question is posted and revealed, and no edit of a question follows its reveal.
+    other_guild = fake.add_guild("Second guild", channels=("quiz",), players=range(1, 4))
+    channels = [fake.channel("general"), fake.channel("trivia"), other_guild.channels["quiz"]]
+    async with running_bot(fake, make_bot()) as bot:
+        bot.write_budget = ChannelWriteBudget(bot.clock, per_second=1)
+        for n, channel in enumerate(channels):
+            guild = other_guild.id if channel == channels[2] else None
+            await start_round(fake, channel, user=n + 1, guild_id=guild, questions=2, kind="typed", seconds=5)
+        for channel in channels:
+            await wait_standings(fake, channel, timeout=60)
+        for channel in channels:
+            questions = [m for m in fake.messages[channel].values() if title_of(m).startswith("Question ")]
+            assert len(questions) == 2
+            for message in questions:
+                edits = question_edits(fake, channel, message["id"])
+                revealed = [i for i, body in enumerate(edits) if "time's up" in body["embeds"][0]["title"]]
+                assert revealed == [len(edits) - 1], "the reveal is the last edit of its question"
+        stats = bot.write_budget.stats
+        assert stats.granted_by_priority[WritePriority.ESSENTIAL] >= 3 * (2 + 2 + 1)
+        assert stats.granted == sum(len(fake.channel_writes(c)) for c in channels)
     assert fake.unhandled == []

@@ -303,6 +303,7 @@ class TriviaCog(commands.Cog, name="trivia"):
             round_id=round_id,
             store=source.store,
             clock=self.bot.clock,
+            budget=self.bot.write_budget,
         )
         self.rounds[channel_id] = RoundInfo(round_id, interaction.guild_id, interaction.user.id)
         self.registry.create(

@@ -1,0 +1,172 @@
+"""One budget for every round's channel writes, so the whole bot stays under Discord's global request rate.
+
+Each round already spaces its own channel's writes (about one a second). This scheduler bounds the total
+across all channels: at most ``per_second`` writes are let through in any one-second window, measured on
+the injected clock. Writes queue by priority: essential ones (question posts, reveals, standings, taking
+buttons off) always go first, then hint edits, then live "N answered" refreshes. Cosmetic writes (hints,
+progress) that would wait too long are dropped, and a newer edit of the same message replaces an older one
+still waiting (coalescing). Essential writes are never dropped.
+
+**The stated bound.** An essential write waits at most ``ceil(n / per_second)`` seconds, where ``n`` is
+the number of essential writes queued when it asked (itself included): cosmetic writes never go ahead of
+it, and the sliding window lets ``per_second`` writes through every second. A round awaits each of its
+essential writes before the next, so ``n`` is at most the number of concurrent rounds; and while essential
+demand stays under the rate (two per question: post and reveal), ``n`` stays small and so does the wait.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import heapq
+import itertools
+import math
+from collections import deque
+from collections.abc import Hashable
+from dataclasses import dataclass, field
+
+from bot.engine.clock import Clock
+
+GLOBAL_CHANNEL_WRITES_PER_SECOND = 40
+"""Channel writes the whole bot sends per second: Discord allows 50 requests/s per bot; 10 are headroom."""
+
+
+class WritePriority(enum.IntEnum):
+    """How much a channel write matters; lower goes first."""
+
+    ESSENTIAL = 0
+    """A question post, a reveal, the standings, taking the buttons off: never dropped."""
+    HINT = 1
+    """An edit that adds a hint to the question message."""
+    PROGRESS = 2
+    """An edit that only refreshes the "N answered" count."""
+
+
+COSMETIC_MAX_WAIT_SECONDS: dict[WritePriority, float] = {WritePriority.HINT: 4.0, WritePriority.PROGRESS: 2.0}
+"""How long a cosmetic write may wait for the global budget before it is dropped as stale."""
+
+
+@dataclass(order=True)
+class _Request:
+    priority: int
+    order: int
+    asked_at: float = field(compare=False)
+    key: Hashable | None = field(compare=False)
+    granted: asyncio.Future[bool] = field(compare=False)
+
+
+@dataclass
+class WriteBudgetStats:
+    """What the budget has let through, dropped and how long essential writes waited."""
+
+    granted: int = 0
+    dropped: int = 0
+    coalesced: int = 0
+    granted_by_priority: dict[WritePriority, int] = field(default_factory=lambda: dict.fromkeys(WritePriority, 0))
+    longest_essential_wait: float = 0.0
+    essential_bound_exceeded: int = 0
+    """Essential writes that waited longer than the stated bound (always 0 unless the scheduler is broken)."""
+
+
+class ChannelWriteBudget:
+    """Grants channel-write slots to every round under one global rate, by priority (see the module doc)."""
+
+    def __init__(
+        self,
+        clock: Clock,
+        *,
+        per_second: int = GLOBAL_CHANNEL_WRITES_PER_SECOND,
+        cosmetic_max_wait: dict[WritePriority, float] | None = None,
+    ) -> None:
+        if per_second < 1:
+            raise ValueError(f"a write budget needs at least one write per second, not {per_second}")
+        self.clock = clock
+        self.per_second = per_second
+        self.cosmetic_max_wait = dict(cosmetic_max_wait or COSMETIC_MAX_WAIT_SECONDS)
+        self.stats = WriteBudgetStats()
+        self._recent: deque[float] = deque(maxlen=per_second)  # the last grants, to keep the 1-s window
+        self._queue: list[_Request] = []
+        self._by_key: dict[Hashable, _Request] = {}
+        self._order = itertools.count()
+        self._pump: asyncio.Task[None] | None = None
+
+    def essential_bound(self, queued: int) -> float:
+        """Return the longest an essential write may wait with ``queued`` essential writes (itself included)."""
+        return float(math.ceil(queued / self.per_second))
+
+    async def slot(self, priority: WritePriority = WritePriority.ESSENTIAL, *, key: Hashable | None = None) -> bool:
+        """Wait for a turn to send one channel write; return False if it was dropped or replaced instead.
+
+        True means the caller must send its write now (the slot is counted). A cosmetic write with a
+        ``key`` (the message it edits) replaces an older one with the same key that is still waiting: the
+        older caller gets False, and the newer one keeps the older one's place and the higher priority.
+        """
+        now = self.clock.now()
+        loop = asyncio.get_running_loop()
+        request = _Request(int(priority), next(self._order), now, key, loop.create_future())
+        if priority is not WritePriority.ESSENTIAL and key is not None:
+            older = self._by_key.pop(key, None)
+            if older is not None and not older.granted.done():
+                self._queue.remove(older)
+                heapq.heapify(self._queue)
+                request.priority, request.order = min(older.priority, request.priority), older.order
+                request.asked_at = older.asked_at
+                older.granted.set_result(False)
+                self.stats.coalesced += 1
+            self._by_key[key] = request
+        queued = 0
+        if priority is WritePriority.ESSENTIAL:
+            queued = 1 + sum(1 for r in self._queue if r.priority == WritePriority.ESSENTIAL)
+        heapq.heappush(self._queue, request)
+        if self._pump is None or self._pump.done():
+            self._pump = loop.create_task(self._grant_while_queued(), name="channel-write-budget")
+        try:
+            granted = await request.granted
+        except asyncio.CancelledError:
+            self._forget(request)
+            raise
+        if granted and priority is WritePriority.ESSENTIAL:
+            waited = self.clock.now() - now
+            self.stats.longest_essential_wait = max(self.stats.longest_essential_wait, waited)
+            if waited > self.essential_bound(queued) + 1e-9:
+                self.stats.essential_bound_exceeded += 1
+        return granted
+
+    def _forget(self, request: _Request) -> None:
+        if request in self._queue:
+            self._queue.remove(request)
+            heapq.heapify(self._queue)
+        if request.key is not None and self._by_key.get(request.key) is request:
+            del self._by_key[request.key]
+
+    def _drop_stale(self, now: float) -> None:
+        stale = [
+            r
+            for r in self._queue
+            if r.priority != WritePriority.ESSENTIAL
+            and now - r.asked_at > self.cosmetic_max_wait[WritePriority(r.priority)]
+        ]
+        for request in stale:
+            self._forget(request)
+            request.granted.set_result(False)
+            self.stats.dropped += 1
+
+    async def _grant_while_queued(self) -> None:
+        while self._queue:
+            now = self.clock.now()
+            self._drop_stale(now)
+            if not self._queue:
+                return
+            if len(self._recent) == self.per_second and now < self._recent[0] + 1.0:
+                # Sleep until the oldest grant leaves the window (drops are checked again then).
+                await self.clock.sleep_until(self._recent[0] + 1.0)
+                continue
+            request = heapq.heappop(self._queue)
+            if request.key is not None and self._by_key.get(request.key) is request:
+                del self._by_key[request.key]
+            if request.granted.done():
+                continue  # its caller was cancelled
+            self._recent.append(now)
+            self.stats.granted += 1
+            self.stats.granted_by_priority[WritePriority(request.priority)] += 1
+            request.granted.set_result(True)
