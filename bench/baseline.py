@@ -18,6 +18,8 @@ import discord
 import yarl
 from discord import app_commands, ui
 
+from bot.shutdown import stop_on_signals
+
 log = logging.getLogger("bench.baseline")
 
 PREFIX = "ot"
@@ -193,13 +195,13 @@ async def run_baseline() -> int:
     if base:
         point_discord_at(base)
     client = BaselineBot()
-    async with client:
+    async with client, stop_on_signals(client.close):  # like the bot: stops however it was started
         await client.start(os.environ["DISCORD_TOKEN"])
     return 0
 
 
 def main() -> int:
-    """Run the baseline; Ctrl-C (SIGINT) closes it cleanly."""
+    """Run the baseline; SIGINT or SIGTERM close it cleanly."""
     logging.basicConfig(
         level=os.environ.get("LOG_LEVEL", "WARNING"), format="%(asctime)s %(levelname)s %(name)s %(message)s"
     )

@@ -19,9 +19,9 @@ from typing import Any
 
 from bench.figures import percentile
 from bench.run import machine
+from bench.synthetic import FIRST_DAY, GUILD_ID_BASE, USER_ID_BASE, seed_synthetic
 from bot.storage import AnswerInput, SQLiteStorage, week_start_of
 from bot.storage.sqlite import load_migrations
-from bot.storage.synthetic import FIRST_DAY, GUILD_ID_BASE, USER_ID_BASE, seed_synthetic
 
 log = logging.getLogger(__name__)
 

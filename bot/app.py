@@ -18,9 +18,11 @@ import yarl
 from discord.ext import commands
 
 from bot.config import Settings
+from bot.engine import Clock, LoopClock
 from bot.errors import TriviaCommandTree, UserFacingError, reply_privately, send_error
 from bot.render import clip
 from bot.shards import ShardPlan
+from bot.shutdown import stop_on_signals
 from bot.storage import RoundRow, SQLiteStorage, Storage
 from bot.storage.base import MAX_ANSWER_TEXT
 from bot.sync import SyncReport, sync_commands
@@ -86,9 +88,11 @@ class TriviaBot(commands.Bot):
         *,
         source: QuestionSource | None = None,
         rng: random.Random | None = None,
+        clock: Clock | None = None,
         sync_only: bool = False,
         **options: Any,
     ) -> None:
+        """Build the bot; ``clock`` times every round and spaces its channel writes (the loop's, by default)."""
         # The bot never joins voice: don't warn at every start that voice libraries are missing.
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         intents = discord.Intents.none()
@@ -104,6 +108,7 @@ class TriviaBot(commands.Bot):
         self.settings = settings
         self.source = source or QuestionSource.load(settings)
         self.rng = rng or random.Random()
+        self.clock: Clock = clock or LoopClock()
         self._storage: Storage | None = None
         self.sync_report: SyncReport | None = None
         self.interrupted_rounds: list[int] = []
@@ -149,6 +154,11 @@ class TriviaBot(commands.Bot):
                 await channel.send(INTERRUPTED_NOTICE)
             except discord.HTTPException as error:
                 log.warning("Could not tell channel %s about its interrupted round: %s", row.channel_id, error)
+
+    async def start(self, token: str, *, reconnect: bool = True) -> None:
+        """Log in and run until closed; SIGINT or SIGTERM close the bot cleanly, however the process was started."""
+        async with stop_on_signals(self.close):
+            await super().start(token, reconnect=reconnect)
 
     async def close(self) -> None:
         """Stop every round cleanly, then flush and close storage."""

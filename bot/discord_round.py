@@ -10,7 +10,7 @@ from typing import Any
 
 import discord
 
-from bot.engine import EndReason, QuestionOpening, QuestionResult, Standings
+from bot.engine import Clock, EndReason, LoopClock, QuestionOpening, QuestionResult, Standings
 from bot.render import question_embed, reveal_embed, standings_embed
 from bot.views import question_view
 from questions.store import FactStore, format_date
@@ -18,7 +18,9 @@ from questions.store import FactStore, format_date
 log = logging.getLogger(__name__)
 
 WRITE_GAP_SECONDS = 1.05
-"""Least time between two writes to a round's channel: a little over one second, for clock skew."""
+"""Least time between two writes to a round's channel: a little over one second, for clock skew.
+
+Measured on the round's clock, like the question times, so a faster clock (in tests) scales both alike."""
 
 
 class ChannelRoundDisplay:
@@ -36,9 +38,11 @@ class ChannelRoundDisplay:
         *,
         round_id: int,
         store: FactStore,
+        clock: Clock | None = None,
         write_gap: float = WRITE_GAP_SECONDS,
     ) -> None:
         self.channel = channel
+        self.clock: Clock = clock or LoopClock()
         self.round_id = round_id
         self.store = store
         self.write_gap = write_gap
@@ -59,12 +63,12 @@ class ChannelRoundDisplay:
         """Hold the channel's write slot: wait until the last write is ``write_gap`` seconds old."""
         async with self._write_lock:
             if self._last_write is not None:
-                await asyncio.sleep(max(0.0, self._last_write + self.write_gap - asyncio.get_running_loop().time()))
+                await self.clock.sleep_until(self._last_write + self.write_gap)
             yield
 
     def _wrote(self) -> None:
         """Note that a write was just sent (failed ones count too: Discord saw them)."""
-        self._last_write = asyncio.get_running_loop().time()
+        self._last_write = self.clock.now()
 
     async def question_opened(self, opening: QuestionOpening) -> int | None:
         """Post the question with its buttons and return the message id."""

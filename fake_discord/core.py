@@ -176,6 +176,8 @@ class FakeCore:
         self._connections: set[GatewayConnection] = set()
         self._connection_count = 0
         self._waiters: set[asyncio.Future[None]] = set()
+        self._pending_interactions: set[int] = set()
+        self._pending_watchers: list[Callable[[int], None]] = []
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
         self._routes: list[Route] = []
@@ -475,3 +477,27 @@ class FakeCore:
             return self.interactions[token]
         except KeyError:
             raise KeyError(f"no interaction with token {token[:12]}...") from None
+
+    # ------------------------------------------------------------------ interactions awaiting the bot
+
+    @property
+    def pending_interactions(self) -> int:
+        """Return how many dispatched interactions the bot has neither answered nor had refused yet."""
+        return len(self._pending_interactions)
+
+    def watch_pending_interactions(self, callback: Callable[[int], None]) -> None:
+        """Call ``callback(count)`` whenever :attr:`pending_interactions` changes (e.g. to slow a test clock)."""
+        self._pending_watchers.append(callback)
+
+    def _interaction_sent(self, record: InteractionRecord) -> None:
+        self._pending_interactions.add(record.id)
+        self._pending_changed()
+
+    def _interaction_settled(self, record: InteractionRecord) -> None:
+        if record.id in self._pending_interactions:
+            self._pending_interactions.discard(record.id)
+            self._pending_changed()
+
+    def _pending_changed(self) -> None:
+        for watcher in self._pending_watchers:
+            watcher(len(self._pending_interactions))

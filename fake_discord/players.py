@@ -39,6 +39,7 @@ class PlayerActions(InteractionRoutes):
         record = InteractionRecord(int(payload["id"]), payload["token"], payload, time.monotonic())
         self.interactions[record.token] = record
         self._interactions_by_id[record.id] = record
+        self._interaction_sent(record)
         await self.dispatch("INTERACTION_CREATE", payload)
 
     async def interact(self, payload: Json, timeout: float = 5.0) -> InteractionResult:

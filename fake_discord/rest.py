@@ -144,6 +144,7 @@ class RestServer(FakeCore):
             interaction = self._interactions_by_id.get(int(callback.group(1)))
             if interaction is not None and interaction.callback_type is None:
                 interaction.rejection = (response.status, record.response)
+                self._interaction_settled(interaction)
         self._notify()
         return response
 

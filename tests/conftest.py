@@ -11,10 +11,26 @@ import pytest
 
 from bot.app import QuestionSource, TriviaBot
 from bot.config import Settings
+from bot.engine import Clock, LoopClock, ScaledClock
 from fake_discord import FakeDiscord
 from questions.generate import build_bank
 from questions.loader import load_store
 from questions.matching import AnswerMatcher
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Start the slow tests first, each on its own worker, so that they overlap the rest instead of trailing it.
+
+    With ``-n N --maxschedchunk 1`` (the README's command) xdist hands each worker two tests to begin with, then
+    one at a time: a slow test followed by a quick one lands at the head of a worker of its own.
+    """
+    slow = [item for item in items if item.get_closest_marker("slow") is not None]
+    quick = [item for item in items if item.get_closest_marker("slow") is None]
+    ordered: list[pytest.Item] = []
+    for item in slow:
+        ordered += [item, *quick[:1]]
+        quick = quick[1:]
+    items[:] = ordered + quick
 
 
 @pytest.fixture(scope="session")
@@ -50,15 +66,34 @@ def bot_settings(tmp_path: Path, fake: FakeDiscord) -> Settings:
     )
 
 
+E2E_CLOCK_SPEED = 10.0
+"""How many times faster than real time rounds run in end-to-end tests while no interaction awaits the bot.
+
+While one does (a player is acting), the clock runs at real speed, so question windows are as long as the
+tests were written for however slow the machine is; in between, rounds fly."""
+
+
 @pytest.fixture
-def make_bot(bot_settings: Settings, question_source: QuestionSource) -> Callable[..., TriviaBot]:
-    """Build a bot like ``python -m bot`` does, with a seeded random generator."""
+def round_clock(request: pytest.FixtureRequest, fake: FakeDiscord) -> Clock:
+    """The clock of the bot's rounds: fast by default, real time for tests marked ``real_time``."""
+    if request.node.get_closest_marker("real_time") is not None:
+        return LoopClock()
+    clock = ScaledClock(E2E_CLOCK_SPEED)
+    fake.watch_pending_interactions(lambda pending: clock.set_speed(1.0 if pending else E2E_CLOCK_SPEED))
+    return clock
+
+
+@pytest.fixture
+def make_bot(bot_settings: Settings, question_source: QuestionSource, round_clock: Clock) -> Callable[..., TriviaBot]:
+    """Build a bot like ``python -m bot`` does, with a seeded random generator and the test's round clock."""
 
     def build(**overrides: Any) -> TriviaBot:
         import random
 
         settings = bot_settings.model_copy(update=overrides) if overrides else bot_settings
-        return FastTriviaBot(settings, source=question_source, rng=random.Random(7), guild_ready_timeout=0.05)
+        return FastTriviaBot(
+            settings, source=question_source, rng=random.Random(7), clock=round_clock, guild_ready_timeout=0.05
+        )
 
     return build
 

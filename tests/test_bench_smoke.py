@@ -7,25 +7,28 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import psutil
+import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-HARD_TIMEOUT = 55.0
+HARD_TIMEOUT = 240.0
+"""A hang guard (the profile takes about 40 s on a quiet machine), not a speed check: speed is what it reports."""
 KINDS = ("start", "click", "answer", "leaderboard", "stats")
 
 
-def _bench_dirs() -> set[str]:
-    return {p.name for p in Path(tempfile.gettempdir()).glob("orbit-bench-*")}
+def _bench_dirs(temp: Path) -> set[str]:
+    return {p.name for p in temp.glob("orbit-bench-*")}
 
 
-def _run_quick(out: Path) -> subprocess.CompletedProcess[str]:
+def _run_quick(out: Path, temp: Path) -> subprocess.CompletedProcess[str]:
     """Run ``python -m bench all --quick``; on timeout interrupt it (it cleans up on SIGTERM), then kill it."""
     command = [sys.executable, "-m", "bench", "all", "--quick", "--json", str(out)]
+    # Its own temp folder: other benchmarks running on the machine must not count as left behind by this one.
+    env = {**os.environ, "TMPDIR": str(temp)}
     process = subprocess.Popen(
-        command, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=os.environ.copy()
+        command, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
     )
     try:
         stdout, stderr = process.communicate(timeout=HARD_TIMEOUT)
@@ -40,10 +43,13 @@ def _run_quick(out: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(300)
 def test_quick_profile_reports_every_figure_and_misses_no_deadline(tmp_path: Path) -> None:
-    before = _bench_dirs()
+    temp = tmp_path / "tmp"
+    temp.mkdir()
     out = tmp_path / "bench.json"
-    run = _run_quick(out)
+    run = _run_quick(out, temp)
     assert run.returncode == 0, f"exit {run.returncode}\n{run.stdout}\n{run.stderr}"
 
     report = run.stdout
@@ -81,4 +87,4 @@ def test_quick_profile_reports_every_figure_and_misses_no_deadline(tmp_path: Pat
     # Nothing is left behind: the bot and baseline processes are gone, and so are the temp folders.
     for pid in load["processes"].values():
         assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE, pid
-    assert _bench_dirs() <= before
+    assert _bench_dirs(temp) == set()

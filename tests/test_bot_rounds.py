@@ -9,6 +9,8 @@ import asyncio
 import re
 from collections.abc import Callable
 
+import pytest
+
 from bot.app import TriviaBot
 from bot.engine import EndReason
 from bot.render import END_TITLES, LETTERS
@@ -130,6 +132,7 @@ async def test_typed_answers_verdicts_attempts_form_hints_and_no_pings(
     assert fake.unhandled == []
 
 
+@pytest.mark.real_time  # it measures the channel's writes per second
 async def test_question_message_shows_count_not_choices_and_the_reveal_tells_everything(
     fake: FakeDiscord, make_bot: Callable[..., TriviaBot]
 ) -> None:

@@ -20,6 +20,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+
 from bot.app import INTERRUPTED_NOTICE, QuestionSource
 from bot.cogs.trivia import ROUND_ENDED
 from fake_discord import FakeDiscord
@@ -152,6 +154,8 @@ def _notices(fake: FakeDiscord, channel: int) -> int:
     return sum(message.get("content") == INTERRUPTED_NOTICE for message in fake.messages[channel].values())
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(300)
 async def test_sigkill_at_random_moments_loses_no_confirmed_answer(
     tmp_path: Path, question_source: QuestionSource
 ) -> None:

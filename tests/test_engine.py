@@ -32,6 +32,7 @@ from bot.engine import (
     RoundRegistry,
     RoundSession,
     RoundSettings,
+    ScaledClock,
     Standings,
     TextAck,
     WrongQuestionKind,
@@ -924,4 +925,39 @@ async def test_loop_clock_reads_the_loop_and_utc() -> None:
     clock = LoopClock()
     assert clock.now() == pytest.approx(asyncio.get_running_loop().time(), abs=1.0)
     await clock.sleep_until(clock.now() - 1)  # a past deadline returns at once
+    assert clock.wall().tzinfo is dt.UTC
+
+
+# --------------------------------------------------------------------------- the scaled clock of end-to-end tests
+
+
+async def test_scaled_clock_runs_faster_stays_continuous_and_wakes_sleepers_on_a_speed_change() -> None:
+    loop = asyncio.get_running_loop()
+    clock = ScaledClock(10.0)
+    outer_start = loop.time()
+    start = clock.now()
+    inner_start = loop.time()
+    await clock.sleep_until(start + 0.5)
+    inner_end = loop.time()
+    end = clock.now()
+    outer_end = loop.time()
+    assert end >= start + 0.5
+    # Ten clock seconds per real second, read between the real readings around it.
+    assert (inner_end - inner_start) * 10.0 <= end - start <= (outer_end - outer_start) * 10.0
+
+    # A sleeper started fast keeps sleeping to its deadline when the clock slows down, and time never jumps.
+    deadline = clock.now() + 0.3
+    sleeper = asyncio.create_task(clock.sleep_until(deadline))
+    await asyncio.sleep(0)
+    before = clock.now()
+    clock.set_speed(2.0)
+    assert clock.now() >= before and clock.speed == 2.0
+    await sleeper
+    assert clock.now() >= deadline - 1e-9
+    clock.set_speed(50.0)
+    await clock.sleep_until(clock.now() + 1.0)
+    with pytest.raises(ValueError, match="positive"):
+        clock.set_speed(0)
+    with pytest.raises(ValueError, match="positive"):
+        ScaledClock(-1)
     assert clock.wall().tzinfo is dt.UTC

@@ -212,11 +212,25 @@ async def test_deferred_command_edits_original_and_manages_followups(fake: FakeD
 
 
 async def test_late_callback_is_rejected_as_unknown_interaction(fake: FakeDiscord, bot: commands.Bot) -> None:
+    seen: list[int] = []
+    fake.watch_pending_interactions(seen.append)
     fake.interaction_ack_timeout = 0.0
     with pytest.raises(CallbackRejectedError) as rejected:
         await fake.interact(fake.slash_command("demo ping"))
     assert rejected.value.status == 404
     assert rejected.value.body["code"] == 10062
+    assert seen == [1, 0] and fake.pending_interactions == 0  # a refused callback settles it too
+
+
+async def test_pending_interactions_are_counted_until_the_bot_answers(fake: FakeDiscord, bot: commands.Bot) -> None:
+    seen: list[int] = []
+    fake.watch_pending_interactions(seen.append)
+    pings = [fake.slash_command("demo ping", user=n) for n in (1, 2)]
+    for payload in pings:
+        await fake.send_interaction(payload)
+    assert fake.pending_interactions == 2
+    await fake.wait_for(lambda: fake.pending_interactions == 0, description="both answers")
+    assert seen == [1, 2, 1, 0]
 
 
 async def test_second_guild_and_user_messages_reach_the_bot() -> None:

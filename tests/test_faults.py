@@ -130,6 +130,7 @@ def _reveal_edits(fake: FakeDiscord, channel: int) -> dict[str, int]:
 # --------------------------------------------------------------------------- the gateway drops
 
 
+@pytest.mark.real_time  # the reconnects inside a question take real time
 async def test_a_round_survives_a_resumed_and_a_re_identified_gateway(
     fake: FakeDiscord, make_bot: Callable[..., TriviaBot], bot_settings: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -176,6 +177,7 @@ async def test_a_round_survives_a_resumed_and_a_re_identified_gateway(
 # --------------------------------------------------------------------------- Discord's API fails for a while
 
 
+@pytest.mark.real_time  # Discord's retry_after is waited out in real time inside a question
 async def test_rate_limits_and_server_errors_only_delay_the_round(
     fake: FakeDiscord, make_bot: Callable[..., TriviaBot], bot_settings: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -103,10 +103,14 @@ def base_pack() -> dict[str, Any]:
 
 @pytest.fixture
 def fast() -> Iterator[None]:
-    """Fail a test whose body takes more than two seconds: hostile input must be refused quickly."""
+    """Fail a test whose body takes minutes: hostile input must be refused without a blow-up.
+
+    The bound is generous on purpose (a busy machine must not fail it); the refusals themselves come from
+    the loader's size and count limits, which the tests assert by message.
+    """
     started = time.perf_counter()
     yield
-    assert time.perf_counter() - started < 2.0
+    assert time.perf_counter() - started < 30.0
 
 
 # --------------------------------------------------------------------------- helpers and discovery

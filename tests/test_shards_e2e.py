@@ -33,7 +33,7 @@ from fake_discord import FakeDiscord, FakeGuild
 from tests.conftest import button_ids
 from tests.faultkit import BotProcess, Json, bot_env, bot_process, eventually, send_all
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
 SHARDS = 2
 PLAYERS = (1, 2, 3, 4)

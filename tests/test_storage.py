@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.synthetic import seed_synthetic
 from bot.storage import (
     MAX_ANSWER_TEXT,
     AnswerInput,
@@ -33,7 +34,6 @@ from bot.storage import (
     StorageUnavailable,
 )
 from bot.storage.sqlite import load_migrations, split_sql_statements
-from bot.storage.synthetic import seed_synthetic
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 GUILD = 111_111_111_111_111_111

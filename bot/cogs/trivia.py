@@ -14,7 +14,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord_round import ChannelRoundDisplay, member_name
-from bot.engine import LoopClock, Player, RoundRegistry, RoundSession, RoundSettings
+from bot.engine import Player, RoundRegistry, RoundSession, RoundSettings
 from bot.errors import UserFacingError
 from bot.recording import GuildJudge, RecordingListener, RoundLedger
 from bot.render import BRAND, LETTERS, clip, help_embed, mention
@@ -64,7 +64,7 @@ class TriviaCog(commands.Cog, name="trivia"):
 
     def __init__(self, bot: TriviaBot) -> None:
         self.bot = bot
-        self.registry = RoundRegistry(LoopClock())
+        self.registry = RoundRegistry(bot.clock)
         self.rounds: dict[int, RoundInfo] = {}
 
     async def cog_unload(self) -> None:
@@ -173,6 +173,7 @@ class TriviaCog(commands.Cog, name="trivia"):
             self.bot.get_partial_messageable(channel_id, guild_id=interaction.guild_id),
             round_id=round_id,
             store=self.bot.source.store,
+            clock=self.bot.clock,
         )
         self.rounds[channel_id] = RoundInfo(round_id, interaction.guild_id, interaction.user.id)
         self.registry.create(

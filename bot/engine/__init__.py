@@ -1,6 +1,6 @@
 """The round engine: sessions, timing, answers, hints and results. Pure asyncio, no Discord import."""
 
-from bot.engine.clock import Clock, FakeClock, LoopClock
+from bot.engine.clock import Clock, FakeClock, LoopClock, ScaledClock
 from bot.engine.errors import (
     AlreadyAnswered,
     AttemptsExhausted,
@@ -58,6 +58,7 @@ __all__ = [
     "RoundRegistry",
     "RoundSession",
     "RoundSettings",
+    "ScaledClock",
     "Standings",
     "TextAck",
     "WrongQuestionKind",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import heapq
 import itertools
@@ -37,6 +38,63 @@ class LoopClock:
     async def sleep_until(self, deadline: float) -> None:
         """Sleep until the loop's time reaches ``deadline``."""
         await asyncio.sleep(max(0.0, deadline - asyncio.get_running_loop().time()))
+
+    def wall(self) -> dt.datetime:
+        """Return the current UTC time."""
+        return dt.datetime.now(UTC)
+
+
+class ScaledClock:
+    """The event loop's clock run ``speed`` times faster, for end-to-end tests of whole rounds.
+
+    The speed can change while rounds run (:meth:`set_speed`): the time stays continuous and every sleeper
+    re-times itself, so a test can let rounds fly while it waits and keep real time while players act.
+    ``wall()`` stays the real UTC time (it only stamps what is stored and shown).
+    """
+
+    def __init__(self, speed: float = 1.0) -> None:
+        self._check(speed)
+        self._speed = speed
+        self._base_real: float | None = None
+        self._base_now = 0.0
+        self._speed_changed = asyncio.Event()
+
+    @staticmethod
+    def _check(speed: float) -> None:
+        if not speed > 0:
+            raise ValueError(f"a clock's speed must be positive, not {speed}")
+
+    @property
+    def speed(self) -> float:
+        """Return how many clock seconds pass per real second."""
+        return self._speed
+
+    def now(self) -> float:
+        """Return the scaled monotonic time."""
+        real = asyncio.get_running_loop().time()
+        if self._base_real is None:
+            self._base_real, self._base_now = real, real
+        return self._base_now + (real - self._base_real) * self._speed
+
+    def set_speed(self, speed: float) -> None:
+        """Run at ``speed`` from now on; sleepers wake at the right time of the new speed."""
+        self._check(speed)
+        if speed == self._speed:
+            return
+        if self._base_real is not None:
+            self._base_now = self.now()
+            self._base_real = asyncio.get_running_loop().time()
+        self._speed = speed
+        changed, self._speed_changed = self._speed_changed, asyncio.Event()
+        changed.set()
+
+    async def sleep_until(self, deadline: float) -> None:
+        """Sleep until the scaled time reaches ``deadline``."""
+        while (left := deadline - self.now()) > 0:
+            changed = self._speed_changed
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(left / self._speed):
+                    await changed.wait()
 
     def wall(self) -> dt.datetime:
         """Return the current UTC time."""

@@ -106,6 +106,7 @@ class InteractionRoutes(MessageStore):
         elif kind == 9:
             record.modal = copy.deepcopy(data)
         record.callback_type = int(kind)
+        self._interaction_settled(record)
         record.callback_data = copy.deepcopy(data) if call.body.get("data") is not None else None
         if call.query.get("with_response", "").lower() not in ("1", "true"):
             return 204, None
