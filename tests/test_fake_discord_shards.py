@@ -117,8 +117,30 @@ async def test_a_dropped_shard_resumes_while_the_other_keeps_serving(
         now = await fake.interact(fake.slash_command("where", guild_id=on0.id, channel_id=on0.channel_ids[0]))
         assert (later.content, now.content) == ("shard 1 of [1]", "shard 0 of [0]")
         assert fake.resume_count == 1 and fake.identify_count == 2
+        # An invalidated shard must IDENTIFY again; the other shard's session is untouched.
+        await fake.drop_gateway(resumable=False, shard_id=0)
+        await fake.wait_until_ready(timeout=10, shard_id=0)
+        assert fake.identify_count == 3 and fake.live_shards == {0, 1}
+        again = await fake.interact(fake.slash_command("where", guild_id=on0.id, channel_id=on0.channel_ids[0]))
+        assert again.content == "shard 0 of [0]"
     with pytest.raises(ValueError, match="shard"):
         fake.add_guild("nowhere", shard=(2, SHARDS))
+
+
+async def test_without_a_shard_count_discord_py_runs_the_recommended_shards(
+    sharded_fake: tuple[FakeDiscord, dict[int, list[FakeGuild]]],
+) -> None:
+    fake, _ = sharded_fake
+    fake.recommended_shards = SHARDS
+    client = commands.AutoShardedBot(
+        command_prefix=commands.when_mentioned, intents=discord.Intents(guilds=True), guild_ready_timeout=0.05
+    )
+    client.before_identify_hook = build_shard_bot([0]).before_identify_hook  # type: ignore[method-assign]
+    async with running_bot(fake, client):
+        await fake.wait_for(lambda: fake.live_shards == {0, 1}, timeout=10, description="both shards")
+        assert client.shard_count == SHARDS
+        assert sorted(payload["shard"] for payload in fake.identify_payloads) == [[0, 2], [1, 2]]
+        assert len(client.guilds) == 4
 
 
 async def _identify_raw(fake: FakeDiscord, shard: Any) -> tuple[int | None, str, set[int]]:
