@@ -78,7 +78,11 @@ class TerminalDisplay:
             self.say(f"  {outcome.player.name}: {verdict}, +{outcome.points} points ({outcome.elapsed:.1f}s)")
         if not result.outcomes:
             self.say("  No answer.")
-        self.say(f"  Source: “{question.quote}” — {question.document_title}")
+        for quote in question.quotes or [question.quote]:
+            self.say(f"  Source: “{quote}”")
+        if question.derivation:
+            self.say(f"  How we know: {question.derivation}")
+        self.say(f"  — {question.document_title}")
 
     async def round_finished(self, standings: Standings, reason: EndReason) -> None:
         """Print the final score."""

@@ -113,10 +113,20 @@ def reveal_embed(result: QuestionResult, *, category_label: str, document_date: 
     else:
         who = "Nobody answered." if result.answered_count == 0 else "Nobody got it right."
         embed.add_field(name="Scored (0)", value=who, inline=False)
-    source = question.document_title + (f", {document_date}" if document_date else "")
-    embed.add_field(name="Source", value=clip(f"> {question.quote}\n— *{source}*", 1024), inline=False)
+    embed.add_field(name="Source", value=clip(source_text(question, document_date), 1024), inline=False)
     embed.set_footer(text=f"{result.answered_count} answered · question {question.id}")
     return embed
+
+
+def source_text(question: Question, document_date: str | None = None) -> str:
+    """Render the proof of an answer: every quote it needs, the derivation step in words, and the document."""
+    quotes = question.quotes or [question.quote]
+    lines = [f"> {quote}" for quote in quotes]
+    if question.derivation:
+        lines.append(f"**How we know:** {question.derivation}")
+    source = question.document_title + (f", {document_date}" if document_date else "")
+    lines.append(f"— *{source}*")
+    return "\n".join(lines)
 
 
 def standings_embed(standings: Standings, reason: EndReason) -> discord.Embed:

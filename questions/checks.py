@@ -11,14 +11,17 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from questions.fairness import binding_qualifiers, class_reason
 from questions.generate import (
     FALSE_CHOICE,
     OPTION_COUNT,
     TRUE_CHOICE,
     QuestionBank,
+    answer_spellings,
     as_of_label,
     mentions,
     normalise_text,
+    prompt_reveals,
     statement_pattern_parts,
     truth_texts,
 )
@@ -26,18 +29,45 @@ from questions.models import (
     AnswerType,
     DateAnswer,
     DurationAnswer,
+    Entity,
+    EntityAnswer,
     Fact,
     NumberAnswer,
     Question,
     QuestionKind,
+    SetAnswer,
+    TextAnswer,
     TimeAnswer,
 )
-from questions.store import FactStore, format_date, format_number
+from questions.store import FactStore, format_date
 
 log = logging.getLogger(__name__)
 
 _LEADING_NUMBER = re.compile(r"^\s*([-+]?\d+(?:\.\d+)?)")
 _CLOCK_TIME = re.compile(r"^\s*(\d{1,2}):?(\d{2})\b")
+_NUMBER_WORDS = [
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+    "twenty",
+]
 
 
 @dataclass(frozen=True)
@@ -66,7 +96,11 @@ def find_problems(store: FactStore, bank: QuestionBank) -> list[Problem]:
     problems: list[Problem] = []
     problems.extend(check_unique_ids(bank))
     problems.extend(check_every_fact_asked(store, bank))
+    problems.extend(check_every_prompt_asked(store, bank))
     problems.extend(check_consistent_answers(store, bank))
+    problems.extend(check_unique_prompts(bank))
+    for stored_fact in store.facts.values():
+        problems.extend(check_quotes_prove_answer(store, stored_fact))
     for question in bank.questions:
         fact = store.facts.get(question.fact_id)
         if fact is None:
@@ -75,8 +109,10 @@ def find_problems(store: FactStore, bank: QuestionBank) -> list[Problem]:
         problems.extend(check_prompt_hides_answer(store, fact, question))
         if question.kind == QuestionKind.MULTIPLE_CHOICE:
             problems.extend(check_multiple_choice(store, fact, question))
+            problems.extend(check_fair_options(store, fact, question))
         elif question.kind == QuestionKind.TRUE_FALSE:
             problems.extend(check_true_false(store, fact, question))
+            problems.extend(check_plausible_false_statement(store, fact, question))
     if problems:
         log.debug("content checks found %d problems", len(problems))
     return problems
@@ -134,33 +170,94 @@ def _without_as_of(store: FactStore, fact: Fact, text: str) -> str:
     return text.replace(f" (as of {as_of_label(store.document_for(fact).meta.date)})", "")
 
 
-def _answer_spellings(store: FactStore, fact: Fact) -> list[str]:
-    """Return the texts that would give the answer away if a prompt contained them."""
-    answer = fact.answer
-    if isinstance(answer, NumberAnswer | DurationAnswer):
-        return [format_number(answer.value, None)]
-    if isinstance(answer, DateAnswer):
-        return [format_date(answer.value), f"{answer.value:%B} {answer.value.day}"]
-    if isinstance(answer, TimeAnswer):
-        return [f"{answer.value:%H:%M}", f"{answer.value:%H%M}"]
-    return truth_texts(store, fact)
-
-
 def check_prompt_hides_answer(store: FactStore, fact: Fact, question: Question) -> list[Problem]:
     """Report a prompt containing its answer, an alias or a surname (true/false statements excepted)."""
     if question.kind == QuestionKind.TRUE_FALSE:
         return []
     prompt = _without_as_of(store, fact, question.prompt)
-    numeric = isinstance(fact.answer, NumberAnswer | DurationAnswer)
-    for spelling in _answer_spellings(store, fact):
-        if numeric:
-            # "37-year-old" gives 37 away, but the 19 of "Soyuz MS-19" and the 5 of "2.5" are other tokens
-            found = re.search(rf"(?<![\w.-]){re.escape(spelling)}(?!\w|\.\d)", prompt) is not None
-        else:
-            found = mentions(prompt, spelling)
-        if found:
+    for spelling in answer_spellings(store, fact):
+        if prompt_reveals(prompt, [spelling]):
             return [Problem(fact.id, question.id, f"prompt contains its answer {spelling!r}")]
     return []
+
+
+def check_every_prompt_asked(store: FactStore, bank: QuestionBank) -> list[Problem]:
+    """Report a prompt of a fact that no question asks (a padding phrasing, or kinds that exclude it)."""
+    asked: dict[str, int] = Counter(
+        question.fact_id for question in bank.questions if question.kind != QuestionKind.TRUE_FALSE
+    )
+    return [
+        Problem(
+            fact.id,
+            None,
+            f"has {len(fact.prompts)} prompts but only {asked[fact.id]} become questions: "
+            "drop the extra prompts or allow a kind that asks them",
+        )
+        for fact in store.facts.values()
+        if fact.id in asked and asked[fact.id] < len(fact.prompts)
+    ]
+
+
+def check_unique_prompts(bank: QuestionBank) -> list[Problem]:
+    """Report a prompt asked by two questions of the bank (e.g. a multiple-choice prompt reused as typed)."""
+    first_by_prompt: dict[str, Question] = {}
+    problems: list[Problem] = []
+    for question in bank.questions:
+        key = normalise_text(question.prompt)
+        first = first_by_prompt.setdefault(key, question)
+        if first is not question:
+            problems.append(Problem(question.fact_id, question.id, f"repeats the prompt of {first.id} word for word"))
+    return problems
+
+
+def _number_is_stated(text: str, value: float) -> bool:
+    if not float(value).is_integer():
+        return re.search(rf"(?<![\w.]){re.escape(f'{value:g}')}(?![\w]|\.\d)", text) is not None
+    number = int(value)
+    if re.search(rf"(?<!\d){number}(?!\d)", text):
+        return True
+    return 0 <= number < len(_NUMBER_WORDS) and mentions(text, _NUMBER_WORDS[number])
+
+
+def quotes_name_answer(store: FactStore, fact: Fact) -> bool:
+    """Return whether the fact's quotes, together, state its answer (a name, alias, value or phrase)."""
+    text = " ".join(citation.quote for citation in fact.citations)
+    answer = fact.answer
+    if isinstance(answer, EntityAnswer | SetAnswer):
+        members = [answer.entity] if isinstance(answer, EntityAnswer) else answer.entities
+        for member in members:
+            entity = store.entities.get(member)
+            if entity is None:
+                return False
+            names = [*store.names_of(entity), *([entity.surname] if entity.surname else [])]
+            if not any(mentions(text, name) for name in names):
+                return False
+        return True
+    if isinstance(answer, NumberAnswer | DurationAnswer):
+        return _number_is_stated(text, answer.value)
+    if isinstance(answer, DateAnswer):
+        day, month = answer.value.day, f"{answer.value:%B}"
+        return any(mentions(text, form) for form in (f"{month} {day}", f"{day} {month}", answer.value.isoformat()))
+    if isinstance(answer, TimeAnswer):
+        clock = answer.value
+        forms = (f"{clock:%H:%M}", f"{clock:%H%M}", f"{clock.hour}:{clock:%M}")
+        return any(re.search(rf"(?<![\d:]){re.escape(form)}(?![\d:])", text) for form in forms)
+    assert isinstance(answer, TextAnswer)
+    return any(mentions(text, phrase) for phrase in (answer.value, *answer.accept))
+
+
+def check_quotes_prove_answer(store: FactStore, fact: Fact) -> list[Problem]:
+    """Report a fact whose quotes name neither its answer nor an alias, unless it declares its derivation."""
+    if fact.derivation or quotes_name_answer(store, fact):
+        return []
+    return [
+        Problem(
+            fact.id,
+            None,
+            "no quote names the answer or one of its aliases: quote the words that do (whole sentences), "
+            "or state in 'derivation' how the answer follows from the quotes",
+        )
+    ]
 
 
 def is_true_answer(store: FactStore, fact: Fact, text: str) -> bool:
@@ -230,3 +327,108 @@ def check_true_false(store: FactStore, fact: Fact, question: Question) -> list[P
             verdict = "false" if claims_true else "true"
             return [problem(f"marked {question.choices[question.correct_index]} but {filler!r} makes it {verdict}")]
     return []
+
+
+def _entities_by_name(store: FactStore) -> dict[str, Entity]:
+    by_name: dict[str, Entity] = {}
+    for name, entity in store.all_names():
+        by_name.setdefault(normalise_text(name), entity)
+    return by_name
+
+
+def _answer_entities(store: FactStore, fact: Fact) -> list[Entity]:
+    if isinstance(fact.answer, EntityAnswer):
+        ids = [fact.answer.entity]
+    elif isinstance(fact.answer, SetAnswer):
+        ids = list(fact.answer.entities)
+    else:
+        return []
+    return [store.entities[entity_id] for entity_id in ids if entity_id in store.entities]
+
+
+def check_fair_options(store: FactStore, fact: Fact, question: Question) -> list[Problem]:
+    """Report unfair wrong options of an entity question: another class or era, the question's own subject,
+    or a give-away, where the prompt's qualifier words ("Which US agency") fit the answer alone."""
+    answers = _answer_entities(store, fact)
+    index = question.correct_index
+    if not answers or index is None or not 0 <= index < len(question.choices):
+        return []
+    by_name = _entities_by_name(store)
+    marked = by_name.get(normalise_text(question.choices[index]))
+    # a set question shows one member: a wrong option must be of the class of some member
+    single = isinstance(fact.answer, EntityAnswer) and marked is not None and marked in answers
+    shown = [marked] if single and marked is not None else answers
+    year = store.document_for(fact).meta.date.year
+
+    def problem(message: str) -> Problem:
+        return Problem(fact.id, question.id, message)
+
+    problems: list[Problem] = []
+    distractors: list[Entity] = []
+    for position, choice in enumerate(question.choices):
+        if position == index:
+            continue
+        entity = by_name.get(normalise_text(choice))
+        if entity is None:
+            problems.append(problem(f"distractor {choice!r} is not an entity of the store, so its class is unknown"))
+            continue
+        distractors.append(entity)
+        if any(mentions(question.prompt, name) for name in store.names_of(entity)):
+            problems.append(problem(f"distractor {choice!r} is named in the prompt: it is the question's own subject"))
+        reasons = [class_reason(answer, entity, year) for answer in shown]
+        if all(reasons):
+            problems.append(problem(f"distractor {choice!r} is of another class: it {reasons[0]}"))
+    if not distractors:
+        return problems
+    for qualifier, words in binding_qualifiers(question.prompt, shown):
+        failing = [entity.name for entity in distractors if not qualifier.holds(entity)]
+        if len(failing) == len(distractors):
+            problems.append(
+                problem(
+                    f"give-away: {words!r} in the prompt fits the answer alone (no other option is {qualifier.label})"
+                )
+            )
+        else:
+            problems.extend(
+                problem(f"distractor {name!r} is not {qualifier.label}, which the prompt asks for ({words!r})")
+                for name in failing
+            )
+    return problems
+
+
+def check_plausible_false_statement(store: FactStore, fact: Fact, question: Question) -> list[Problem]:
+    """Report a false statement built by swapping in an entity of another class ("SpaceX is Russia's space
+    agency"): a false statement must be plausibly wrong, not nonsense."""
+    answers = _answer_entities(store, fact)
+    if not answers or question.correct_index != 1 or not fact.statement:
+        return []
+    label = as_of_label(store.document_for(fact).meta.date) if fact.as_of else None
+    parts = statement_pattern_parts(fact.statement, label)
+    match = re.fullmatch("(.+?)".join(re.escape(part) for part in parts), question.prompt, re.DOTALL)
+    if match is None:
+        return []  # reported by check_true_false
+    by_name = _entities_by_name(store)
+    year = store.document_for(fact).meta.date.year
+    problems: list[Problem] = []
+    for filler in match.groups():
+        entity = by_name.get(normalise_text(filler)) or by_name.get(
+            normalise_text(re.sub(r"^the\s+", "", filler, flags=re.I))
+        )
+        if entity is None:
+            problems.append(
+                Problem(fact.id, question.id, f"false statement names {filler!r}, not an entity of the store")
+            )
+            continue
+        reasons = [class_reason(answer, entity, year) for answer in answers]
+        if all(reasons):
+            problems.append(Problem(fact.id, question.id, f"absurd false statement: {entity.name!r} {reasons[0]}"))
+        for qualifier, words in binding_qualifiers(fact.statement, answers):
+            if not qualifier.holds(entity):
+                problems.append(
+                    Problem(
+                        fact.id,
+                        question.id,
+                        f"absurd false statement: {entity.name!r} is not {qualifier.label} ({words!r})",
+                    )
+                )
+    return problems

@@ -18,6 +18,7 @@ from questions.generate import build_bank
 from questions.loader import FactPackError, default_seeds_dir, discover_packs, load_store
 from questions.matching import AnswerMatcher
 from questions.models import Question, QuestionKind
+from questions.review import render_review
 from questions.store import FactStore
 
 log = logging.getLogger(__name__)
@@ -41,6 +42,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _validate(args.paths)
     if command == "list":
         return _list(args.packs, seed=args.seed, category=args.category, kind=args.kind, as_json=args.json)
+    if command == "review":
+        return _review(args.packs, seed=args.seed, out=args.out)
     return _check(args.packs, seed=args.seed, question_id=args.question_id, answer=args.answer)
 
 
@@ -60,6 +63,12 @@ def _build_parser() -> argparse.ArgumentParser:
     listing.add_argument("--kind", help=f"only this kind: {', '.join(kind.value for kind in QuestionKind)}")
     listing.add_argument("--json", action="store_true", help="print a JSON list instead of text blocks")
     _add_common_options(listing)
+
+    review = commands.add_parser(
+        "review", help="write the whole bank as one Markdown document for a quiz editor to proof"
+    )
+    review.add_argument("--out", type=Path, metavar="FILE", help="write to FILE instead of printing")
+    _add_common_options(review)
 
     check = commands.add_parser("check", help="judge an answer to one question")
     check.add_argument("question_id", metavar="QUESTION_ID", help="a question id, as shown by `list`")
@@ -187,6 +196,8 @@ def question_to_json(question: Question) -> dict[str, Any]:
         "answer": question.answer,
         "fact_id": question.fact_id,
         "quote": question.quote,
+        "quotes": list(question.quotes),
+        "derivation": question.derivation,
         "difficulty": question.difficulty,
         "document": question.document_id,
         "document_title": question.document_title,
@@ -205,6 +216,27 @@ def render_question(question: Question, *, show_answer: bool) -> str:
     if show_answer:
         lines.append(f"  Answer: {question.answer}")
     return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- review
+
+
+def _review(packs: Sequence[Path] | None, *, seed: int, out: Path | None) -> int:
+    store = _load(packs)
+    if store is None:
+        return EXIT_FAILED
+    bank = build_bank(store, seed=seed)
+    document = render_review(store, bank, seed=seed)
+    if out is None:
+        sys.stdout.write(document)
+        return EXIT_OK
+    try:
+        out.write_text(document, encoding="utf-8")
+    except OSError as exc:
+        print(f"error: cannot write {out}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"Wrote the review of {len(store.facts)} facts and {len(bank.questions)} questions to {out}", file=sys.stderr)
+    return EXIT_OK
 
 
 # --------------------------------------------------------------------------- check

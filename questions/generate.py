@@ -18,13 +18,13 @@ from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from questions.fairness import unfair_reason
 from questions.models import (
     AnswerType,
     DateAnswer,
     DurationAnswer,
     Entity,
     EntityAnswer,
-    EntityType,
     ExpectedAnswer,
     Fact,
     NumberAnswer,
@@ -58,19 +58,6 @@ _IMPERATIVE_SET_PROMPT = re.compile(r"^(?:name|list)\s+(?:the\s+)?(?P<body>.+?)[
 
 _IRREGULAR_SINGULARS = {"people": "person", "children": "child", "men": "man", "women": "woman"}
 _NUMBER_WORDS = {2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight", 9: "nine", 10: "ten"}
-
-# When fewer than three entities share the answer's type, these are the next most believable types.
-_RELATED_TYPES: dict[EntityType, tuple[EntityType, ...]] = {
-    EntityType.PERSON: (),
-    EntityType.ORGANISATION: (EntityType.PROGRAMME, EntityType.COUNTRY),
-    EntityType.PLACE: (EntityType.COUNTRY,),
-    EntityType.COUNTRY: (EntityType.PLACE, EntityType.ORGANISATION),
-    EntityType.CRAFT: (EntityType.PROGRAMME, EntityType.THING),
-    EntityType.TITLE: (EntityType.THING, EntityType.EVENT),
-    EntityType.PROGRAMME: (EntityType.ORGANISATION, EntityType.CRAFT, EntityType.EVENT),
-    EntityType.EVENT: (EntityType.PROGRAMME, EntityType.TITLE),
-    EntityType.THING: (EntityType.CRAFT, EntityType.TITLE),
-}
 
 # A director is a better decoy for another director than a cosmonaut is: roles are grouped into families.
 _ROLE_FAMILIES: dict[str, tuple[str, ...]] = {
@@ -288,6 +275,30 @@ def _answer_entity_ids(fact: Fact) -> list[str]:
     return []
 
 
+def answer_spellings(store: FactStore, fact: Fact) -> list[str]:
+    """Return the texts that state the fact's answer: a prompt containing one of them gives it away."""
+    answer = fact.answer
+    if isinstance(answer, NumberAnswer | DurationAnswer):
+        return [format_number(answer.value, None)]
+    if isinstance(answer, DateAnswer):
+        return [format_date(answer.value), f"{answer.value:%B} {answer.value.day}"]
+    if isinstance(answer, TimeAnswer):
+        return [f"{answer.value:%H:%M}", f"{answer.value:%H%M}"]
+    return truth_texts(store, fact)
+
+
+def prompt_reveals(prompt: str, spellings: Iterable[str]) -> bool:
+    """Return whether ``prompt`` contains one of ``spellings`` (whole words; numbers as whole numbers)."""
+    for spelling in spellings:
+        if re.fullmatch(r"[\d:.]+", spelling):
+            # "37-year-old" gives 37 away, but the 19 of "Soyuz MS-19" and the 5 of "2.5" are other tokens
+            if re.search(rf"(?<![\w.-]){re.escape(spelling)}(?!\w|\.\d)", prompt):
+                return True
+        elif mentions(prompt, spelling):
+            return True
+    return False
+
+
 def _role_families(entity: Entity) -> set[str]:
     role = (entity.role or "").casefold()
     return {family for family, words in _ROLE_FAMILIES.items() if any(word in role for word in words)}
@@ -387,7 +398,11 @@ class QuestionBank:
         category: str | None = None,
         kinds: Collection[QuestionKind] | None = None,
     ) -> list[Question]:
-        """Draw up to ``count`` questions, at most one per fact, mixing categories and kinds."""
+        """Draw up to ``count`` questions for one round, mixing categories and kinds.
+
+        A round never asks the same fact twice, and never holds two questions where one's prompt states
+        the other's answer (a question is skipped when it would; its fact may still give another question).
+        """
         if count <= 0:
             return []
         allowed_kinds = set(kinds) if kinds is not None else None
@@ -405,26 +420,37 @@ class QuestionBank:
         for fact_ids in facts_by_category.values():
             rng.shuffle(fact_ids)
 
-        chosen_facts: list[str] = []
-        while len(chosen_facts) < count and any(facts_by_category.values()):
+        kind_uses: Counter[QuestionKind] = Counter()
+        drawn: list[Question] = []
+        while len(drawn) < count and any(facts_by_category.values()):
             # one fact per category per pass keeps consecutive questions on different topics
             category_order = sorted(name for name, fact_ids in facts_by_category.items() if fact_ids)
             rng.shuffle(category_order)
             for name in category_order:
-                if len(chosen_facts) == count:
+                if len(drawn) == count:
                     break
-                chosen_facts.append(facts_by_category[name].pop())
-
-        kind_uses: Counter[QuestionKind] = Counter()
-        drawn: list[Question] = []
-        for fact_id in chosen_facts:
-            candidates = questions_by_fact[fact_id]
-            fewest_uses = min(kind_uses[question.kind] for question in candidates)
-            least_used = [question for question in candidates if kind_uses[question.kind] == fewest_uses]
-            picked = rng.choice(least_used)
-            kind_uses[picked.kind] += 1
-            drawn.append(picked)
+                queue = facts_by_category[name]
+                while queue:
+                    fact_id = queue.pop()
+                    candidates = [q for q in questions_by_fact[fact_id] if not any(gives_away(q, d) for d in drawn)]
+                    if not candidates:
+                        continue  # every question of this fact would give an answer away, or be given away
+                    fewest_uses = min(kind_uses[question.kind] for question in candidates)
+                    least_used = [question for question in candidates if kind_uses[question.kind] == fewest_uses]
+                    picked = rng.choice(least_used)
+                    kind_uses[picked.kind] += 1
+                    drawn.append(picked)
+                    break
         return drawn
+
+
+def gives_away(first: Question, second: Question) -> bool:
+    """Return whether one question's prompt states the other's answer (so both must not share a round)."""
+    return (
+        first.fact_id == second.fact_id
+        or prompt_reveals(second.prompt, first.reveals)
+        or prompt_reveals(first.prompt, second.reveals)
+    )
 
 
 def supported_kinds(fact: Fact) -> list[QuestionKind]:
@@ -496,34 +522,55 @@ class _Generator:
     # ----------------------------------------------------------------- per fact
 
     def questions_for(self, fact: Fact) -> list[Question]:
-        """Generate all questions of one fact, in kind order then phrasing order."""
+        """Generate the questions of one fact: one per prompt, plus a true/false one from its statement.
+
+        The first prompt becomes a multiple-choice question when at least three fair wrong options exist,
+        every other prompt (and the first, failing that) the typed form of the answer. No prompt is asked
+        twice in two forms: a fact gives as many questions as it has prompts (angles) and statements.
+        """
         wanted = wanted_kinds(fact)
         document = self.store.document_for(fact)
         label = as_of_label(document.meta.date) if fact.as_of else None
         prompts = [with_as_of(prompt, label) if label else prompt for prompt in fact.prompts]
-        set_prompts = (
-            [set_phrasings(prompt, len(fact.answer.entities), label) for prompt in fact.prompts]
-            if isinstance(fact.answer, SetAnswer)
-            else []
+        set_size = len(fact.answer.entities) if isinstance(fact.answer, SetAnswer) else 0
+        set_prompts = [set_phrasings(prompt, set_size, label) for prompt in fact.prompts] if set_size else []
+        typed_kind = next(
+            (kind for kind in (QuestionKind.NUMERIC, QuestionKind.SET, QuestionKind.TYPED) if kind in wanted), None
         )
-        choice_prompts = [phrasing.choice for phrasing in set_prompts] or prompts
 
         questions: list[Question] = []
-        if QuestionKind.MULTIPLE_CHOICE in wanted:
-            for index, prompt in enumerate(choice_prompts, start=1):
-                question = self._multiple_choice(fact, index, prompt)
+        numbers: Counter[str] = Counter()
+
+        def next_id(code: str) -> str:
+            numbers[code] += 1
+            return f"{fact.id}.{code}{numbers[code]}"
+
+        for position, prompt in enumerate(prompts):
+            question: Question | None = None
+            if position == 0 and QuestionKind.MULTIPLE_CHOICE in wanted:
+                choice_prompt = set_prompts[position].choice if set_prompts else prompt
+                question = self._multiple_choice(fact, f"{fact.id}.{MULTIPLE_CHOICE_CODE}1", choice_prompt)
                 if question is not None:
-                    questions.append(question)
+                    numbers[MULTIPLE_CHOICE_CODE] += 1
+            if question is None and typed_kind == QuestionKind.SET:
+                # the first typed set question asks for all members, any later one for one of them
+                name_all = numbers[SET_ALL_CODE] == 0
+                phrasing = set_prompts[position]
+                question = self._set_question(
+                    fact,
+                    next_id(SET_ALL_CODE if name_all else SET_ONE_CODE),
+                    phrasing.name_all if name_all else phrasing.name_one,
+                    name_all=name_all,
+                )
+            elif question is None and typed_kind is not None:
+                code = NUMERIC_CODE if typed_kind == QuestionKind.NUMERIC else TYPED_CODE
+                question = self._typed(fact, next_id(code), typed_kind, prompt)
+            if question is None:
+                log.debug("prompt %d of fact %s gives no question of the kinds it allows", position + 1, fact.id)
+                continue
+            questions.append(question)
         if QuestionKind.TRUE_FALSE in wanted and fact.statement:
             questions.append(self._true_false(fact, fact.statement, label))
-        for kind, code in ((QuestionKind.TYPED, TYPED_CODE), (QuestionKind.NUMERIC, NUMERIC_CODE)):
-            if kind in wanted:
-                questions.extend(
-                    self._typed(fact, code, kind, index, prompt) for index, prompt in enumerate(prompts, 1)
-                )
-        if QuestionKind.SET in wanted:
-            for index, phrasing in enumerate(set_prompts, start=1):
-                questions.extend(self._set_questions(fact, index, phrasing))
         return questions
 
     def _rng(self, question_id: str) -> random.Random:
@@ -542,6 +589,7 @@ class _Generator:
     ) -> Question:
         document = self.store.document_for(fact).meta
         difficulty = fact.difficulty or estimate_difficulty(kind, fact.answer, required=expected.required)
+        quotes = [citation.quote for citation in fact.citations]
         return Question(
             id=question_id,
             kind=kind,
@@ -554,12 +602,14 @@ class _Generator:
             fact_id=fact.id,
             document_id=document.id,
             document_title=document.title,
-            quote=fact.source.quote,
+            quote=quotes[0],
+            quotes=quotes,
+            derivation=fact.derivation,
+            reveals=answer_spellings(self.store, fact),
             difficulty=difficulty,
         )
 
-    def _multiple_choice(self, fact: Fact, index: int, prompt: str) -> Question | None:
-        question_id = f"{fact.id}.{MULTIPLE_CHOICE_CODE}{index}"
+    def _multiple_choice(self, fact: Fact, question_id: str, prompt: str) -> Question | None:
         rng = self._rng(question_id)
         truth = rng.choice(_truth_options(self.store, fact))
         decoys = self.distractors(fact, rng, context=prompt)[: OPTION_COUNT - 1]
@@ -614,32 +664,21 @@ class _Generator:
             correct_index=1 if make_false else 0,
         )
 
-    def _typed(self, fact: Fact, code: str, kind: QuestionKind, index: int, prompt: str) -> Question:
+    def _typed(self, fact: Fact, question_id: str, kind: QuestionKind, prompt: str) -> Question:
         expected = self.store.expected_answer(fact)
-        return self._question(fact, f"{fact.id}.{code}{index}", kind, prompt, expected.display, expected)
+        return self._question(fact, question_id, kind, prompt, expected.display, expected)
 
-    def _set_questions(self, fact: Fact, index: int, phrasing: SetPhrasings) -> list[Question]:
+    def _set_question(self, fact: Fact, question_id: str, prompt: str, *, name_all: bool) -> Question:
         assert isinstance(fact.answer, SetAnswer)
         expected = self.store.expected_answer(fact)
         names = [self.store.entity(entity_id).name for entity_id in fact.answer.entities]
-        size = len(names)
-        name_one = self._question(
-            fact,
-            f"{fact.id}.{SET_ONE_CODE}{index}",
-            QuestionKind.SET,
-            phrasing.name_one,
-            f"Any of {join_names(names, 'or')}",
-            expected.model_copy(update={"required": 1}),
+        if name_all:
+            answer, required = join_names(names, "and"), len(names)
+        else:
+            answer, required = f"Any of {join_names(names, 'or')}", 1
+        return self._question(
+            fact, question_id, QuestionKind.SET, prompt, answer, expected.model_copy(update={"required": required})
         )
-        name_all = self._question(
-            fact,
-            f"{fact.id}.{SET_ALL_CODE}{index}",
-            QuestionKind.SET,
-            phrasing.name_all,
-            join_names(names, "and"),
-            expected.model_copy(update={"required": size}),
-        )
-        return [name_one, name_all]
 
     # ----------------------------------------------------------------- distractors
 
@@ -679,30 +718,27 @@ class _Generator:
         return true_ids
 
     def _entity_distractors(self, fact: Fact, rng: random.Random, context: str) -> list[_Option]:
+        """Return fair wrong entities: the answer's class and era, the prompt's qualifiers, not its subject."""
         true_ids = self._true_entity_ids(fact)
         truths = [self.store.entity(entity_id) for entity_id in sorted(true_ids) if entity_id in self.store.entities]
         answer_entities = [self.store.entity(entity_id) for entity_id in _answer_entity_ids(fact)]
-        same_types = {entity.type for entity in answer_entities}
-        related_types = {related for kind in same_types for related in _RELATED_TYPES[kind]} - same_types
         families = set().union(*(_role_families(entity) for entity in answer_entities))
         true_names = {normalise_text(name) for entity in truths for name in self.store.names_of(entity)}
+        year = self.store.document_for(fact).meta.date.year
+        subjects = {fact.relation.subject, fact.relation.object} if fact.relation is not None else set()
 
-        tiers: dict[tuple[int, int, int], list[_Option]] = {}
+        tiers: dict[int, list[_Option]] = {}
         for candidate in self.store.entities.values():
-            if candidate.id in true_ids:
+            if candidate.id in true_ids or candidate.id in subjects:
                 continue
             if {normalise_text(name) for name in self.store.names_of(candidate)} & true_names:
                 continue
-            if candidate.type in same_types:
-                type_rank = 0
-            elif candidate.type in related_types:
-                type_rank = 1
-            else:
+            if any(mentions(context, name) for name in self.store.names_of(candidate)):
+                continue  # the question's own subject is never one of its wrong options
+            if all(unfair_reason(answer, candidate, context, year) for answer in answer_entities):
                 continue
-            mentioned = any(mentions(context, name) for name in self.store.names_of(candidate))
             family_rank = 0 if not families or _role_families(candidate) & families else 1
-            rank = (type_rank, int(mentioned), family_rank)
-            tiers.setdefault(rank, []).append(_entity_option(self.store, candidate))
+            tiers.setdefault(family_rank, []).append(_entity_option(self.store, candidate))
         return _tiered_shuffle(rng, [tiers[rank] for rank in sorted(tiers)])
 
     def _number_distractors(

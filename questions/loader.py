@@ -23,6 +23,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from questions.models import (
+    CITATION_REQUIRED,
     DateAnswer,
     Document,
     DurationAnswer,
@@ -231,6 +232,8 @@ def _read_pack(path: Path) -> _ParsedPack:
     except ValidationError as exc:
         # dict.fromkeys de-duplicates while keeping order: `int | float` fields fail once per member
         described = dict.fromkeys(_describe_validation_error(details, raw) for details in exc.errors())
+        # a fact with other errors never reaches its citation check: report a missing quote with them
+        described.update(dict.fromkeys(_missing_citations(raw)))
         for item, message in described:
             pack.error(item, message)
         _salvage(pack, raw)
@@ -245,6 +248,19 @@ def _read_pack(path: Path) -> _ParsedPack:
     if pack.document is not None:
         _read_document(pack, pack.document)
     return pack
+
+
+def _missing_citations(raw: Mapping[str, Any]) -> list[tuple[str | None, str]]:
+    """Return (item, message) for every raw fact that gives neither 'source' nor 'sources'."""
+    facts = raw.get("facts")
+    missing: list[tuple[str | None, str]] = []
+    for index, item in enumerate(facts if isinstance(facts, list) else []):
+        if not isinstance(item, dict) or item.get("source") is not None or item.get("sources"):
+            continue
+        raw_id = item.get("id")
+        label = raw_id if isinstance(raw_id, str) and _VALID_ID.fullmatch(raw_id) else f"facts[{index}]"
+        missing.append((label, CITATION_REQUIRED))
+    return missing
 
 
 def _parse_file(pack: _ParsedPack) -> object:
@@ -511,6 +527,8 @@ def _plain_message(details: ErrorDetails, loc: Sequence[int | str]) -> str:
         return f"expected a date like 2021-10-05, got {_short(value)}"
     if kind in {"time_parsing", "time_type"}:
         return f'expected a time like "08:55" (24-hour, quoted), got {_short(value)}'
+    if kind == "value_error":
+        return str(details["msg"]).removeprefix("Value error, ")
     if kind == "literal_error":
         return f"{_short(value)} is not allowed; use one of {ctx.get('expected')}"
     return f"{details['msg']} (got {_short(value)})"
@@ -591,9 +609,10 @@ def _cross_check(packs: Sequence[_ParsedPack]) -> list[PackError]:
                 errors.append(PackError(pack.display, entity.id, f"surname {entity.surname!r} is not in the name"))
         for fact in pack.facts:
             errors.extend(_check_fact(pack, fact, known_entities, category_home, prompt_home))
-            errors.extend(
-                _check_quote(pack, fact.id, fact.source.doc or own_doc, fact.source.quote, documents, normalised_texts)
-            )
+            for citation in fact.citations:
+                errors.extend(
+                    _check_quote(pack, fact.id, citation.doc or own_doc, citation.quote, documents, normalised_texts)
+                )
             errors.extend(_check_give_away(pack, fact, entities_by_id))
     return errors
 

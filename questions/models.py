@@ -13,12 +13,15 @@ import datetime as dt
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]*$", max_length=80)]
 """Ids of documents, entities and facts: lowercase slugs, unique within the whole store."""
 
 NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+
+
+CITATION_REQUIRED = "give either 'source' (one quote) or 'sources' (a list of quotes), not both or neither"
 
 
 class _Strict(BaseModel):
@@ -60,7 +63,11 @@ class Source(_Strict):
 
 
 class Entity(_Strict):
-    """A named thing of the store. People carry role and age at the time of the document."""
+    """A named thing of the store. People carry role and age at the time of the document.
+
+    An entity without ``source`` is not in any document: it is a well-known real thing of the same class,
+    kept only so that multiple-choice questions have fair wrong options.
+    """
 
     id: Identifier
     type: EntityType
@@ -81,6 +88,10 @@ class Entity(_Strict):
     gender: Literal["female", "male"] | None = Field(default=None, description="For people, where a prompt needs it.")
     born: int | None = Field(default=None, description="For people: year of birth (era checks of distractors).")
     died: int | None = Field(default=None, description="For people: year of death, if dead (alive-when checks).")
+    tags: list[Identifier] = Field(
+        default_factory=list,
+        description="Qualifiers a prompt may name, e.g. 'private', 'ex-soviet': fair distractors share them.",
+    )
 
 
 class EntityAnswer(_Strict):
@@ -156,17 +167,32 @@ class Relation(_Strict):
 
 
 class Fact(_Strict):
-    """One quizzable fact: its answer, how to ask it, and the quote that proves it."""
+    """One quizzable fact: its answer, how to ask it, and the quotes that prove it.
+
+    Each prompt becomes one question: the first a multiple-choice question when the store has at least three
+    fair wrong options for it, every other one a typed question. Give a second prompt only for a genuinely
+    different angle on the fact.
+    """
 
     id: Identifier
     category: Identifier
-    prompts: list[NonEmpty] = Field(min_length=1, description="Phrasings of the question; no answer in them.")
+    prompts: list[NonEmpty] = Field(
+        min_length=1, description="One per question: the first is asked as multiple choice if fair, the rest typed."
+    )
     statement: NonEmpty | None = Field(
         default=None,
         description="A true sentence with an '{answer}' placeholder, used for true/false questions.",
     )
     answer: Answer
-    source: Source
+    source: Source | None = Field(default=None, description="The quote that proves the answer (or use 'sources').")
+    sources: list[Source] = Field(
+        default_factory=list, description="Several quotes, when the answer needs more than one sentence to prove."
+    )
+    derivation: NonEmpty | None = Field(
+        default=None,
+        description="How the answer follows from the quotes, in plain words, when no quote names it "
+        "(elimination, counting, a relative date resolved against the document's date).",
+    )
     relation: Relation | None = None
     difficulty: int | None = Field(default=None, ge=1, le=3, description="1 easy .. 3 hard; estimated if absent.")
     as_of: bool = Field(
@@ -175,6 +201,17 @@ class Fact(_Strict):
     kinds: list[QuestionKind] | None = Field(
         default=None, description="Restrict the question kinds generated from this fact."
     )
+
+    @model_validator(mode="after")
+    def _one_way_to_cite(self) -> Fact:
+        if (self.source is None) == (not self.sources):
+            raise ValueError(CITATION_REQUIRED)
+        return self
+
+    @property
+    def citations(self) -> list[Source]:
+        """Return every quote of the fact, in order."""
+        return [self.source] if self.source is not None else list(self.sources)
 
 
 class FactPack(_Strict):
@@ -246,7 +283,13 @@ class Question(_Strict):
     fact_id: str
     document_id: str
     document_title: str
-    quote: str
+    quote: str = Field(description="The first quote proving the answer (see ``quotes`` for all of them).")
+    quotes: list[str] = Field(default_factory=list, description="Every quote the answer needs, in order.")
+    derivation: str | None = Field(default=None, description="How the answer follows from the quotes, if derived.")
+    reveals: list[str] = Field(
+        default_factory=list,
+        description="Texts that state this question's right answer; a round never shows them in another prompt.",
+    )
     difficulty: int = Field(ge=1, le=3)
 
 

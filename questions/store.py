@@ -61,7 +61,7 @@ class FactStore:
 
     def document_for(self, fact: Fact) -> LoadedDocument:
         """Return the document that a fact's quote comes from."""
-        doc_id = fact.source.doc or self._fact_documents[fact.id]
+        doc_id = fact.citations[0].doc or self._fact_documents[fact.id]
         return self.documents[doc_id]
 
     def category_label(self, category: str) -> str:

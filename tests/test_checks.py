@@ -9,10 +9,15 @@ from questions.checks import (
     check_bank,
     check_consistent_answers,
     check_every_fact_asked,
+    check_every_prompt_asked,
+    check_fair_options,
     check_multiple_choice,
+    check_plausible_false_statement,
     check_prompt_hides_answer,
+    check_quotes_prove_answer,
     check_true_false,
     check_unique_ids,
+    check_unique_prompts,
     find_problems,
     is_true_answer,
 )
@@ -36,7 +41,14 @@ def _with_facts(store: FactStore, *facts: Fact, entities: tuple[Entity, ...] = (
 
 
 def _fact(fact_id: str, prompt: str, answer: object, **extra: object) -> Fact:
-    data = {"id": fact_id, "category": "crew", "prompts": [prompt], "answer": answer, "source": {"quote": "q"}}
+    data = {
+        "id": fact_id,
+        "category": "crew",
+        "prompts": [prompt],
+        "answer": answer,
+        "source": {"quote": "q"},
+        "derivation": "As the test story says.",
+    }
     return Fact.model_validate(data | extra)
 
 
@@ -87,7 +99,10 @@ def test_prompt_containing_its_answer_is_caught(store: FactStore, prompt: str, l
 
 def test_alias_in_prompt_is_caught(store: FactStore) -> None:
     planted = _fact(
-        "alias-leak", "Which actress, also spelt Julia Peresild, flew?", {"type": "entity", "entity": "peresild"}
+        "alias-leak",
+        "Which actress, also spelt Julia Peresild, flew?",
+        {"type": "entity", "entity": "peresild"},
+        kinds=["typed"],
     )
     leaky_store = _with_facts(store, planted)
     question = _first(build_bank(leaky_store), "alias-leak", QuestionKind.TYPED)
@@ -111,7 +126,9 @@ def test_word_boundaries_and_acronyms_avoid_false_alarms(store: FactStore) -> No
 
 
 def test_number_in_prompt_is_caught(store: FactStore) -> None:
-    planted = _fact("age-leak", "How old was the 37-year-old actress?", {"type": "number", "value": 37})
+    planted = _fact(
+        "age-leak", "How old was the 37-year-old actress?", {"type": "number", "value": 37}, kinds=["typed"]
+    )
     leaky_store = _with_facts(store, planted)
     question = _first(build_bank(leaky_store), "age-leak", QuestionKind.NUMERIC)
     assert [p.message for p in check_prompt_hides_answer(leaky_store, planted, question)] == [
@@ -201,6 +218,8 @@ def test_generator_never_emits_a_decoy_that_is_true(store: FactStore) -> None:
         "text-trap",
         "How did the critics describe it?",
         TextAnswer(value="a triumph", accept=["triumph"], distractors=["Triumph", "a flop", "a bore", "a mess"]),
+        source={"quote": "It was a triumph."},
+        derivation=None,
     )
     trap_store = _with_facts(store, text, entities=(double,))
     for seed in range(10):
@@ -273,3 +292,290 @@ def test_number_answer_type_is_checked_by_value(store: FactStore) -> None:
     fact = _fact("n", "How many?", NumberAnswer(value=2.5, unit="km", tolerance=0.2))
     assert is_true_answer(store, fact, "2.6 km")
     assert not is_true_answer(store, fact, "2.8 km")
+
+
+# --------------------------------------------------------------------------- quotes prove the answer
+
+
+def _cited(answer: object, *quotes: str, derivation: str | None = None) -> Fact:
+    return Fact.model_validate(
+        {
+            "id": "cited",
+            "category": "crew",
+            "prompts": ["Question?"],
+            "answer": answer,
+            "sources": [{"quote": quote} for quote in quotes],
+            "derivation": derivation,
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("answer", "quotes"),
+    [
+        ({"type": "entity", "entity": "peresild"}, ["Yulia Peresild, 37, and Klim Shipenko, 38"]),
+        ({"type": "entity", "entity": "peresild"}, ["said Julia Peresild"]),  # an alias
+        ({"type": "entity", "entity": "shipenko"}, ["Director Shipenko, dressed in a flight suit"]),  # a surname
+        ({"type": "duration", "value": 6, "unit": "months"}, ["the previous six months on the ISS"]),
+        ({"type": "duration", "value": 12, "unit": "days"}, ["for a 12-day journey"]),
+        ({"type": "date", "value": "2021-10-17"}, ["Aboard October 17, Shipenko and Peresild will return"]),
+        ({"type": "time", "value": "08:55", "zone": "GMT"}, ["at 0855 GMT"]),
+        ({"type": "text", "value": "an experiment", "accept": ["experiment"]}, ["described the film as an experiment"]),
+        (
+            {"type": "set", "entities": ["peresild", "shipenko", "shkaplerov"]},
+            ["Yulia Peresild, 37, and Klim Shipenko, 38", "with veteran cosmonaut Anton Shkaplerov leading the way"],
+        ),
+    ],
+)
+def test_quotes_naming_the_answer_prove_it(store: FactStore, answer: object, quotes: list[str]) -> None:
+    assert check_quotes_prove_answer(store, _cited(answer, *quotes)) == []
+
+
+@pytest.mark.parametrize(
+    ("answer", "quotes"),
+    [
+        # the actress only by elimination: the sentence never names her
+        ({"type": "entity", "entity": "peresild"}, ["Russia plans to launch an actress and a film director"]),
+        # a quote cut before the words that prove the answer
+        (
+            {"type": "entity", "entity": "kalachev"},
+            ["The space film, on the other hand, is a matter of public relations"],
+        ),
+        # a crew of three from a sentence that names two
+        (
+            {"type": "set", "entities": ["peresild", "shipenko", "shkaplerov"]},
+            ["Yulia Peresild, 37, and Klim Shipenko"],
+        ),
+        ({"type": "number", "value": 3}, ["Yulia Peresild, 37, and Klim Shipenko, 38"]),
+        ({"type": "date", "value": "2021-10-05"}, ["into space on Tuesday"]),
+        ({"type": "number", "value": 2020}, ["delivered humans to the ISS last year"]),
+        ({"type": "text", "value": "government funding"}, ["as the Kremlin prioritizes military spending"]),
+    ],
+)
+def test_quotes_that_do_not_name_the_answer_are_caught_unless_derived(
+    store: FactStore, answer: object, quotes: list[str]
+) -> None:
+    [problem] = check_quotes_prove_answer(store, _cited(answer, *quotes))
+    assert problem.fact_id == "cited" and "no quote names the answer" in problem.message
+    assert check_quotes_prove_answer(store, _cited(answer, *quotes, derivation="Counted in plain words.")) == []
+
+
+# --------------------------------------------------------------------------- padding
+
+
+def test_a_prompt_asked_twice_is_caught(bank: QuestionBank) -> None:
+    multiple_choice = _first(bank, "director", QuestionKind.MULTIPLE_CHOICE)
+    typed_copy = _first(bank, "director", QuestionKind.TYPED).model_copy(update={"prompt": multiple_choice.prompt})
+    padded = QuestionBank([multiple_choice, typed_copy])
+    assert check_unique_prompts(padded) == [
+        Problem("director", typed_copy.id, f"repeats the prompt of {multiple_choice.id} word for word")
+    ]
+    assert check_unique_prompts(bank) == []
+
+
+def test_a_prompt_no_question_asks_is_caught(store: FactStore) -> None:
+    padded = _fact(
+        "padded",
+        "What did the critics call it?",
+        TextAnswer(value="a triumph", distractors=["a flop", "a bore", "a mess"]),
+        kinds=["multiple_choice"],
+    ).model_copy(update={"prompts": ["What did the critics call it?", "How did the critics describe it?"]})
+    padded_store = _with_facts(store, padded)
+    [problem] = check_every_prompt_asked(padded_store, build_bank(padded_store))
+    assert problem.fact_id == "padded" and "2 prompts but only 1" in problem.message
+
+
+# --------------------------------------------------------------------------- fair options
+
+
+def _entity(entity_id: str, entity_type: EntityType, name: str, **attributes: object) -> Entity:
+    return Entity.model_validate({"id": entity_id, "type": entity_type, "name": name, **attributes})
+
+
+CLASSY_ENTITIES = (
+    _entity("nasa", EntityType.ORGANISATION, "NASA", kind="space agency", country="united-states"),
+    _entity("esa", EntityType.ORGANISATION, "ESA", kind="space agency"),
+    _entity("jaxa", EntityType.ORGANISATION, "JAXA", kind="space agency", country="japan"),
+    _entity("cnsa", EntityType.ORGANISATION, "CNSA", kind="space agency", country="china"),
+    _entity("roscosmos", EntityType.ORGANISATION, "Roscosmos", kind="space agency", country="russia"),
+    _entity(
+        "spacex", EntityType.ORGANISATION, "SpaceX", kind="space company", country="united-states", tags=["private"]
+    ),
+    _entity("afp", EntityType.ORGANISATION, "AFP", kind="news agency"),
+    _entity("baikonur", EntityType.PLACE, "Baikonur Cosmodrome", kind="spaceport", country="kazakhstan"),
+    _entity("plesetsk", EntityType.PLACE, "Plesetsk Cosmodrome", kind="spaceport", country="russia"),
+    _entity("vostochny", EntityType.PLACE, "Vostochny Cosmodrome", kind="spaceport", country="russia"),
+    _entity("earth", EntityType.PLACE, "Earth", kind="planet"),
+    _entity("hollywood", EntityType.PLACE, "Hollywood", kind="film industry", country="united-states"),
+    _entity("russia", EntityType.COUNTRY, "Russia", kind="space power", tags=["ex-soviet"]),
+    _entity("united-states", EntityType.COUNTRY, "United States", kind="space power"),
+    _entity("china", EntityType.COUNTRY, "China", kind="space power"),
+    _entity("japan", EntityType.COUNTRY, "Japan", kind="space power"),
+    _entity("kazakhstan", EntityType.COUNTRY, "Kazakhstan", kind="country", tags=["ex-soviet"]),
+    _entity("ukraine", EntityType.COUNTRY, "Ukraine", kind="country", tags=["ex-soviet"]),
+    _entity("finland", EntityType.COUNTRY, "Finland", kind="country"),
+    _entity("norway", EntityType.COUNTRY, "Norway", kind="country"),
+    _entity("sweden", EntityType.COUNTRY, "Sweden", kind="country"),
+    _entity("peresild-a", EntityType.PERSON, "Yulia Peresild", kind="actress", gender="female", born=1984),
+    _entity("mordovina", EntityType.PERSON, "Alyona Mordovina", kind="actress", gender="female"),
+    _entity("shipenko-a", EntityType.PERSON, "Klim Shipenko", kind="film director", gender="male", born=1983),
+    _entity("cruise", EntityType.PERSON, "Tom Cruise", kind="actor", gender="male", born=1962),
+    _entity("hanks", EntityType.PERSON, "Tom Hanks", kind="actor", gender="male", born=1956),
+    _entity("shkaplerov-a", EntityType.PERSON, "Anton Shkaplerov", kind="cosmonaut", gender="male", born=1972),
+    _entity("dubrov", EntityType.PERSON, "Pyotr Dubrov", kind="cosmonaut", gender="male", born=1978),
+    _entity("artemyev", EntityType.PERSON, "Oleg Artemyev", kind="cosmonaut", gender="male", born=1970),
+    _entity("gagarin-a", EntityType.PERSON, "Yuri Gagarin", kind="cosmonaut", gender="male", born=1934, died=1968),
+    _entity("titov", EntityType.PERSON, "Gherman Titov", kind="cosmonaut", gender="male", born=1935, died=2000),
+)
+
+
+@pytest.fixture(scope="module")
+def classy() -> FactStore:
+    base = small_store()
+    return FactStore(
+        base.documents,
+        {entity.id: entity for entity in CLASSY_ENTITIES},
+        {},
+        base.categories,
+        fact_documents={},
+    )
+
+
+def _asked(store: FactStore, prompt: str, answer_id: str, choices: list[str], **fact: object) -> tuple[Fact, Question]:
+    """Build a fact and a multiple-choice question of it whose first option is the right one."""
+    planted = _fact("asked", prompt, {"type": "entity", "entity": answer_id}, **fact)
+    question = Question(
+        id="asked.mc1",
+        kind=QuestionKind.MULTIPLE_CHOICE,
+        category="crew",
+        prompt=prompt,
+        choices=choices,
+        correct_index=0,
+        answer=choices[0],
+        expected={"type": "choice", "display": choices[0], "accepted": [choices[0]]},
+        fact_id="asked",
+        document_id="doc",
+        document_title="A test story",
+        quote="q",
+        difficulty=1,
+    )
+    return planted, question
+
+
+def _fairness(store: FactStore, prompt: str, answer_id: str, choices: list[str]) -> list[str]:
+    planted, question = _asked(store, prompt, answer_id, choices)
+    return [problem.message for problem in check_fair_options(_with_facts(store, planted), planted, question)]
+
+
+def test_fair_options_pass(classy: FactStore) -> None:
+    choices = ["Baikonur Cosmodrome", "Plesetsk Cosmodrome", "Vostochny Cosmodrome"]
+    assert _fairness(classy, "From which spaceport did the crew lift off?", "baikonur", choices) == []
+    assert _fairness(classy, "Which space agency joined the plan?", "nasa", ["NASA", "ESA", "JAXA", "CNSA"]) == []
+    people = ["Anton Shkaplerov", "Pyotr Dubrov", "Oleg Artemyev"]
+    assert _fairness(classy, "Which cosmonaut commanded the 2021 flight?", "shkaplerov-a", people) == []
+
+
+@pytest.mark.parametrize(
+    ("prompt", "answer_id", "choices", "words"),
+    [
+        ("Which US agency joined the plan?", "nasa", ["NASA", "ESA", "JAXA", "CNSA"], "'US'"),
+        ("Which news agency did he tell?", "afp", ["AFP", "NASA", "ESA", "SpaceX"], "'news agency'"),
+        ("Which private company joined the plan?", "spacex", ["SpaceX", "NASA", "ESA", "JAXA"], "'private'"),
+        (
+            "From which ex-Soviet country did it fly?",
+            "kazakhstan",
+            ["Kazakhstan", "Finland", "Norway", "Sweden"],
+            "'ex-Soviet'",
+        ),
+        (
+            "Which actress flew to the station?",
+            "peresild-a",
+            ["Yulia Peresild", "Klim Shipenko", "Tom Cruise", "Tom Hanks"],
+            "'actress'",
+        ),
+    ],
+)
+def test_a_give_away_qualifier_is_caught(
+    classy: FactStore, prompt: str, answer_id: str, choices: list[str], words: str
+) -> None:
+    messages = _fairness(classy, prompt, answer_id, choices)
+    assert any(message.startswith(f"give-away: {words}") for message in messages), messages
+
+
+def test_a_distractor_of_another_class_is_caught(classy: FactStore) -> None:
+    choices = ["Baikonur Cosmodrome", "Plesetsk Cosmodrome", "Earth", "Hollywood"]
+    messages = _fairness(classy, "From which launch site did the crew lift off?", "baikonur", choices)
+    assert "distractor 'Earth' is of another class: it is a planet, not a spaceport like the answer" in messages
+    assert any(message.startswith("distractor 'Hollywood' is of another class") for message in messages)
+    choices = ["NASA", "ESA", "SpaceX", "United States"]
+    messages = _fairness(classy, "Which agency joined the plan?", "nasa", choices)
+    assert any("'SpaceX' is of another class" in message for message in messages)
+    assert any("'United States' is of another class: it is a country, not an organisation" in m for m in messages)
+
+
+def test_a_dead_person_for_a_2021_role_is_caught(classy: FactStore) -> None:
+    choices = ["Anton Shkaplerov", "Pyotr Dubrov", "Yuri Gagarin"]
+    messages = _fairness(classy, "Who commanded the 2021 flight?", "shkaplerov-a", choices)
+    assert messages == ["distractor 'Yuri Gagarin' is of another class: it was not alive in 2021, when the answer was"]
+    # for the first man in space, another cosmonaut of his era is a fair option, one of 2021 is not
+    assert _fairness(classy, "Who was the first man in space?", "gagarin-a", ["Yuri Gagarin", "Gherman Titov"]) == []
+    assert _fairness(classy, "Who was the first man in space?", "gagarin-a", ["Yuri Gagarin", "Pyotr Dubrov"]) == [
+        "distractor 'Pyotr Dubrov' is of another class: it is of another era (born 1978, the answer 1934)"
+    ]
+
+
+def test_the_questions_own_subject_is_caught(classy: FactStore) -> None:
+    choices = ["United States", "Russia", "China", "Japan"]
+    messages = _fairness(classy, "Which country did Russia hope to beat?", "united-states", choices)
+    assert messages == ["distractor 'Russia' is named in the prompt: it is the question's own subject"]
+
+
+def test_the_seed_bank_has_fair_options_for_every_seed() -> None:
+    seed_store = load_store()
+    for seed in range(6):
+        bank = build_bank(seed_store, seed=seed)
+        for question in bank.questions:
+            fact = seed_store.facts[question.fact_id]
+            if question.kind == QuestionKind.MULTIPLE_CHOICE:
+                assert check_fair_options(seed_store, fact, question) == [], question.id
+            if question.kind == QuestionKind.TRUE_FALSE:
+                assert check_plausible_false_statement(seed_store, fact, question) == [], question.id
+
+
+# --------------------------------------------------------------------------- plausible false statements
+
+
+def _false_statement(store: FactStore, statement: str, answer_id: str, shown: str) -> list[str]:
+    planted = _fact("said", "Question?", {"type": "entity", "entity": answer_id}, statement=statement)
+    question = Question(
+        id="said.tf1",
+        kind=QuestionKind.TRUE_FALSE,
+        category="crew",
+        prompt=statement.replace("{answer}", shown),
+        choices=["True", "False"],
+        correct_index=1,
+        answer="False",
+        expected={"type": "choice", "display": "False", "accepted": ["False"]},
+        fact_id="said",
+        document_id="doc",
+        document_title="A test story",
+        quote="q",
+        difficulty=1,
+    )
+    store = _with_facts(store, planted)
+    return [problem.message for problem in check_plausible_false_statement(store, planted, question)]
+
+
+def test_an_absurd_false_statement_is_caught(classy: FactStore) -> None:
+    messages = _false_statement(classy, "{answer} is Russia's space agency.", "roscosmos", "SpaceX")
+    assert messages and all(message.startswith("absurd false statement: 'SpaceX'") for message in messages)
+    messages = _false_statement(classy, "{answer} was the first man in space.", "gagarin-a", "Tom Cruise")
+    assert messages == ["absurd false statement: 'Tom Cruise' is an actor, not a cosmonaut like the answer"]
+    # the same class but ruled out by a qualifier of the statement: still nonsense
+    messages = _false_statement(classy, "{answer} is Russia's space agency.", "roscosmos", "NASA")
+    assert messages == ["absurd false statement: 'NASA' is not Russian (\"Russia's\")"]
+
+
+def test_a_plausibly_wrong_statement_passes(classy: FactStore) -> None:
+    assert _false_statement(classy, "{answer} was the first man in space.", "gagarin-a", "Gherman Titov") == []
+    assert _false_statement(classy, "{answer} joined the Hollywood plan.", "nasa", "ESA") == []

@@ -29,6 +29,7 @@ facts:
     prompts: ["How old was PROMPT_AGE actress Yulia Peresild?"]
     answer: {type: number, value: 37, unit: years old}
     source: {quote: "Yulia Peresild, 37"}
+    kinds: [typed]
 """
 
 
@@ -136,6 +137,9 @@ def test_list_json_has_every_question_and_field(capsys: pytest.CaptureFixture[st
     assert items[0]["choices"] == first.choices
     assert items[0]["quote"] == first.quote
     assert items[0]["document"] == first.document_id
+    crew_size = next(item for item in items if item["id"] == "crew-size.mc1")
+    assert len(crew_size["quotes"]) == 2 and crew_size["quote"] == crew_size["quotes"][0]
+    assert crew_size["derivation"].startswith("Counting:")
 
 
 def test_list_filters_by_category_and_kind(capsys: pytest.CaptureFixture[str]) -> None:
@@ -194,7 +198,7 @@ def test_usage_errors_return_two(capsys: pytest.CaptureFixture[str]) -> None:
 def test_check_accepts_a_right_typed_answer(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = _run(capsys, "check", "director.ty1", "shipenko")
     assert code == 0
-    assert "Which film director flew" in out
+    assert 'Who directed "The Challenge"' in out
     assert "Result: accepted (credit 1" in out
     assert "Reason: " in out
 
@@ -260,3 +264,73 @@ def test_list_piped_into_a_closed_reader_ends_quietly() -> None:
     process.stdout.close()  # like `| head -1`
     _, err = process.communicate(timeout=60)
     assert "Traceback" not in err
+
+
+# --------------------------------------------------------------------------- review
+
+
+def test_review_prints_the_whole_bank_for_an_editor(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _run(capsys, "review")
+    assert code == 0
+    store = load_store()
+    bank = build_bank(store)
+    assert out.startswith("# Question bank review\n")
+    assert f"{len(store.facts)} facts · {len(bank.questions)} questions" in out
+    assert "no problems found by the checks" in out
+    for fact_id in store.facts:
+        assert f"#### `{fact_id}` — " in out
+    for question in bank.questions:
+        assert f"- `{question.id}` · *" in out
+    # every quote of a derived fact, and its derivation in plain words
+    actress = out.split("#### `actress` — ", 1)[1].split("#### ", 1)[0]
+    assert actress.count("\n> ") == 3
+    assert "**Derivation:** By elimination" in actress
+    assert "✅ " in actress and "▫️ " in actress
+
+
+def test_review_out_writes_a_file_and_shows_the_checks_warnings(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    pack = _write_pack(tmp_path, MINI_PACK.replace("PROMPT_AGE", "the 37-year-old"))
+    target = tmp_path / "review.md"
+    code, out, err = _run(capsys, "review", "--packs", str(pack), "--out", str(target))
+    assert (code, out) == (0, "")
+    assert "Wrote the review of 1 facts and 1 questions" in err
+    text = target.read_text(encoding="utf-8")
+    assert "**1 problems** (marked ⚠️)" in text
+    assert "⚠️ prompt contains its answer '37'" in text
+    assert "> Yulia Peresild, 37" in text
+
+
+def test_review_to_an_unwritable_place_is_one_clear_line(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, out, err = _run(capsys, "review", "--out", str(tmp_path / "no-such-folder" / "review.md"))
+    assert (code, out) == (1, "")
+    assert err.startswith("error: cannot write ")
+    assert len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        # the quote never names the answer and the fact declares no derivation
+        ('source: {quote: "Yulia Peresild, 37"}', 'source: {quote: "is an actress"}', "no quote names the answer"),
+        # a second prompt that no question of the allowed kinds asks: padding
+        (
+            'prompts: ["How old was the actress Yulia Peresild?"]',
+            'prompts: ["How old was the actress Yulia Peresild?", "Her age?"]\n    kinds: [multiple_choice]',
+            "2 prompts but only 1 become questions",
+        ),
+    ],
+)
+def test_validate_fails_a_bad_pack_of_each_content_class(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, old: str, new: str, message: str
+) -> None:
+    text = MINI_PACK.replace("PROMPT_AGE", "the")
+    if "kinds" in new:
+        text = text.replace("    kinds: [typed]\n", "")
+    assert old in text
+    pack = _write_pack(tmp_path, text.replace(old, new))
+    code, out, err = _run(capsys, "validate", str(pack))
+    assert (code, out) == (1, "")
+    assert message in err
+    assert "mini.facts.yaml: " in err

@@ -13,10 +13,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from questions.checks import check_bank, is_true_answer
+from questions.fairness import unfair_reason
 from questions.generate import (
     QuestionBank,
     build_bank,
     estimate_difficulty,
+    gives_away,
+    mentions,
+    normalise_text,
     quantity_text,
     render_statement,
     set_phrasings,
@@ -87,8 +91,16 @@ ENTITIES = [
 
 
 def _fact(fact_id: str, category: str, prompts: list[str], answer: object, **extra: object) -> Fact:
+    # the test story is not a real text: each fact says how its answer follows, so the proof check passes
     return Fact.model_validate(
-        {"id": fact_id, "category": category, "prompts": prompts, "answer": answer, "source": {"quote": fact_id}}
+        {
+            "id": fact_id,
+            "category": category,
+            "prompts": prompts,
+            "answer": answer,
+            "source": {"quote": fact_id},
+            "derivation": "As the test story says.",
+        }
         | extra
     )
 
@@ -129,7 +141,12 @@ FACTS = [
         NumberAnswer(value=38, unit="years old", tolerance=1),
         statement="The director was {answer}.",
     ),
-    _fact("crowd", "crew", ["How many people watched, roughly?"], NumberAnswer(value=400, unit="people", tolerance=25)),
+    _fact(
+        "crowd",
+        "crew",
+        ["How many people watched, roughly?", "Roughly how big was the crowd at the launch?"],
+        NumberAnswer(value=400, unit="people", tolerance=25),
+    ),
     _fact("crew-size", "crew", ["How many people flew?"], NumberAnswer(value=2, unit="people")),
     _fact(
         "journey",
@@ -141,7 +158,7 @@ FACTS = [
     _fact(
         "director",
         "film",
-        ["Who directed the film?"],
+        ["Who directed the film?", "Which film-maker flew to the station to shoot it?"],
         EntityAnswer(entity="shipenko"),
         statement="{answer} directed the film.",
         relation=Relation(name="directed", subject="shipenko", object="challenge"),
@@ -156,7 +173,7 @@ FACTS = [
     _fact(
         "crew",
         "crew",
-        ["Who flew to the station aboard the Soyuz?", "Name the people who flew aboard the Soyuz."],
+        ["Who flew to the station aboard the Soyuz?", "Name the people who flew aboard the Soyuz.", "Who was aboard?"],
         SetAnswer(entities=["peresild", "shipenko", "shkaplerov"]),
         statement="{answer} flew aboard the Soyuz.",
     ),
@@ -253,7 +270,9 @@ def test_questions_carry_their_source(seed_store: FactStore, seed_bank: Question
         document = seed_store.document_for(fact).meta
         assert question.category == fact.category
         assert (question.document_id, question.document_title) == (document.id, document.title)
-        assert question.quote == fact.source.quote
+        assert question.quotes == [citation.quote for citation in fact.citations]
+        assert question.quote == question.quotes[0]
+        assert question.derivation == fact.derivation
         assert question.difficulty == fact.difficulty
 
 
@@ -264,7 +283,7 @@ def test_ids_are_short_stable_and_unique(seed_bank: QuestionBank) -> None:
     ids = [question.id for question in seed_bank.questions]
     assert len(ids) == len(set(ids))
     assert all(ID_PATTERN.match(question_id) for question_id in ids)
-    assert {"launch-time.mc1", "launch-time.mc2", "launch-time.tf1", "launch-time.ty1"} <= set(ids)
+    assert {"launch-time.mc1", "launch-time.tf1", "crew-size.mc1", "crew-size.nu1", "director.ty1"} <= set(ids)
     assert seed_bank.get("launch-time.mc1") is seed_bank.by_id["launch-time.mc1"]
     assert seed_bank.get("no-such-fact.mc1") is None
 
@@ -322,18 +341,17 @@ def test_multiple_choice_has_four_distinct_options_exactly_one_true(
 def test_person_distractors_are_people_and_entity_distractors_share_the_type(
     seed_store: FactStore, seed_bank: QuestionBank
 ) -> None:
-    related = {EntityType.COUNTRY: {EntityType.PLACE, EntityType.ORGANISATION}}
-    for question in seed_bank.questions:
-        fact = seed_store.facts[question.fact_id]
-        if question.kind != QuestionKind.MULTIPLE_CHOICE or not isinstance(fact.answer, EntityAnswer | SetAnswer):
-            continue
-        truth = _entity_by_name(seed_store, question.answer)
-        for choice in question.choices:
-            decoy = _entity_by_name(seed_store, choice)
-            if truth.type == EntityType.PERSON:
-                assert decoy.type == EntityType.PERSON, question.id
-            else:
-                assert decoy.type in {truth.type, *related.get(truth.type, set())}, question.id
+    for seed in range(10):
+        for question in build_bank(seed_store, seed=seed).questions:
+            fact = seed_store.facts[question.fact_id]
+            if question.kind != QuestionKind.MULTIPLE_CHOICE or not isinstance(fact.answer, EntityAnswer):
+                continue
+            truth = _entity_by_name(seed_store, question.answer)
+            for choice in question.choices:
+                decoy = _entity_by_name(seed_store, choice)
+                assert (decoy.type, decoy.kind) == (truth.type, truth.kind), question.id
+                assert unfair_reason(truth, decoy, question.prompt, 2021) is None, (question.id, choice)
+                assert decoy is truth or not mentions(question.prompt, decoy.name), (question.id, choice)
 
 
 def test_set_distractors_are_never_members(seed_store: FactStore, seed_bank: QuestionBank) -> None:
@@ -428,7 +446,7 @@ def test_facts_without_enough_decoys_get_no_multiple_choice() -> None:
     )
     bank = build_bank(FactStore(store.documents, store.entities, facts, store.categories, dict.fromkeys(facts, "doc")))
     assert "description.mc1" not in bank.by_id
-    assert "description.ty1" in bank.by_id
+    assert bank.by_id["description.ty1"].prompt == "How did the director describe the film (as of October 2021)?"
 
 
 # --------------------------------------------------------------------------- true/false
@@ -491,14 +509,14 @@ def test_typed_and_numeric_expect_the_store_answer(small: tuple[FactStore, Quest
 
 def test_set_questions_say_how_many_are_wanted(small: tuple[FactStore, QuestionBank]) -> None:
     _, bank = small
-    one, everyone = bank.by_id["crew.so1"], bank.by_id["crew.sa1"]
+    # one question per prompt: choose one, then name all, then name any one
+    assert bank.by_id["crew.mc1"].prompt == "Who flew to the station aboard the Soyuz? Which of these is one of them?"
+    everyone, one = bank.by_id["crew.sa1"], bank.by_id["crew.so1"]
     assert (one.expected.required, everyone.expected.required) == (1, 3)
-    assert one.prompt == "Who flew to the station aboard the Soyuz? Name any one of them."
-    assert everyone.prompt == "Who flew to the station aboard the Soyuz? Name all three."
-    assert bank.by_id["crew.so2"].prompt == "Name one of the people who flew aboard the Soyuz."
-    assert bank.by_id["crew.sa2"].prompt == "Name all three of the people who flew aboard the Soyuz."
-    assert bank.by_id["crew.mc2"].prompt == "Which of these is one of the people who flew aboard the Soyuz?"
+    assert everyone.prompt == "Name all three of the people who flew aboard the Soyuz."
+    assert one.prompt == "Who was aboard? Name any one of them."
     assert everyone.answer == "Yulia Peresild, Klim Shipenko and Anton Shkaplerov"
+    assert {q.id for q in bank.questions if q.fact_id == "crew"} == {"crew.mc1", "crew.sa1", "crew.so1", "crew.tf1"}
     assert bank.by_id["rivals.sa1"].prompt.endswith("? Name both.")
 
 
@@ -537,7 +555,7 @@ def test_statement_rendering_capitalises_a_leading_answer() -> None:
 
 def test_difficulty_is_estimated_when_the_fact_has_none(small: tuple[FactStore, QuestionBank]) -> None:
     store, bank = small
-    assert bank.by_id["first-man.ty1"].difficulty == 3  # given by the fact
+    assert bank.by_id["first-man.mc1"].difficulty == 3  # given by the fact
     director = [bank.by_id[f"director.{code}1"].difficulty for code in ("tf", "mc", "ty")]
     assert director == sorted(director)
     assert bank.by_id["director.tf1"].difficulty == 1
@@ -562,7 +580,7 @@ def test_draw_never_repeats_a_fact_and_is_deterministic(seed_bank: QuestionBank)
 def test_draw_mixes_kinds_and_categories(seed_bank: QuestionBank) -> None:
     drawn = seed_bank.draw(random.Random(5), 12)
     assert len({question.category for question in drawn}) == len(SEED_CATEGORIES)
-    assert len({question.kind for question in drawn}) >= 4
+    assert len({question.kind for question in drawn}) >= 3
     first_six = drawn[:6]
     assert len({question.category for question in first_six}) == 6
 
@@ -574,7 +592,7 @@ def test_draw_respects_category_and_kinds(seed_bank: QuestionBank) -> None:
     numeric = seed_bank.draw(random.Random(0), 50, kinds={QuestionKind.NUMERIC})
     numeric_facts = {q.fact_id for q in seed_bank.questions if q.kind == QuestionKind.NUMERIC}
     assert {question.kind for question in numeric} == {QuestionKind.NUMERIC}
-    assert len(numeric) == len(numeric_facts)
+    assert 2 <= len(numeric) <= len(numeric_facts)
 
 
 def test_draw_returns_fewer_when_facts_run_out(seed_bank: QuestionBank) -> None:
@@ -589,11 +607,107 @@ def test_draw_returns_fewer_when_facts_run_out(seed_bank: QuestionBank) -> None:
 @settings(max_examples=40, deadline=None)
 @given(seed=st.integers(min_value=0, max_value=2**32), count=st.integers(min_value=0, max_value=40))
 def test_draw_property(seed: int, count: int) -> None:
-    bank = _SMALL_BANK
-    drawn = bank.draw(random.Random(seed), count)
-    assert len(drawn) == min(count, len({q.fact_id for q in bank.questions}))
-    assert len({question.fact_id for question in drawn}) == len(drawn)
-    assert all(isinstance(question, Question) for question in drawn)
+    for bank in (_SMALL_BANK, _SEED_BANK):
+        drawn = bank.draw(random.Random(seed), count)
+        assert len(drawn) <= count
+        assert len({question.fact_id for question in drawn}) == len(drawn)
+        assert all(isinstance(question, Question) for question in drawn)
+        # no prompt of the round states another question's answer
+        assert [(a.id, b.id) for a in drawn for b in drawn if a is not b and gives_away(a, b)] == []
+        if len(drawn) < count:
+            # only when every question of every fact left out would give one away (or be given away)
+            left_out = [q for q in bank.questions if q.fact_id not in {d.fact_id for d in drawn}]
+            assert all(any(gives_away(q, d) for d in drawn) for q in left_out)
+
+
+def test_a_round_never_pairs_a_prompt_with_the_answer_it_states(seed_bank: QuestionBank) -> None:
+    actress_age = seed_bank.by_id["actress-age.mc1"]  # its answer, 37, is in the prompt of actress.ty1
+    assert gives_away(actress_age, seed_bank.by_id["actress.ty1"])
+    assert not gives_away(actress_age, seed_bank.by_id["first-satellite.mc1"])
+    for seed in range(60):
+        drawn = seed_bank.draw(random.Random(seed), 10)
+        assert len(drawn) == 10
+        assert [(a.id, b.id) for a in drawn for b in drawn if a is not b and gives_away(a, b)] == []
+
+
+def test_each_prompt_of_the_bank_is_asked_once(seed_store: FactStore, seed_bank: QuestionBank) -> None:
+    prompts = [normalise_text(question.prompt) for question in seed_bank.questions]
+    assert len(prompts) == len(set(prompts))
+    for fact in seed_store.facts.values():
+        asked = [q for q in seed_bank.questions if q.fact_id == fact.id and q.kind != QuestionKind.TRUE_FALSE]
+        assert len(asked) == len(fact.prompts), fact.id
+
+
+def test_a_qualifier_only_the_answer_fits_gives_no_multiple_choice() -> None:
+    """'Which US agency' with one US agency in the store: typed, never a give-away multiple choice."""
+    agencies = [
+        Entity(id="nasa", type=EntityType.ORGANISATION, name="NASA", kind="space agency", country="united-states"),
+        Entity(id="esa", type=EntityType.ORGANISATION, name="ESA", kind="space agency"),
+        Entity(id="jaxa", type=EntityType.ORGANISATION, name="JAXA", kind="space agency", country="japan"),
+        Entity(id="cnsa", type=EntityType.ORGANISATION, name="CNSA", kind="space agency", country="china"),
+        Entity(id="roscosmos", type=EntityType.ORGANISATION, name="Roscosmos", kind="space agency", country="ru"),
+        Entity(id="united-states", type=EntityType.COUNTRY, name="United States", kind="space power"),
+    ]
+    us_only = _fact("us-agency", "film", ["Which US agency backed the plan?"], EntityAnswer(entity="nasa"))
+    any_agency = _fact("agency", "film", ["Which space agency backed the plan?"], EntityAnswer(entity="nasa"))
+    store = FactStore(
+        {"doc": LoadedDocument(DOCUMENT, "text", Path("doc.txt"))},
+        {e.id: e for e in agencies},
+        {us_only.id: us_only, any_agency.id: any_agency},
+        {"film": "Film"},
+        fact_documents={"us-agency": "doc", "agency": "doc"},
+    )
+    bank = build_bank(store)
+    assert "us-agency.mc1" not in bank.by_id
+    assert bank.by_id["us-agency.ty1"].prompt == "Which US agency backed the plan?"
+    assert set(bank.by_id["agency.mc1"].choices) <= {"NASA", "ESA", "JAXA", "CNSA", "Roscosmos"}
+    assert check_bank(store, bank) == []
+
+
+def test_options_share_class_era_and_gender_and_skip_the_prompts_subject() -> None:
+    people = [
+        Entity(id="peresild", type=EntityType.PERSON, name="Yulia Peresild", kind="actress", gender="female"),
+        Entity(id="mordovina", type=EntityType.PERSON, name="Alyona Mordovina", kind="actress", gender="female"),
+        Entity(id="andreeva", type=EntityType.PERSON, name="Paulina Andreeva", kind="actress", gender="female"),
+        Entity(
+            id="khodchenkova", type=EntityType.PERSON, name="Svetlana Khodchenkova", kind="actress", gender="female"
+        ),
+        Entity(id="cruise", type=EntityType.PERSON, name="Tom Cruise", kind="actor", gender="male"),
+        Entity(id="shkaplerov", type=EntityType.PERSON, name="Anton Shkaplerov", kind="cosmonaut", born=1972),
+        Entity(id="dubrov", type=EntityType.PERSON, name="Pyotr Dubrov", kind="cosmonaut", born=1978),
+        Entity(id="novitsky", type=EntityType.PERSON, name="Oleg Novitsky", kind="cosmonaut", born=1971),
+        Entity(id="artemyev", type=EntityType.PERSON, name="Oleg Artemyev", kind="cosmonaut", born=1970),
+        Entity(id="prokopyev", type=EntityType.PERSON, name="Sergey Prokopyev", kind="cosmonaut", born=1975),
+        Entity(id="gagarin", type=EntityType.PERSON, name="Yuri Gagarin", kind="cosmonaut", born=1934, died=1968),
+        Entity(id="baikonur", type=EntityType.PLACE, name="Baikonur Cosmodrome", kind="spaceport"),
+        Entity(id="earth", type=EntityType.PLACE, name="Earth", kind="planet"),
+    ]
+    actress = _fact("actress", "crew", ["Which actress flew?"], EntityAnswer(entity="peresild"))
+    commander = _fact(
+        "commander", "crew", ["Who commanded the flight that Oleg Novitsky met?"], EntityAnswer(entity="shkaplerov")
+    )
+    store = FactStore(
+        {"doc": LoadedDocument(DOCUMENT, "text", Path("doc.txt"))},
+        {e.id: e for e in people},
+        {actress.id: actress, commander.id: commander},
+        {"crew": "Crew"},
+        fact_documents={"actress": "doc", "commander": "doc"},
+    )
+    for seed in range(15):
+        bank = build_bank(store, seed=seed)
+        assert set(bank.by_id["actress.mc1"].choices) == {
+            "Yulia Peresild",
+            "Alyona Mordovina",
+            "Paulina Andreeva",
+            "Svetlana Khodchenkova",
+        }
+        # Novitsky is named in the prompt; Gagarin was dead in 2021; Earth and Tom Cruise are of other classes
+        assert set(bank.by_id["commander.mc1"].choices) == {
+            "Anton Shkaplerov",
+            "Pyotr Dubrov",
+            "Oleg Artemyev",
+            "Sergey Prokopyev",
+        }
 
 
 @settings(max_examples=25, deadline=None)
@@ -605,4 +719,15 @@ def test_any_seed_gives_a_sound_bank(seed: int) -> None:
     assert [q.id for q in bank.questions] == [q.id for q in _SMALL_BANK.questions]
 
 
+@settings(max_examples=12, deadline=None)
+@given(seed=st.integers(min_value=0, max_value=2**63))
+def test_any_seed_gives_a_sound_seed_bank(seed: int) -> None:
+    """Whatever options a seed picks, every content check passes: fair classes, no give-away, no absurd statement."""
+    bank = build_bank(_SEED_STORE, seed=seed)
+    assert check_bank(_SEED_STORE, bank) == []
+    assert [q.id for q in bank.questions] == [q.id for q in _SEED_BANK.questions]
+
+
 _SMALL_BANK = build_bank(small_store())
+_SEED_STORE = load_store()
+_SEED_BANK = build_bank(_SEED_STORE)

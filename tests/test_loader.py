@@ -187,6 +187,12 @@ def test_second_document_loads_without_code_change() -> None:
     assert len(store.facts) == 6
     assert store.entity("mina-okafor").age == 19
     assert store.document_for(store.facts["skylark-altitude"]).path.name == "skylark-7-balloon-2023-06-14.txt"
+    # the TOML pack declares the step from "on Wednesday" to a date, and passes every content check
+    assert store.facts["skylark-release-date"].derivation is not None
+    from questions.checks import check_bank
+    from questions.generate import build_bank
+
+    assert check_bank(store, build_bank(store)) == []
 
 
 def test_seed_and_test_packs_load_together() -> None:
@@ -316,6 +322,29 @@ ERROR_CASES: list[tuple[str, Mutation, str, str]] = [
     ("unknown-source-doc", _set("facts.0.source.doc", "elsewhere"), "driver", "source.doc 'elsewhere' is not a known"),
     # quotes
     ("fact-quote-missing", _set("facts.0.source.quote", "driven by a robot"), "driver", "quote not found"),
+    (
+        "second-quote-missing",
+        _chain(
+            _delete("facts.0.source"),
+            _set("facts.0.sources", [{"quote": "It was driven by engineer Ada Brook"}, {"quote": "a robot drove"}]),
+        ),
+        "driver",
+        "quote not found in document 'note': 'a robot drove'",
+    ),
+    ("no-quote", _delete("facts.0.source"), "driver", "give either 'source' (one quote) or 'sources'"),
+    (
+        "both-source-and-sources",
+        _set("facts.0.sources", [{"quote": "for 3 days"}]),
+        "driver",
+        "give either 'source' (one quote) or 'sources' (a list of quotes), not both or neither",
+    ),
+    (
+        "no-quote-and-another-error",
+        _chain(_delete("facts.1.source"), _set("facts.1.prompts", "How long?")),
+        "trip-length",
+        "give either 'source' (one quote) or 'sources'",
+    ),
+    ("empty-derivation", _set("facts.0.derivation", " "), "driver", "derivation: must not be empty"),
     ("entity-quote-missing", _set("entities.0.source.quote", "The rover Pebble"), "pebble", "quote not found"),
     # statements, categories, kinds
     ("no-placeholder", _set("facts.0.statement", "Ada drove."), "driver", "exactly once (found 0)"),
