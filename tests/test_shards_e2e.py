@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import itertools
 import random
 import re
 import signal
@@ -39,18 +40,39 @@ SHARDS = 2
 PLAYERS = (1, 2, 3, 4)
 SEED = 20261203
 CHOSE = "You chose"
+_databases = itertools.count(1)
 
 
 # --------------------------------------------------------------------------- the shared database
 
 
-@contextlib.asynccontextmanager
-async def shared_database(tmp_path: Path) -> AsyncIterator[tuple[dict[str, str], Storage]]:
-    """Yield the bots' database settings and a storage on it for the test's own look-ups."""
-    database = tmp_path / "shared.db"
-    storage = await SQLiteStorage.open(database, busy_timeout=5)
+try:  # the PostgreSQL backend and its test cluster (issue 9, items 1 and 5), landing in parallel with this test
+    from bot.storage.opening import open_storage
+
+    from tests.postgres_cluster import PostgresCluster
+except ImportError:  # pragma: no cover - only before that lands: the shard processes share a SQLite file (WAL)
+    open_storage = None  # type: ignore[assignment]
+
+
+@pytest.fixture
+async def shared_database(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> AsyncIterator[tuple[dict[str, str], Storage]]:
+    """One database for every shard process: the bots' settings for it, and a storage for the test's look-ups.
+
+    A fresh PostgreSQL database on the test cluster (the issue's setting); the `postgres_cluster` fixture fails,
+    never skips, when PostgreSQL cannot be started.
+    """
+    storage: Storage
+    if open_storage is not None:
+        cluster: PostgresCluster = request.getfixturevalue("postgres_cluster")
+        url = await cluster.create_database(f"shards_{next(_databases)}")
+        storage, env = await open_storage(url), {"DATABASE_URL": url}
+    else:
+        database = tmp_path / "shared.db"
+        storage, env = await SQLiteStorage.open(database, busy_timeout=5), {"DATABASE_PATH": str(database)}
     try:
-        yield {"DATABASE_PATH": str(database)}, storage
+        yield env, storage
     finally:
         await storage.close()
 
@@ -207,12 +229,12 @@ async def wait_status(storage: Storage, round_id: int, statuses: set[str], timeo
 # --------------------------------------------------------------------------- the test
 
 
-async def test_two_shard_processes_share_one_database(tmp_path: Path) -> None:
+async def test_two_shard_processes_share_one_database(
+    tmp_path: Path, shared_database: tuple[dict[str, str], Storage]
+) -> None:
     rng = random.Random(SEED)
-    async with (
-        FakeDiscord(players=0, channels=()) as fake,
-        shared_database(tmp_path) as (database_env, storage),
-    ):
+    database_env, storage = shared_database
+    async with FakeDiscord(players=0, channels=()) as fake:
         guilds = {
             shard: fake.add_guild(f"Shard {shard}", channels=("alpha", "beta"), players=PLAYERS, shard=(shard, SHARDS))
             for shard in range(SHARDS)
