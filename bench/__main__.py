@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from bot.limits import QUESTIONS, SECONDS
+
 QUICK = {
     "channels": 5,
     "players": 3,
@@ -50,7 +52,7 @@ def parser() -> argparse.ArgumentParser:
     load.add_argument("--channels", type=int, help="channels playing at once (default 100)")
     load.add_argument("--players", type=int, help="players per channel (default 8)")
     load.add_argument("--questions", type=int, help="questions per round (default 10)")
-    load.add_argument("--seconds", type=int, help="seconds per question, 5-120 (default 5)")
+    load.add_argument("--seconds", type=int, help=f"seconds per question, {SECONDS.span} (default 5)")
     load.add_argument("--rounds", type=int, help="rounds each channel plays back to back (default 1)")
     load.add_argument("--lookups-per-second", type=float, help="/leaderboard and /stats per second (default 5)")
     load.add_argument("--seed", type=int, help="seed of the players' behaviour (default 1)")
@@ -80,8 +82,8 @@ def _profile(args: argparse.Namespace) -> Any:
     if args.no_saturation:
         values["saturation"] = False
     profile = Profile(**values)
-    if not 5 <= profile.seconds <= 120 or not 1 <= profile.questions <= 50:
-        raise SystemExit("--seconds must be 5-120 and --questions 1-50 (the bot's own limits)")
+    if profile.seconds not in SECONDS or profile.questions not in QUESTIONS:
+        raise SystemExit(f"--seconds must be {SECONDS.span} and --questions {QUESTIONS.span} (the bot's own limits)")
     if profile.channels < 1 or profile.players < 1 or profile.rounds < 1:
         raise SystemExit("--channels, --players and --rounds must be at least 1")
     return profile

@@ -18,7 +18,7 @@ import discord
 import yarl
 from discord import app_commands, ui
 
-from bot.shutdown import stop_on_signals
+from bot.shutdown import stop_on_signals  # as light as discord.py itself: asyncio, signal, logging
 
 log = logging.getLogger("bench.baseline")
 

@@ -10,7 +10,7 @@ import random
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
 import aiohttp
 import discord
@@ -19,21 +19,20 @@ from discord.ext import commands
 
 from bot.config import Settings
 from bot.engine import Clock, LoopClock
-from bot.errors import TriviaCommandTree, UserFacingError, reply_privately, send_error
+from bot.errors import TriviaCommandTree, reply_privately, send_error
+from bot.metrics import serve_metrics
+from bot.preflight import EXIT_CONFIG, ConfigError
 from bot.render import clip
 from bot.shards import ShardPlan
 from bot.shutdown import stop_on_signals
-from bot.storage import RoundRow, SQLiteStorage, Storage
-from bot.storage.base import MAX_ANSWER_TEXT
+from bot.storage import RoundRow, Storage, StorageError
+from bot.storage.opening import open_storage
 from bot.sync import SyncReport, sync_commands
-from bot.views import DYNAMIC_ITEMS, PREFIX
+from bot.views import DYNAMIC_ITEMS, PREFIX, PageTurner, RoundActions
 from questions.generate import QuestionBank, build_bank
 from questions.loader import load_store
 from questions.matching import AnswerMatcher
 from questions.store import FactStore
-
-if TYPE_CHECKING:
-    from bot.cogs.trivia import TriviaCog
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +109,8 @@ class TriviaBot(commands.Bot):
         self.rng = rng or random.Random()
         self.clock: Clock = clock or LoopClock()
         self._storage: Storage | None = None
+        self._round_actions: RoundActions | None = None
+        self._page_turner: PageTurner | None = None
         self.sync_report: SyncReport | None = None
         self.interrupted_rounds: list[int] = []
         self._sync_only = sync_only
@@ -121,14 +122,30 @@ class TriviaBot(commands.Bot):
             raise RuntimeError("storage is opened in setup_hook")
         return self._storage
 
+    @property
+    def round_actions(self) -> RoundActions:
+        """Return what the round buttons and answer forms hand over to (the trivia cog, from setup_hook on)."""
+        if self._round_actions is None:
+            raise RuntimeError("the cogs are loaded in setup_hook")
+        return self._round_actions
+
+    @property
+    def page_turner(self) -> PageTurner:
+        """Return what the leaderboard page buttons hand over to (the scores cog, from setup_hook on)."""
+        if self._page_turner is None:
+            raise RuntimeError("the cogs are loaded in setup_hook")
+        return self._page_turner
+
     async def setup_hook(self) -> None:
         """Open storage, close rounds a restart interrupted, load the cogs and sync commands deliberately."""
         from bot.cogs import scores, settings, trivia
 
-        self._storage = await SQLiteStorage.open(self.settings.database_path, busy_timeout=1.5)
+        self._storage = await open_storage(self.settings.database_target, busy_timeout=1.5)
         self.add_dynamic_items(*DYNAMIC_ITEMS)
-        await self.add_cog(trivia.TriviaCog(self))
-        await self.add_cog(scores.ScoresCog(self))
+        trivia_cog, scores_cog = trivia.TriviaCog(self), scores.ScoresCog(self)
+        self._round_actions, self._page_turner = trivia_cog, scores_cog
+        await self.add_cog(trivia_cog)
+        await self.add_cog(scores_cog)
         await self.add_cog(settings.SettingsCog(self))
         if not self._sync_only:  # a sync run must not touch rounds that a running bot owns
             await self._close_interrupted_rounds()
@@ -224,17 +241,10 @@ class TriviaBot(commands.Bot):
             await reply_privately(interaction, STALE_FORM)
             return
         try:
-            text = _submitted_text(data.get("components"))
-            if not text or not text.strip():
-                raise UserFacingError("Type an answer first: the form was empty.")
-            if len(text) > MAX_ANSWER_TEXT:
-                raise UserFacingError(f"Your answer is too long: keep it to {MAX_ANSWER_TEXT} characters.")
-            cog = cast("TriviaCog", self.get_cog("trivia"))
-            round_id, position = int(match["round"]), int(match["pos"])
-            session = cog.registry.get(interaction.channel_id or 0)
-            if session is not None and session.round_id == round_id and not session.done:
-                session.open_typed_question(position)  # a form of an earlier question must not answer this one
-            await cog.handle_text(interaction, text, round_id=round_id)
+            text = _submitted_text(data.get("components")) or ""
+            await self.round_actions.handle_text(
+                interaction, text, round_id=int(match["round"]), position=int(match["pos"])
+            )
         except Exception as error:
             await send_error(interaction, error)
 
@@ -254,8 +264,9 @@ def make_bot(settings: Settings, **options: Any) -> TriviaBot:
 async def _close_interrupted_rounds_of(storage: Storage, plan: ShardPlan) -> list[RoundRow]:
     """End the running rounds of this process's guilds as 'interrupted' and return them.
 
-    The other shard processes share the database and run their own rounds: theirs are left alone. Each
-    process only ever runs rounds of guilds on its own shards, so nobody else writes these rows meanwhile.
+    The other shard processes share the database and run their own rounds: theirs are left alone, and so are
+    the terminal player's (negative guild ids, no shard's). Each process only ever runs rounds of guilds on its
+    own shards, so nobody else writes these rows meanwhile.
     """
     ended_at = dt.datetime.now(dt.UTC)
     closed: list[RoundRow] = []
@@ -302,7 +313,7 @@ async def run_bot(settings: Settings) -> int:
     gc.collect()
     gc.freeze()
     try:
-        async with bot:
+        async with bot, serve_metrics(bot, settings.metrics_port, settings.metrics_host):
             await bot.start(settings.discord_token.get_secret_value())
     except discord.LoginFailure:
         log.error("Discord rejected the token: check DISCORD_TOKEN (Developer Portal -> your app -> Bot).")
@@ -310,13 +321,19 @@ async def run_bot(settings: Settings) -> int:
     except discord.PrivilegedIntentsRequired:
         log.error("Discord refused the requested intents.")
         return 2
+    except ConfigError as error:
+        log.error("%s", error)
+        return EXIT_CONFIG
     except discord.ConnectionClosed as error:
         if error.code not in SHARDING_CLOSE_CODES:
             raise
         log.error("Discord closed the gateway: %s. Check SHARD_COUNT and SHARD_IDS.", SHARDING_CLOSE_CODES[error.code])
-        return 2
+        return EXIT_CONFIG
     except (aiohttp.ClientConnectionError, OSError) as error:
         log.error("Could not reach Discord at %s: %s", discord.http.Route.BASE, error)
+        return 1
+    except StorageError as error:  # the database could not be opened (unreachable, newer schema, ...)
+        log.error("Could not open the database: %s", error)
         return 1
     return 0
 
@@ -332,8 +349,14 @@ async def sync_once(settings: Settings) -> int:
     except discord.LoginFailure:
         log.error("Discord rejected the token: check DISCORD_TOKEN (Developer Portal -> your app -> Bot).")
         return 2
+    except ConfigError as error:
+        log.error("%s", error)
+        return EXIT_CONFIG
     except (aiohttp.ClientConnectionError, OSError) as error:
         log.error("Could not reach Discord at %s: %s", discord.http.Route.BASE, error)
+        return 1
+    except StorageError as error:  # the database could not be opened (unreachable, newer schema, ...)
+        log.error("Could not open the database: %s", error)
         return 1
     log.info("Commands synced.")
     return 0

@@ -3,27 +3,47 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, ValidationInfo, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import NoDecode
 
 from bot.shards import ShardPlan
-from questions.loader import default_seeds_dir
+from questions.settings import PackSettings
+
+MIN_SNOWFLAKE = 1 << 22
+"""The smallest plausible Discord id (any id made after Discord's epoch); 0 and small numbers are typos."""
+MAX_SNOWFLAKE = (1 << 63) - 1
 
 MAX_SHARD_COUNT = 65536
 """An upper bound that catches typos; Discord itself tells a bot how many shards it needs."""
 
 
-class PlaySettings(BaseSettings):
-    """The settings the terminal player needs: everything but Discord's."""
-
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True)
+class PlaySettings(PackSettings):
+    """The settings the terminal player needs: everything but Discord's (SEEDS_DIR, QUESTION_SEED inherited)."""
 
     database_path: Path = Field(default=Path("data/trivia.db"), description="SQLite file; its folder is created.")
-    seeds_dir: Path = Field(default_factory=default_seeds_dir, description="Folder of documents and fact packs.")
-    question_seed: int = Field(default=0, description="Seed of question generation (distractors, option order).")
+    database_url: SecretStr | None = Field(
+        default=None,
+        description="postgresql://user:password@host:port/database; when set, PostgreSQL replaces DATABASE_PATH.",
+    )
     round_pause_seconds: float = Field(default=3.0, ge=0, le=60, description="Pause between a reveal and the next.")
+
+    @field_validator("database_url")
+    @classmethod
+    def _postgres_url(cls, value: SecretStr | None) -> SecretStr | None:
+        # The message never quotes the URL: it may hold a password.
+        if value is None:
+            return None
+        url = value.get_secret_value().strip()
+        if not url.startswith(("postgresql://", "postgres://")):
+            raise ValueError("must start with postgresql:// (leave it empty to use the SQLite file DATABASE_PATH)")
+        return SecretStr(url)
+
+    @property
+    def database_target(self) -> str | Path:
+        """Return what `bot.storage.opening.open_storage` opens: the PostgreSQL URL if set, else the SQLite file."""
+        return self.database_path if self.database_url is None else self.database_url.get_secret_value()
 
 
 class Settings(PlaySettings):
@@ -84,12 +104,27 @@ class Settings(PlaySettings):
         ids = self.shard_ids if self.shard_ids is not None else range(self.shard_count)
         return ShardPlan(self.shard_count, tuple(ids))
 
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="'text' lines, or 'json': one JSON object per line (token still scrubbed)."
+    )
+    metrics_port: int | None = Field(
+        default=None, ge=1, le=65535, description="Serve Prometheus /metrics and /healthz on this port (off if unset)."
+    )
+    metrics_host: str = Field(default="127.0.0.1", description="Address the metrics server listens on.")
+
     @field_validator("dev_guild_ids", mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:
-        """Accept '1,2,3' (or spaces) as well as a JSON list."""
+        """Accept '1,2,3' (or spaces) as well as a JSON list; never echo what was given (it may be a token)."""
         if isinstance(value, str):
-            return [int(part) for part in value.replace(",", " ").split()]
+            parts = value.replace(",", " ").split()
+            for number, part in enumerate(parts, start=1):
+                if not part.isdigit() or not MIN_SNOWFLAKE <= int(part) <= MAX_SNOWFLAKE:
+                    raise ValueError(
+                        f"entry {number} of {len(parts)} is not a server id: give numeric ids separated by commas "
+                        "(Discord: right-click the server, Copy Server ID). Never put the bot token here."
+                    )
+            return [int(part) for part in parts]
         if isinstance(value, int):
             return [value]
         return value

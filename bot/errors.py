@@ -14,7 +14,8 @@ from typing import Any
 import discord
 from discord import AppCommandOptionType, app_commands
 
-from bot.engine import RoundError
+from bot.acks import InteractionExpired
+from bot.engine import ROUND_ALREADY_RUNNING, RoundError
 from bot.storage import (
     DisputeAlreadyDecided,
     DisputeExists,
@@ -23,6 +24,7 @@ from bot.storage import (
     StorageUnavailable,
 )
 from bot.storage import RoundAlreadyRunning as StoredRoundRunning
+from bot.wording import plural
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +81,7 @@ def message_for(error: BaseException) -> str | None:
         case UserFacingError() | RoundError() | InvalidOption():
             return error.message
         case StoredRoundRunning():
-            return "A round is already running in this channel: wait for it to end, or stop it first."
+            return ROUND_ALREADY_RUNNING
         case StorageUnavailable():
             return "The scoreboard is busy right now and nothing was saved. Please try again in a moment."
         case QuestionNotOpen():
@@ -93,7 +95,7 @@ def message_for(error: BaseException) -> str | None:
         case app_commands.MissingPermissions():
             return "You need the Manage Server permission to do that."
         case app_commands.CommandOnCooldown():
-            return f"Slow down: try again in {error.retry_after:.0f} seconds."
+            return f"Slow down: try again in {plural(max(1, round(error.retry_after)), 'second')}."
         case app_commands.TransformerError():
             return "That value isn't valid for this option. Pick one of the suggestions."
         case app_commands.CheckFailure():
@@ -114,6 +116,12 @@ def message_for(error: BaseException) -> str | None:
 
 async def send_error(interaction: discord.Interaction[Any], error: BaseException) -> None:
     """Reply ephemerally with the error's message (or a generic one, after logging the traceback)."""
+    if isinstance(error, app_commands.CommandInvokeError):
+        error = error.original
+    if isinstance(error, InteractionExpired):
+        # Nothing can reach the player any more, and nothing was done: Discord told them it failed.
+        log.info("Not acting on interaction %s: %s", interaction.id, error)
+        return
     text = message_for(error)
     if text is None:
         try:

@@ -23,14 +23,16 @@ from bot.engine import (
     RoundSettings,
     Standings,
 )
+from bot.limits import QUESTIONS, SECONDS
 from bot.recording import GuildJudge, RecordingListener, RoundLedger
-from bot.storage import SQLiteStorage, StorageError
+from bot.storage import TERMINAL_GUILD_ID, StorageError
+from bot.storage.opening import open_storage
+from bot.wording import plural
 from questions.generate import ROUND_KINDS, build_bank
 from questions.loader import load_store
 from questions.matching import AnswerMatcher
 from questions.models import QuestionKind
 
-TERMINAL_GUILD_ID = 0
 TERMINAL_CHANNEL_ID = 0
 TERMINAL_PLAYER_ID = 0
 LETTERS = "ABCDEFGH"
@@ -59,7 +61,7 @@ class TerminalDisplay:
                 self.say(f"  {LETTERS[index]}) {choice}")
             self.say("Type the letter of your choice (you may change it until time is up).")
         else:
-            self.say(f"Type your answer ({opening.typed_attempts} tries).")
+            self.say(f"Type your answer ({plural(opening.typed_attempts, 'try', 'tries')}).")
         return None
 
     async def progress(self, position: int, answered_count: int) -> None:
@@ -75,7 +77,7 @@ class TerminalDisplay:
         self.say(f"Answer: {question.answer}")
         for outcome in result.outcomes:
             verdict = "right" if outcome.correct else ("closest" if outcome.closest else "wrong")
-            self.say(f"  {outcome.player.name}: {verdict}, +{outcome.points} points ({outcome.elapsed:.1f}s)")
+            self.say(f"  {outcome.player.name}: {verdict}, +{plural(outcome.points, 'point')} ({outcome.elapsed:.1f}s)")
         if not result.outcomes:
             self.say("  No answer.")
         for quote in question.quotes or [question.quote]:
@@ -87,9 +89,9 @@ class TerminalDisplay:
     async def round_finished(self, standings: Standings, reason: EndReason) -> None:
         """Print the final score."""
         self.say()
-        self.say(f"Round {reason.value}. {standings.questions_played} questions played.")
+        self.say(f"Round {reason.value}. {plural(standings.questions_played, 'question')} played.")
         for score in standings.scores:
-            self.say(f"  {score.player.name}: {score.points} points, {score.correct}/{score.answered} right")
+            self.say(f"  {score.player.name}: {plural(score.points, 'point')}, {score.correct}/{score.answered} right")
 
 
 def _start_stdin_reader(loop: asyncio.AbstractEventLoop, lines: asyncio.Queue[str | None], source: TextIO) -> None:
@@ -135,10 +137,10 @@ def _choice_index(line: str, choices: list[str]) -> int | None:
 async def play_in_terminal(settings: PlaySettings, args: argparse.Namespace, *, source: TextIO | None = None) -> int:
     """Play one round against the terminal; return the exit code."""
     display = TerminalDisplay(sys.stdout)
-    if not 1 <= args.questions <= 50 or not 5 <= args.seconds <= 120:
-        display.say("--questions must be 1-50 and --seconds 5-120.")
+    if args.questions not in QUESTIONS or args.seconds not in SECONDS:
+        display.say(f"--questions must be {QUESTIONS.span} and --seconds {SECONDS.span}.")
         return 2
-    store = load_store([settings.seeds_dir])
+    store = load_store(getattr(args, "packs", None) or [settings.seeds_dir])
     bank = build_bank(store, seed=settings.question_seed)
     category = None if args.category in (None, "all") else args.category
     if category is not None and category not in bank.categories():
@@ -148,10 +150,11 @@ async def play_in_terminal(settings: PlaySettings, args: argparse.Namespace, *, 
     if not questions:
         display.say("No questions match that category and kind.")
         return 2
-    storage = await SQLiteStorage.open(settings.database_path)
+    storage = await open_storage(settings.database_target)
     try:
-        # A terminal round left running by a killed process is closed like the bot closes its own.
-        await storage.close_interrupted_rounds(dt.datetime.now(dt.UTC))
+        # A terminal round left running by a killed process is closed like the bot closes its own (only
+        # terminal rounds: the bot may be running rounds in the same database).
+        await storage.close_interrupted_rounds(dt.datetime.now(dt.UTC), terminal=True)
         round_id = await storage.create_round(
             guild_id=TERMINAL_GUILD_ID,
             channel_id=TERMINAL_CHANNEL_ID,
@@ -179,7 +182,9 @@ async def play_in_terminal(settings: PlaySettings, args: argparse.Namespace, *, 
             round_id=round_id,
             players=[player],
         )
-        display.say(f"Orbit Trivia: {len(questions)} questions, {args.seconds} seconds each. Ctrl-D stops.")
+        display.say(
+            f"Orbit Trivia: {plural(len(questions), 'question')}, {plural(args.seconds, 'second')} each. Ctrl-D stops."
+        )
         lines: asyncio.Queue[str | None] = asyncio.Queue()
         stdin = source or sys.stdin
         _start_stdin_reader(asyncio.get_running_loop(), lines, stdin)

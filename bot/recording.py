@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import itertools
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 
@@ -28,8 +29,12 @@ from questions.models import Question
 
 log = logging.getLogger(__name__)
 
-CLOSING_WRITE_RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0)
-"""Waits between retries of a busy closing write: about 7.5 s in all, on top of storage's busy timeout."""
+CLOSING_WRITE_RETRY_DELAYS = (0.5, 1.0)
+"""Waits between quick retries of a busy closing write (on top of storage's busy timeout), for a passing lock.
+A longer outage doesn't hold the round up: the write joins the round's backlog, retried until storage is back."""
+
+BACKLOG_RETRY_SECONDS = (1.0, 2.0, 4.0, 5.0)
+"""Waits between attempts to write a round's backlog; the last one repeats until storage takes it."""
 
 END_STATUS: dict[EndReason, FinalRoundStatus] = {
     EndReason.FINISHED: "finished",
@@ -65,6 +70,10 @@ class RoundLedger:
         # One future per position: an answer can arrive while its question is still being stored (the engine
         # takes answers from the moment a question opens), and must then wait for the stored id.
         self._round_question_ids: dict[int, asyncio.Future[int]] = {}
+        # Closing writes (scores, the round's end) storage refused during an outage, oldest first.
+        self._backlog: list[Callable[[], Awaitable[object]]] = []
+        self._settle_lock = asyncio.Lock()
+        self._flusher: asyncio.Task[None] | None = None
 
     def _slot(self, position: int) -> asyncio.Future[int]:
         slot = self._round_question_ids.get(position)
@@ -121,7 +130,11 @@ class RoundLedger:
         )
 
     async def score_question(self, result: QuestionResult) -> None:
-        """Store every player's verdict and points for a closed question, and update the totals."""
+        """Store every player's verdict and points for a closed question, and update the totals.
+
+        If storage is unavailable for longer than a passing lock, the scores are kept in the round's backlog
+        and written, in order, as soon as storage is back: confirmed answers are never left unscored.
+        """
         rq_id = self.round_question_id(result.position)
         if rq_id is None:
             return
@@ -132,24 +145,81 @@ class RoundLedger:
             for outcome in result.outcomes
         ]
         closed_at = dt.datetime.now(dt.UTC)
-        await _retry_while_busy(lambda: self.storage.score_question(rq_id, scored, closed_at=closed_at))
+        await self._closing_write(
+            lambda: self.storage.score_question(rq_id, scored, closed_at=closed_at), f"the scores of question {rq_id}"
+        )
 
     async def round_finished(self, standings: Standings, reason: EndReason) -> None:
-        """Mark the round ended in storage and credit rounds played and won."""
+        """Mark the round ended in storage and credit rounds played and won (from the backlog, if storage is out)."""
         winner = standings.winner
         ended_at = dt.datetime.now(dt.UTC)
-        await _retry_while_busy(
+        await self._closing_write(
             lambda: self.storage.finish_round(
                 self.round_id,
                 status=END_STATUS[reason],
                 ended_at=ended_at,
                 winner_id=winner.player.id if winner else None,
-            )
+            ),
+            "the end of the round",
         )
+
+    # ------------------------------------------------------------------ the backlog of closing writes
+
+    @property
+    def settled(self) -> bool:
+        """Return whether storage has taken every closing write of this round."""
+        return not self._backlog
+
+    async def _closing_write(self, write: Callable[[], Awaitable[object]], what: str) -> None:
+        """Write now (retrying a passing lock), or queue the write behind earlier ones storage hasn't taken yet."""
+        if not self._backlog:
+            try:
+                await _retry_while_busy(write)
+                return
+            except StorageUnavailable as error:
+                log.warning(
+                    "Could not store %s of round %s (%s); retrying until storage is back", what, self.round_id, error
+                )
+        self._backlog.append(write)
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._settle_eventually(), name=f"round-backlog-{self.round_id}")
+
+    async def settle(self) -> None:
+        """Write the backlog now, in order; raise `StorageUnavailable` if storage still refuses it.
+
+        Every closing write is idempotent in storage (a question is scored once, a round finished once), so a
+        write whose outcome was unclear may safely run again.
+        """
+        async with self._settle_lock:
+            while self._backlog:
+                try:
+                    await self._backlog[0]()
+                except StorageUnavailable:
+                    raise
+                except Exception:
+                    # Not an outage but a bug: retrying can't help, and must not block the channel's next round.
+                    log.exception("A closing write of round %s failed; dropping it", self.round_id)
+                self._backlog.pop(0)
+
+    async def _settle_eventually(self) -> None:
+        for attempt in itertools.count():
+            await asyncio.sleep(BACKLOG_RETRY_SECONDS[min(attempt, len(BACKLOG_RETRY_SECONDS) - 1)])
+            try:
+                await self.settle()
+            except StorageUnavailable as error:
+                log.debug("Round %s: storage still unavailable (%s)", self.round_id, error)
+                continue
+            log.info("Round %s: storage is back, its scores and end are stored", self.round_id)
+            return
+
+    def abandon(self) -> None:
+        """Stop retrying the backlog (the bot is shutting down): the next start closes the round as interrupted."""
+        if self._flusher is not None:
+            self._flusher.cancel()
 
 
 async def _retry_while_busy(write: Callable[[], Awaitable[object]]) -> None:
-    """Retry a round's closing write while the database is busy: points must not be lost to a passing lock.
+    """Retry a round's closing write while the database is busy, so that a passing lock doesn't delay it long.
 
     Both writes are idempotent in storage (a question is scored once, a round finished once), so a retry after
     an unclear failure cannot count anything twice. Answers are not retried here: a player is asked to retry.

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import discord
 
 from bot.engine import EndReason, QuestionOpening, QuestionResult, Standings
+from bot.limits import QUESTIONS, SECONDS
 from bot.scoring import SCORING_RULES
 from bot.storage import LeaderboardRow, PlayerStats
+from bot.wording import plural
 from questions.models import Question, QuestionKind
 
 BRAND = discord.Colour.from_rgb(88, 101, 242)
@@ -50,11 +52,10 @@ def clip(text: str, limit: int) -> str:
 
 
 def answer_instructions(question: Question, attempts: int) -> str:
-    """Tell players how to answer this kind of question."""
+    """Tell players how to answer this kind of question, in plain text (footers don't render Markdown)."""
     if question.kind in (QuestionKind.MULTIPLE_CHOICE, QuestionKind.TRUE_FALSE):
         return "Pick an option below. You can change your choice until time is up; your last choice counts."
-    tries = "1 try" if attempts == 1 else f"{attempts} tries"
-    return f"Press **✍️ Answer** or use `/answer text:` ({tries})."
+    return f"Press ✍️ Answer or use /answer ({plural(attempts, 'try', 'tries')})."
 
 
 def question_embed(
@@ -145,27 +146,40 @@ def standings_embed(standings: Standings, reason: EndReason) -> discord.Embed:
     embed.description = "\n".join(lines)
     winner = standings.winner
     embed.set_footer(
-        text=f"{standings.questions_played} question{'' if standings.questions_played == 1 else 's'} played"
+        text=f"{plural(standings.questions_played, 'question')} played"
         + (f" · winner: {winner.player.name}" if winner else " · no winner")
     )
     return embed
 
 
 def leaderboard_embed(
-    rows: Sequence[LeaderboardRow], *, title: str, page: int, pages: int, total: int
+    rows: Sequence[LeaderboardRow],
+    *,
+    title: str,
+    page: int,
+    pages: int,
+    total: int,
+    names: Mapping[int, str] | None = None,
 ) -> discord.Embed:
-    """Render one page of a leaderboard."""
+    """Render one page of a leaderboard: players by ``names`` when given (else as mentions)."""
     embed = discord.Embed(title=title, colour=BRAND)
     if not rows:
         embed.description = "No scores yet: start a round with `/trivia start`."
     else:
         embed.description = "\n".join(
-            f"{MEDALS[row.rank - 1] if row.rank <= len(MEDALS) else f'`{row.rank}.`'} {mention(row.user_id)} "
-            f"**{row.points}** pts · {row.correct}/{row.answers} right"
+            f"{MEDALS[row.rank - 1] if row.rank <= len(MEDALS) else f'`{row.rank}.`'} "
+            f"{player_label(row.user_id, names)} **{row.points}** pts · {row.correct}/{row.answers} right"
             for row in rows
         )
-    embed.set_footer(text=f"Page {page + 1}/{max(pages, 1)} · {total} players")
+    embed.set_footer(text=f"Page {page + 1}/{max(pages, 1)} · {plural(total, 'player')}")
     return embed
+
+
+def player_label(user_id: int, names: Mapping[int, str] | None) -> str:
+    """Return the player's name (Markdown escaped) if ``names`` is given, else their mention."""
+    if names is None:
+        return mention(user_id)
+    return f"**{discord.utils.escape_markdown(clip(names.get(user_id) or 'unknown player', 40))}**"
 
 
 def stats_embed(name: str, user_id: int, stats: PlayerStats, *, scope: str) -> discord.Embed:
@@ -187,11 +201,14 @@ def help_embed(categories: dict[str, tuple[str, int]], total: int) -> discord.Em
     embed.description = (
         "Questions are generated from facts of real news reports; every reveal quotes the sentence that "
         "proves the answer.\n\n"
-        "`/trivia start` starts a round here · `/answer` answers a typed question · `/trivia stop` ends the "
+        f"`/trivia start` starts a round here ({QUESTIONS.span} questions, {SECONDS.span} seconds each) · "
+        "`/answer` answers a typed question · `/trivia stop` ends the "
         "round · `/leaderboard` and `/stats` show scores · `/trivia dispute` contests a rejected typed answer "
         "· `/trivia privacy` shows or deletes your data."
     )
-    lines = [f"**{label}** (`{cat}`): {count} questions" for cat, (label, count) in sorted(categories.items())]
-    embed.add_field(name=f"Categories · {total} questions", value=clip("\n".join(lines), 1024), inline=False)
+    lines = [
+        f"**{label}** (`{cat}`): {plural(count, 'question')}" for cat, (label, count) in sorted(categories.items())
+    ]
+    embed.add_field(name=f"Categories · {plural(total, 'question')}", value=clip("\n".join(lines), 1024), inline=False)
     embed.add_field(name="Scoring", value=clip(SCORING_RULES, 1024), inline=False)
     return embed

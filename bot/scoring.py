@@ -18,10 +18,11 @@ Points are whole numbers: each part is rounded half up.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from typing import TypeVar
+
+from questions.text.durations import read_quantity
 
 BASE_POINTS = 100
 MAX_SPEED_BONUS = 50
@@ -106,49 +107,10 @@ def closest_guesses(guesses: Mapping[Key, float], target: float) -> frozenset[Ke
     return frozenset(key for key, distance in distances.items() if math.isclose(distance, best, abs_tol=1e-9))
 
 
-_DIGITS = re.compile(r"[-+]?(?:\d{1,3}(?:[,_]\d{3})+|\d+)(?:\.\d+)?|[-+]?\.\d+")
-_WORD = re.compile(r"[a-z]+")
-_UNIT_WORDS = (
-    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
-    "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen",
-)  # fmt: skip
-_TENS_WORDS = ("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
-_UNITS = {word: value for value, word in enumerate(_UNIT_WORDS)}
-_TENS = {word: 10 * (index + 2) for index, word in enumerate(_TENS_WORDS)}
-_SCALES = {"thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
-_FILLERS = {"and", "a"}
+def parse_number(text: str, unit: str | None = None) -> float | None:
+    """Read the first number of a typed guess in the question's unit ('2 weeks' is 14 for a question in days).
 
-
-def parse_number(text: str) -> float | None:
-    """Read the first number in a typed guess: digits ('1,200', '3.5', '12 days') or words ('forty-two')."""
-    lowered = text.lower()
-    digits = _DIGITS.search(lowered)
-    if digits:
-        value = float(digits.group().replace(",", "").replace("_", ""))
-        following = _WORD.match(lowered[digits.end() :].lstrip())
-        if following and following.group() in _SCALES:
-            value *= _SCALES[following.group()]
-        return value
-    return _parse_number_words(_WORD.findall(lowered.replace("-", " ")))
-
-
-def _parse_number_words(words: list[str]) -> float | None:
-    total = 0
-    current = 0
-    started = False
-    for word in words:
-        if word in _UNITS:
-            current += _UNITS[word]
-        elif word in _TENS:
-            current += _TENS[word]
-        elif word == "hundred":
-            current = max(current, 1) * 100
-        elif word in _SCALES:
-            total += max(current, 1) * _SCALES[word]
-            current = 0
-        elif word in _FILLERS or not started:
-            continue
-        else:
-            break
-        started = True
-    return float(total + current) if started else None
+    The same reader as the answer matcher's (:func:`questions.text.durations.read_quantity`): digits
+    ('1,200', '3.5'), words ('forty-two'), units converted; None when there is no number.
+    """
+    return read_quantity(text, unit)

@@ -24,7 +24,12 @@ class ShardPlan:
             raise ValueError(f"shard ids {self.ids} are not within 0-{self.count - 1}")
 
     def owns_guild(self, guild_id: int | None) -> bool:
-        """Return whether this process receives the guild's events (direct messages go to shard 0)."""
+        """Return whether this process receives the guild's events (direct messages go to shard 0).
+
+        A negative id is no Discord guild (the terminal player's rounds use them): no shard owns it.
+        """
+        if guild_id is not None and guild_id < 0:
+            return False
         return (0 if guild_id is None else shard_of(guild_id, self.count)) in self.ids
 
     @property

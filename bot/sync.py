@@ -11,6 +11,8 @@ from typing import Any, Protocol
 import discord
 from discord import app_commands
 
+from bot.preflight import ConfigError
+
 log = logging.getLogger(__name__)
 
 TREE_HASH_KEY = "command_tree_hash"
@@ -51,7 +53,14 @@ async def sync_commands(
     for guild_id in dev_guild_ids:
         guild = discord.Object(id=guild_id)
         tree.copy_global_to(guild=guild)
-        await tree.sync(guild=guild)
+        try:
+            await tree.sync(guild=guild)
+        except (discord.Forbidden, discord.NotFound):
+            raise ConfigError(
+                "DEV_GUILD_IDS",
+                f"the bot is not in server {guild_id} (or was added without the applications.commands scope): "
+                "invite it there with the URL from the README, or remove the id",
+            ) from None
         report.guilds_synced.append(guild_id)
         log.info("Synced commands to dev guild %s", guild_id)
     stored = await meta.get_meta(TREE_HASH_KEY)

@@ -1,22 +1,23 @@
 """Buttons and modals. Every button is a ``DynamicItem`` whose custom_id carries its state, so it keeps working
-(or answers politely) after a restart. Callbacks only parse the id and hand over to the cogs."""
+(or answers politely) after a restart. Callbacks only parse the id and hand over to the cogs, which they know
+only through the small protocols below (the cogs import this module, never the other way round)."""
 
 from __future__ import annotations
 
 import logging
 import re
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Protocol
 
 import discord
 from discord import ui
 
 from bot.errors import send_error
+from bot.limits import ANSWER_MAX_LENGTH
 from bot.render import LETTERS, clip
 from questions.models import Question, QuestionKind
 
 if TYPE_CHECKING:
-    from bot.cogs.scores import ScoresCog
-    from bot.cogs.trivia import TriviaCog
+    from bot.app import TriviaBot
 
 log = logging.getLogger(__name__)
 
@@ -25,14 +26,49 @@ FORM_TIMEOUT_SECONDS = 300
 """An answer form left open is forgotten after this long (longer than the longest question, 120 s)."""
 
 
-def trivia_cog(interaction: discord.Interaction[Any]) -> TriviaCog:
-    """Return the trivia cog of the bot that received this interaction."""
-    return cast("TriviaCog", interaction.client.get_cog("trivia"))
+class RoundActions(Protocol):
+    """What the round, dispute and privacy buttons and the answer form ask of the trivia cog."""
+
+    async def handle_choice(
+        self, interaction: discord.Interaction[Any], round_id: int, position: int, choice: int
+    ) -> None:
+        """Store a click on an option and confirm it."""
+
+    async def open_answer_form(self, interaction: discord.Interaction[Any], round_id: int, position: int) -> None:
+        """Open the typed-answer form of a question."""
+
+    async def handle_text(
+        self,
+        interaction: discord.Interaction[Any],
+        text: str,
+        *,
+        round_id: int | None = None,
+        position: int | None = None,
+    ) -> None:
+        """Judge a typed answer."""
+
+    async def decide_dispute(self, interaction: discord.Interaction[Any], dispute_id: int, *, accept: bool) -> None:
+        """Record a moderator's decision on a dispute."""
+
+    async def confirm_delete(self, interaction: discord.Interaction[Any], user_id: int) -> None:
+        """Delete a player's data."""
 
 
-def scores_cog(interaction: discord.Interaction[Any]) -> ScoresCog:
-    """Return the scores cog of the bot that received this interaction."""
-    return cast("ScoresCog", interaction.client.get_cog("scores"))
+class PageTurner(Protocol):
+    """What the leaderboard's page buttons ask of the scores cog."""
+
+    async def turn_page(self, interaction: discord.Interaction[Any], scope: str, period: str, page: int) -> None:
+        """Show another page of a leaderboard in the same message."""
+
+
+def rounds_of(interaction: discord.Interaction[TriviaBot]) -> RoundActions:
+    """Return what handles round buttons and forms in the bot that received this interaction."""
+    return interaction.client.round_actions
+
+
+def pages_of(interaction: discord.Interaction[TriviaBot]) -> PageTurner:
+    """Return what turns leaderboard pages in the bot that received this interaction."""
+    return interaction.client.page_turner
 
 
 class ChoiceButton(ui.DynamicItem[ui.Button[Any]], template=rf"{PREFIX}:c:(?P<round>\d+):(?P<pos>\d+):(?P<choice>\d+)"):
@@ -59,7 +95,7 @@ class ChoiceButton(ui.DynamicItem[ui.Button[Any]], template=rf"{PREFIX}:c:(?P<ro
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         """Store the player's choice and confirm it privately."""
         try:
-            await trivia_cog(interaction).handle_choice(interaction, self.round_id, self.position, self.choice)
+            await rounds_of(interaction).handle_choice(interaction, self.round_id, self.position, self.choice)
         except Exception as error:
             await send_error(interaction, error)
 
@@ -88,7 +124,7 @@ class TypedAnswerButton(ui.DynamicItem[ui.Button[Any]], template=rf"{PREFIX}:t:(
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         """Open the answer form, if the question is still open."""
         try:
-            await trivia_cog(interaction).open_answer_form(interaction, self.round_id, self.position)
+            await rounds_of(interaction).open_answer_form(interaction, self.round_id, self.position)
         except Exception as error:
             await send_error(interaction, error)
 
@@ -106,13 +142,17 @@ class AnswerModal(ui.Modal):
         )
         self.round_id, self.position = round_id, position
         self.answer: ui.TextInput[AnswerModal] = ui.TextInput(
-            label=clip(prompt, 45), custom_id="answer", placeholder="Type your answer", max_length=200, min_length=1
+            label=clip(prompt, 45),
+            custom_id="answer",
+            placeholder="Type your answer",
+            max_length=ANSWER_MAX_LENGTH,
+            min_length=1,
         )
         self.add_item(self.answer)
 
     async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
         """Judge the typed answer."""
-        await trivia_cog(interaction).handle_text(
+        await rounds_of(interaction).handle_text(
             interaction, self.answer.value, round_id=self.round_id, position=self.position
         )
 
@@ -163,7 +203,7 @@ class LeaderboardPageButton(
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         """Show the page this button points to."""
         try:
-            await scores_cog(interaction).turn_page(interaction, self.scope, self.period, self.page)
+            await pages_of(interaction).turn_page(interaction, self.scope, self.period, self.page)
         except Exception as error:
             await send_error(interaction, error)
 
@@ -202,7 +242,7 @@ class DisputeDecisionButton(ui.DynamicItem[ui.Button[Any]], template=rf"{PREFIX}
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         """Record the decision."""
         try:
-            await trivia_cog(interaction).decide_dispute(interaction, self.dispute_id, accept=self.accept)
+            await rounds_of(interaction).decide_dispute(interaction, self.dispute_id, accept=self.accept)
         except Exception as error:
             await send_error(interaction, error)
 
@@ -236,7 +276,7 @@ class PrivacyDeleteButton(ui.DynamicItem[ui.Button[Any]], template=rf"{PREFIX}:p
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         """Delete the player's data after checking it is theirs."""
         try:
-            await trivia_cog(interaction).confirm_delete(interaction, self.user_id)
+            await rounds_of(interaction).confirm_delete(interaction, self.user_id)
         except Exception as error:
             await send_error(interaction, error)
 

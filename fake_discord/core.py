@@ -175,6 +175,7 @@ class FakeCore:
         """What ``GET /gateway/bot`` recommends as ``shards`` (what discord.py's AutoShardedBot runs by default)."""
         self._connections: set[GatewayConnection] = set()
         self._connection_count = 0
+        self._gateway_down_until = 0.0
         self._waiters: set[asyncio.Future[None]] = set()
         self._pending_interactions: set[int] = set()
         self._pending_watchers: list[Callable[[int], None]] = []
@@ -269,6 +270,14 @@ class FakeCore:
     def channel_id(self) -> int:
         """Return the first text channel of the first guild."""
         return self.guild.channel_ids[0]
+
+    def add_thread(
+        self, name: str, parent_id: int | None = None, *, private: bool = False, locked: bool = False
+    ) -> int:
+        """Add a thread under a channel of the default guild (before the bot connects: GUILD_CREATE lists it)."""
+        guild = self.guild
+        guild.add_thread(self._snowflake(), name, parent_id or guild.channel_ids[0], private=private, locked=locked)
+        return guild.channels[name]
 
     def channel(self, name: str, guild_id: int | None = None) -> int:
         """Return the id of the text channel called ``name``."""
@@ -370,6 +379,11 @@ class FakeCore:
         channel = {"id": str(channel_id), "type": 1, "last_message_id": None, "flags": 0, "recipients": [user]}
         self._dm_channels[channel_id] = channel
         return channel
+
+    def _bot_permissions_in(self, channel_id: int) -> int:
+        """Return the bot's permissions in a guild channel or thread (overwrites a test set included)."""
+        guild = self.guilds[self._message_guild_id(channel_id) or 0]
+        return guild.bot_channel_permissions.get(channel_id, self._default_permissions(guild, self.bot_id))
 
     def _default_permissions(self, guild: FakeGuild, user_id: int) -> int:
         perms = guild.member_permissions(user_id)

@@ -44,7 +44,14 @@ class GatewayServer(FakeCore):
             await conn.send(Op.INVALIDATE_SESSION, False)
         self._notify()
 
+    async def gateway_outage(self, seconds: float) -> None:
+        """Drop the gateway (resumably) and refuse to reconnect for ``seconds``: events are replayed after."""
+        self._gateway_down_until = time.monotonic() + seconds
+        await self.drop_gateway(resumable=True)
+
     async def _handle_gateway(self, request: web.Request) -> web.StreamResponse:
+        if time.monotonic() < self._gateway_down_until:
+            return web.Response(status=503, text="fake discord: the gateway is down")
         compress = request.query.get("compress")
         try:
             make_compressor(compress)

@@ -14,7 +14,12 @@ __all__ = [
     "BOT_PERMISSIONS",
     "DEFAULT_MEMBER_PERMISSIONS",
     "DISCORD_EPOCH_MS",
+    "EMBED_LINKS",
     "MANAGE_GUILD",
+    "SEND_MESSAGES",
+    "SEND_MESSAGES_IN_THREADS",
+    "THREAD_TYPES",
+    "VIEW_CHANNEL",
     "FakeGuild",
     "Json",
     "SnowflakeFactory",
@@ -55,6 +60,7 @@ DEFAULT_MEMBER_PERMISSIONS = (
     | SEND_MESSAGES_IN_THREADS
 )
 BOT_PERMISSIONS = DEFAULT_MEMBER_PERMISSIONS | MANAGE_MESSAGES
+THREAD_TYPES = frozenset({10, 11, 12})
 
 
 class SnowflakeFactory:
@@ -191,11 +197,36 @@ class FakeGuild:
     everyone_permissions: int = DEFAULT_MEMBER_PERMISSIONS
     locale: str = "en-US"
     joined_at: str = field(default_factory=iso_now)
+    bot_channel_permissions: dict[int, int] = field(default_factory=dict)
+    """The bot's permissions in a channel or thread after its overwrites, where a test set them."""
 
     @property
     def channel_ids(self) -> list[int]:
-        """Return the text channel ids in position order."""
-        return list(self.channel_payloads)
+        """Return the text channel ids in position order (threads are not channels of the list)."""
+        return [cid for cid, payload in self.channel_payloads.items() if payload["type"] not in THREAD_TYPES]
+
+    def add_thread(
+        self, thread_id: int, name: str, parent_id: int, *, private: bool = False, locked: bool = False
+    ) -> Json:
+        """Add a thread under a text channel and return its payload (type 11 public, 12 private)."""
+        payload = {
+            **text_channel_payload(thread_id, self.id, name, 0),
+            "type": 12 if private else 11,
+            "parent_id": str(parent_id),
+            "owner_id": str(self.owner_id),
+            "message_count": 0,
+            "member_count": 1,
+            "thread_metadata": {
+                "archived": False,
+                "auto_archive_duration": 1440,
+                "archive_timestamp": iso_now(),
+                "locked": locked,
+            },
+        }
+        del payload["permission_overwrites"], payload["position"]
+        self.channels[name] = thread_id
+        self.channel_payloads[thread_id] = payload
+        return payload
 
     def add_channel(self, channel_id: int, name: str) -> Json:
         """Add a text channel and return its payload."""
@@ -258,8 +289,12 @@ class FakeGuild:
                 "member_count": len(self.members),
                 "voice_states": [],
                 "members": list(self.members.values()),
-                "channels": [{k: v for k, v in ch.items() if k != "guild_id"} for ch in self.channel_payloads.values()],
-                "threads": [],
+                "channels": [
+                    {k: v for k, v in ch.items() if k != "guild_id"}
+                    for ch in self.channel_payloads.values()
+                    if ch["type"] not in THREAD_TYPES
+                ],
+                "threads": [ch for ch in self.channel_payloads.values() if ch["type"] in THREAD_TYPES],
                 "presences": [],
                 "stage_instances": [],
                 "guild_scheduled_events": [],

@@ -129,7 +129,7 @@ class PlayerActions(InteractionRoutes):
                     "channel_id": str(cid),
                     "channel": {**guild.channel_payloads[cid], "permissions": str(perms)},
                     "member": {**member, "user": author, "permissions": str(perms)},
-                    "app_permissions": str(self._default_permissions(guild, self.bot_id)),
+                    "app_permissions": str(self._bot_permissions_in(cid)),
                     "authorizing_integration_owners": {"0": str(guild.id)},
                     "context": 0,
                 }

@@ -32,6 +32,7 @@ class RecordedFile:
     filename: str | None
     content_type: str | None
     size: int
+    data: bytes = field(default=b"", repr=False)
 
 
 @dataclass

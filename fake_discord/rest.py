@@ -111,7 +111,7 @@ class RestServer(FakeCore):
                 else:
                     data = await part.read()
                     content_type = part.headers.get("Content-Type")
-                    files.append(RecordedFile(part.name or "", part.filename, content_type, len(data)))
+                    files.append(RecordedFile(part.name or "", part.filename, content_type, len(data), bytes(data)))
             return payload, files
         raw = await request.read()
         if not raw:

@@ -101,6 +101,8 @@ def find_problems(store: FactStore, bank: QuestionBank) -> list[Problem]:
     problems.extend(check_unique_prompts(bank))
     for stored_fact in store.facts.values():
         problems.extend(check_quotes_prove_answer(store, stored_fact))
+        problems.extend(check_prompt_links_proven(store, stored_fact))
+    problems.extend(check_partial_reveals(store, bank))
     for question in bank.questions:
         fact = store.facts.get(question.fact_id)
         if fact is None:
@@ -110,9 +112,11 @@ def find_problems(store: FactStore, bank: QuestionBank) -> list[Problem]:
         if question.kind == QuestionKind.MULTIPLE_CHOICE:
             problems.extend(check_multiple_choice(store, fact, question))
             problems.extend(check_fair_options(store, fact, question))
+            problems.extend(check_text_give_away(store, fact, question))
         elif question.kind == QuestionKind.TRUE_FALSE:
             problems.extend(check_true_false(store, fact, question))
             problems.extend(check_plausible_false_statement(store, fact, question))
+        problems.extend(check_no_future_years(store, fact, question))
     if problems:
         log.debug("content checks found %d problems", len(problems))
     return problems
@@ -429,6 +433,176 @@ def check_plausible_false_statement(store: FactStore, fact: Fact, question: Ques
                         fact.id,
                         question.id,
                         f"absurd false statement: {entity.name!r} is not {qualifier.label} ({words!r})",
+                    )
+                )
+    return problems
+
+
+def _entity_names(store: FactStore, entity: Entity) -> list[str]:
+    return [*store.names_of(entity), *([entity.surname] if entity.surname else [])]
+
+
+def check_prompt_links_proven(store: FactStore, fact: Fact) -> list[Problem]:
+    """Report a prompt or statement naming an entity that neither the quotes nor the derivation name.
+
+    "Which actress flew aboard Soyuz MS-19?" needs a quote that ties the actress to Soyuz MS-19: the reveal
+    must prove every link the prompt states, not only name the answer.
+    """
+    evidence = " ".join([*(citation.quote for citation in fact.citations), fact.derivation or ""])
+    answer_ids = {entity.id for entity in _answer_entities(store, fact)}
+    texts = [*fact.prompts, *([fact.statement.replace("{answer}", " ")] if fact.statement else [])]
+    problems: list[Problem] = []
+    reported: set[str] = set()
+    for text in texts:
+        for entity in store.entities.values():
+            if entity.id in answer_ids or entity.id in reported:
+                continue
+            names = _entity_names(store, entity)
+            named = next((name for name in names if mentions(text, name)), None)
+            if named is None or any(mentions(evidence, name) for name in names):
+                continue
+            reported.add(entity.id)
+            problems.append(
+                Problem(
+                    fact.id,
+                    None,
+                    f"prompt {text.strip()!r} names {named!r}, which no quote (nor the derivation) names: "
+                    "cite the sentence that ties it to the answer, or leave it out of the prompt",
+                )
+            )
+    return problems
+
+
+_STOPWORDS = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "of",
+        "to",
+        "in",
+        "on",
+        "at",
+        "for",
+        "by",
+        "with",
+        "and",
+        "or",
+        "its",
+        "it",
+        "his",
+        "her",
+        "their",
+        "this",
+        "that",
+        "which",
+        "what",
+        "who",
+        "whom",
+        "whose",
+        "is",
+        "was",
+        "were",
+        "be",
+        "been",
+        "are",
+        "as",
+        "from",
+        "into",
+        "than",
+        "then",
+        "so",
+        "not",
+        "no",
+        "all",
+        "some",
+    ]
+)
+
+
+def content_words(text: str) -> list[str]:
+    """Return the words of ``text`` that carry meaning (no articles, prepositions or pronouns), folded."""
+    return [word for word in normalise_text(text).split() if word not in _STOPWORDS]
+
+
+def check_text_give_away(store: FactStore, fact: Fact, question: Question) -> list[Problem]:
+    """Report a phrase answer that shares a prompt word no wrong option has ("What first was the *film* crew
+    after?" with one film among the options): the prompt's words leave the answer alone standing."""
+    if not isinstance(fact.answer, TextAnswer) or question.correct_index is None:
+        return []
+    prompt_words = set(content_words(_without_as_of(store, fact, question.prompt)))
+    answer_words = set(content_words(question.choices[question.correct_index]))
+    others = [set(content_words(choice)) for i, choice in enumerate(question.choices) if i != question.correct_index]
+    if not others:
+        return []
+    lonely = sorted(word for word in prompt_words & answer_words if not any(word in other for other in others))
+    if not lonely:
+        return []
+    return [
+        Problem(
+            fact.id,
+            question.id,
+            f"give-away: the prompt's word {lonely[0]!r} is in the answer and in no wrong option",
+        )
+    ]
+
+
+def check_no_future_years(store: FactStore, fact: Fact, question: Question) -> list[Problem]:
+    """Report a year option or false statement later than the document for an event the document reports
+    as past or present ("2023" for a 2020 event, in a 2021 report): it is absurd, not plausibly wrong."""
+    answer = fact.answer
+    if not isinstance(answer, NumberAnswer) or answer.unit is not None or not float(answer.value).is_integer():
+        return []
+    year = store.document_for(fact).meta.date.year
+    if not 1000 <= answer.value <= year:
+        return []
+    if question.kind == QuestionKind.MULTIPLE_CHOICE:
+        texts = question.choices
+    elif question.kind == QuestionKind.TRUE_FALSE:
+        texts = [question.prompt]
+    else:
+        return []
+    late = sorted(
+        {int(found) for text in texts for found in re.findall(r"(?<!\d)(\d{4})(?!\d)", text) if int(found) > year}
+    )
+    if not late:
+        return []
+    return [Problem(fact.id, question.id, f"year {late[0]} is after the document ({year}): an anachronistic option")]
+
+
+_REVEAL_SPAN = 2
+"""A prompt that repeats this many consecutive meaning words of another fact's phrase answer gives it away."""
+
+
+def _spans(words: list[str], size: int) -> set[tuple[str, ...]]:
+    return {tuple(words[i : i + size]) for i in range(len(words) - size + 1)}
+
+
+def check_partial_reveals(store: FactStore, bank: QuestionBank) -> list[Problem]:
+    """Report a prompt that states the gist of another fact's phrase answer ("centre on a female surgeon"
+    when another question asks for the plot): the round cannot tell, as the wording differs from the answer."""
+    problems: list[Problem] = []
+    spans_by_fact: dict[str, set[tuple[str, ...]]] = {}
+    for fact in store.facts.values():
+        if isinstance(fact.answer, TextAnswer):
+            own = set().union(*(_spans(content_words(prompt), _REVEAL_SPAN) for prompt in fact.prompts))
+            spans_by_fact[fact.id] = _spans(content_words(fact.answer.value), _REVEAL_SPAN) - own
+    seen: set[tuple[str, str]] = set()
+    for question in bank.questions:
+        prompt_spans = _spans(content_words(question.prompt), _REVEAL_SPAN)
+        for fact_id, spans in spans_by_fact.items():
+            if fact_id == question.fact_id or (question.id, fact_id) in seen:
+                continue
+            if prompt_reveals(question.prompt, answer_spellings(store, store.facts[fact_id])):
+                continue  # a whole answer in a prompt: the round draw keeps the two questions apart
+            shared = sorted(prompt_spans & spans)
+            if shared:
+                seen.add((question.id, fact_id))
+                problems.append(
+                    Problem(
+                        question.fact_id,
+                        question.id,
+                        f"prompt gives away the answer of fact {fact_id} ({' '.join(shared[0])!r})",
                     )
                 )
     return problems

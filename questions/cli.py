@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 import tomllib
 from collections.abc import Sequence
@@ -12,13 +13,16 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import ValidationError
 
 from questions.checks import find_problems
-from questions.generate import build_bank
+from questions.extract.command import add_draft_parser, run_draft
+from questions.generate import ROUND_KINDS, build_bank
 from questions.loader import FactPackError, default_seeds_dir, discover_packs, load_store
 from questions.matching import AnswerMatcher
 from questions.models import Question, QuestionKind
 from questions.review import render_review
+from questions.settings import PackSettings
 from questions.store import FactStore
 
 log = logging.getLogger(__name__)
@@ -30,37 +34,60 @@ EXIT_USAGE = 2
 _OPTION_LETTERS = "ABCDEFGHIJ"
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, prog: str = "python -m questions") -> int:
     """Run the command line and return its exit code (0 ok, 1 failed/rejected, 2 usage error)."""
-    parser = _build_parser()
+    parser = _build_parser(prog)
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse exits on --help and on usage errors; callers want a code
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    try:
+        settings = PackSettings()  # SEEDS_DIR and QUESTION_SEED from the environment or .env
+    except ValidationError as exc:
+        for problem in exc.errors():
+            key = str(problem["loc"][0]).upper() if problem["loc"] else "settings"
+            print(f"error: {key}: {problem['msg']}", file=sys.stderr)
+        return EXIT_USAGE
     command: str = args.command
+    if command == "draft":
+        return run_draft(args)
+    packs: list[Path] = [*getattr(args, "paths", []), *(args.packs or [])] or [settings.seeds_dir]
+    seed: int = settings.question_seed if args.seed is None else args.seed
     if command == "validate":
-        return _validate(args.paths)
+        return _validate(packs, seed=seed)
     if command == "list":
-        return _list(args.packs, seed=args.seed, category=args.category, kind=args.kind, as_json=args.json)
+        return _list(packs, seed=seed, category=args.category, kind=args.kind, as_json=args.json)
     if command == "review":
-        return _review(args.packs, seed=args.seed, out=args.out)
-    return _check(args.packs, seed=args.seed, question_id=args.question_id, answer=args.answer)
+        return _review(packs, seed=seed, out=args.out)
+    return _check(packs, seed=seed, question_id=args.question_id, answer=args.answer)
 
 
-def _build_parser() -> argparse.ArgumentParser:
+def run(argv: Sequence[str] | None = None, *, prog: str = "python -m questions") -> int:
+    """Run :func:`main` for a console: a reader that goes away (``| head``) ends it quietly, with no traceback."""
+    try:
+        exit_code = main(argv, prog=prog)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # Keep Python from failing again when it flushes stdout at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+    return exit_code
+
+
+def _build_parser(prog: str) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m questions", description="Validate fact packs and inspect the questions generated from them."
+        prog=prog, description="Validate fact packs and inspect the questions generated from them."
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     validate = commands.add_parser("validate", help="load fact packs and run the content checks")
     validate.add_argument(
-        "paths", nargs="*", type=Path, metavar="PATHS", help="pack files or folders (default: seeds/)"
+        "paths", nargs="*", type=Path, metavar="PATHS", help="pack files or folders (same as --packs)"
     )
+    _add_common_options(validate)
 
     listing = commands.add_parser("list", help="print the generated questions")
-    listing.add_argument("--category", help="only this category id")
-    listing.add_argument("--kind", help=f"only this kind: {', '.join(kind.value for kind in QuestionKind)}")
+    add_selection_options(listing)
     listing.add_argument("--json", action="store_true", help="print a JSON list instead of text blocks")
     _add_common_options(listing)
 
@@ -74,12 +101,32 @@ def _build_parser() -> argparse.ArgumentParser:
     check.add_argument("question_id", metavar="QUESTION_ID", help="a question id, as shown by `list`")
     check.add_argument("answer", metavar="ANSWER", help="the answer text to judge (quote it)")
     _add_common_options(check)
+
+    add_draft_parser(commands)
     return parser
 
 
+PACKS_HELP = "pack files or folders (default: SEEDS_DIR, else the bundled seeds)"
+"""Help of ``--packs``, the same in every command that reads fact packs (here and in ``play``)."""
+
+
+def add_packs_option(parser: argparse.ArgumentParser) -> None:
+    """Add ``--packs PATH...``, the option every command that reads fact packs shares."""
+    parser.add_argument("--packs", nargs="+", type=Path, metavar="PATH", help=PACKS_HELP)
+
+
+def add_selection_options(parser: argparse.ArgumentParser) -> None:
+    """Add ``--category`` and ``--kind``, shared by ``list`` and ``play``."""
+    kinds = ", ".join(dict.fromkeys([*ROUND_KINDS, *(kind.value for kind in QuestionKind)]))
+    parser.add_argument("--category", default=None, help="only this category id (default: all)")
+    parser.add_argument("--kind", default=None, help=f"only this kind: {kinds} (default: all)")
+
+
 def _add_common_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--seed", type=int, default=0, help="generation seed: picks distractors and option order")
-    parser.add_argument("--packs", nargs="+", type=Path, metavar="PATH", help="pack files or folders (default: seeds/)")
+    parser.add_argument(
+        "--seed", type=int, default=None, help="generation seed: picks distractors and option order (QUESTION_SEED)"
+    )
+    add_packs_option(parser)
 
 
 # --------------------------------------------------------------------------- loading
@@ -126,11 +173,11 @@ def _display(path: Path) -> str:
 # --------------------------------------------------------------------------- validate
 
 
-def _validate(paths: Sequence[Path]) -> int:
+def _validate(paths: Sequence[Path] | None, *, seed: int = 0) -> int:
     store = _load(paths)
     if store is None:
         return EXIT_FAILED
-    bank = build_bank(store)
+    bank = build_bank(store, seed=seed)
     problems = find_problems(store, bank)
     if problems:
         files = _pack_files_by_document(paths)
@@ -162,18 +209,18 @@ def _list(packs: Sequence[Path] | None, *, seed: int, category: str | None, kind
                 file=sys.stderr,
             )
             return EXIT_USAGE
-    wanted_kind: QuestionKind | None = None
+    wanted_kinds: frozenset[QuestionKind] | None = None
     if kind is not None:
-        try:
-            wanted_kind = QuestionKind(kind.replace("-", "_").casefold())
-        except ValueError:
-            valid_kinds = ", ".join(k.value for k in QuestionKind)
+        wanted_kinds = kinds_named(kind)
+        if wanted_kinds is None and kind.replace("-", "_").casefold() != "mixed":
+            valid_kinds = ", ".join(dict.fromkeys([*ROUND_KINDS, *(k.value for k in QuestionKind)]))
             print(f"error: unknown kind {kind!r}; valid kinds: {valid_kinds}", file=sys.stderr)
             return EXIT_USAGE
     selected = [
         question
         for question in bank.questions
-        if (category is None or question.category == category) and (wanted_kind is None or question.kind == wanted_kind)
+        if (category is None or question.category == category)
+        and (wanted_kinds is None or question.kind in wanted_kinds)
     ]
     if as_json:
         print(json.dumps([question_to_json(question) for question in selected], indent=2, ensure_ascii=False))
@@ -182,6 +229,17 @@ def _list(packs: Sequence[Path] | None, *, seed: int, category: str | None, kind
     else:
         print("\n\n".join(render_question(question, show_answer=True) for question in selected))
     return EXIT_OK
+
+
+def kinds_named(name: str) -> frozenset[QuestionKind] | None:
+    """Return the question kinds a ``--kind`` value selects: a round kind or one question kind (None: all)."""
+    key = name.replace("-", "_").replace(" ", "_").casefold()
+    if key in ROUND_KINDS:
+        return ROUND_KINDS[key]
+    try:
+        return frozenset({QuestionKind(key)})
+    except ValueError:
+        return None
 
 
 def question_to_json(question: Question) -> dict[str, Any]:

@@ -84,6 +84,7 @@ QUALIFIERS: tuple[Qualifier, ...] = (
         re.compile(r"\b(?:cosmonaut|astronaut)s?\b", re.IGNORECASE),
         _kind_is("cosmonaut", "astronaut"),
     ),
+    Qualifier("a veteran", re.compile(r"\bveteran\b", re.IGNORECASE), lambda entity: "veteran" in entity.tags),
     Qualifier("a satellite", re.compile(r"\bsatellite\b", re.IGNORECASE), _kind_is("satellite")),
     Qualifier("a film director", re.compile(r"\bdirector\b", re.IGNORECASE), _kind_is("film director")),
     Qualifier(

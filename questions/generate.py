@@ -279,7 +279,10 @@ def answer_spellings(store: FactStore, fact: Fact) -> list[str]:
     """Return the texts that state the fact's answer: a prompt containing one of them gives it away."""
     answer = fact.answer
     if isinstance(answer, NumberAnswer | DurationAnswer):
-        return [format_number(answer.value, None)]
+        spellings = [format_number(answer.value, None)]
+        if float(answer.value).is_integer() and int(answer.value) in _NUMBER_WORDS:
+            spellings.append(_NUMBER_WORDS[int(answer.value)])  # "Name all three" gives a count of 3 away
+        return spellings
     if isinstance(answer, DateAnswer):
         return [format_date(answer.value), f"{answer.value:%B} {answer.value.day}"]
     if isinstance(answer, TimeAnswer):
@@ -758,8 +761,13 @@ class _Generator:
             and value / 3 <= float(other.answer.value) <= value * 3
         ]
 
+        report_year = self.store.document_for(fact).meta.date.year
+        past_year = _looks_like_year(value, answer.unit) and value <= report_year
+
         def believable(number: float) -> bool:
-            return abs(number - value) > answer.tolerance and (value <= 0 or number > 0)
+            # a year after the report is no fair decoy for an event the report tells as done
+            in_era = not past_year or number <= report_year
+            return abs(number - value) > answer.tolerance and (value <= 0 or number > 0) and in_era
 
         peer_options = [_number_option(number, answer.unit) for number in peers if believable(number)]
         nearby_options = [_number_option(number, answer.unit) for number in nearby if believable(number)]

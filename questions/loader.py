@@ -9,6 +9,7 @@ other pack, and all problems are raised together as one ``FactPackError`` whose 
 from __future__ import annotations
 
 import difflib
+import importlib.resources
 import logging
 import os
 import re
@@ -123,12 +124,34 @@ def normalise_quote(text: str) -> str:
     return _WHITESPACE_RUN.sub(" ", text.translate(_CURLY_QUOTES)).strip()
 
 
+SEEDS_DIR_VARIABLE = "SEEDS_DIR"
+"""The environment variable (or ``.env`` key) naming the folder of documents and fact packs."""
+DEPRECATED_SEEDS_DIR_VARIABLE = "ORBIT_SEEDS_DIR"
+"""The old, undocumented name of ``SEEDS_DIR``: still read, with a warning, when ``SEEDS_DIR`` is not set."""
+
+
+def bundled_seeds_dir() -> Path:
+    """Return the documents and packs shipped with the code.
+
+    An installed package carries the repository's ``seeds/`` as the package data ``questions/seeds``; a source
+    checkout (or an editable install) uses the ``seeds/`` folder beside ``questions/``.
+    """
+    shipped = importlib.resources.files("questions") / "seeds"
+    if isinstance(shipped, Path) and shipped.is_dir():
+        return shipped
+    return Path(__file__).resolve().parent.parent / "seeds"
+
+
 def default_seeds_dir() -> Path:
-    """Return the directory of bundled packs: ``$ORBIT_SEEDS_DIR`` if set, else the repo's ``seeds/``."""
-    configured = os.environ.get("ORBIT_SEEDS_DIR")
+    """Return ``$SEEDS_DIR`` if set, else the deprecated ``$ORBIT_SEEDS_DIR``, else the bundled packs."""
+    configured = os.environ.get(SEEDS_DIR_VARIABLE)
     if configured:
         return Path(configured)
-    return Path(__file__).resolve().parent.parent / "seeds"
+    deprecated = os.environ.get(DEPRECATED_SEEDS_DIR_VARIABLE)
+    if deprecated:
+        log.warning("%s is deprecated: set %s instead", DEPRECATED_SEEDS_DIR_VARIABLE, SEEDS_DIR_VARIABLE)
+        return Path(deprecated)
+    return bundled_seeds_dir()
 
 
 def discover_packs(paths: Sequence[Path]) -> list[Path]:

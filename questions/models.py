@@ -201,6 +201,9 @@ class Fact(_Strict):
     kinds: list[QuestionKind] | None = Field(
         default=None, description="Restrict the question kinds generated from this fact."
     )
+    status: Literal["draft", "approved"] | None = Field(
+        default=None, description="'draft' for facts drafted by `python -m questions draft`, until reviewed."
+    )
 
     @model_validator(mode="after")
     def _one_way_to_cite(self) -> Fact:

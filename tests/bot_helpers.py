@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from bot.app import TriviaBot
@@ -187,3 +188,30 @@ def assert_pings_nobody(fake: FakeDiscord) -> int:
     for where, body in writes:
         assert body.get("allowed_mentions") == {"parse": []}, f"{where} may ping: {body.get('allowed_mentions')}"
     return len(writes)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What a player finally sees of the bot's answer to an interaction (direct, or deferred then followed up)."""
+
+    deferred: bool
+    content: str
+    embeds: list[Json]
+    ephemeral: bool
+    attachments: list[Json]
+
+
+async def reply_to(fake: FakeDiscord, payload: Json, timeout: float = 15) -> Reply:
+    """Send an interaction and return the bot's answer; if the bot deferred it, wait for the followup."""
+    result = await fake.interact(payload, timeout=timeout)
+    if result.type != 5:
+        message = result.message or {}
+        return Reply(False, result.content or "", result.embeds, result.ephemeral, message.get("attachments") or [])
+    (followup,) = await result.followups(1, timeout=timeout)
+    return Reply(
+        True,
+        str(followup.get("content") or ""),
+        list(followup.get("embeds") or []),
+        bool(int(followup.get("flags") or 0) & 64),
+        list(followup.get("attachments") or []),
+    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,21 +16,27 @@ from fake_discord import FakeDiscord
 from questions.generate import build_bank
 from questions.loader import load_store
 from questions.matching import AnswerMatcher
+from tests.postgres_cluster import PostgresCluster, PostgresUnavailable
+from tests.storage_backends import BACKENDS, StorageBackend, make_backend
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Start the slow tests first, each on its own worker, so that they overlap the rest instead of trailing it.
+    """Order the run so that with several workers the long tests overlap the rest instead of trailing it.
 
     With ``-n N --maxschedchunk 1`` (the README's command) xdist hands each worker two tests to begin with, then
-    one at a time: a slow test followed by a quick one lands at the head of a worker of its own.
+    one at a time. So each slow test comes first with one unit test behind it (a worker of its own), then the
+    tests that mostly wait (bots against the fake Discord, processes), and the CPU-bound unit tests fill in last.
     """
     slow = [item for item in items if item.get_closest_marker("slow") is not None]
-    quick = [item for item in items if item.get_closest_marker("slow") is None]
+    waiting = [item for item in items if item not in slow and "fake" in getattr(item, "fixturenames", ())]
+    chosen = {*slow, *waiting}
+    rest = [item for item in items if item not in chosen]
+    fillers, rest = rest[: len(slow)], rest[len(slow) :]
     ordered: list[pytest.Item] = []
-    for item in slow:
-        ordered += [item, *quick[:1]]
-        quick = quick[1:]
-    items[:] = ordered + quick
+    for index, item in enumerate(slow):
+        ordered += [item, *fillers[index : index + 1]]
+    assert len(ordered + waiting + rest) == len(items)
+    items[:] = ordered + waiting + rest
 
 
 @pytest.fixture(scope="session")
@@ -38,6 +44,30 @@ def question_source() -> QuestionSource:
     """The seed fact store, its bank and matcher, built once for the whole run."""
     store = load_store()
     return QuestionSource(store=store, bank=build_bank(store, seed=0), matcher=AnswerMatcher(store))
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Iterator[PostgresCluster]:
+    """A throwaway PostgreSQL cluster for the whole run; the tests that need it FAIL (never skip) without it."""
+    try:
+        cluster = PostgresCluster.start()
+    except PostgresUnavailable as error:
+        reason = str(error)
+    else:
+        reason = ""
+    if reason:  # outside the except block, so the report is the reason alone
+        pytest.fail(f"PostgreSQL is needed for this test and could not be started: {reason}", pytrace=False)
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture(params=BACKENDS)
+async def storage_backend(request: pytest.FixtureRequest, tmp_path: Path) -> StorageBackend:
+    """A fresh empty database, once per backend: every storage test runs on SQLite and on PostgreSQL."""
+    cluster = request.getfixturevalue("postgres_cluster") if request.param == "postgresql" else None
+    return await make_backend(request.param, tmp_path, cluster)
 
 
 @pytest.fixture
@@ -55,11 +85,20 @@ class FastTriviaBot(TriviaBot):
 
 
 @pytest.fixture
-def bot_settings(tmp_path: Path, fake: FakeDiscord) -> Settings:
-    """Settings pointing the bot at the fake, with a fresh database."""
+def bot_settings(tmp_path: Path, fake: FakeDiscord, request: pytest.FixtureRequest) -> Settings:
+    """Settings pointing the bot at the fake, with a fresh database.
+
+    A test that also uses `storage_backend` (``@pytest.mark.usefixtures("storage_backend")``) runs once per
+    backend, the bot on that backend's database.
+    """
+    database_url = None
+    if "storage_backend" in request.fixturenames:
+        backend: StorageBackend = request.getfixturevalue("storage_backend")
+        database_url = str(backend.target) if backend.name == "postgresql" else None
     return Settings(
         discord_token=fake.token,
         database_path=tmp_path / "trivia.db",
+        database_url=database_url,
         dev_guild_ids=[fake.guild_id],
         discord_api_base=fake.base_url,
         round_pause_seconds=0,

@@ -28,7 +28,7 @@ from bot.config import Settings
 from bot.errors import OUTDATED
 from bot.logs import RedactingFilter
 from fake_discord import MANAGE_GUILD, FakeDiscord, running_bot
-from tests.bot_helpers import assert_pings_nobody
+from tests.bot_helpers import assert_pings_nobody, reply_to
 from tests.conftest import button_ids, embeds_of
 from tests.faultkit import (
     EPHEMERAL,
@@ -203,7 +203,7 @@ async def test_forged_and_stale_buttons_and_forms_get_a_polite_reply_and_change_
         ], "the bot posted nothing else"
 
         # Once the round is over, its old buttons and forms answer politely too.
-        stopped = await fake.interact(fake.slash_command("trivia stop", user=1))
+        stopped = await reply_to(fake, fake.slash_command("trivia stop", user=1))
         assert "stopped the round" in (stopped.content or "")
         await fake.wait_for(
             lambda: any("stopped" in _title(m).lower() for m in fake.messages[channel].values()),
@@ -365,7 +365,7 @@ async def test_typed_answers_of_any_shape_get_a_reply_ping_nobody_and_are_stored
     ((longest,),) = query(bot_settings.database_path, "SELECT max(length(text)) FROM answers")
     assert longest is None or longest <= 200
     blank, too_long = not text.strip(), len(text) > 200
-    if blank or (too_long and path != "form"):
+    if blank or too_long:  # one typed-answer path: /answer and both kinds of form refuse alike
         assert not stored, "a refused answer was stored"
     elif not too_long:
         assert str(reply["content"])[:1] in "✅🟡❌", reply["content"]
@@ -419,7 +419,9 @@ def _assert_refused_cleanly(finished: Any, what: str) -> None:
     output = finished.stdout + finished.stderr
     assert finished.code != 0, f"{what} was accepted:\n{output[-2000:]}"
     assert "Traceback" not in output, f"{what} crashed:\n{output[-4000:]}"
-    assert finished.seconds < 10, f"{what} took {finished.seconds:.1f}s"
+    # A hang guard, not a speed figure (those live in the benchmark): hostile input must not block the
+    # process (a FIFO read, a blow-up), and a busy machine must not fail it.
+    assert finished.seconds < 60, f"{what} took {finished.seconds:.1f}s"
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")

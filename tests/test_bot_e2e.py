@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from bot.app import TriviaBot
 from fake_discord import MANAGE_GUILD, FakeDiscord, running_bot
-from tests.bot_helpers import wait_question, wait_reveal, wait_standings
+from tests.bot_helpers import reply_to, wait_question, wait_reveal, wait_standings
 from tests.conftest import button_ids, embeds_of
 
 EPHEMERAL = 64
@@ -83,7 +83,7 @@ async def test_stop_needs_starter_or_manage_server(fake: FakeDiscord, make_bot: 
         await fake.interact(fake.slash_command("trivia start", {"questions": 3, "seconds": 30}, user=1))
         refused = await fake.interact(fake.slash_command("trivia stop", {}, user=2, permissions=0))
         assert refused.ephemeral and "Only the player who started" in (refused.content or "")
-        stopped = await fake.interact(fake.slash_command("trivia stop", {}, user=3, permissions=MANAGE_GUILD))
+        stopped = await reply_to(fake, fake.slash_command("trivia stop", {}, user=3, permissions=MANAGE_GUILD))
         assert not stopped.ephemeral and "stopped the round" in (stopped.content or "")
         standings = await wait_standings(fake, fake.channel_id)
         assert "stopped" in embeds_of(standings)[0]["title"].lower()

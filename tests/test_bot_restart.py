@@ -1,4 +1,5 @@
-"""Restarts: a bot process killed mid-round, and a clean shutdown, each followed by a new bot on the same database.
+"""Restarts: a bot process killed mid-round, and a clean shutdown, each followed by a new bot on the same database
+(each on SQLite and on PostgreSQL).
 
 The crash is real: the first bot runs as ``python -m bot`` in a child process (pointed at the fake by its
 settings) and gets SIGKILL, so nothing of the bot runs after it; whatever it had committed is what the next
@@ -18,6 +19,8 @@ import signal
 import sys
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+
+import pytest
 
 from bot.app import INTERRUPTED_NOTICE, QuestionSource, TriviaBot
 from bot.cogs.trivia import ROUND_ENDED
@@ -85,6 +88,7 @@ async def bot_process(settings: Settings, workdir: Path) -> AsyncIterator[BotPro
         **os.environ,
         "DISCORD_TOKEN": settings.discord_token.get_secret_value(),
         "DATABASE_PATH": str(settings.database_path),
+        "DATABASE_URL": "" if settings.database_url is None else settings.database_url.get_secret_value(),
         "DEV_GUILD_IDS": ",".join(str(g) for g in settings.dev_guild_ids),
         "DISCORD_API_BASE": settings.discord_api_base or "",
         "ROUND_PAUSE_SECONDS": "0",
@@ -119,6 +123,7 @@ def question_shown(message: Json, source: QuestionSource) -> Question:
     raise AssertionError(f"no question in the bank is shown as {embed['description']!r}")
 
 
+@pytest.mark.usefixtures("storage_backend")
 async def test_a_round_killed_mid_way_is_closed_by_the_next_bot(
     fake: FakeDiscord,
     make_bot: Callable[..., TriviaBot],
@@ -178,6 +183,7 @@ async def test_a_round_killed_mid_way_is_closed_by_the_next_bot(
     assert fake.unhandled == []
 
 
+@pytest.mark.usefixtures("storage_backend")
 async def test_a_clean_shutdown_stops_the_round_and_the_next_bot_has_nothing_to_close(
     fake: FakeDiscord, make_bot: Callable[..., TriviaBot]
 ) -> None:

@@ -12,9 +12,13 @@ from questions.checks import (
     check_every_prompt_asked,
     check_fair_options,
     check_multiple_choice,
+    check_no_future_years,
+    check_partial_reveals,
     check_plausible_false_statement,
     check_prompt_hides_answer,
+    check_prompt_links_proven,
     check_quotes_prove_answer,
+    check_text_give_away,
     check_true_false,
     check_unique_ids,
     check_unique_prompts,
@@ -579,3 +583,115 @@ def test_an_absurd_false_statement_is_caught(classy: FactStore) -> None:
 def test_a_plausibly_wrong_statement_passes(classy: FactStore) -> None:
     assert _false_statement(classy, "{answer} was the first man in space.", "gagarin-a", "Gherman Titov") == []
     assert _false_statement(classy, "{answer} joined the Hollywood plan.", "nasa", "ESA") == []
+
+
+# --------------------------------------------------------------------------- classes found by the editor's read
+
+
+def _question(
+    fact_id: str, prompt: str, choices: list[str], kind: QuestionKind = QuestionKind.MULTIPLE_CHOICE
+) -> Question:
+    """Build a question of ``fact_id`` whose first choice is the marked one."""
+    return Question(
+        id=f"{fact_id}.q1",
+        kind=kind,
+        category="crew",
+        prompt=prompt,
+        choices=choices,
+        correct_index=0 if choices else None,
+        answer=choices[0] if choices else "x",
+        expected={"type": "choice", "display": choices[0] if choices else "x", "accepted": choices[:1]},
+        fact_id=fact_id,
+        document_id="doc",
+        document_title="A test story",
+        quote="q",
+        difficulty=1,
+    )
+
+
+def test_a_prompt_link_no_quote_proves_is_caught(classy: FactStore) -> None:
+    craft = _entity("soyuz", EntityType.CRAFT, "Soyuz MS-19", kind="crewed spacecraft")
+    answer = {"type": "entity", "entity": "peresild-a"}
+    # the quote names the actress but not the craft the prompt ties her to
+    unproven = _fact("who", "Which actress flew aboard Soyuz MS-19?", answer, source={"quote": "Yulia Peresild, 37"})
+    unproven = unproven.model_copy(update={"derivation": None})
+    store = _with_facts(classy, unproven, entities=(craft,))
+    messages = [problem.message for problem in check_prompt_links_proven(store, unproven)]
+    assert len(messages) == 1
+    assert messages[0].startswith("prompt 'Which actress flew aboard Soyuz MS-19?' names 'Soyuz MS-19', which no quote")
+    # a statement is a prompt too
+    stated = unproven.model_copy(
+        update={"prompts": ["Which actress flew?"], "statement": "{answer} flew on Soyuz MS-19."}
+    )
+    assert check_prompt_links_proven(_with_facts(store, stated), stated)
+    # citing the sentence that ties them, or a derivation that states the link, proves it
+    proven = unproven.model_copy(update={"sources": [], "source": None})
+    proven = Fact.model_validate(
+        proven.model_dump() | {"sources": [{"quote": "Yulia Peresild, 37"}, {"quote": "aboard a Soyuz MS-19"}]}
+    )
+    assert check_prompt_links_proven(_with_facts(store, proven), proven) == []
+    derived = unproven.model_copy(update={"derivation": "They fly aboard Soyuz MS-19, as the next sentence says."})
+    assert check_prompt_links_proven(_with_facts(store, derived), derived) == []
+
+
+def test_a_phrase_answer_sharing_a_word_with_the_prompt_alone_is_caught(store: FactStore) -> None:
+    answer = {"type": "text", "value": "the first feature film shot in orbit"}
+    fact = _fact("first", "What first was the film crew after?", answer)
+    choices = [
+        "the first feature film shot in orbit",
+        "the first reality show in orbit",
+        "the first talk show in orbit",
+    ]
+    question = _question("first", fact.prompts[0], choices)
+    messages = [problem.message for problem in check_text_give_away(store, fact, question)]
+    assert messages == ["give-away: the prompt's word 'film' is in the answer and in no wrong option"]
+    fair = ["the first feature film shot in orbit", "the first music video shot in orbit", "the first film on the Moon"]
+    assert check_text_give_away(store, fact, _question("first", fact.prompts[0], fair)) == []
+
+
+def test_a_year_after_the_report_is_caught(store: FactStore) -> None:
+    fact = _fact("year", "In what year did SpaceX first fly astronauts?", {"type": "number", "value": 2020})
+    store = _with_facts(store, fact)
+    late = _question("year", fact.prompts[0], ["2020", "2023", "2019", "2018"])
+    messages = [problem.message for problem in check_no_future_years(store, fact, late)]
+    assert messages == ["year 2023 is after the document (2021): an anachronistic option"]
+    assert (
+        check_no_future_years(store, fact, _question("year", fact.prompts[0], ["2020", "2021", "2019", "2018"])) == []
+    )
+    statement = _question("year", "SpaceX first flew astronauts in 2024.", ["True", "False"], QuestionKind.TRUE_FALSE)
+    assert check_no_future_years(store, fact, statement)
+    # the generator never draws one
+    seed_store = load_store()
+    for seed in range(8):
+        for question in build_bank(seed_store, seed=seed).questions:
+            assert check_no_future_years(seed_store, seed_store.facts[question.fact_id], question) == [], question.id
+
+
+def test_a_prompt_stating_the_gist_of_another_answer_is_caught(store: FactStore) -> None:
+    plot = _fact(
+        "plot", "What is the film about?", {"type": "text", "value": "a female surgeon sent to save an astronaut"}
+    )
+    agency = _fact(
+        "agency", "Which agency says the film centres on a female surgeon?", {"type": "entity", "entity": "nasa"}
+    )
+    planted = _with_facts(store, plot, agency)
+    bank = QuestionBank([_question("agency", agency.prompts[0], [])])
+    messages = [problem.message for problem in check_partial_reveals(planted, bank)]
+    assert messages == ["prompt gives away the answer of fact plot ('female surgeon')"]
+    # the whole answer in a prompt is the round draw's business (it keeps the two apart), not a bank problem
+    whole = QuestionBank([_question("agency", "Is it a female surgeon sent to save an astronaut?", [])])
+    assert check_partial_reveals(planted, whole) == []
+    assert check_partial_reveals(planted, QuestionBank([_question("agency", "Which agency made it?", [])])) == []
+
+
+def test_a_veteran_qualifier_rules_out_a_first_time_flyer(classy: FactStore) -> None:
+    veteran = _entity("vet", EntityType.PERSON, "Anton Shkaplerov", kind="cosmonaut", born=1972, tags=["veteran"])
+    other_veteran = _entity(
+        "vet2", EntityType.PERSON, "Sergey Prokopyev", kind="cosmonaut", born=1970, tags=["veteran"]
+    )
+    rookie = _entity("rookie", EntityType.PERSON, "Pyotr Dubrov", kind="cosmonaut", born=1978)
+    store = _with_facts(classy, entities=(veteran, other_veteran, rookie))
+    prompt = "Which veteran cosmonaut commanded the flight?"
+    messages = _fairness(store, prompt, "vet", ["Anton Shkaplerov", "Pyotr Dubrov"])
+    assert messages == ["give-away: 'veteran' in the prompt fits the answer alone (no other option is a veteran)"]
+    assert _fairness(store, prompt, "vet", ["Anton Shkaplerov", "Sergey Prokopyev"]) == []

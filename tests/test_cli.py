@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -266,6 +268,79 @@ def test_list_piped_into_a_closed_reader_ends_quietly() -> None:
     assert "Traceback" not in err
 
 
+# --------------------------------------------------------------------------- settings, flags and pipes
+
+
+def _env_without_settings() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k not in {"SEEDS_DIR", "ORBIT_SEEDS_DIR", "QUESTION_SEED"}}
+
+
+def test_python_dash_m_questions_honours_seeds_dir_and_dot_env(tmp_path: Path) -> None:
+    packs = tmp_path / "packs"
+    packs.mkdir()
+    _write_pack(packs, MINI_PACK)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    command = [sys.executable, "-m", "questions", "list", "--json"]
+
+    def ids(env: dict[str, str], cwd: Path) -> set[str]:
+        done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=60, check=False)
+        assert done.returncode == 0, done.stderr
+        return {question["id"] for question in json.loads(done.stdout)}
+
+    bundled = ids(_env_without_settings(), elsewhere)
+    assert "launch-time.ty1" in bundled
+    mini = {"age.nu1"}
+    assert mini <= ids(_env_without_settings() | {"SEEDS_DIR": str(packs)}, elsewhere) <= {"age.nu1", "age.mc1"}
+    (elsewhere / ".env").write_text(f"SEEDS_DIR={packs}\n", encoding="utf-8")
+    assert mini <= ids(_env_without_settings(), elsewhere) <= {"age.nu1", "age.mc1"}, ".env in the folder is read"
+
+
+def test_list_accepts_round_kinds_like_play(capsys: pytest.CaptureFixture[str]) -> None:
+    _, typed, _ = _run(capsys, "list", "--json", "--kind", "typed")
+    kinds = {question["kind"] for question in json.loads(typed)}
+    assert kinds == {"typed", "numeric", "set"}, "the round kind 'typed' takes every typed-answer kind, as in play"
+    _, mixed, _ = _run(capsys, "list", "--json", "--kind", "mixed")
+    assert len(json.loads(mixed)) == len(build_bank(load_store()).questions)
+
+
+def test_validate_list_and_play_share_their_flag_names() -> None:
+    def flags(*command: str) -> set[str]:
+        done = subprocess.run(
+            [sys.executable, "-m", *command, "--help"], capture_output=True, text=True, timeout=60, check=False
+        )
+        assert done.returncode == 0, done.stderr
+        return set(re.findall(r"(?<![\w-])--[a-z][a-z-]+", done.stdout)) - {"--help"}
+
+    validate, listing, play = flags("questions", "validate"), flags("questions", "list"), flags("bot", "play")
+    assert {"--packs", "--seed"} <= validate
+    assert {"--packs", "--seed", "--category", "--kind"} <= listing
+    assert {"--packs", "--seed", "--category", "--kind"} <= play
+
+
+def test_list_piped_to_head_ends_without_a_traceback(tmp_path: Path) -> None:
+    for command in (f"{sys.executable} -m questions list", f"{sys.executable} -m bot questions list --json"):
+        done = subprocess.run(
+            f"{command} | head -n 2", shell=True, cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False
+        )
+        assert len(done.stdout.splitlines()) == 2
+        assert done.stderr == "", done.stderr
+
+
+@pytest.mark.parametrize("verb", ["", "run", "play", "sync", "backup", "questions", "questions validate"])
+def test_every_verb_of_the_orbit_trivia_command_has_help(verb: str) -> None:
+    script = Path(sys.executable).parent / "orbit-trivia"
+    assert script.exists(), "pip install puts the orbit-trivia command beside python"
+    done = subprocess.run(
+        [str(script), *verb.split(), "--help"], capture_output=True, text=True, timeout=60, check=False, cwd=REPO
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(f"usage: orbit-trivia {verb}".rstrip()), done.stdout[:200]
+    if not verb:
+        for name in ("run", "play", "sync", "backup", "questions"):
+            assert name in done.stdout
+
+
 # --------------------------------------------------------------------------- review
 
 
@@ -283,7 +358,7 @@ def test_review_prints_the_whole_bank_for_an_editor(capsys: pytest.CaptureFixtur
         assert f"- `{question.id}` · *" in out
     # every quote of a derived fact, and its derivation in plain words
     actress = out.split("#### `actress` — ", 1)[1].split("#### ", 1)[0]
-    assert actress.count("\n> ") == 3
+    assert actress.count("\n> ") == 4
     assert "**Derivation:** By elimination" in actress
     assert "✅ " in actress and "▫️ " in actress
 
@@ -319,6 +394,12 @@ def test_review_to_an_unwritable_place_is_one_clear_line(capsys: pytest.CaptureF
             'prompts: ["How old was the actress Yulia Peresild?"]',
             'prompts: ["How old was the actress Yulia Peresild?", "Her age?"]\n    kinds: [multiple_choice]',
             "2 prompts but only 1 become questions",
+        ),
+        # the prompt ties the answer to someone no quote names: the reveal would not prove it
+        (
+            'prompts: ["How old was the actress Yulia Peresild?"]',
+            'prompts: ["How old was the actress Yulia Peresild, who flew with Klim Shipenko?"]',
+            "names 'Klim Shipenko', which no quote (nor the derivation) names",
         ),
     ],
 )

@@ -393,6 +393,24 @@ async def test_whole_round_over_every_kind_of_question() -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("ann", "bob", "closest"),
+    [
+        ("20 days", "2 weeks", {"Bob"}),  # 2 weeks is 14 days: 1.5 off, where 20 days is 7.5 off
+        ("a fortnight", "9 days", {"Ann"}),
+        ("288 hours", "14", {"Ann"}),  # 288 hours is 12 days: 0.5 off, where 14 is 1.5 off
+        ("half a month", "10", {"Bob"}),  # about 15.2 days
+        ("no idea", "forty", {"Bob"}),
+    ],
+)
+async def test_the_closest_answer_reads_units(ann: str, bob: str, closest: set[str]) -> None:
+    """The closest-answer rule reads numbers with their units, as the matcher does (one number reader)."""
+    table = new_table([numeric(value=12.5, unit="days")])
+    await table.play(table.guess(1, ANN, ann), table.guess(1.5, BOB, bob))
+    (result,) = table.listener.results
+    assert {o.player.name for o in result.outcomes if o.closest} == closest
+
+
 async def test_answer_records_are_complete() -> None:
     table = new_table([multiple_choice(), typed()])
     await table.play(table.choose(2, ANN, 0, 3), table.guess(15, ANN, "nobody"))

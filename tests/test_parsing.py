@@ -4,28 +4,20 @@ from __future__ import annotations
 
 import pytest
 
-from questions.parsing import (
-    DateReading,
-    TimeReading,
-    clean,
+from questions.text.dates import DateReading, parse_dates, parse_weekday
+from questions.text.durations import (
     combine_durations,
     convert_duration,
-    digit_runs,
-    digitize_number_words,
-    display_text,
+    convert_duration_approximately,
     duration_unit,
-    is_blank,
-    mentions_value,
-    normalize,
-    parse_dates,
-    parse_numbers,
     parse_quantities,
-    parse_times,
-    parse_weekday,
-    strip_filler,
-    typo_budget,
-    zone_offset,
+    read_quantity,
 )
+from questions.text.normalize import clean, digit_runs, display_text, is_blank, normalize, strip_filler, typo_budget
+from questions.text.numbers import digitize_number_words, parse_numbers
+from questions.text.times import TimeReading, parse_times, zone_offset
+from questions.text.values import mentions_value
+from questions.text.vocabulary import is_known_word
 
 # --------------------------------------------------------------------------- normalisation
 
@@ -341,3 +333,66 @@ def test_zone_offset(zone: str, offset: int | None) -> None:
 )
 def test_mentions_value(text: str, mentions: bool) -> None:
     assert mentions_value(clean(text)) is mentions
+
+
+@pytest.mark.parametrize(
+    ("text", "hour", "minute", "meridiem"),
+    [
+        ("five to nine", 8, 55, None),
+        ("5 to 9", 8, 55, None),
+        ("quarter past eight", 8, 15, None),
+        ("a quarter to nine", 8, 45, None),
+        ("half past eight", 8, 30, None),
+        ("twenty-five minutes to nine", 8, 35, None),
+        ("ten past 8", 8, 10, None),
+        ("nine o'clock", 9, 0, None),
+        ("eight fifty-five am", 8, 55, "am"),
+        ("five to nine in the evening", 20, 55, "pm"),
+    ],
+)
+def test_parse_times_in_words(text: str, hour: int, minute: int, meridiem: str | None) -> None:
+    (reading,) = parse_times(text)
+    assert (reading.hour, reading.minute, reading.meridiem, reading.worded) == (hour, minute, meridiem, True)
+
+
+def test_a_time_in_words_keeps_its_zone() -> None:
+    (reading,) = parse_times("five to twelve MSK")
+    assert (reading.hour, reading.minute, reading.zone, reading.offset_minutes) == (11, 55, "MSK", 180)
+
+
+@pytest.mark.parametrize("text", ["half to nine", "five to", "to nine", "forty to nine"])
+def test_words_that_are_not_a_time(text: str) -> None:
+    assert all(not reading.worded for reading in parse_times(text))
+
+
+@pytest.mark.parametrize(
+    ("text", "unit", "value"),
+    [
+        ("2 weeks", "days", 14),
+        ("a fortnight", "days", 14),
+        ("twelve", "days", 12),
+        ("half a year", "months", 6),
+        ("1 year 6 months", "months", 18),
+        (".5", None, 0.5),
+        ("-4", None, -4),
+        ("2 million", None, 2_000_000),
+        ("about 1,200 days", "days", 1200),
+        ("no number", "days", None),
+    ],
+)
+def test_read_quantity_in_the_unit_asked(text: str, unit: str | None, value: float | None) -> None:
+    assert read_quantity(text, unit) == (pytest.approx(value) if value is not None else None)
+
+
+def test_months_and_days_convert_through_an_average_month() -> None:
+    assert convert_duration_approximately(6, "months", "days") == pytest.approx(182.625)
+    assert convert_duration_approximately(180, "days", "months") == pytest.approx(5.914, abs=0.001)
+    assert convert_duration_approximately(2, "weeks", "days") == 14  # exact where the ratio is exact
+
+
+@pytest.mark.parametrize(
+    ("word", "known"),
+    [("challenger", True), ("others", True), ("bollywood", True), ("peresild", False), ("sputnick", False)],
+)
+def test_known_words(word: str, known: bool) -> None:
+    assert is_known_word(word) == known

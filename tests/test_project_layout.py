@@ -94,3 +94,50 @@ def test_the_readme_layout_names_every_package_and_only_what_exists() -> None:
     for package in ROOT.glob("bot/*/__init__.py"):
         relative = f"{package.parent.relative_to(ROOT)}/"
         assert relative in named, f"README's layout does not say what {relative} holds"
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _imports_at_load(path: Path) -> set[str]:
+    """Return the project modules a module imports when it is loaded (not under TYPE_CHECKING, not in functions)."""
+    found: set[str] = set()
+
+    def visit(node: ast.AST) -> None:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+            return
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            return
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+        for child in ast.iter_child_nodes(node):
+            visit(child)
+
+    visit(ast.parse(path.read_text(encoding="utf-8")))
+    return found
+
+
+def test_the_views_know_the_cogs_only_through_protocols_and_bot_has_no_import_cycle() -> None:
+    modules = {_module_name(path): path for path in sorted((ROOT / "bot").rglob("*.py"))}
+    graph = {name: {m for m in _imports_at_load(path) if m in modules and m != name} for name, path in modules.items()}
+    views_source = (ROOT / "bot" / "views.py").read_text(encoding="utf-8")
+    assert "bot.cogs" not in views_source and "get_cog" not in views_source
+    # No cycle among the modules as they load (a cycle through TYPE_CHECKING or a function body is harmless).
+    state: dict[str, int] = {}
+
+    def visit(name: str, trail: list[str]) -> None:
+        state[name] = 1
+        for imported in sorted(graph[name]):
+            assert state.get(imported) != 1, "import cycle: " + " -> ".join([*trail, name, imported])
+            if imported not in state:
+                visit(imported, [*trail, name])
+        state[name] = 2
+
+    for name in sorted(graph):
+        if name not in state:
+            visit(name, [])

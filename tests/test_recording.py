@@ -1,20 +1,19 @@
-"""The storage bridge of a round: answers that race their question's storage still land."""
+"""The storage bridge of a round: answers that race their question's storage still land (on both backends)."""
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import sqlite3
-from pathlib import Path
 
 import pytest
 
 from bot.app import QuestionSource
 from bot.engine import AnswerRecord, NoOpenQuestion, Player, QuestionOpening, QuestionResult
 from bot.recording import RoundLedger
-from bot.storage import SQLiteStorage
+from bot.storage import AnyStorage
 from questions.generate import QuestionBank
 from questions.models import QuestionKind
+from tests.storage_backends import StorageBackend
 
 NOW = dt.datetime(2026, 1, 5, 12, 0, tzinfo=dt.UTC)
 
@@ -49,8 +48,8 @@ def _answer(opening: QuestionOpening) -> AnswerRecord:
     )
 
 
-async def _ledger(tmp_path: Path) -> tuple[SQLiteStorage, RoundLedger]:
-    storage = await SQLiteStorage.open(tmp_path / "t.db")
+async def _ledger(backend: StorageBackend) -> tuple[AnyStorage, RoundLedger]:
+    storage = await backend.open()
     round_id = await storage.create_round(
         guild_id=1,
         channel_id=2,
@@ -65,9 +64,9 @@ async def _ledger(tmp_path: Path) -> tuple[SQLiteStorage, RoundLedger]:
 
 
 async def test_an_answer_arriving_while_its_question_is_stored_waits_and_lands(
-    tmp_path: Path, question_source: QuestionSource
+    storage_backend: StorageBackend, question_source: QuestionSource
 ) -> None:
-    storage, ledger = await _ledger(tmp_path)
+    storage, ledger = await _ledger(storage_backend)
     opening = _opening(question_source.bank)
     try:
         answering = asyncio.create_task(ledger.record_answer(_answer(opening)))  # before the question is stored
@@ -82,9 +81,9 @@ async def test_an_answer_arriving_while_its_question_is_stored_waits_and_lands(
 
 
 async def test_an_answer_to_a_question_that_could_not_be_stored_is_refused(
-    tmp_path: Path, question_source: QuestionSource
+    storage_backend: StorageBackend, question_source: QuestionSource
 ) -> None:
-    storage, ledger = await _ledger(tmp_path)
+    storage, ledger = await _ledger(storage_backend)
     opening = _opening(question_source.bank)
     answering = asyncio.create_task(ledger.record_answer(_answer(opening)))
     await asyncio.sleep(0)
@@ -97,9 +96,9 @@ async def test_an_answer_to_a_question_that_could_not_be_stored_is_refused(
 
 
 async def test_a_question_closing_while_another_process_locks_the_database_is_scored_once_it_frees(
-    tmp_path: Path, question_source: QuestionSource
+    storage_backend: StorageBackend, question_source: QuestionSource
 ) -> None:
-    storage = await SQLiteStorage.open(tmp_path / "t.db", busy_timeout=0.1)
+    storage = await storage_backend.open(busy_timeout=0.1)
     round_id = await storage.create_round(
         guild_id=1,
         channel_id=2,
@@ -115,8 +114,6 @@ async def test_a_question_closing_while_another_process_locks_the_database_is_sc
     try:
         rq_id = await ledger.open_question(opening)
         await ledger.record_answer(_answer(opening))
-        blocker = sqlite3.connect(tmp_path / "t.db", isolation_level=None)
-        blocker.execute("BEGIN EXCLUSIVE")
         result = QuestionResult(
             question=opening.question,
             position=0,
@@ -128,11 +125,10 @@ async def test_a_question_closing_while_another_process_locks_the_database_is_sc
             closed_early=False,
             message_id=None,
         )
-        scoring = asyncio.create_task(ledger.score_question(result))
-        await asyncio.sleep(0.3)  # storage's own busy timeout has run out at least once by now
-        assert not scoring.done()
-        blocker.execute("COMMIT")
-        blocker.close()
+        async with storage_backend.another_process_writing():
+            scoring = asyncio.create_task(ledger.score_question(result))
+            await asyncio.sleep(0.3)  # storage's own busy timeout has run out at least once by now
+            assert not scoring.done()
         await asyncio.wait_for(scoring, timeout=5)
         assert (await storage.get_round_question(rq_id)).closed_at is not None  # type: ignore[union-attr]
     finally:

@@ -100,6 +100,29 @@ def test_parse_number(text: str, number: float | None) -> None:
     assert parse_number(text) == number
 
 
+@pytest.mark.parametrize(
+    ("text", "unit", "number"),
+    [
+        ("2 weeks", "days", 14),  # the matcher's unit-aware reader: units convert to the question's unit
+        ("20 days", "days", 20),
+        ("a fortnight", "days", 14),
+        ("288 hours", "days", 12),
+        ("twelve", "days", 12),
+        ("1 year 6 months", "months", 18),
+        ("half a year", "months", 6),
+        ("37 years old", "years old", 37),
+        ("3 people", None, 3),
+    ],
+)
+def test_parse_number_reads_units(text: str, unit: str | None, number: float) -> None:
+    assert parse_number(text, unit) == pytest.approx(number)
+
+
+def test_parse_number_converts_months_and_days_approximately() -> None:
+    assert parse_number("180 days", "months") == pytest.approx(5.91, abs=0.01)
+    assert parse_number("half a month", "days") == pytest.approx(15.22, abs=0.01)
+
+
 def test_scoring_rules_state_every_number_of_the_rule() -> None:
     rules = scoring.SCORING_RULES
     for phrase in ("100 points", "up to 50 points", "10 points for each", "at most 50", "score 50 points"):

@@ -70,11 +70,10 @@ REQUIRED_ANSWERS: dict[str, BaseModel] = {
 
 # Topics whose answer is a phrase: the canonical value must be this (distractors are checked elsewhere).
 REQUIRED_TEXT_ANSWERS: dict[str, str] = {
-    "first-film-in-orbit": "the first feature film shot in orbit",
     "film-plot": "a female surgeon sent to the ISS to save an astronaut",
     "plot-secrecy": "its funding",
     "director-experiment": "an experiment",
-    "director-quote": "Somethings will work out, and others will not.",
+    "director-quote": "Some things will work out, and others will not.",  # the report prints "Somethings"
     "director-flight-suit": "a flight suit",
     "industry-funding": "government funding",
     "kremlin-priority": "military spending",
@@ -121,6 +120,15 @@ DERIVED_FACTS = {
     "monopoly-breaker",
     "soviet-firsts-era",
     "tourism-restart",
+    # a pronoun or "the film" in the quote points back to a name in the sentence before
+    "spacecraft",
+    "film-title",
+    "film-plot",
+    "plot-secrecy",
+    # the news conference "on Monday" was the day before the launch "on Tuesday"
+    "director-experiment",
+    "director-flight-suit",
+    "director-quote",
 }
 
 # Facts whose truth may change after October 2021 must say so; these facts describe a state, not an event.

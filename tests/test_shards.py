@@ -13,9 +13,10 @@ from pydantic import ValidationError
 from bot.app import QuestionSource, ShardedTriviaBot, TriviaBot, _close_interrupted_rounds_of, make_bot
 from bot.config import Settings
 from bot.shards import ShardPlan, shard_of
-from bot.storage import SQLiteStorage, Storage
+from bot.storage import Storage
 from fake_discord import FakeDiscord, running_bot
 from tests.faultkit import run_command
+from tests.storage_backends import StorageBackend
 
 NOW = dt.datetime(2026, 12, 3, 20, 0, tzinfo=dt.UTC)
 _channels = itertools.count(1)
@@ -82,6 +83,7 @@ def test_plan_owns_the_guilds_of_its_shards() -> None:
     for n in range(3):
         assert [plan.owns_guild(guild_on(shard, 4, n)) for shard in range(4)] == [False, True, False, True]
     assert not plan.owns_guild(None)  # direct messages go to shard 0
+    assert not any(ShardPlan(2, (0, 1)).owns_guild(terminal) for terminal in (-1, -2, -(1 << 40)))
     assert ShardPlan(4, (0,)).owns_guild(None)
     assert shard_of(guild_on(2, 4), 4) == 2
     assert [ShardPlan(2, ids).syncs_commands for ids in ((0,), (1,), (1, 0))] == [True, False, True]
@@ -108,19 +110,20 @@ async def _running_round(storage: Storage, guild_id: int) -> int:
     )
 
 
-async def test_restart_recovery_closes_only_the_rounds_of_this_process_shards(tmp_path: Path) -> None:
-    storage = await SQLiteStorage.open(tmp_path / "shared.db")
+async def test_restart_recovery_closes_only_the_rounds_of_this_process_shards(storage_backend: StorageBackend) -> None:
+    storage = await storage_backend.open()
     try:
         rounds = {shard: [await _running_round(storage, guild_on(shard, 3, n)) for n in range(2)] for shard in range(3)}
+        terminal = await _running_round(storage, -1)  # the terminal player's: no shard's
         closed = await _close_interrupted_rounds_of(storage, ShardPlan(3, (1, 2)))
         assert sorted(row.id for row in closed) == sorted(rounds[1] + rounds[2])
         assert {row.status for row in closed} == {"interrupted"}
-        assert sorted(row.id for row in await storage.running_rounds()) == rounds[0]
+        assert sorted(row.id for row in await storage.running_rounds()) == sorted([*rounds[0], terminal])
         # Again (a second restart of the same process): nothing of its own is left to close.
         assert await _close_interrupted_rounds_of(storage, ShardPlan(3, (1, 2))) == []
         closed = await _close_interrupted_rounds_of(storage, ShardPlan(3, (0,)))
         assert sorted(row.id for row in closed) == rounds[0]
-        assert await storage.running_rounds() == []
+        assert [row.id for row in await storage.running_rounds()] == [terminal]
     finally:
         await storage.close()
 

@@ -1,4 +1,4 @@
-"""Two real shard processes (``python -m bot`` with SHARD_COUNT=2 and SHARD_IDS=0 / 1) over one shared database.
+"""Two real shard processes (``python -m bot``, SHARD_COUNT=2, SHARD_IDS=0 and 1) over one shared PostgreSQL.
 
 The fake Discord routes each guild's events to the session of shard ``(guild_id >> 22) % 2``, so:
 
@@ -29,10 +29,12 @@ import pytest
 
 from bot.app import INTERRUPTED_NOTICE
 from bot.cogs.trivia import ROUND_ENDED
-from bot.storage import SQLiteStorage, Storage
+from bot.storage import Storage
+from bot.storage.opening import open_storage
 from fake_discord import FakeDiscord, FakeGuild
 from tests.conftest import button_ids
 from tests.faultkit import BotProcess, Json, bot_env, bot_process, eventually, send_all
+from tests.postgres_cluster import PostgresCluster
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
@@ -46,33 +48,14 @@ _databases = itertools.count(1)
 # --------------------------------------------------------------------------- the shared database
 
 
-try:  # the PostgreSQL backend and its test cluster (issue 9, items 1 and 5), landing in parallel with this test
-    from bot.storage.opening import open_storage
-
-    from tests.postgres_cluster import PostgresCluster
-except ImportError:  # pragma: no cover - only before that lands: the shard processes share a SQLite file (WAL)
-    open_storage = None  # type: ignore[assignment]
-
-
 @pytest.fixture
-async def shared_database(
-    request: pytest.FixtureRequest, tmp_path: Path
-) -> AsyncIterator[tuple[dict[str, str], Storage]]:
-    """One database for every shard process: the bots' settings for it, and a storage for the test's look-ups.
-
-    A fresh PostgreSQL database on the test cluster (the issue's setting); the `postgres_cluster` fixture fails,
-    never skips, when PostgreSQL cannot be started.
-    """
-    storage: Storage
-    if open_storage is not None:
-        cluster: PostgresCluster = request.getfixturevalue("postgres_cluster")
-        url = await cluster.create_database(f"shards_{next(_databases)}")
-        storage, env = await open_storage(url), {"DATABASE_URL": url}
-    else:
-        database = tmp_path / "shared.db"
-        storage, env = await SQLiteStorage.open(database, busy_timeout=5), {"DATABASE_PATH": str(database)}
+async def shared_database(postgres_cluster: PostgresCluster) -> AsyncIterator[tuple[dict[str, str], Storage]]:
+    """One PostgreSQL database for every shard process (a fresh one on the test cluster, which fails rather than
+    skips when PostgreSQL cannot start): the bots' settings for it, and a storage for the test's own look-ups."""
+    url = await postgres_cluster.create_database(f"shards_{next(_databases)}")
+    storage = await open_storage(url)
     try:
-        yield env, storage
+        yield {"DATABASE_URL": url}, storage
     finally:
         await storage.close()
 

@@ -48,7 +48,7 @@ async def _start_bot(fake: FakeDiscord, workdir: Path, *, sigint_ignored: bool) 
 
 
 async def _wait_log(child: BotProcess, text: str) -> None:
-    async with asyncio.timeout(30):
+    async with asyncio.timeout(90):  # a hang guard: starting takes a few seconds, more on a busy machine
         while not any(text in line for line in child.log):
             if not child.running:
                 raise AssertionError(f"the bot exited ({child.process.returncode}):\n" + "\n".join(child.log))

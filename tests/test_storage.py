@@ -1,4 +1,5 @@
-"""SQLiteStorage against real SQLite files in a temporary folder: no mocks."""
+"""The storage against real databases, no mocks: every test that takes `storage` or `storage_backend` runs twice,
+on a SQLite file in a temp folder and on a throwaway PostgreSQL database (tests/postgres_cluster.py)."""
 
 from __future__ import annotations
 
@@ -33,7 +34,10 @@ from bot.storage import (
     Storage,
     StorageUnavailable,
 )
+from bot.storage.opening import AnyStorage
+from bot.storage.postgresql import load_migrations as postgres_migrations
 from bot.storage.sqlite import load_migrations, split_sql_statements
+from tests.storage_backends import StorageBackend
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 GUILD = 111_111_111_111_111_111
@@ -49,14 +53,14 @@ WEEK_2 = dt.date(2025, 1, 13)
 
 
 @pytest.fixture
-async def storage(tmp_path: Path) -> AsyncIterator[SQLiteStorage]:
-    opened = await SQLiteStorage.open(tmp_path / "trivia.db")
+async def storage(storage_backend: StorageBackend) -> AsyncIterator[AnyStorage]:
+    opened = await storage_backend.open()
     yield opened
     await opened.close()
 
 
 async def start_round(
-    storage: SQLiteStorage, *, guild_id: int = GUILD, channel_id: int = CHANNEL, starter_id: int = STARTER
+    storage: AnyStorage, *, guild_id: int = GUILD, channel_id: int = CHANNEL, starter_id: int = STARTER
 ) -> int:
     return await storage.create_round(
         guild_id=guild_id,
@@ -71,7 +75,7 @@ async def start_round(
 
 
 async def ask(
-    storage: SQLiteStorage, round_id: int, position: int = 0, *, fact_id: str = "launch-time", kind: str = "typed"
+    storage: AnyStorage, round_id: int, position: int = 0, *, fact_id: str = "launch-time", kind: str = "typed"
 ) -> int:
     return await storage.add_round_question(
         round_id=round_id,
@@ -110,7 +114,7 @@ def answer(
 
 
 async def play_question(
-    storage: SQLiteStorage,
+    storage: AnyStorage,
     round_id: int,
     position: int,
     verdicts: dict[int, tuple[bool, int]],
@@ -149,40 +153,39 @@ async def test_open_creates_folder_and_migrates_an_empty_database(tmp_path: Path
     assert {"rounds", "round_questions", "answers", "player_totals", "player_weekly", "disputes"} <= tables
 
 
-async def test_reopening_keeps_data_and_version(tmp_path: Path) -> None:
-    path = tmp_path / "trivia.db"
-    async with await SQLiteStorage.open(path) as first:
+async def test_reopening_keeps_data_and_version(storage_backend: StorageBackend) -> None:
+    async with await storage_backend.open() as first:
         await first.set_meta("command_tree_hash", "abc")
-    async with await SQLiteStorage.open(path) as second:
+    async with await storage_backend.open() as second:
         assert await second.get_meta("command_tree_hash") == "abc"
         await second.set_meta("command_tree_hash", "def")
         assert await second.get_meta("command_tree_hash") == "def"
         assert await second.get_meta("missing") is None
-    assert raw_count(path, "PRAGMA user_version") == len(load_migrations())
+    assert await storage_backend.schema_version() == storage_backend.latest_version == len(load_migrations())
 
 
-async def test_database_from_newer_code_is_refused_untouched(tmp_path: Path) -> None:
-    path = tmp_path / "trivia.db"
-    async with await SQLiteStorage.open(path):
+async def test_database_from_newer_code_is_refused_untouched(storage_backend: StorageBackend) -> None:
+    async with await storage_backend.open():
         pass
-    newer = len(load_migrations()) + 1
-    with sqlite3.connect(path) as connection:
-        connection.execute(f"PRAGMA user_version = {newer}")
+    newer = storage_backend.latest_version + 1
+    await storage_backend.set_schema_version(newer)
     with pytest.raises(SchemaTooNew, match="newer version of the bot"):
-        await SQLiteStorage.open(path)
-    assert raw_count(path, "PRAGMA user_version") == newer
+        await storage_backend.open()
+    assert await storage_backend.schema_version() == newer
 
 
 def test_migrations_are_numbered_without_gaps_and_split_into_statements() -> None:
     migrations = load_migrations()
     assert [migration.version for migration in migrations] == list(range(1, len(migrations) + 1))
+    # The same schema version numbers on both backends, for the same changes.
+    assert [(m.version, m.name) for m in postgres_migrations()] == [(m.version, m.name) for m in migrations]
     statements = split_sql_statements("-- a comment\nCREATE TABLE a (x);\nCREATE TABLE b (\n  y\n);\n-- end\n")
     assert statements == ["-- a comment\nCREATE TABLE a (x);", "CREATE TABLE b (\n  y\n);"]
     with pytest.raises(ValueError, match="incomplete"):
         split_sql_statements("CREATE TABLE a (x)")
 
 
-async def test_sqlite_storage_satisfies_the_protocol(storage: SQLiteStorage) -> None:
+async def test_storage_satisfies_the_protocol(storage: AnyStorage) -> None:
     as_protocol: Storage = storage  # mypy checks every method signature here
     assert await as_protocol.get_guild_settings(GUILD) == await storage.get_guild_settings(GUILD)
 
@@ -190,7 +193,7 @@ async def test_sqlite_storage_satisfies_the_protocol(storage: SQLiteStorage) -> 
 # --------------------------------------------------------------------------- settings and rounds
 
 
-async def test_guild_settings_default_and_partial_update(storage: SQLiteStorage) -> None:
+async def test_guild_settings_default_and_partial_update(storage: AnyStorage) -> None:
     settings = await storage.get_guild_settings(GUILD)
     assert (settings.default_questions, settings.default_seconds) == (10, 30)
     updated = await storage.set_guild_settings(GUILD, default_seconds=45)
@@ -203,19 +206,21 @@ async def test_guild_settings_default_and_partial_update(storage: SQLiteStorage)
         await storage.set_guild_settings(GUILD, default_seconds=0)
 
 
-async def test_one_running_round_per_channel(storage: SQLiteStorage) -> None:
+async def test_one_running_round_per_channel(storage: AnyStorage) -> None:
     first = await start_round(storage)
     with pytest.raises(RoundAlreadyRunning) as refused:
         await start_round(storage)
     assert refused.value.channel_id == CHANNEL
-    await start_round(storage, channel_id=CHANNEL + 1)
+    elsewhere = await start_round(storage, channel_id=CHANNEL + 1)
     assert await storage.finish_round(first, status="finished", ended_at=WEDNESDAY, winner_id=None)
     second = await start_round(storage)
     assert second != first
-    assert [row.id for row in await storage.running_rounds()] == [first + 1, second]
+    # Ids only grow (PostgreSQL's sequences may skip the id of the refused insert).
+    assert first < elsewhere < second
+    assert [row.id for row in await storage.running_rounds()] == [elsewhere, second]
 
 
-async def test_round_and_question_lookups(storage: SQLiteStorage) -> None:
+async def test_round_and_question_lookups(storage: AnyStorage) -> None:
     round_id = await start_round(storage)
     question = await ask(storage, round_id, 0, kind="mc")
     await storage.set_question_message(question, 987_654_321)
@@ -239,7 +244,7 @@ async def test_round_and_question_lookups(storage: SQLiteStorage) -> None:
         await ask(storage, round_id + 100)
 
 
-async def test_finish_round_credits_participants_once(storage: SQLiteStorage) -> None:
+async def test_finish_round_credits_participants_once(storage: AnyStorage) -> None:
     round_id = await start_round(storage)
     await play_question(storage, round_id, 0, {ALICE: (True, 100), BOB: (False, 0)})
     assert await storage.finish_round(round_id, status="finished", ended_at=WEDNESDAY, winner_id=ALICE)
@@ -255,7 +260,7 @@ async def test_finish_round_credits_participants_once(storage: SQLiteStorage) ->
         await storage.finish_round(round_id + 100, status="finished", ended_at=WEDNESDAY, winner_id=None)
 
 
-async def test_close_interrupted_rounds(storage: SQLiteStorage) -> None:
+async def test_close_interrupted_rounds(storage: AnyStorage) -> None:
     running_a = await start_round(storage)
     running_b = await start_round(storage, channel_id=CHANNEL + 1)
     done = await start_round(storage, channel_id=CHANNEL + 2)
@@ -278,7 +283,7 @@ async def test_close_interrupted_rounds(storage: SQLiteStorage) -> None:
 # --------------------------------------------------------------------------- answers
 
 
-async def test_last_choice_counts_and_attempts_are_counted(storage: SQLiteStorage) -> None:
+async def test_last_choice_counts_and_attempts_are_counted(storage: AnyStorage) -> None:
     round_id = await start_round(storage)
     question = await ask(storage, round_id, kind="mc")
     for choice, elapsed in ((0, 1000), (2, 2500), (3, 4000)):
@@ -292,7 +297,7 @@ async def test_last_choice_counts_and_attempts_are_counted(storage: SQLiteStorag
     assert (stored[BOB].choice, stored[BOB].attempts) == (1, 1)
 
 
-async def test_typed_answer_keeps_latest_text_truncated(storage: SQLiteStorage) -> None:
+async def test_typed_answer_keeps_latest_text_truncated(storage: AnyStorage) -> None:
     round_id = await start_round(storage)
     question = await ask(storage, round_id)
     await storage.record_answer(answer(question, round_id, ALICE, text="first try"))
@@ -302,7 +307,7 @@ async def test_typed_answer_keeps_latest_text_truncated(storage: SQLiteStorage) 
     assert stored.attempts == 2
 
 
-async def test_answers_to_closed_or_unknown_questions_are_refused(storage: SQLiteStorage) -> None:
+async def test_answers_to_closed_or_unknown_questions_are_refused(storage: AnyStorage) -> None:
     round_id = await start_round(storage)
     question = await ask(storage, round_id)
     await storage.score_question(question, [], closed_at=WEDNESDAY)
@@ -329,27 +334,25 @@ async def test_answers_to_closed_or_unknown_questions_are_refused(storage: SQLit
 
 
 async def test_concurrent_answers_are_group_committed_and_durable_when_confirmed(
-    storage: SQLiteStorage, tmp_path: Path
+    storage: AnyStorage, storage_backend: StorageBackend
 ) -> None:
     round_id = await start_round(storage)
     question = await ask(storage, round_id, kind="mc")
     before = storage.stats
-    observer = sqlite3.connect(tmp_path / "trivia.db")
+    seen: dict[int, int] = {}
 
     async def answer_and_check(user_id: int) -> None:
         commits_when_submitted = storage.commit_count
         await storage.record_answer(answer(question, round_id, user_id, choice=user_id % 4, text=None))
         # Confirmed means committed: the COMMIT has returned, and another connection sees the row.
         assert storage.commit_count > commits_when_submitted
-        seen = observer.execute(
-            "SELECT count(*) FROM answers WHERE round_question_id = ? AND user_id = ?", (question, user_id)
-        ).fetchone()[0]
-        assert seen == 1
+        seen[user_id] = await look(
+            f"SELECT count(*) FROM answers WHERE round_question_id = {question} AND user_id = {user_id}"
+        )
 
-    try:
+    async with storage_backend.observer() as look:
         await asyncio.gather(*(answer_and_check(user_id) for user_id in range(1, 201)))
-    finally:
-        observer.close()
+    assert seen == dict.fromkeys(range(1, 201), 1)
     after = storage.stats
     assert len(await storage.question_answers(question)) == 200
     assert after.answers_written - before.answers_written == 200
@@ -358,29 +361,28 @@ async def test_concurrent_answers_are_group_committed_and_durable_when_confirmed
     assert after.largest_batch >= 40
 
 
-async def test_close_flushes_queued_answers(tmp_path: Path) -> None:
-    path = tmp_path / "trivia.db"
-    storage = await SQLiteStorage.open(path)
+async def test_close_flushes_queued_answers(storage_backend: StorageBackend) -> None:
+    storage = await storage_backend.open()
     round_id = await start_round(storage)
     question = await ask(storage, round_id)
     waiters = [asyncio.create_task(storage.record_answer(answer(question, round_id, user))) for user in range(50)]
     await asyncio.sleep(0)
     await storage.close()
     await asyncio.gather(*waiters)
-    assert raw_count(path, "SELECT count(*) FROM answers") == 50
+    assert await storage_backend.scalar("SELECT count(*) FROM answers") == 50
     with pytest.raises(StorageUnavailable, match="closed"):
         await storage.record_answer(answer(question, round_id, ALICE))
 
 
-def test_confirmed_answer_survives_sigkill(tmp_path: Path) -> None:
-    path = tmp_path / "trivia.db"
+async def test_confirmed_answer_survives_sigkill(storage_backend: StorageBackend) -> None:
     script = textwrap.dedent(
         f"""
         import asyncio, datetime as dt, os, signal
-        from bot.storage import AnswerInput, SQLiteStorage
+        from bot.storage import AnswerInput
+        from bot.storage.opening import open_storage
 
         async def main():
-            storage = await SQLiteStorage.open({str(path)!r})
+            storage = await open_storage({str(storage_backend.target)!r})
             now = dt.datetime(2025, 1, 8, tzinfo=dt.UTC)
             round_id = await storage.create_round(guild_id=1, channel_id=2, starter_id=3, question_count=1,
                                                   seconds=30, category=None, kind="mc", started_at=now)
@@ -393,24 +395,25 @@ def test_confirmed_answer_survives_sigkill(tmp_path: Path) -> None:
         asyncio.run(main())
         """
     )
-    completed = subprocess.run(
+    completed = await asyncio.to_thread(
+        subprocess.run,
         [sys.executable, "-c", script],
         cwd=REPO_ROOT,
         env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=120,
         check=False,
     )
     assert completed.returncode == -signal.SIGKILL, completed.stderr
     assert completed.stdout.strip() == "confirmed"
-    assert raw_count(path, "SELECT count(*) FROM answers WHERE user_id = 42 AND choice = 1") == 1
+    assert await storage_backend.scalar("SELECT count(*) FROM answers WHERE user_id = 42 AND choice = 1") == 1
 
 
 # --------------------------------------------------------------------------- scoring and totals
 
 
-async def test_score_question_updates_totals_weekly_and_is_idempotent(storage: SQLiteStorage) -> None:
+async def test_score_question_updates_totals_weekly_and_is_idempotent(storage: AnyStorage) -> None:
     round_id = await start_round(storage)
     first = await ask(storage, round_id, 0)
     for user_id in (ALICE, BOB):
@@ -444,7 +447,7 @@ async def test_score_question_updates_totals_weekly_and_is_idempotent(storage: S
         await storage.score_question(second + 100, [], closed_at=WEDNESDAY)
 
 
-async def test_leaderboard_orders_ties_and_shares_ranks(storage: SQLiteStorage) -> None:
+async def test_leaderboard_orders_ties_and_shares_ranks(storage: AnyStorage) -> None:
     round_id = await start_round(storage)
     # Alice 300 pts / 2 correct; Bob and Carol 300 / 3; Dave 100 / 1.
     await play_question(storage, round_id, 0, {ALICE: (True, 200), BOB: (True, 100), CAROL: (True, 100)})
@@ -470,7 +473,7 @@ async def test_leaderboard_orders_ties_and_shares_ranks(storage: SQLiteStorage) 
         await storage.leaderboard(guild_id=GUILD, week_start=dt.date(2025, 1, 7), limit=10)
 
 
-async def test_global_leaderboard_sums_guilds(storage: SQLiteStorage) -> None:
+async def test_global_leaderboard_sums_guilds(storage: AnyStorage) -> None:
     home = await start_round(storage)
     away = await start_round(storage, guild_id=OTHER_GUILD, channel_id=CHANNEL + 1)
     await play_question(storage, home, 0, {ALICE: (True, 100), BOB: (True, 150)})
@@ -497,7 +500,7 @@ async def test_global_leaderboard_sums_guilds(storage: SQLiteStorage) -> None:
 # --------------------------------------------------------------------------- aliases and disputes
 
 
-async def test_dispute_accepted_credits_answer_totals_and_alias(storage: SQLiteStorage) -> None:
+async def test_dispute_accepted_credits_answer_totals_and_alias(storage: AnyStorage) -> None:
     round_id = await start_round(storage)
     question = await ask(storage, round_id)
     await storage.record_answer(answer(question, round_id, ALICE, text="  Baikonur Cosmodrome "))
@@ -544,7 +547,7 @@ async def test_dispute_accepted_credits_answer_totals_and_alias(storage: SQLiteS
     assert await storage.pending_disputes(GUILD) == []
 
 
-async def test_dispute_rejected_changes_nothing_else(storage: SQLiteStorage) -> None:
+async def test_dispute_rejected_changes_nothing_else(storage: AnyStorage) -> None:
     round_id = await start_round(storage)
     question = await play_question(storage, round_id, 0, {BOB: (False, 0)})
     dispute_id = await storage.create_dispute(
@@ -568,7 +571,7 @@ async def test_dispute_rejected_changes_nothing_else(storage: SQLiteStorage) -> 
         )
 
 
-async def test_guild_alias_is_case_insensitive_and_added_once(storage: SQLiteStorage) -> None:
+async def test_guild_alias_is_case_insensitive_and_added_once(storage: AnyStorage) -> None:
     assert await storage.add_guild_alias(
         guild_id=GUILD, fact_id="crew", alias="Yulia Peresild", added_by=STARTER, added_at=WEDNESDAY
     )
@@ -578,7 +581,7 @@ async def test_guild_alias_is_case_insensitive_and_added_once(storage: SQLiteSto
     assert await storage.guild_aliases(GUILD, "crew") == ["Yulia Peresild"]
 
 
-async def test_last_rejected_answer_picks_the_latest_wrong_typed_one(storage: SQLiteStorage) -> None:
+async def test_last_rejected_answer_picks_the_latest_wrong_typed_one(storage: AnyStorage) -> None:
     round_id = await start_round(storage)
     older = await play_question(storage, round_id, 0, {ALICE: (False, 0)})
     await play_question(storage, round_id, 1, {ALICE: (True, 100)})
@@ -595,7 +598,7 @@ async def test_last_rejected_answer_picks_the_latest_wrong_typed_one(storage: SQ
 # --------------------------------------------------------------------------- privacy
 
 
-async def test_export_and_delete_player(storage: SQLiteStorage, tmp_path: Path) -> None:
+async def test_export_and_delete_player(storage: AnyStorage) -> None:
     round_id = await start_round(storage, starter_id=ALICE)
     question = await play_question(storage, round_id, 0, {ALICE: (False, 0), BOB: (True, 120)})
     await storage.finish_round(round_id, status="finished", ended_at=WEDNESDAY, winner_id=ALICE)
@@ -611,9 +614,8 @@ async def test_export_and_delete_player(storage: SQLiteStorage, tmp_path: Path) 
     totals = export["totals_by_guild"]
     assert isinstance(totals, list)
     assert [(row["guild_id"], row["rounds_won"]) for row in totals] == [(GUILD, 1)]
-    recent = export["recent_answers"]
-    assert isinstance(recent, list)
-    assert recent[0]["text"] == "wrong guess"
+    (answer,) = await storage.player_answers(ALICE)
+    assert answer.text == "wrong guess"
     disputes = export["disputes"]
     assert isinstance(disputes, list)
     assert disputes[0]["answer_text"] == "mine"
@@ -635,7 +637,7 @@ async def test_export_and_delete_player(storage: SQLiteStorage, tmp_path: Path) 
 # --------------------------------------------------------------------------- transactions and failures
 
 
-async def test_transaction_groups_writes_and_rolls_back_as_one(storage: SQLiteStorage) -> None:
+async def test_transaction_groups_writes_and_rolls_back_as_one(storage: AnyStorage) -> None:
     async def write_then_fail() -> None:
         async with storage.transaction():
             await storage.set_meta("a", "1")
@@ -662,7 +664,7 @@ async def test_transaction_groups_writes_and_rolls_back_as_one(storage: SQLiteSt
     assert await storage.running_rounds() == []
 
 
-async def test_cancelled_transaction_leaves_the_storage_usable(storage: SQLiteStorage) -> None:
+async def test_cancelled_transaction_leaves_the_storage_usable(storage: AnyStorage) -> None:
     entered = asyncio.Event()
 
     async def slow_writer() -> None:
@@ -792,3 +794,22 @@ async def test_seed_synthetic_gives_consistent_totals(tmp_path: Path) -> None:
         assert top[0].points >= top[1].points >= top[2].points
         stats = await storage.player_stats(None, top[0].user_id)
         assert (stats.points, stats.rank) == (top[0].points, 1)
+
+
+async def test_export_holds_every_answer_not_only_the_latest_100(storage: AnyStorage) -> None:
+    round_id = await start_round(storage)
+    for position in range(151):
+        await play_question(storage, round_id, position, {ALICE: (position % 2 == 0, 10)})
+    export = await storage.export_player(ALICE)
+    assert "recent_answers" not in export  # answers are paged by player_answers
+    pages = []
+    after = None
+    while page := await storage.player_answers(ALICE, after=after, limit=50):
+        pages.append(page)
+        after = (page[-1].answered_at, page[-1].round_question_id)
+    assert [len(page) for page in pages] == [50, 50, 50, 1]
+    answers = [answer for page in pages for answer in page]
+    assert export["answer_count"] == len({answer.round_question_id for answer in answers}) == 151
+    assert [answer.correct for answer in answers] == [position % 2 == 0 for position in range(151)]
+    with pytest.raises(ValueError, match="limit"):
+        await storage.player_answers(ALICE, limit=0)

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import logging
 import math
+from collections import OrderedDict
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.acks import acknowledged, reply, update
+from bot.choices import LeaderboardPeriod, LeaderboardScope
+from bot.cogs.options import ChoiceOf
 from bot.discord_round import member_name
 from bot.errors import UserFacingError
 from bot.render import leaderboard_embed, stats_embed
@@ -19,7 +26,12 @@ from bot.views import leaderboard_view
 if TYPE_CHECKING:
     from bot.app import TriviaBot
 
+log = logging.getLogger(__name__)
+
 PAGE_SIZE = 10
+NAME_LOOKUP_SECONDS = 1.5
+"""Longest wait for the names of a global leaderboard page (Discord allows 3 s for the whole reply)."""
+NAME_CACHE_SIZE = 5000
 
 
 class ScoresCog(commands.Cog, name="scores"):
@@ -27,6 +39,41 @@ class ScoresCog(commands.Cog, name="scores"):
 
     def __init__(self, bot: TriviaBot) -> None:
         self.bot = bot
+        # Names of players seen on global leaderboards (never stored: only kept in memory, most recent last).
+        self._names: OrderedDict[int, str] = OrderedDict()
+
+    async def _names_of(self, user_ids: Sequence[int]) -> dict[int, str]:
+        """Return a readable name for each player: a mention of someone from another server shows as a number."""
+        missing = [user_id for user_id in user_ids if user_id not in self._names]
+        if missing:
+            await asyncio.wait(
+                [asyncio.ensure_future(self._look_up(user_id)) for user_id in missing], timeout=NAME_LOOKUP_SECONDS
+            )
+        names = {}
+        for user_id in user_ids:
+            name = self._names.get(user_id)
+            if name is not None:
+                self._names.move_to_end(user_id)
+            names[user_id] = name or f"player …{str(user_id)[-4:]}"
+        return names
+
+    async def _look_up(self, user_id: int) -> None:
+        user = self.bot.get_user(user_id)
+        if user is None:
+            try:
+                user = await self.bot.fetch_user(user_id)
+            except discord.NotFound:
+                self._remember(user_id, "deleted user")
+                return
+            except discord.HTTPException as error:
+                log.info("Could not look up the name of player %s: %s", user_id, error)
+                return
+        self._remember(user_id, user.global_name or user.name)
+
+    def _remember(self, user_id: int, name: str) -> None:
+        self._names[user_id] = name
+        while len(self._names) > NAME_CACHE_SIZE:
+            self._names.popitem(last=False)
 
     async def _page(
         self, guild_id: int | None, scope: str, period: str, page: int
@@ -41,36 +88,38 @@ class ScoresCog(commands.Cog, name="scores"):
         )
         where = "This server" if scope == "s" else "Every server"
         when = f"week of {week:%d %b %Y}" if week else "all time"
-        embed = leaderboard_embed(rows, title=f"🏆 Leaderboard · {where} · {when}", page=page, pages=pages, total=total)
+        # Mentions render as names only for people the viewer's client knows: fine here, not across servers.
+        names = await self._names_of([row.user_id for row in rows]) if scope == "g" else None
+        embed = leaderboard_embed(
+            rows, title=f"🏆 Leaderboard · {where} · {when}", page=page, pages=pages, total=total, names=names
+        )
         return embed, leaderboard_view(scope, period, page, pages)
 
     @app_commands.command(name="leaderboard", description="Ranked trivia scores.")
     @app_commands.describe(scope="This server or every server", period="All time or this week (from Monday, UTC)")
-    @app_commands.choices(
-        scope=[
-            app_commands.Choice(name="This server", value="server"),
-            app_commands.Choice(name="Global", value="global"),
-        ],
-        period=[
-            app_commands.Choice(name="All time", value="all"),
-            app_commands.Choice(name="This week", value="week"),
-        ],
-    )
     @app_commands.guild_only()
     async def leaderboard(
-        self, interaction: discord.Interaction[Any], scope: str = "server", period: str = "all"
+        self,
+        interaction: discord.Interaction[Any],
+        scope: app_commands.Transform[LeaderboardScope, ChoiceOf(LeaderboardScope)] = LeaderboardScope.SERVER,
+        period: app_commands.Transform[LeaderboardPeriod, ChoiceOf(LeaderboardPeriod)] = LeaderboardPeriod.ALL,
     ) -> None:
         """Show the first page of a leaderboard, with buttons to turn pages."""
-        embed, view = await self._page(interaction.guild_id, scope[0], period[0], 0)
+        # The page buttons carry the first letters ("s"/"g", "a"/"w") in their custom_id.
+        embed, view = await acknowledged(
+            interaction, lambda: self._page(interaction.guild_id, scope.value[0], period.value[0], 0), ephemeral=False
+        )
         if view is None:
-            await interaction.response.send_message(embed=embed)
+            await reply(interaction, None, ephemeral=False, embed=embed)
         else:
-            await interaction.response.send_message(embed=embed, view=view)
+            await reply(interaction, None, ephemeral=False, embed=embed, view=view)
 
     async def turn_page(self, interaction: discord.Interaction[Any], scope: str, period: str, page: int) -> None:
         """Show another page in the same message."""
-        embed, view = await self._page(interaction.guild_id, scope, period, page)
-        await interaction.response.edit_message(embed=embed, view=view)
+        embed, view = await acknowledged(
+            interaction, lambda: self._page(interaction.guild_id, scope, period, page), updates_message=True
+        )
+        await update(interaction, embed=embed, view=view)
 
     @app_commands.command(name="stats", description="A player's trivia stats in this server.")
     @app_commands.describe(member="Whose stats (default: yours)")

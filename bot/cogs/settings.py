@@ -9,6 +9,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.errors import UserFacingError
+from bot.limits import QUESTIONS, SECONDS
+from bot.wording import noun
 
 if TYPE_CHECKING:
     from bot.app import TriviaBot
@@ -22,15 +24,16 @@ class SettingsCog(commands.Cog, name="settings"):
 
     @app_commands.command(name="trivia-settings", description="Show or change this server's round defaults.")
     @app_commands.describe(
-        questions="Default questions per round (1-50)", seconds="Default seconds per question (5-120)"
+        questions=f"Default questions per round ({QUESTIONS.span})",
+        seconds=f"Default seconds per question ({SECONDS.span})",
     )
     @app_commands.default_permissions(manage_guild=True)
     @app_commands.guild_only()
     async def trivia_settings(
         self,
         interaction: discord.Interaction[Any],
-        questions: app_commands.Range[int, 1, 50] | None = None,
-        seconds: app_commands.Range[int, 5, 120] | None = None,
+        questions: app_commands.Range[int, QUESTIONS.low, QUESTIONS.high] | None = None,
+        seconds: app_commands.Range[int, SECONDS.low, SECONDS.high] | None = None,
     ) -> None:
         """Change the defaults given; with no option, show them."""
         assert interaction.guild_id is not None
@@ -47,7 +50,8 @@ class SettingsCog(commands.Cog, name="settings"):
             )
             verb = "are now"
         await interaction.response.send_message(
-            f"Round defaults here {verb}: **{current.default_questions}** questions, "
-            f"**{current.default_seconds}** seconds each.",
+            f"Round defaults here {verb}: **{current.default_questions}** "
+            f"{noun(current.default_questions, 'question')}, **{current.default_seconds}** "
+            f"{noun(current.default_seconds, 'second')} each.",
             ephemeral=True,
         )

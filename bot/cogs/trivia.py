@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-import io
-import json
 import logging
+import tempfile
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -13,13 +13,20 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.acks import acknowledged, reply, update
+from bot.choices import PrivacyAction, RoundKind
+from bot.cogs.options import ChoiceOf
 from bot.discord_round import ChannelRoundDisplay, member_name
-from bot.engine import Player, RoundRegistry, RoundSession, RoundSettings
+from bot.engine import Player, RoundAlreadyRunning, RoundRegistry, RoundSession, RoundSettings
 from bot.errors import UserFacingError
+from bot.limits import ANSWER_MAX_LENGTH, DISPUTE_REASON_MAX_LENGTH, QUESTIONS, SECONDS
+from bot.privacy import gzipped, write_player_export
 from bot.recording import GuildJudge, RecordingListener, RoundLedger
 from bot.render import BRAND, LETTERS, clip, help_embed, mention
 from bot.scoring import score_answer
+from bot.storage import StorageUnavailable
 from bot.views import AnswerModal, PrivacyDeleteButton, dispute_view
+from bot.wording import noun, plural
 from questions.generate import ROUND_KINDS
 from questions.models import Question, QuestionKind
 
@@ -28,13 +35,37 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-KIND_CHOICES = [
-    app_commands.Choice(name="Mixed", value="mixed"),
-    app_commands.Choice(name="Multiple choice", value="multiple_choice"),
-    app_commands.Choice(name="True or false", value="true_false"),
-    app_commands.Choice(name="Typed answers", value="typed"),
-]
 ROUND_ENDED = "This round has ended. Start a new one with `/trivia start`."
+EXPORT_FILENAME = "orbit-trivia-data.json"
+DEFAULT_UPLOAD_LIMIT = 10 * 2**20
+"""Discord's attachment limit where an interaction doesn't state its own (``attachment_size_limit``)."""
+THREAD_TYPES = frozenset(
+    {discord.ChannelType.public_thread, discord.ChannelType.private_thread, discord.ChannelType.news_thread}
+)
+
+
+def missing_round_permissions(interaction: discord.Interaction[Any]) -> list[str]:
+    """Return the names of the permissions the bot lacks to run a round where this interaction came from.
+
+    Discord sends the bot's own permissions in that channel (overwrites included) with every interaction.
+    In a thread, Send Messages in Threads replaces Send Messages, and a locked thread needs Manage Threads.
+    """
+    have = interaction.app_permissions
+    channel = interaction.channel
+    in_thread = getattr(channel, "type", None) in THREAD_TYPES
+    needed = [
+        ("view_channel", "View Channel"),
+        ("send_messages_in_threads", "Send Messages in Threads") if in_thread else ("send_messages", "Send Messages"),
+        ("embed_links", "Embed Links"),
+    ]
+    missing = [name for flag, name in needed if not getattr(have, flag)]
+    if in_thread and getattr(channel, "locked", False) and not have.manage_threads:
+        missing.append("Manage Threads (this thread is locked)")
+    return missing
+
+
+BLANK_ANSWER = "Type an answer first: a blank answer doesn't use up a try."
+ANSWER_TOO_LONG = f"Your answer is too long: keep it to {ANSWER_MAX_LENGTH} characters."
 
 
 @dataclass(frozen=True)
@@ -66,10 +97,18 @@ class TriviaCog(commands.Cog, name="trivia"):
         self.bot = bot
         self.registry = RoundRegistry(bot.clock)
         self.rounds: dict[int, RoundInfo] = {}
+        # The ledger of the latest round of each channel: a storage outage can leave the end of a round
+        # unwritten (its row 'running'); the next start in that channel settles it first.
+        self.unsettled: dict[int, RoundLedger] = {}
 
     async def cog_unload(self) -> None:
-        """Stop every running round cleanly (standings are posted and stored)."""
+        """Stop every running round cleanly (standings are posted and stored), and write what storage owes them."""
         await self.registry.cancel_all()
+        for ledger in self.unsettled.values():
+            if not ledger.settled:
+                with contextlib.suppress(StorageUnavailable):
+                    await ledger.settle()  # one last try; what is left is closed as interrupted at the next start
+            ledger.abandon()
 
     # ------------------------------------------------------------------ helpers
 
@@ -99,28 +138,35 @@ class TriviaCog(commands.Cog, name="trivia"):
 
     @trivia.command(name="start", description="Start a trivia round in this channel.")
     @app_commands.describe(
-        questions="How many questions (1-50; default: the server's, normally 10)",
+        questions=f"How many questions ({QUESTIONS.span}; default: the server's, normally {QUESTIONS.default})",
         category="Only ask questions of this category (default: all)",
-        kind="Which kind of questions to ask (default: mixed)",
-        seconds="Seconds to answer each question (5-120; default: the server's, normally 30)",
+        kind=f"Which kind of questions to ask (default: {RoundKind.MIXED.label.lower()})",
+        seconds=f"Seconds to answer each question ({SECONDS.span}; default: the server's, normally {SECONDS.default})",
     )
-    @app_commands.choices(kind=KIND_CHOICES)
     async def start(
         self,
         interaction: discord.Interaction[Any],
-        questions: app_commands.Range[int, 1, 50] | None = None,
+        questions: app_commands.Range[int, QUESTIONS.low, QUESTIONS.high] | None = None,
         category: str | None = None,
-        kind: str = "mixed",
-        seconds: app_commands.Range[int, 5, 120] | None = None,
+        kind: app_commands.Transform[RoundKind, ChoiceOf(RoundKind)] = RoundKind.MIXED,
+        seconds: app_commands.Range[int, SECONDS.low, SECONDS.high] | None = None,
     ) -> None:
         """Start a round: refuse a second one in this channel, draw questions, post them one by one."""
         assert interaction.guild_id is not None
         assert interaction.channel_id is not None
         channel_id = interaction.channel_id
-        if (existing := self.registry.get(channel_id)) is not None and not existing.done:
+        if missing := missing_round_permissions(interaction):
+            where = "thread" if getattr(interaction.channel, "type", None) in THREAD_TYPES else "channel"
             raise UserFacingError(
-                "A round is already running in this channel: wait for it to end, or `/trivia stop` it."
+                f"I can't run a round in this {where}: I'm missing the {_and_list(missing)} "
+                f"{'permission' if len(missing) == 1 else 'permissions'} here. Ask someone who manages this "
+                f"{where} to grant {'it' if len(missing) == 1 else 'them'} to Orbit Trivia, or start the round "
+                "somewhere else."
             )
+        if (existing := self.registry.get(channel_id)) is not None and not existing.done:
+            if existing.stopping:
+                raise UserFacingError("The round here is ending right now: start a new one in a moment.")
+            raise RoundAlreadyRunning(channel_id)
         if kind not in ROUND_KINDS:
             raise UserFacingError("Unknown kind: pick mixed, multiple choice, true or false, or typed answers.")
         defaults = await self.bot.storage.get_guild_settings(interaction.guild_id)
@@ -130,15 +176,10 @@ class TriviaCog(commands.Cog, name="trivia"):
         drawn = self.bot.source.bank.draw(self.bot.rng, count, category=chosen_category, kinds=ROUND_KINDS[kind])
         if not drawn:
             raise UserFacingError("No questions match that category and kind. Try `/trivia categories`.")
-        round_id = await self.bot.storage.create_round(
-            guild_id=interaction.guild_id,
-            channel_id=channel_id,
-            starter_id=interaction.user.id,
-            question_count=len(drawn),
-            seconds=seconds_each,
-            category=chosen_category,
-            kind=kind,
-            started_at=dt.datetime.now(dt.UTC),
+        round_id = await acknowledged(
+            interaction,
+            lambda: self._create_round(interaction, len(drawn), seconds_each, chosen_category, kind),
+            ephemeral=False,
         )
         try:
             await self._announce_and_run(interaction, round_id, drawn, count, chosen_category, seconds_each)
@@ -148,6 +189,27 @@ class TriviaCog(commands.Cog, name="trivia"):
                 round_id, status="error", ended_at=dt.datetime.now(dt.UTC), winner_id=None
             )
             raise
+
+    async def _create_round(
+        self, interaction: discord.Interaction[Any], count: int, seconds_each: int, category: str | None, kind: str
+    ) -> int:
+        """Store the new round, first settling the end of an earlier round here that storage has not taken yet."""
+        assert interaction.guild_id is not None
+        assert interaction.channel_id is not None
+        earlier = self.unsettled.get(interaction.channel_id)
+        if earlier is not None:
+            await earlier.settle()  # raises StorageUnavailable ("busy, try again") while the outage lasts
+            self.unsettled.pop(interaction.channel_id, None)
+        return await self.bot.storage.create_round(
+            guild_id=interaction.guild_id,
+            channel_id=interaction.channel_id,
+            starter_id=interaction.user.id,
+            question_count=count,
+            seconds=seconds_each,
+            category=category,
+            kind=kind,
+            started_at=dt.datetime.now(dt.UTC),
+        )
 
     async def _announce_and_run(
         self,
@@ -163,11 +225,15 @@ class TriviaCog(commands.Cog, name="trivia"):
         channel_id = interaction.channel_id
         label = self.bot.source.store.category_label(category) if category else "all categories"
         short = f" (only {len(drawn)} available)" if len(drawn) < asked_for else ""
-        await interaction.response.send_message(
-            f"🚀 **Trivia!** {mention(interaction.user.id)} started a round of **{len(drawn)}** questions{short} "
-            f"from {label}, **{seconds_each}** seconds each. First question coming up…"
+        await reply(
+            interaction,
+            f"🚀 **Trivia!** {mention(interaction.user.id)} started a round of **{len(drawn)}** "
+            f"{noun(len(drawn), 'question')}{short} from {label}, **{seconds_each}** {noun(seconds_each, 'second')} "
+            "each. First question coming up…",
+            ephemeral=False,
         )
         ledger = RoundLedger(self.bot.storage, guild_id=interaction.guild_id, round_id=round_id)
+        self.unsettled[channel_id] = ledger
         judge = GuildJudge(self.bot.source.matcher)
         display = ChannelRoundDisplay(
             self.bot.get_partial_messageable(channel_id, guild_id=interaction.guild_id),
@@ -201,7 +267,7 @@ class TriviaCog(commands.Cog, name="trivia"):
         for cat, count in sorted(self.bot.source.bank.categories().items()):
             label = store.category_label(cat)
             if current.lower() in f"{cat} {label}".lower():
-                choices.append(app_commands.Choice(name=f"{label} ({count} questions)", value=cat))
+                choices.append(app_commands.Choice(name=f"{label} ({plural(count, 'question')})", value=cat))
         return choices[:25]
 
     # ------------------------------------------------------------------ /trivia stop
@@ -213,8 +279,13 @@ class TriviaCog(commands.Cog, name="trivia"):
         info = self.rounds.get(session.channel_id)
         if not (can_manage(interaction) or (info is not None and info.starter_id == interaction.user.id)):
             raise UserFacingError("Only the player who started this round, or someone with Manage Server, can stop it.")
-        await interaction.response.send_message(f"⏹️ {mention(interaction.user.id)} stopped the round.")
-        await session.stop()
+        if not session.request_stop():
+            # Its last question had closed, or it was ending anyway: the round ends as it was going to.
+            raise UserFacingError("This round had already ended: its final standings are being posted.")
+        # Confirm only once the round has wound down (standings posted, storage updated), so that a new
+        # `/trivia start` right after the confirmation works.
+        await acknowledged(interaction, session.wait_quietly, ephemeral=False)
+        await reply(interaction, f"⏹️ {mention(interaction.user.id)} stopped the round.", ephemeral=False)
 
     # ------------------------------------------------------------------ /trivia categories, help
 
@@ -228,10 +299,11 @@ class TriviaCog(commands.Cog, name="trivia"):
         counts = self._category_counts()
         embed = discord.Embed(title="Trivia categories", colour=BRAND)
         embed.description = "\n".join(
-            f"**{label}** (`{cat}`): {count} questions" for cat, (label, count) in sorted(counts.items())
+            f"**{label}** (`{cat}`): {plural(count, 'question')}" for cat, (label, count) in sorted(counts.items())
         )
         embed.set_footer(
-            text=f"{len(self.bot.source.bank)} questions in all, from {len(self.bot.source.store.facts)} facts"
+            text=f"{plural(len(self.bot.source.bank), 'question')} in all, "
+            f"from {plural(len(self.bot.source.store.facts), 'fact')}"
         )
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
@@ -249,8 +321,10 @@ class TriviaCog(commands.Cog, name="trivia"):
     ) -> None:
         """Store a button click (the last choice counts) and confirm it privately, after it is stored."""
         session = self._session_for(interaction, round_id)
-        ack = await session.submit_choice(self._player(interaction), position, choice)
-        question = session.current_question
+        player = self._player(interaction)
+        # The question clicked on, taken now: when a slow write is confirmed, the next one may be open already.
+        question = session.current_question if session.position == position else None
+        ack = await acknowledged(interaction, lambda: session.submit_choice(player, position, choice))
         label = question.choices[ack.choice_index] if question and ack.choice_index < len(question.choices) else "?"
         if question is not None and question.kind == QuestionKind.MULTIPLE_CHOICE:
             label = f"{LETTERS[ack.choice_index]} · {label}"
@@ -259,7 +333,7 @@ class TriviaCog(commands.Cog, name="trivia"):
             if ack.changed
             else f"**{label}** is already your choice."
         )
-        await interaction.response.send_message(text, ephemeral=True)
+        await reply(interaction, text)
 
     async def open_answer_form(self, interaction: discord.Interaction[Any], round_id: int, position: int) -> None:
         """Open the typed-answer form for the open question."""
@@ -274,31 +348,37 @@ class TriviaCog(commands.Cog, name="trivia"):
         round_id: int | None = None,
         position: int | None = None,
     ) -> None:
-        """Judge a typed answer and reply privately with the verdict and why.
+        """Judge a typed answer and reply privately with the verdict and why: the one path of every typed answer.
 
-        A form names its round and question: the answer counts for that question only, never for a later
-        one that happens to be open when it is submitted.
+        ``/answer`` gives only the text; the answer form (and a form discord.py no longer holds) names its round
+        and question, and the answer counts for that question only, never for a later one that happens to be
+        open when it is submitted.
         """
+        if not text.strip():
+            raise UserFacingError(BLANK_ANSWER)
+        if len(text) > ANSWER_MAX_LENGTH:
+            raise UserFacingError(ANSWER_TOO_LONG)
         session = self._session_for(interaction, round_id)
         if position is not None:
             session.open_typed_question(position)
-        if not text.strip():
-            raise UserFacingError("Type an answer first: a blank answer doesn't use up a try.")
-        ack = await session.submit_text(self._player(interaction), text)
+        player = self._player(interaction)
+        ack = await acknowledged(interaction, lambda: session.submit_text(player, text))
         if ack.accepted and ack.credit >= 1:
-            reply = f"✅ {ack.reason}"
+            verdict = f"✅ {ack.reason}"
         elif ack.accepted or ack.credit > 0:
-            reply = f"🟡 {ack.reason} (partial credit: {round(ack.best_credit * 100)}%)"
+            verdict = f"🟡 {ack.reason} (partial credit: {round(ack.best_credit * 100)}%)"
         else:
-            reply = f"❌ {ack.reason}"
+            verdict = f"❌ {ack.reason}"
         if not ack.finished and ack.attempts_left:
-            reply += f"\n{ack.attempts_left} {'try' if ack.attempts_left == 1 else 'tries'} left."
-        await interaction.response.send_message(clip(reply, 2000), ephemeral=True)
+            verdict += f"\n{plural(ack.attempts_left, 'try', 'tries')} left."
+        await reply(interaction, clip(verdict, 2000))
 
     @app_commands.command(name="answer", description="Answer the open typed question in this channel.")
     @app_commands.describe(text="Your answer (a name, a number, a date or time...)")
     @app_commands.guild_only()
-    async def answer(self, interaction: discord.Interaction[Any], text: app_commands.Range[str, 1, 200]) -> None:
+    async def answer(
+        self, interaction: discord.Interaction[Any], text: app_commands.Range[str, 1, ANSWER_MAX_LENGTH]
+    ) -> None:
         """Answer a typed, numeric or set question."""
         await self.handle_text(interaction, text)
 
@@ -307,7 +387,7 @@ class TriviaCog(commands.Cog, name="trivia"):
     @trivia.command(name="dispute", description="Ask a moderator to accept your last rejected typed answer.")
     @app_commands.describe(reason="Why your answer should count (optional)")
     async def dispute(
-        self, interaction: discord.Interaction[Any], reason: app_commands.Range[str, 0, 300] = ""
+        self, interaction: discord.Interaction[Any], reason: app_commands.Range[str, 0, DISPUTE_REASON_MAX_LENGTH] = ""
     ) -> None:
         """File a dispute for the player's last rejected typed answer in this server."""
         assert interaction.guild_id is not None
@@ -331,7 +411,9 @@ class TriviaCog(commands.Cog, name="trivia"):
         embed.add_field(name="Their answer", value=clip(discord.utils.escape_markdown(answer.text), 1024), inline=True)
         if reason.strip():
             embed.add_field(name="Why", value=clip(discord.utils.escape_markdown(reason.strip()), 1024), inline=False)
-        embed.set_footer(text="Someone with Manage Server can accept (it becomes an accepted answer here) or decline.")
+        embed.set_footer(
+            text="Someone else with Manage Server can accept (it becomes an accepted answer here) or decline."
+        )
         await interaction.response.send_message(embed=embed, view=dispute_view(dispute_id))
 
     async def decide_dispute(self, interaction: discord.Interaction[Any], dispute_id: int, *, accept: bool) -> None:
@@ -342,18 +424,25 @@ class TriviaCog(commands.Cog, name="trivia"):
         dispute = await storage.get_dispute(dispute_id)
         if dispute is None or dispute.guild_id != interaction.guild_id:
             raise UserFacingError("That dispute no longer exists.")
+        if dispute.user_id == interaction.user.id:
+            raise UserFacingError("You can't decide your own dispute: another moderator has to.")
         points = 0
         if accept:
             points = await self._disputed_points(dispute.round_question_id, dispute.round_id, dispute.user_id)
-        decided = await storage.decide_dispute(
-            dispute_id,
-            accepted=accept,
-            decided_by=interaction.user.id,
-            decided_at=dt.datetime.now(dt.UTC),
-            points_awarded=points,
+        decided = await acknowledged(
+            interaction,
+            lambda: storage.decide_dispute(
+                dispute_id,
+                accepted=accept,
+                decided_by=interaction.user.id,
+                decided_at=dt.datetime.now(dt.UTC),
+                points_awarded=points,
+            ),
+            updates_message=True,
         )
         verdict = (
-            f"✅ Accepted by {mention(interaction.user.id)}: {mention(decided.user_id)} gets **{points}** points, "
+            f"✅ Accepted by {mention(interaction.user.id)}: {mention(decided.user_id)} gets **{points}** "
+            f"{noun(points, 'point')}, "
             f"and “{clip(discord.utils.escape_markdown(decided.answer_text), 100)}” is accepted here from now on."
             if accept
             else f"❌ Declined by {mention(interaction.user.id)}."
@@ -361,9 +450,9 @@ class TriviaCog(commands.Cog, name="trivia"):
         embed = interaction.message.embeds[0] if interaction.message and interaction.message.embeds else None
         if embed is not None:
             embed.add_field(name="Decision", value=verdict, inline=False)
-            await interaction.response.edit_message(embed=embed, view=None)
+            await update(interaction, embed=embed, view=None)
         else:
-            await interaction.response.edit_message(content=verdict, view=None)
+            await update(interaction, content=verdict, view=None)
 
     async def _disputed_points(self, round_question_id: int, round_id: int, user_id: int) -> int:
         """Points the answer would have earned if accepted at the time (no streak bonus)."""
@@ -378,15 +467,13 @@ class TriviaCog(commands.Cog, name="trivia"):
 
     @trivia.command(name="privacy", description="See or delete what Orbit Trivia stores about you.")
     @app_commands.describe(action="Show your data, or delete it")
-    @app_commands.choices(
-        action=[
-            app_commands.Choice(name="Show my data", value="show"),
-            app_commands.Choice(name="Delete my data", value="delete"),
-        ]
-    )
-    async def privacy(self, interaction: discord.Interaction[Any], action: str = "show") -> None:
+    async def privacy(
+        self,
+        interaction: discord.Interaction[Any],
+        action: app_commands.Transform[PrivacyAction, ChoiceOf(PrivacyAction)] = PrivacyAction.SHOW,
+    ) -> None:
         """Show a player their stored data (as a JSON file) or offer to delete it."""
-        if action == "delete":
+        if action is PrivacyAction.DELETE:
             view = discord.ui.View(timeout=300)
             view.add_item(PrivacyDeleteButton(interaction.user.id))
             await interaction.response.send_message(
@@ -395,19 +482,47 @@ class TriviaCog(commands.Cog, name="trivia"):
                 ephemeral=True,
             )
             return
-        data = await self.bot.storage.export_player(interaction.user.id)
-        payload = json.dumps(data, indent=2, default=str).encode()
-        await interaction.response.send_message(
-            "Here is everything Orbit Trivia stores about you. `/trivia privacy action:Delete my data` removes it.",
-            file=discord.File(io.BytesIO(payload), filename="orbit-trivia-data.json"),
-            ephemeral=True,
-        )
+        with contextlib.ExitStack() as files:
+            export = files.enter_context(tempfile.TemporaryFile())
+            count = await acknowledged(
+                interaction, lambda: write_player_export(self.bot.storage, interaction.user.id, export)
+            )
+            filename = EXPORT_FILENAME
+            limit = int(getattr(interaction, "filesize_limit", 0) or DEFAULT_UPLOAD_LIMIT)
+            if export.tell() > limit:
+                packed = files.enter_context(tempfile.TemporaryFile())
+                gzipped(export, packed)
+                export, filename = packed, f"{EXPORT_FILENAME}.gz"
+            if export.tell() > limit:
+                raise UserFacingError(
+                    f"Your data is larger than the {limit // 2**20} MiB Discord lets me attach, even compressed. "
+                    "Ask the bot's operator for a copy, or delete it with `/trivia privacy action:Delete my data`."
+                )
+            export.seek(0)
+            await reply(
+                interaction,
+                f"Here is everything Orbit Trivia stores about you, {plural(count, 'answer')} included. "
+                "`/trivia privacy action:Delete my data` removes it.",
+                file=discord.File(export, filename=filename),
+            )
 
     async def confirm_delete(self, interaction: discord.Interaction[Any], user_id: int) -> None:
         """Delete the player's data; only they can confirm."""
         if interaction.user.id != user_id:
             raise UserFacingError("Only the player whose data it is can delete it.")
-        deleted = await self.bot.storage.delete_player(user_id)
-        await interaction.response.edit_message(
-            content=f"🗑️ Done: {deleted} stored records about you were deleted.", view=None
+        # Forget them in running rounds first, so that no round's end writes new rows about them.
+        for session in self.registry.running():
+            session.forget_player(user_id)
+        deleted = await acknowledged(interaction, lambda: self.bot.storage.delete_player(user_id), updates_message=True)
+        await update(
+            interaction,
+            content=f"🗑️ Done: {plural(deleted, 'stored record')} about you "
+            f"{'was' if deleted == 1 else 'were'} deleted.",
+            view=None,
         )
+
+
+def _and_list(names: list[str]) -> str:
+    """Return "**A**", "**A** and **B**" or "**A**, **B** and **C**"."""
+    bold = [f"**{name}**" for name in names]
+    return bold[0] if len(bold) == 1 else f"{', '.join(bold[:-1])} and {bold[-1]}"

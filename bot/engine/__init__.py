@@ -2,6 +2,7 @@
 
 from bot.engine.clock import Clock, FakeClock, LoopClock, ScaledClock
 from bot.engine.errors import (
+    ROUND_ALREADY_RUNNING,
     AlreadyAnswered,
     AttemptsExhausted,
     InvalidChoice,
@@ -31,6 +32,7 @@ from bot.engine.registry import RoundRegistry
 from bot.engine.session import RoundSession
 
 __all__ = [
+    "ROUND_ALREADY_RUNNING",
     "AlreadyAnswered",
     "AnswerRecord",
     "AttemptsExhausted",

@@ -5,6 +5,9 @@ The names read as what happened ("QuestionClosed"), so they skip the usual "Erro
 
 from __future__ import annotations
 
+ROUND_ALREADY_RUNNING = "A round is already running in this channel: wait for it to end, or stop it first."
+"""What a second start in a channel is told, wherever the refusal comes from (the engine or storage)."""
+
 
 class RoundError(Exception):
     """Base of every refusal the engine makes; ``message`` is user-facing."""
@@ -18,7 +21,7 @@ class RoundAlreadyRunning(RoundError):  # noqa: N818
     """A channel already has a running round."""
 
     def __init__(self, channel_id: int) -> None:
-        super().__init__("A round is already running in this channel: wait for it to end, or stop it first.")
+        super().__init__(ROUND_ALREADY_RUNNING)
         self.channel_id = channel_id
 
 

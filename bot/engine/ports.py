@@ -31,8 +31,8 @@ class Judgement(Protocol):
 Judge = Callable[[Question, str], Judgement]
 """Judges a typed answer, e.g. ``lambda q, text: matcher.judge(q, text)``."""
 
-NumberReader = Callable[[str], float | None]
-"""Reads the number in a typed guess, for the 'closest answer' rule of numeric questions."""
+NumberReader = Callable[[str, str | None], float | None]
+"""Reads the number in a typed guess in the question's unit (text, unit), for the 'closest answer' rule."""
 
 
 class RoundRecorder(Protocol):

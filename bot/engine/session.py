@@ -188,6 +188,7 @@ class RoundSession:
         self._finishing = False
         self._stop_reason: EndReason | None = None
         self._end_reason: EndReason | None = None
+        self._last_question_closed = False
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -236,19 +237,52 @@ class RoundSession:
         log.info("Round started in channel %s with %s questions", self.channel_id, self.total)
         self._task.add_done_callback(self._log_unexpected_end)
 
-    async def stop(self, reason: EndReason = EndReason.STOPPED) -> None:
-        """Force the round to end now (the open question is dropped unscored), then wait for it to wind down."""
+    def request_stop(self, reason: EndReason = EndReason.STOPPED) -> bool:
+        """Ask the round to end now (the open question is dropped unscored); return whether this call ended it.
+
+        False means the round had already ended or was ending anyway: it ended by itself, its last question
+        had already closed (the round then finishes as played), or an earlier stop came first. Call
+        :meth:`stop` (or :meth:`wait`) to wait until it has wound down.
+        """
         if self._task is None:
             raise RuntimeError("this round was never started")
-        inside_round = asyncio.current_task() is self._task
-        if not self._task.done() and not self._finishing and self._stop_reason is None:
-            self._stop_reason = reason
-            # Cancel only a task that is running elsewhere: a task cancelled before its first step would skip
-            # its clean-up, and our own task notices the stop at its next checkpoint instead.
-            if self._running and not inside_round:
-                self._task.cancel()
-        if not inside_round:
+        if self._task.done() or self._finishing or self._stop_reason is not None or self._last_question_closed:
+            return False
+        self._stop_reason = reason
+        # Cancel only a task that is running elsewhere: a task cancelled before its first step would skip its
+        # clean-up, and our own task notices the stop at its next checkpoint instead.
+        if self._running and asyncio.current_task() is not self._task:
+            self._task.cancel()
+        return True
+
+    async def stop(self, reason: EndReason = EndReason.STOPPED) -> bool:
+        """End the round now (see :meth:`request_stop`), wait for it to wind down; return whether this call ended it."""
+        stopped = self.request_stop(reason)
+        if asyncio.current_task() is not self._task:
+            assert self._task is not None
             await asyncio.wait({self._task})
+        return stopped
+
+    @property
+    def stopping(self) -> bool:
+        """Return whether the round has been asked to stop (or is finishing) but has not wound down yet."""
+        return not self.done and (self._stop_reason is not None or self._finishing)
+
+    def forget_player(self, player_id: int) -> None:
+        """Drop a player from this round (they deleted their data): no answer, score or standing of theirs stays.
+
+        Answering again later joins the round afresh, like any new player.
+        """
+        self._players.pop(player_id, None)
+        if self._current is not None:
+            self._current.answers.pop(player_id, None)
+        self._answers_changed.set()
+
+    async def wait_quietly(self) -> None:
+        """Wait until the round's task has ended, however it ended."""
+        if self._task is None:
+            raise RuntimeError("this round was never started")
+        await asyncio.wait({self._task})
 
     async def wait(self) -> Standings:
         """Wait for the round to end and return the final standings."""
@@ -394,6 +428,8 @@ class RoundSession:
                 closed_early = await self._collect_answers(state, hint_schedule)
         finally:
             state.accepting = False
+            if position + 1 >= self.total:
+                self._last_question_closed = True  # from here a stop can no longer cut the round short
         await state.writes_drained.wait()
         if shown_at is None:
             return None
@@ -673,7 +709,7 @@ class RoundSession:
         nearest: dict[int, tuple[float, _Submission]] = {}
         for player_id, answers in state.answers.items():
             for submission in answers.submissions:
-                value = self._read_number(submission.text or "")
+                value = self._read_number(submission.text or "", state.question.expected.unit)
                 if value is None:
                     continue
                 best = nearest.get(player_id)

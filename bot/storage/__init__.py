@@ -1,4 +1,5 @@
-"""Persistence for Orbit Trivia: the `Storage` interface, its typed rows and errors, and the SQLite backend."""
+"""Persistence for Orbit Trivia: the `Storage` interface, its typed rows and errors, and its two backends
+(SQLite by default, PostgreSQL with ``DATABASE_URL``; `open_storage` picks one)."""
 
 from bot.storage.answer_writer import StorageStats
 from bot.storage.base import (
@@ -28,12 +29,17 @@ from bot.storage.base import (
     StorageUnavailable,
     week_start_of,
 )
+from bot.storage.opening import AnyStorage, open_storage
+from bot.storage.postgresql import PostgresStorage
 from bot.storage.sqlite import SQLiteStorage
+from bot.storage.totals import TERMINAL_GUILD_ID
 
 __all__ = [
     "MAX_ANSWER_TEXT",
+    "TERMINAL_GUILD_ID",
     "AnswerInput",
     "AnswerRow",
+    "AnyStorage",
     "Dispute",
     "DisputeAlreadyDecided",
     "DisputeExists",
@@ -42,6 +48,7 @@ __all__ = [
     "GuildSettings",
     "LeaderboardRow",
     "PlayerStats",
+    "PostgresStorage",
     "QuestionNotOpen",
     "QuestionStillOpen",
     "RecordNotFound",
@@ -57,5 +64,6 @@ __all__ = [
     "StorageError",
     "StorageStats",
     "StorageUnavailable",
+    "open_storage",
     "week_start_of",
 ]

@@ -1,6 +1,6 @@
 """The storage interface: the `Storage` protocol, the typed rows it returns, and its domain errors.
 
-Backends (SQLite today, perhaps PostgreSQL for several shard processes later) implement `Storage`
+Backends (SQLite by default, PostgreSQL for several bot processes over one database) implement `Storage`
 structurally. Callers only ever see these dataclasses and errors, never driver rows or driver exceptions.
 
 Conventions shared by every backend:
@@ -8,6 +8,8 @@ Conventions shared by every backend:
 * Discord ids are 64-bit ints; question ids ("launch-time.mc1") and fact ids ("launch-time") are strings.
 * Times are timezone-aware datetimes, returned in UTC; naive datetimes are refused with ``ValueError``.
 * A week starts on Monday, UTC (`week_start_of`).
+* Rounds of a negative guild_id are local (the terminal player's, `bot.storage.totals.TERMINAL_GUILD_ID`): their
+  totals are kept under that guild id only, never added to the all-guilds totals (`totals_scopes`).
 """
 
 from __future__ import annotations
@@ -302,8 +304,11 @@ class Storage(Protocol):
     async def running_rounds(self) -> list[RoundRow]:
         """Return every round still marked running."""
 
-    async def close_interrupted_rounds(self, ended_at: dt.datetime) -> list[RoundRow]:
-        """End every running round as 'interrupted' and return them, so each channel can be told."""
+    async def close_interrupted_rounds(self, ended_at: dt.datetime, *, terminal: bool = False) -> list[RoundRow]:
+        """End every running Discord round (``terminal``: every terminal round, guild_id < 0) as 'interrupted'.
+
+        Return them, so each channel can be told. The bot and the terminal player never close each other's rounds.
+        """
 
     async def get_round_question(self, round_question_id: int) -> RoundQuestionRow | None:
         """Return the asked question, or None."""
@@ -368,7 +373,15 @@ class Storage(Protocol):
 
     # privacy ---------------------------------------------------------------
     async def export_player(self, user_id: int) -> dict[str, object]:
-        """Return everything stored about a player, as JSON-ready data."""
+        """Return everything stored about a player but their answers, as JSON-ready data (see `player_answers`)."""
+
+    async def player_answers(
+        self, user_id: int, *, after: tuple[dt.datetime, int] | None = None, limit: int = 1000
+    ) -> list[AnswerRow]:
+        """Return a page of the player's answers, oldest first (by answered_at, then round_question_id).
+
+        ``after`` is the (answered_at, round_question_id) of the last answer of the previous page.
+        """
 
     async def delete_player(self, user_id: int) -> int:
         """Delete a player's answers, totals and disputes, forget their ids on rounds; return rows deleted."""

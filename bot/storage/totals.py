@@ -7,6 +7,15 @@ from dataclasses import dataclass
 GLOBAL_SCOPE = 0
 """guild_id of the totals rows that sum a player's results over every guild (Discord ids are never 0)."""
 
+TERMINAL_GUILD_ID = -1
+"""guild_id of rounds played in the terminal (``python -m bot play``). Discord ids are never negative, and
+the totals of such a local scope are kept apart: never added to the all-guilds scope (migration 003)."""
+
+
+def totals_scopes(guild_id: int) -> tuple[int, ...]:
+    """Return the totals scopes a result in this guild counts in: the guild and, for Discord guilds, all guilds."""
+    return (guild_id, GLOBAL_SCOPE) if guild_id > 0 else (guild_id,)
+
 
 @dataclass(frozen=True, slots=True)
 class TotalsDelta:

@@ -16,6 +16,10 @@ from fake_discord.core import (
 )
 from fake_discord.message_store import MessageStore
 from fake_discord.payloads import (
+    SEND_MESSAGES,
+    SEND_MESSAGES_IN_THREADS,
+    THREAD_TYPES,
+    VIEW_CHANNEL,
     Json,
 )
 
@@ -67,6 +71,11 @@ class ChannelRoutes(MessageStore):
             return error_reply(404, 10003, "Unknown Channel")
         if (bad := self._validate_message(call.body, call.files, creating=True)) is not None:
             return bad
+        if (guild_id := self._message_guild_id(channel_id)) is not None:
+            thread = self.guilds[guild_id].channel_payloads[channel_id]["type"] in THREAD_TYPES
+            needed = VIEW_CHANNEL | (SEND_MESSAGES_IN_THREADS if thread else SEND_MESSAGES)
+            if self._bot_permissions_in(channel_id) & needed != needed:
+                return error_reply(403, 50013, "Missing Permissions")
         flags = int(call.body.get("flags") or 0) & ~EPHEMERAL
         message = self._new_message(channel_id, call.body, call.files, flags=flags)
         await self._store_new(message, "channel")

@@ -19,13 +19,13 @@ import signal
 import sqlite3
 import sys
 import time
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from fake_discord import FakeDiscord
-from fake_discord.payloads import new_token
+from fake_discord.payloads import DISCORD_EPOCH_MS, new_token
 
 Json = dict[str, Any]
 
@@ -149,13 +149,20 @@ async def run_command(
 # --------------------------------------------------------------------------- raw interactions
 
 
-_interaction_ids = itertools.count(int(time.time() * 1000 - 1_420_070_400_000) << 22 | 1 << 21)
+_forged_ids = itertools.count()
+
+
+def _forged_id() -> int:
+    """Return a snowflake of this moment (the bot reads an interaction's age from its id), from a worker id
+    of its own (bit 21) so that it never equals an id the fake hands out."""
+    ms = int(time.time() * 1000) - DISCORD_EPOCH_MS
+    return ms << 22 | 1 << 21 | next(_forged_ids) % (1 << 17)
 
 
 def _renewed(payload: Json) -> Json:
     """Return a deep copy with a new interaction id and token, so it is a separate interaction."""
     forged = copy.deepcopy(payload)
-    forged["id"], forged["token"] = str(next(_interaction_ids)), new_token()
+    forged["id"], forged["token"] = str(_forged_id()), new_token()
     return forged
 
 
@@ -221,14 +228,27 @@ def fresh(payload: Json) -> Json:
 
 
 async def send_all(fake: FakeDiscord, payloads: Iterable[Json], timeout: float = REPLY_SLA) -> list[Json | None]:
-    """Send interactions at once and return each one's callback body (None if it got none in ``timeout``)."""
+    """Send interactions at once and return each one's reply (None if it got no callback in ``timeout``).
+
+    A reply is the callback body; for a deferred one ("thinking…", type 5), the body of the followup that
+    completes it, which the bot sends when its work is done.
+    """
     sent = list(payloads)
     for payload in sent:
         await fake.send_interaction(payload)
     records = [fake.interactions[payload["token"]] for payload in sent]
     with contextlib.suppress(TimeoutError):
         await fake.wait_for(lambda: all(r.callback_type is not None for r in records), timeout)
-    return [None if r.callback_type is None else {"type": r.callback_type, **(r.callback_data or {})} for r in records]
+    replies: list[Json | None] = []
+    for record in records:
+        if record.callback_type is None:
+            replies.append(None)
+        elif record.callback_type == 5:
+            (followup,) = (await fake.followups(record.token, 1, timeout=20))[:1]
+            replies.append({"type": 5, "content": followup.get("content"), "flags": int(followup.get("flags") or 0)})
+        else:
+            replies.append({"type": record.callback_type, **(record.callback_data or {})})
+    return replies
 
 
 def unanswered(fake: FakeDiscord) -> list[str]:
@@ -344,7 +364,7 @@ def consistency_problems(database: Path) -> list[str]:
                 problems.append(f"totals {key}: stored {totals.get(key)} but answers add up to {sums.get(key)}")
         everywhere: dict[int, tuple[int, int, int]] = {}
         for (guild_id, user_id), (points, answers, correct) in totals.items():
-            if guild_id != 0:
+            if guild_id > 0:  # Discord guilds; a negative guild id (the terminal's) never counts in all guilds
                 p, a, c = everywhere.get(user_id, (0, 0, 0))
                 everywhere[user_id] = (p + points, a + answers, c + correct)
         for (guild_id, user_id), values in totals.items():
@@ -357,3 +377,33 @@ def round_statuses(database: Path) -> dict[int, str]:
     """Return the status of every round, by id."""
     with contextlib.closing(read_only(database)) as connection:
         return {row["id"]: row["status"] for row in connection.execute("SELECT id, status FROM rounds")}
+
+
+# --------------------------------------------------------------------------- the bot's own disk, stalled or full
+
+
+@contextlib.contextmanager
+def disk_trouble(storage: object, *, stall: float = 0.0, full: bool = False) -> Iterator[None]:
+    """Make every COMMIT of the bot's storage take ``stall`` seconds longer, or fail as on a full disk.
+
+    SQLite writes a transaction's pages at COMMIT, so that is where a stalled or full disk shows: the
+    transaction is rolled back and the error is SQLITE_FULL, as the real one would be.
+    """
+    writer = storage._writer  # type: ignore[attr-defined]
+    real_execute = writer.execute
+
+    async def execute(sql: str, parameters: Any = None) -> Any:
+        if sql.strip().upper() == "COMMIT":
+            if stall:
+                await asyncio.sleep(stall)
+            if full:
+                error = sqlite3.OperationalError("database or disk is full")
+                error.sqlite_errorcode = sqlite3.SQLITE_FULL
+                raise error
+        return await real_execute(sql, parameters)
+
+    writer.execute = execute
+    try:
+        yield
+    finally:
+        del writer.execute

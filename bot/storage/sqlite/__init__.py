@@ -1,7 +1,8 @@
 """The SQLite backend of `Storage` (the default): one file, through aiosqlite."""
 
 from bot.storage.answer_writer import StorageStats
-from bot.storage.sqlite.schema import Migration, load_migrations, split_sql_statements
+from bot.storage.migration_files import Migration
+from bot.storage.sqlite.schema import load_migrations, split_sql_statements
 from bot.storage.sqlite.statements import ANSWER_UPSERT_SQL, TOTALS_UPSERT_SQL, WEEKLY_UPSERT_SQL
 from bot.storage.sqlite.storage import SQLiteStorage
 from bot.storage.totals import GLOBAL_SCOPE

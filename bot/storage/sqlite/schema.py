@@ -6,45 +6,22 @@ The schema version lives in the database itself (``PRAGMA user_version``).
 from __future__ import annotations
 
 import logging
-import re
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 import aiosqlite
 
 from bot.storage.base import SchemaTooNew
+from bot.storage.migration_files import Migration, read_migrations
 from bot.storage.sqlite.errors import domain_errors
 
 log = logging.getLogger(__name__)
 
-_MIGRATION_NAME = re.compile(r"(\d{3})_[a-z0-9_]+\.sql")
-
-
-@dataclass(frozen=True, slots=True)
-class Migration:
-    """One numbered schema change, shipped as ``migrations/NNN_name.sql``."""
-
-    version: int
-    name: str
-    sql: str
-
 
 def load_migrations() -> list[Migration]:
-    """Return the bundled migrations in order; they must be numbered 001, 002, ... without gaps."""
-    folder = resources.files("bot.storage.sqlite").joinpath("migrations")
-    migrations = []
-    for entry in folder.iterdir():
-        match = _MIGRATION_NAME.fullmatch(entry.name)
-        if match:
-            migrations.append(Migration(int(match[1]), entry.name, entry.read_text(encoding="utf-8")))
-    migrations.sort(key=lambda migration: migration.version)
-    versions = [migration.version for migration in migrations]
-    if versions != list(range(1, len(migrations) + 1)):
-        raise RuntimeError(f"migrations must be numbered 001, 002, ... without gaps; found {versions}")
-    return migrations
+    """Return the SQLite migrations in order; they must be numbered 001, 002, ... without gaps."""
+    return read_migrations("bot.storage.sqlite")
 
 
 def split_sql_statements(script: str) -> list[str]:

@@ -87,7 +87,7 @@ from bot.storage.sqlite.statements import (
     TOTALS_UPSERT_SQL,
     WEEKLY_UPSERT_SQL,
 )
-from bot.storage.totals import GLOBAL_SCOPE, TotalsDelta
+from bot.storage.totals import GLOBAL_SCOPE, TotalsDelta, totals_scopes
 
 log = logging.getLogger(__name__)
 
@@ -283,7 +283,7 @@ class SQLiteStorage:
         """Add deltas to the guild's and the all-guilds totals (and weekly rows when `week` is given)."""
         if not deltas:
             return
-        scopes = (guild_id, GLOBAL_SCOPE)
+        scopes = totals_scopes(guild_id)
         await self._execute_many(
             TOTALS_UPSERT_SQL,
             [
@@ -464,16 +464,6 @@ class SQLiteStorage:
         if status not in FINAL_STATUSES:
             raise ValueError(f"a round cannot finish with status {status!r}")
         async with self.transaction():
-            changed = await self._execute(
-                "UPDATE rounds SET status = ?, ended_at = ?, winner_id = ? WHERE id = ? AND status = 'running'",
-                (status, time_text(ended_at), winner_id, round_id),
-            )
-            row = await self._fetch_one("SELECT guild_id FROM rounds WHERE id = ?", (round_id,))
-            if row is None:
-                raise RecordNotFound(f"round {round_id} does not exist")
-            if not changed:
-                log.debug("Round %s had already ended; not finishing it again", round_id)
-                return False
             participants = {
                 int(participant["user_id"])
                 for participant in await self._fetch(
@@ -485,8 +475,19 @@ class SQLiteStorage:
                     (round_id,),
                 )
             }
-            if winner_id is not None:
-                participants.add(winner_id)
+            if winner_id not in participants:
+                # A winner with no stored answer deleted their data during the round: record nothing about them.
+                winner_id = None
+            changed = await self._execute(
+                "UPDATE rounds SET status = ?, ended_at = ?, winner_id = ? WHERE id = ? AND status = 'running'",
+                (status, time_text(ended_at), winner_id, round_id),
+            )
+            row = await self._fetch_one("SELECT guild_id FROM rounds WHERE id = ?", (round_id,))
+            if row is None:
+                raise RecordNotFound(f"round {round_id} does not exist")
+            if not changed:
+                log.debug("Round %s had already ended; not finishing it again", round_id)
+                return False
             deltas = [
                 TotalsDelta(user_id=user_id, rounds_played=1, rounds_won=int(user_id == winner_id))
                 for user_id in sorted(participants)
@@ -505,16 +506,23 @@ class SQLiteStorage:
         """Return every round still marked running, oldest first."""
         return [round_row(row) for row in await self._fetch(f"{ROUND_SELECT} WHERE status = 'running' ORDER BY id")]
 
-    async def close_interrupted_rounds(self, ended_at: dt.datetime) -> list[RoundRow]:
-        """End every running round as 'interrupted' (crediting rounds played) and return them."""
+    async def close_interrupted_rounds(self, ended_at: dt.datetime, *, terminal: bool = False) -> list[RoundRow]:
+        """End every running Discord round (``terminal``: every terminal round) as 'interrupted' and return them.
+
+        The bot and the terminal player may share a database: neither closes the other's rounds.
+        """
+        where = "guild_id < 0" if terminal else "guild_id > 0"
         async with self.transaction():
-            running = await self.running_rounds()
-            for round_row in running:
-                await self.finish_round(round_row.id, status="interrupted", ended_at=ended_at, winner_id=None)
-            closed = [await self.get_round(round_row.id) for round_row in running]
+            running = [
+                round_row(row)
+                for row in await self._fetch(f"{ROUND_SELECT} WHERE status = 'running' AND {where} ORDER BY id")
+            ]
+            for interrupted in running:
+                await self.finish_round(interrupted.id, status="interrupted", ended_at=ended_at, winner_id=None)
+            closed = [await self.get_round(interrupted.id) for interrupted in running]
         if running:
             log.info("Marked %s running round(s) as interrupted", len(running))
-        return [round_row for round_row in closed if round_row is not None]
+        return [row for row in closed if row is not None]
 
     async def get_round_question(self, round_question_id: int) -> RoundQuestionRow | None:
         """Return the asked question, or None."""
@@ -887,15 +895,15 @@ class SQLiteStorage:
 
     # ------------------------------------------------------------------ privacy
 
-    async def export_player(self, user_id: int, *, recent_answers: int = 100) -> dict[str, object]:
-        """Return everything stored about a player as JSON-ready data (times as ISO text)."""
+    async def export_player(self, user_id: int) -> dict[str, object]:
+        """Return everything stored about a player but their answers as JSON-ready data (times as ISO text).
+
+        The answers, however many, are read page by page with `player_answers`.
+        """
         totals = [dict(row) for row in await self._fetch("SELECT * FROM player_totals WHERE user_id = ?", (user_id,))]
         weekly = await self._fetch(
             "SELECT * FROM player_weekly WHERE user_id = ? AND guild_id != ? ORDER BY week_start, guild_id",
             (user_id, GLOBAL_SCOPE),
-        )
-        answers = await self._fetch(
-            f"{ANSWER_SELECT} WHERE a.user_id = ? ORDER BY a.answered_at DESC LIMIT ?", (user_id, recent_answers)
         )
         disputes = await self._fetch(f"{DISPUTE_SELECT} WHERE d.user_id = ? ORDER BY d.id", (user_id,))
         aliases = await self._fetch(
@@ -918,7 +926,6 @@ class SQLiteStorage:
             "totals_all_guilds": next((row for row in totals if row["guild_id"] == GLOBAL_SCOPE), None),
             "weekly": [dict(row) for row in weekly],
             "answer_count": counts["answer_count"],
-            "recent_answers": [dataclasses.asdict(answer_row(row)) for row in answers],
             "disputes": [dataclasses.asdict(dispute_row(row)) for row in disputes],
             "rounds_started": counts["rounds_started"],
             "rounds_won": counts["rounds_won"],
@@ -926,6 +933,27 @@ class SQLiteStorage:
             "aliases_added": [dict(row) for row in aliases],
         }
         return cast(dict[str, object], jsonable(export))
+
+    async def player_answers(
+        self, user_id: int, *, after: tuple[dt.datetime, int] | None = None, limit: int = 1000
+    ) -> list[AnswerRow]:
+        """Return a page of the player's answers, oldest first (by answered_at, then round_question_id)."""
+        if limit <= 0:
+            raise ValueError(f"limit must be positive, got {limit}")
+        if after is None:
+            rows = await self._fetch(
+                f"{ANSWER_SELECT} WHERE a.user_id = ? ORDER BY a.answered_at, a.round_question_id LIMIT ?",
+                (user_id, limit),
+            )
+        else:
+            rows = await self._fetch(
+                f"""
+                {ANSWER_SELECT} WHERE a.user_id = ? AND (a.answered_at, a.round_question_id) > (?, ?)
+                ORDER BY a.answered_at, a.round_question_id LIMIT ?
+                """,
+                (user_id, time_text(after[0]), after[1], limit),
+            )
+        return [answer_row(row) for row in rows]
 
     async def delete_player(self, user_id: int) -> int:
         """Delete a player's answers, totals, weekly rows and disputes; forget their id on rounds and decisions.

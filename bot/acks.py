@@ -1,0 +1,111 @@
+"""Answering interactions within Discord's 3 seconds when the work behind them may take longer.
+
+Discord shows "This interaction failed" unless a bot acknowledges an interaction within 3 seconds of its
+creation. Most work (storing a click) takes milliseconds, and is then confirmed with one direct reply. When
+it takes longer (a stalled disk, a busy database, a round winding down), the interaction is acknowledged
+with a deferral while there is still time, and the reply follows as a followup once the work is done.
+
+An interaction that reaches the bot already too old to wait for (Discord replays them after a gateway
+outage) is acknowledged *before* the work starts: if Discord no longer accepts it, the player was shown
+"This interaction failed", so the work (storing their answer) is not done at all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import discord
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+ACK_BUDGET_SECONDS = 2.0
+"""How long after its creation an interaction may wait for its work before it is deferred.
+
+Discord allows 3 s; the second left over covers the deferral's own trip to Discord and clock skew."""
+
+
+class InteractionExpired(Exception):  # noqa: N818 - what happened, like the engine's errors
+    """Discord no longer accepts a reply to this interaction: the player was shown that it failed."""
+
+
+def interaction_age(interaction: discord.Interaction[Any]) -> float:
+    """Return how many seconds ago Discord created the interaction (from its snowflake id)."""
+    return (discord.utils.utcnow() - interaction.created_at).total_seconds()
+
+
+async def acknowledged(
+    interaction: discord.Interaction[Any],
+    work: Callable[[], Awaitable[T]],
+    *,
+    ephemeral: bool = True,
+    updates_message: bool = False,
+) -> T:
+    """Run ``work``, deferring the interaction if a direct reply would come too late; return the work's result.
+
+    After this returns, reply with :func:`reply` (or :func:`update` when ``updates_message``: a button that
+    edits its own message), which sends a followup or edits the message if the interaction was deferred.
+    Raises `InteractionExpired` (and the work is not done) if the interaction expired before it could start.
+    """
+    budget = ACK_BUDGET_SECONDS - interaction_age(interaction)
+
+    async def defer() -> None:
+        if updates_message:
+            await interaction.response.defer()  # "edits the message later": no new message
+        else:
+            await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+
+    if budget <= 0:
+        try:
+            await defer()
+        except discord.NotFound as error:
+            raise InteractionExpired(f"interaction {interaction.id} expired before it reached the bot") from error
+        return await _unless_refused(interaction, work(), public=not ephemeral and not updates_message)
+    task = asyncio.ensure_future(work())
+    done, _ = await asyncio.wait({task}, timeout=budget)
+    if not done:
+        try:
+            await defer()
+        except discord.HTTPException as error:
+            # The work goes on regardless: what it stores counts, and is kept.
+            log.warning("Could not defer interaction %s: %s", interaction.id, error)
+    return await _unless_refused(interaction, task, public=not ephemeral and not updates_message)
+
+
+async def _unless_refused(interaction: discord.Interaction[Any], work: Awaitable[T], *, public: bool) -> T:
+    """Await the work; if it fails after a public deferral, remove the public "thinking…" first.
+
+    The refusal is then sent as a new, private followup: a player's error is nobody else's business.
+    """
+    try:
+        return await work
+    except Exception:
+        if public and interaction.response.is_done():
+            try:
+                await interaction.delete_original_response()
+            except discord.HTTPException as error:
+                log.warning("Could not remove the deferred reply of interaction %s: %s", interaction.id, error)
+        raise
+
+
+async def reply(
+    interaction: discord.Interaction[Any], content: str | None, *, ephemeral: bool = True, **extra: Any
+) -> None:
+    """Reply directly, or as the followup of a deferred interaction (which replaces its "thinking…")."""
+    if interaction.response.is_done():
+        if content is not None:
+            extra["content"] = content
+        await interaction.followup.send(ephemeral=ephemeral, **extra)
+    else:
+        await interaction.response.send_message(content, ephemeral=ephemeral, **extra)
+
+
+async def update(interaction: discord.Interaction[Any], **fields: Any) -> None:
+    """Edit the message a button is on, directly or (if the interaction was deferred) as its original response."""
+    if interaction.response.is_done():
+        await interaction.edit_original_response(**fields)
+    else:
+        await interaction.response.edit_message(**fields)

@@ -1,0 +1,28 @@
+"""Choosing and opening the backend: a ``postgresql://`` URL opens PostgreSQL, anything else is a SQLite file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.storage.postgresql import PostgresStorage
+from bot.storage.sqlite import SQLiteStorage
+
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+
+AnyStorage = SQLiteStorage | PostgresStorage
+"""Every backend `open_storage` can return (each implements `Storage`)."""
+
+
+def is_postgres_url(target: str | Path) -> bool:
+    """Return whether `target` names a PostgreSQL database rather than a SQLite file."""
+    return isinstance(target, str) and target.startswith(POSTGRES_SCHEMES)
+
+
+async def open_storage(target: str | Path, *, busy_timeout: float = 5.0) -> AnyStorage:
+    """Open and migrate the database `target` names: a PostgreSQL URL, or the path of a SQLite file.
+
+    `busy_timeout` is how long a write waits for a lock another process holds before `StorageUnavailable`.
+    """
+    if is_postgres_url(target):
+        return await PostgresStorage.open(str(target), lock_timeout=max(busy_timeout, 0.1))
+    return await SQLiteStorage.open(target, busy_timeout=busy_timeout)

@@ -1,0 +1,760 @@
+"""The answer matcher: dispatch by answer type; people, entities and sets of them."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Final
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from questions.matching.choices import judge_choice
+from questions.matching.phrases import judge_text, negation_in
+from questions.matching.values import judge_date, judge_quantity, judge_time
+from questions.matching.verdicts import (
+    MAX_ANSWER_LENGTH,
+    NameKind,
+    Verdict,
+    VerdictCode,
+    accept,
+    empty_verdict,
+    extra_alias,
+    join_names,
+    name_key,
+    quote,
+    reject,
+    skeleton,
+    without_digits,
+)
+from questions.models import AnswerType, Entity, EntityType, ExpectedAnswer, Question, QuestionKind, TextAnswer
+from questions.store import FactStore
+from questions.text.normalize import (
+    STOP_WORDS,
+    clean,
+    compact,
+    digit_runs,
+    display_text,
+    is_blank,
+    normalize,
+    normalize_cleaned,
+    strip_filler,
+    typo_budget,
+)
+from questions.text.numbers import digitize_number_words
+from questions.text.vocabulary import RUSSIAN_EXONYMS, WELL_KNOWN_NAMES, is_english_word
+
+
+@dataclass(frozen=True)
+class _Name:
+    """One name of an entity of the store, precomputed for matching."""
+
+    key: str
+    compact: str
+    entity_id: str
+    kind: NameKind
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    """A name the answer may be: one of the expected answer's names, or an extra alias."""
+
+    key: str
+    original: str
+    kind: NameKind
+
+
+@dataclass(frozen=True)
+class _Resolved:
+    """An answer (or part of one) read as an entity of the store."""
+
+    entity_id: str
+    code: VerdictCode
+
+
+_SET_SEPARATORS: Final = re.compile(r"\s*(?:[,;/&+\n]|\band\b|\bor\b|\bnor\b|\bplus\b|\bvs\b|\bversus\b)\s*")
+_HEDGE_WORDS: Final = frozenset({"or", "maybe", "perhaps", "possibly", "either", "probably", "not"})
+_MAX_DESCRIPTION_WORDS: Final = 5
+_ALTERNATIVE_JOINERS: Final = re.compile(r"[;/&+]|\b(?:and|or|nor|plus|vs|versus)\b")
+_CYRILLIC: Final = re.compile(r"[\u0400-\u04ff]")
+_ACRONYM_SKIPPED: Final = frozenset({"of", "the", "and", "for", "de", "du", "la"})
+_DESIGNATION_WORD_MIN: Final = 5
+"""In a designation like 'Soyuz MS-19', words shorter than this ('ms', 'tma') are series codes: no typos."""
+_MAX_SET_WINDOW: Final = 4
+_MAX_EXTRA_WORDS_AROUND_NAME: Final = 3
+
+
+class AnswerMatcher:
+    """Judge typed answers against questions of one fact store; build once, reuse for every answer."""
+
+    def __init__(self, store: FactStore) -> None:
+        self._store = store
+        self._names: list[_Name] = []
+        self._owners: dict[str, set[str]] = {}
+        self._given_names: dict[str, set[str]] = {}
+        for entity in store.entities.values():
+            for name, kind in self._entity_names(entity):
+                key = name_key(name)
+                if not key:
+                    continue
+                self._names.append(_Name(key, compact(key), entity.id, kind))
+                self._owners.setdefault(compact(key), set()).add(entity.id)
+            if entity.type == EntityType.PERSON and len(name_key(entity.name).split()) > 1:
+                given = name_key(entity.name).split()[0]
+                self._given_names.setdefault(given, set()).add(entity.id)
+        self._keys = [name.key for name in self._names]
+        self._longest_budget = max((typo_budget(len(key)) for key in self._keys), default=0)
+        # words that are names, not typos: the store's names, its documents' words, well-known names
+        self._well_known = {compact(name_key(name)): name for name in WELL_KNOWN_NAMES}
+        self._name_words = {word for key in (*self._keys, *map(name_key, WELL_KNOWN_NAMES)) for word in key.split()}
+        self._vocabulary = self._name_words | {
+            word for document in store.documents.values() for word in normalize(document.text).split()
+        }
+        self._places = self._containing_places()
+        self._proper_words = {word for word in self._name_words if not is_english_word(word)}
+        self._exonyms = {name_key(russian): name_key(english) for russian, english in RUSSIAN_EXONYMS.items()}
+
+    def _containing_places(self) -> dict[str, set[str]]:
+        """Map each entity to the places it lies in: its ``country`` attribute and 'located_in' relations."""
+        places: dict[str, set[str]] = {}
+        for entity in self._store.entities.values():
+            if entity.country and entity.country in self._store.entities:
+                places.setdefault(entity.id, set()).add(entity.country)
+        for fact in self._store.facts.values():
+            relation = fact.relation
+            if relation is not None and relation.object and relation.name in ("located_in", "in_country", "part_of"):
+                places.setdefault(relation.subject, set()).add(relation.object)
+        for entity_id in list(places):  # one more step: a site in a region in a country
+            for place in list(places[entity_id]):
+                places[entity_id] |= places.get(place, set())
+        return places
+
+    def is_known_word(self, word: str) -> bool:
+        """Tell whether a normalised word is a word or name in its own right (so not a typo of another)."""
+        return is_english_word(word) or word in self._vocabulary
+
+    @staticmethod
+    def _entity_names(entity: Entity) -> Iterable[tuple[str, NameKind]]:
+        yield entity.name, "name"
+        for alias in entity.aliases:
+            yield alias, "alias"
+        if entity.surname:
+            yield entity.surname, "surname"
+
+    # ----------------------------------------------------------------- entry point
+
+    def judge(self, question: Question, text: str, extra_aliases: Sequence[str] = ()) -> Verdict:
+        """Judge one typed answer; extra_aliases are a server's accepted alternatives (judged as ALIAS).
+
+        Multiple-choice and true/false questions take an option letter, its number, its text (or a name,
+        value or paraphrase of it) and, for true/false, yes/no words; every other question is judged by
+        ``question.expected.type``. Input over MAX_ANSWER_LENGTH characters is refused unread (TOO_LONG).
+        """
+        if len(text) > MAX_ANSWER_LENGTH:
+            return reject(VerdictCode.TOO_LONG, f"Rejected: answers are limited to {MAX_ANSWER_LENGTH} characters.")
+        cleaned = clean(text)
+        key = strip_filler(normalize_cleaned(cleaned))
+        shown = display_text(text)
+        expected = question.expected
+        if (
+            question.kind in (QuestionKind.MULTIPLE_CHOICE, QuestionKind.TRUE_FALSE)
+            and question.correct_index is not None
+            and 0 <= question.correct_index < len(question.choices)
+        ):
+            return judge_choice(question, cleaned, key, shown, extra_aliases, self._choice_by_entity)
+        full_key = normalize_cleaned(cleaned)
+        if is_blank(key):
+            return empty_verdict(shown)
+        transliterated = bool(_CYRILLIC.search(text))
+        if transliterated:
+            key = self._english_names(key)
+        negation = negation_in(full_key, [expected.display, *expected.accepted, *extra_aliases])
+        if negation is not None:
+            return reject(
+                VerdictCode.WRONG, f"Rejected: {quote(shown)} says what the answer is not ({quote(negation)})."
+            )
+        alias = extra_alias(key, extra_aliases)
+        if alias is not None:
+            return accept(VerdictCode.ALIAS, f"Accepted: {quote(alias)} is an accepted alias here.", expected.display)
+        if expected.type in (AnswerType.PERSON, AnswerType.ENTITY):
+            return self._judge_entity(question, key, cleaned, shown, extra_aliases, transliterated)
+        if expected.type == AnswerType.SET:
+            return self._judge_set(expected, cleaned, shown, transliterated)
+        if expected.type in (AnswerType.NUMBER, AnswerType.DURATION):
+            return judge_quantity(expected, cleaned, shown)
+        if expected.type == AnswerType.DATE:
+            return judge_date(expected, cleaned, key, shown)
+        if expected.type == AnswerType.TIME:
+            return judge_time(expected, cleaned, shown)
+        return judge_text(expected, self._text_distractors(question), full_key, key, shown, extra_aliases)
+
+    def _english_names(self, key: str) -> str:
+        """Rewrite the Russian names of well-known things in a transliterated key in English ('mks' -> 'iss')."""
+        words = key.split()
+        out: list[str] = []
+        index = 0
+        while index < len(words):
+            for size in range(min(4, len(words) - index), 0, -1):
+                english = self._exonyms.get(" ".join(words[index : index + size]))
+                if english is not None:
+                    out.append(english)
+                    index += size
+                    break
+            else:
+                out.append(words[index])
+                index += 1
+        return " ".join(out)
+
+    # ----------------------------------------------------------------- entities
+
+    def _candidates(self, expected: ExpectedAnswer, extra_aliases: Sequence[str]) -> list[_Candidate]:
+        candidates = [_Candidate(name_key(expected.display), expected.display, "name")]
+        candidates += [_Candidate(name_key(name), name, "alias") for name in (*expected.accepted, *extra_aliases)]
+        candidates += [_Candidate(name_key(name), name, "surname") for name in expected.surnames]
+        return [candidate for candidate in candidates if candidate.key]
+
+    def _expected_ids(self, expected: ExpectedAnswer, candidates: Sequence[_Candidate]) -> set[str]:
+        ids = set(expected.entity_ids)
+        if not ids:
+            for candidate in candidates:
+                if candidate.kind != "surname":
+                    ids |= self._owners.get(compact(candidate.key), set())
+        return ids
+
+    def _describe_other(self, entity_id: str) -> str:
+        entity = self._store.entity(entity_id)
+        kind = "person" if entity.type == EntityType.PERSON else entity.type.value
+        return f"{entity.name}, another {kind} in this story"
+
+    def _judge_entity(
+        self,
+        question: Question,
+        key: str,
+        cleaned: str,
+        shown: str,
+        extra_aliases: Sequence[str],
+        transliterated: bool,
+    ) -> Verdict:
+        """Judge a person or entity: exact, alias, surname, number mismatch, other entity, typo, containment.
+
+        Refused on the way: an alias that only restates the question, a hedge ("X and Y", "X or Y"),
+        another designation of a family ("Progress MS-19"), and a 'typo' that is another known word.
+        """
+        expected = question.expected
+        key = digitize_number_words(key)
+        answer_compact = compact(key)
+        target = expected.display
+        candidates = self._candidates(expected, extra_aliases)
+        expected_ids = self._expected_ids(expected, candidates)
+
+        for candidate in candidates:
+            if compact(candidate.key) == answer_compact:
+                if candidate.kind == "alias" and _restates(candidate.key, question.prompt, target):
+                    return reject(VerdictCode.WRONG, f"Rejected: {quote(shown)} only restates the question; name it.")
+                return self._named_verdict(candidate, expected_ids, target, shown)
+        for candidate in candidates:
+            if candidate.kind != "surname" and sorted(candidate.key.split()) == sorted(key.split()):
+                return accept(VerdictCode.ALIAS, f"Accepted: {quote(shown)} is {target}, in another order.", target)
+        acronym = _acronym_of(key, candidates)
+        if acronym is not None:
+            return accept(VerdictCode.ALIAS, f"Accepted: {quote(shown)} spells out {acronym}.", target)
+        shortened = self._shortened_name(key, candidates)
+        if shortened is not None and not _restates(key, question.prompt, target):
+            return accept(VerdictCode.ALIAS, f"Accepted: {quote(shown)} is short for {shortened}.", target)
+
+        hedge = self._hedge_verdict(cleaned, expected_ids, target, shown, transliterated)
+        if hedge is not None:
+            return hedge
+
+        digits = digit_runs(key)
+        for candidate in candidates:
+            name_digits = digit_runs(candidate.key)
+            if not name_digits or digits == name_digits or not digits:
+                continue
+            if OSA.distance(skeleton(key), skeleton(candidate.key)) <= typo_budget(len(candidate.key)):
+                other = self._other_owner(answer_compact, expected_ids)
+                return reject(
+                    VerdictCode.WRONG_NUMBER,
+                    f"Rejected: {shown} differs from {candidate.original} in a number.",
+                    self._store.entity(other).name if other else None,
+                )
+
+        other = self._other_owner(answer_compact, expected_ids)
+        if other is not None:
+            return reject(
+                VerdictCode.OTHER_ENTITY, f"Rejected: that names {self._describe_other(other)}.", self._name_of(other)
+            )
+        if answer_compact in self._well_known:
+            return reject(VerdictCode.WRONG, f"Rejected: {quote(shown)} is another name, not {target}.")
+
+        if key in self._given_names and self._given_names[key] & expected_ids:
+            return reject(
+                VerdictCode.WRONG, f"Rejected: {quote(shown)} is only a first name; give the surname of {target}."
+            )
+
+        typo = self._typo_verdict(key, candidates, expected_ids, target, shown, transliterated)
+        if typo is not None:
+            return typo
+
+        if not digits:
+            for candidate in candidates:
+                if digit_runs(candidate.key) and without_digits(candidate.key) == key:
+                    return reject(VerdictCode.WRONG, f"Rejected: {quote(shown)} leaves out the number in {target}.")
+
+        contained = self._contained_verdict(key, candidates, expected_ids, target, shown)
+        if contained is not None:
+            return contained
+        return reject(VerdictCode.WRONG, f"Rejected: {quote(shown)} is not {target}.")
+
+    def _shortened_name(self, key: str, candidates: Sequence[_Candidate]) -> str | None:
+        """Return the full name (three words or more) whose last words the answer is ('the space station').
+
+        Only when those words name nothing else: no other entity of the store and no well-known name.
+        """
+        words = key.split()
+        if len(words) < 2 or compact(key) in self._owners or compact(key) in self._well_known:
+            return None
+        for candidate in candidates:
+            name_words = candidate.key.split()
+            if candidate.kind == "name" and len(name_words) >= 3 and name_words[-len(words) :] == words:
+                return candidate.original
+        return None
+
+    def _hedge_verdict(
+        self, cleaned: str, expected_ids: set[str], target: str, shown: str, transliterated: bool
+    ) -> Verdict | None:
+        """Judge an answer of several parts ('X and Y', 'X or Y', 'X, Y'): one answer, or one with its place.
+
+        'Baikonur, Kazakhstan' names the answer and the country it lies in, so it counts; any other second
+        part is a second guess and the answer is refused. None when the answer is one part, or no part is
+        the answer (then the usual rules judge it).
+        """
+        parts = [part for part in _SET_SEPARATORS.split(cleaned) if not is_blank(strip_filler(normalize_cleaned(part)))]
+        if len(parts) < 2:
+            return None
+        places = set().union(*(self._places.get(entity_id, set()) for entity_id in expected_ids))
+        # "Tom Cruise, the actor": after a comma (not after 'and' or 'or') a few plain words describe
+        only_commas = _ALTERNATIVE_JOINERS.search(cleaned) is None
+        right = False
+        context: list[str] = []
+        others: list[str] = []
+        for part in parts:
+            part_key = digitize_number_words(strip_filler(normalize_cleaned(part)))
+            if transliterated:
+                part_key = self._english_names(part_key)
+            resolved = self._resolve(part_key, expected_ids, transliterated)
+            if resolved is not None and resolved.entity_id in expected_ids:
+                right = True
+            elif resolved is not None and resolved.entity_id in places:
+                context.append(self._name_of(resolved.entity_id))
+            elif not (only_commas and resolved is None and self._describes(part_key, expected_ids)):
+                others.append(display_text(part, 30))
+        if not right:
+            return None
+        if others:
+            return reject(
+                VerdictCode.WRONG,
+                f"Rejected: give one answer; {join_names([quote(part) for part in others])} is not {target}.",
+            )
+        if not context:
+            return accept(VerdictCode.ALIAS, f"Accepted: {quote(shown)} names {target}.", target)
+        return accept(VerdictCode.ALIAS, f"Accepted: {quote(shown)} names {target}, in {join_names(context)}.", target)
+
+    def _describes(self, key: str, expected_ids: set[str]) -> bool:
+        """Tell whether a part after a comma describes the answer ('the actor', "Elon Musk's company").
+
+        A description has a plain English word in it and names nothing of the answer's own kind: 'the Mir
+        station', 'actress Mordovina' or a well-known name are second guesses, not descriptions.
+        """
+        words = [word for word in key.split() if word not in STOP_WORDS]
+        if not 0 < len(words) <= _MAX_DESCRIPTION_WORDS or any(word in _HEDGE_WORDS for word in words):
+            return False
+        if self._well_known_named_in(words):
+            return False
+        kinds = {self._store.entity(entity_id).type for entity_id in expected_ids if entity_id in self._store.entities}
+        named = self._entities_named_in(words) - expected_ids
+        if any(self._store.entity(entity_id).type in kinds for entity_id in named):
+            return False
+        return any(is_english_word(word) and word not in self._proper_words for word in words)
+
+    def _name_of(self, entity_id: str) -> str:
+        return self._store.entity(entity_id).name
+
+    def _other_owner(self, answer_compact: str, expected_ids: set[str]) -> str | None:
+        owners = self._owners.get(answer_compact, set()) - expected_ids
+        return min(owners) if owners else None
+
+    def _named_verdict(self, candidate: _Candidate, expected_ids: set[str], target: str, shown: str) -> Verdict:
+        if candidate.kind == "surname":
+            sharing = self._owners.get(compact(candidate.key), set()) - expected_ids
+            if sharing:
+                others = join_names(sorted(self._name_of(entity_id) for entity_id in sharing))
+                return reject(
+                    VerdictCode.WRONG, f"Rejected: {quote(shown)} could also be {others}; give the full name."
+                )
+            return accept(VerdictCode.SURNAME, f"Accepted: {quote(shown)} is the surname of {target}.", target)
+        if candidate.kind == "name":
+            return accept(VerdictCode.EXACT, f"Accepted: {target}.", target)
+        return accept(VerdictCode.ALIAS, f"Accepted: {quote(shown)} is another name for {target}.", target)
+
+    def _known_word_instead(self, key: str, name_key_: str, transliterated: bool) -> str | None:
+        """Return a word of the answer that differs from the name and is a known word or name (so no typo).
+
+        A transliteration from Cyrillic is approximate by nature, so it is not held to this.
+        """
+        if transliterated:
+            return None
+        words, name_words = key.split(), name_key_.split()
+        if len(words) == len(name_words):
+            differing = [word for word, name_word in zip(words, name_words, strict=True) if word != name_word]
+        else:
+            differing = [word for word in words if word not in name_words]
+        return next(
+            (
+                word
+                for word in differing
+                if not word.isdecimal() and self.is_known_word(word) and not _plural_of(word, name_words)
+            ),
+            None,
+        )
+
+    def _typo_verdict(
+        self,
+        key: str,
+        candidates: Sequence[_Candidate],
+        expected_ids: set[str],
+        target: str,
+        shown: str,
+        transliterated: bool,
+    ) -> Verdict | None:
+        """Accept a typo only when it is strictly closer to the answer than to any other entity's name.
+
+        A typo is a typo only when the differing word is not itself a known word or name ('Challenger' is
+        not 'Challenge'), and a designation's series code must be exact ('Soyuz TMA-19' is not MS-19).
+        """
+        digits = digit_runs(key)
+        best: tuple[int, _Candidate] | None = None
+        for candidate in candidates:
+            if digit_runs(candidate.key) != digits or not _designation_typo_allowed(key, candidate.key):
+                continue
+            budget = typo_budget(len(candidate.key))
+            distance = OSA.distance(key, candidate.key, score_cutoff=budget)
+            if distance <= budget and (best is None or distance < best[0]):
+                best = (distance, candidate)
+        cutoff = best[0] if best else self._longest_budget
+        nearest_other: tuple[int, str] | None = None
+        for other_key, distance, index in process.extract(
+            key, self._keys, scorer=OSA.distance, score_cutoff=cutoff, limit=None
+        ):
+            name = self._names[index]
+            if name.entity_id in expected_ids or digit_runs(other_key) != digits:
+                continue
+            if best is None and distance > typo_budget(len(other_key)):
+                continue
+            if nearest_other is None or distance < nearest_other[0]:
+                nearest_other = (int(distance), name.entity_id)
+        if nearest_other is not None and (best is None or nearest_other[0] < best[0]):
+            return reject(
+                VerdictCode.OTHER_ENTITY,
+                f"Rejected: that looks like {self._describe_other(nearest_other[1])}.",
+                self._name_of(nearest_other[1]),
+            )
+        if best is None:
+            return None
+        if nearest_other is not None:
+            return reject(
+                VerdictCode.WRONG,
+                f"Rejected: {quote(shown)} is as close to {self._name_of(nearest_other[1])} as to {target}.",
+            )
+        candidate = best[1]
+        known = self._known_word_instead(key, candidate.key, transliterated)
+        if known is not None:
+            return reject(VerdictCode.WRONG, f"Rejected: {quote(known)} is a word of its own, not a typo of {target}.")
+        if candidate.kind == "surname":
+            return accept(VerdictCode.TYPO, f"Accepted as a typo of {quote(candidate.original)} ({target}).", target)
+        return accept(VerdictCode.TYPO, f"Accepted as a typo of {quote(candidate.original)}.", target)
+
+    def _contained_verdict(
+        self, key: str, candidates: Sequence[_Candidate], expected_ids: set[str], target: str, shown: str
+    ) -> Verdict | None:
+        """Accept 'cosmonaut Anton Shkaplerov' (the name plus a few words) unless another name is there too."""
+        words = key.split()
+        places = set().union(*(self._places.get(entity_id, set()) for entity_id in expected_ids))
+        # the longest name first: 'Sputnik 1 satellite' names 'Sputnik 1', not 'Sputnik' and a number
+        for candidate in sorted(candidates, key=lambda candidate: -len(candidate.key.split())):
+            name_words = candidate.key.split()
+            size = len(name_words)
+            starts = [i for i in range(len(words) - size + 1) if words[i : i + size] == name_words]
+            if not starts:
+                continue
+            rest = words[: starts[0]] + words[starts[0] + size :]
+            if any(word in name_words or word[0].isdecimal() for word in rest):
+                # "Soyuz MS-19 or MS-18", "Peresild Peresild": a second guess or a repeat, not a description
+                return reject(VerdictCode.WRONG, f"Rejected: give one answer; {quote(shown)} is more than {target}.")
+            others = self._entities_named_in(rest) - expected_ids - places
+            if others:
+                names = join_names(sorted(self._name_of(entity_id) for entity_id in others))
+                return reject(VerdictCode.WRONG, f"Rejected: give one answer, not {target} and {names}.")
+            well_known = self._well_known_named_in(rest)
+            if well_known:
+                if digit_runs(candidate.key):
+                    return reject(
+                        VerdictCode.WRONG,
+                        f"Rejected: {quote(shown)} is a {join_names(well_known)} designation, not {target}.",
+                    )
+                return reject(
+                    VerdictCode.WRONG, f"Rejected: give one answer, not {target} and {join_names(well_known)}."
+                )
+            if digit_runs(candidate.key) and starts[0] > 0 and _is_series_code(words[starts[0] - 1]):
+                return reject(VerdictCode.WRONG, f"Rejected: {quote(shown)} is another series than {target}.")
+            if sum(word not in STOP_WORDS for word in rest) > _MAX_EXTRA_WORDS_AROUND_NAME:
+                continue
+            if candidate.kind == "surname" and self._owners.get(compact(candidate.key), set()) - expected_ids:
+                continue
+            code = VerdictCode.SURNAME if candidate.kind == "surname" else VerdictCode.EXACT
+            return accept(code, f"Accepted: {quote(shown)} names {target}.", target)
+        return None
+
+    def _well_known_named_in(self, words: Sequence[str]) -> list[str]:
+        """Return the well-known names (other craft, people, places) that a run of words contains."""
+        named: list[str] = []
+        for size in range(1, _MAX_SET_WINDOW + 1):
+            for start in range(len(words) - size + 1):
+                name = self._well_known.get("".join(words[start : start + size]))
+                if name is not None and name not in named:
+                    named.append(name)
+        return named
+
+    def _entities_named_in(self, words: Sequence[str]) -> set[str]:
+        named: set[str] = set()
+        for size in range(1, _MAX_SET_WINDOW + 1):
+            for start in range(len(words) - size + 1):
+                window = words[start : start + size]
+                if all(word in STOP_WORDS for word in window):
+                    continue
+                named |= self._owners.get("".join(window), set())
+        return named
+
+    # ----------------------------------------------------------------- sets
+
+    def _resolve(self, key: str, preferred: set[str], transliterated: bool = False) -> _Resolved | None:
+        """Read a name as one entity of the store: exact name, alias or surname, else a unique nearest typo.
+
+        A typo must not be a known word or name of its own, nor change a designation's series code.
+        """
+        key = digitize_number_words(key)
+        owners = self._owners.get(compact(key), set())
+        if owners:
+            chosen = owners if len(owners) == 1 else owners & preferred
+            if len(chosen) != 1:
+                return None
+            entity_id = next(iter(chosen))
+            kinds = {n.kind for n in self._names if n.entity_id == entity_id and n.compact == compact(key)}
+            code = (
+                VerdictCode.EXACT if "name" in kinds else VerdictCode.ALIAS if "alias" in kinds else VerdictCode.SURNAME
+            )
+            return _Resolved(entity_id, code)
+        digits = digit_runs(key)
+        nearest: dict[str, int] = {}
+        for other_key, distance, index in process.extract(
+            key, self._keys, scorer=OSA.distance, score_cutoff=self._longest_budget, limit=None
+        ):
+            if distance > typo_budget(len(other_key)) or digit_runs(other_key) != digits:
+                continue
+            if not _designation_typo_allowed(key, other_key) or (
+                distance > 0 and self._known_word_instead(key, other_key, transliterated) is not None
+            ):
+                continue
+            entity_id = self._names[index].entity_id
+            nearest[entity_id] = min(int(distance), nearest.get(entity_id, int(distance)))
+        if not nearest:
+            return None
+        closest = min(nearest.values())
+        winners = [entity_id for entity_id, distance in nearest.items() if distance == closest]
+        return _Resolved(winners[0], VerdictCode.TYPO) if len(winners) == 1 else None
+
+    def _resolve_part(self, key: str, preferred: set[str], transliterated: bool) -> list[_Resolved] | None:
+        """Resolve one comma-separated part; 'peresild shipenko' (no separator) is split into names."""
+        whole = self._resolve(key, preferred, transliterated)
+        if whole is not None:
+            return [whole]
+        words = key.split()
+        found: list[_Resolved] = []
+        start = 0
+        while start < len(words):
+            if words[start] in STOP_WORDS:
+                start += 1
+                continue
+            for size in range(min(_MAX_SET_WINDOW, len(words) - start), 0, -1):
+                resolved = self._resolve(" ".join(words[start : start + size]), preferred, transliterated)
+                if resolved is not None:
+                    found.append(resolved)
+                    start += size
+                    break
+            else:
+                return None
+        return found or None
+
+    def _judge_set(self, expected: ExpectedAnswer, cleaned: str, shown: str, transliterated: bool) -> Verdict:
+        """Judge a set answer: credit is (distinct members named - wrong guesses) / required, from 0 to 1.
+
+        The answer is split on commas, 'and', 'or', '&', ';' and '/'; each part is read as an entity (name,
+        alias, surname or typo). Each wrong guess (a non-member, or a name that is no one here) costs as
+        much as a member earns, so a shotgun list of every name in the story earns nothing; the verdict
+        names the wrong guesses. The answer is accepted when credit reaches 1; below that, with some
+        credit, the code is PARTIAL.
+        """
+        members = [entity_id for entity_id in expected.entity_ids if entity_id in self._store.entities]
+        member_set = set(members)
+        required = max(1, expected.required)
+        named_members: list[str] = []
+        wrong: list[str] = []
+        unknown: list[str] = []
+        codes: set[VerdictCode] = set()
+        for part in _SET_SEPARATORS.split(cleaned):
+            part_key = strip_filler(normalize_cleaned(part))
+            if transliterated:
+                part_key = self._english_names(part_key)
+            if is_blank(part_key):
+                continue
+            resolved = self._resolve_part(part_key, member_set, transliterated)
+            if resolved is None:
+                if self._is_a_guess(part_key):
+                    unknown.append(display_text(part, 30))
+                continue
+            for item in resolved:
+                if item.entity_id in member_set:
+                    if item.entity_id not in named_members:
+                        named_members.append(item.entity_id)
+                    codes.add(item.code)
+                elif item.entity_id not in wrong:
+                    wrong.append(item.entity_id)
+        guesses_wrong = len(wrong) + len(unknown)
+        credit = max(0.0, min(1.0, (len(named_members) - guesses_wrong) / required))
+        names = [self._name_of(entity_id) for entity_id in named_members]
+        notes: list[str] = []
+        if wrong:
+            verb = "is" if len(wrong) == 1 else "are"
+            notes.append(f"{join_names([self._name_of(entity_id) for entity_id in wrong])} {verb} not one of them")
+        if unknown:
+            notes.append(f"{join_names([quote(part) for part in unknown])} matched no one")
+        if guesses_wrong and named_members:
+            notes.append("each wrong name costs one right one")
+        note = f"; {'; '.join(notes)}" if notes else ""
+        matched = ", ".join(names) or None
+        if credit >= 1:
+            code = next(
+                (c for c in (VerdictCode.TYPO, VerdictCode.SURNAME, VerdictCode.ALIAS) if c in codes), VerdictCode.EXACT
+            )
+            return accept(code, f"Accepted: {join_names(names)}{note}.", matched)
+        if credit > 0:
+            return reject(
+                VerdictCode.PARTIAL,
+                f"Partly right: {join_names(names)} ({len(named_members)} of {required}){note}.",
+                matched,
+                credit=credit,
+            )
+        if named_members:
+            return reject(VerdictCode.WRONG, f"Rejected: {join_names(names)} named{note}.", matched)
+        if wrong:
+            return reject(VerdictCode.OTHER_ENTITY, f"Rejected: {'; '.join(notes)}.", self._name_of(wrong[0]))
+        return reject(VerdictCode.WRONG, f"Rejected: {quote(shown)} names none of them.")
+
+    def _is_a_guess(self, key: str) -> bool:
+        """Tell whether an unresolved part of a set answer is a guess at a name, not filler like 'and others'."""
+        words = [word for word in key.split() if word not in STOP_WORDS]
+        return any(not is_english_word(word) or word in self._name_words for word in words)
+
+    # ----------------------------------------------------------------- numbers and durations
+
+    def _text_distractors(self, question: Question) -> list[str]:
+        fact = self._store.facts.get(question.fact_id)
+        if fact is not None and isinstance(fact.answer, TextAnswer):
+            return list(fact.answer.distractors)
+        return [choice for index, choice in enumerate(question.choices) if index != question.correct_index]
+
+    # ----------------------------------------------------------------- multiple choice and true/false
+
+    def _choice_by_entity(self, question: Question, answer_key: str) -> int | None:
+        """Pick the option that names the entity the answer names (a surname, an alias or a typo of one)."""
+        preferred = set(question.expected.entity_ids)
+        resolved = self._resolve(answer_key, preferred)
+        if resolved is None:
+            return None
+        names = {n.compact for n in self._names if n.entity_id == resolved.entity_id and n.kind != "surname"}
+        found = [index for index, choice in enumerate(question.choices) if compact(name_key(choice)) in names]
+        return found[0] if len(found) == 1 else None
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _prompt_stems(prompt: str) -> set[str]:
+    return {word[:5] for word in normalize(prompt).split() if word not in STOP_WORDS}
+
+
+def _restates(alias_key: str, prompt: str, target: str) -> bool:
+    """Tell whether an alias only restates the question: every word of it is in the prompt, none in the name.
+
+    'the Russian space agency' answers nothing when the question asks for the agency of Russia's space
+    programme; word stems (first five letters) compare 'Russian' with 'Russia's'.
+    """
+    words = [word for word in alias_key.split() if word not in STOP_WORDS]
+    target_words = {word[:5] for word in name_key(target).split()}
+    if len(words) < 2 or any(word[:5] in target_words for word in words):
+        return False
+    stems = _prompt_stems(prompt)
+    return all(word[:5] in stems for word in words)
+
+
+def _acronym_of(key: str, candidates: Sequence[_Candidate]) -> str | None:
+    """Return the acronym name that an answer spells out ('union of soviet socialist republics' -> USSR).
+
+    The spelled-out answer must share a word with another name of the same answer ('Soviet Union'), and
+    no other word of it may be one letter off a word of those names: 'United Stapes' and 'International
+    Spade Station' are look-alikes, judged as typos, not spelled-out acronyms.
+    """
+    words = key.split()
+    if len(words) < 2:
+        return None
+    initials = "".join(word[0] for word in words if word not in _ACRONYM_SKIPPED and word.isalpha())
+    if len(initials) < 2:
+        return None
+    name_words = {word for candidate in candidates for word in candidate.key.split()}
+    content = [word for word in words if word not in _ACRONYM_SKIPPED]
+    if not any(word in name_words for word in content):
+        return None
+    if any(word not in name_words and OSA.distance(word, other) <= 1 for word in content for other in name_words):
+        return None
+    for candidate in candidates:
+        if candidate.kind != "surname" and compact(candidate.key) == initials and " " not in candidate.key:
+            return candidate.original
+    return None
+
+
+def _plural_of(word: str, name_words: Sequence[str]) -> bool:
+    """Tell whether a word is a name word with or without a plural ending ('state' for 'states')."""
+    return any(word in (other + "s", other + "es") or other in (word + "s", word + "es") for other in name_words)
+
+
+def _is_series_code(word: str) -> bool:
+    """Tell whether a word is a short letter code of a series ('tma', 'ms', 'tm'), not a description."""
+    return word.isalpha() and len(word) < 4 and word not in STOP_WORDS
+
+
+def _designation_typo_allowed(key: str, name: str) -> bool:
+    """Tell whether an answer may be a typo of a designation: its series codes and numbers must be exact.
+
+    'soyus ms 19' is a typo of 'soyuz ms 19'; 'soyuz tma 19' is another series. Names with no number are
+    not designations and allow any typo.
+    """
+    if not digit_runs(name):
+        return True
+    words, name_words = key.split(), name.split()
+    if len(words) != len(name_words):
+        return False
+    return all(
+        word == name_word or (len(name_word) >= _DESIGNATION_WORD_MIN and not name_word.isdecimal())
+        for word, name_word in zip(words, name_words, strict=True)
+    )

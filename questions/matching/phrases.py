@@ -1,0 +1,335 @@
+"""Judge descriptive answers (phrases) by their key words against the answer and its distractors."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Final
+
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
+
+from questions.matching.verdicts import (
+    Verdict,
+    VerdictCode,
+    accept,
+    quote,
+    reject,
+)
+from questions.models import ExpectedAnswer
+from questions.text.normalize import (
+    STOP_WORDS,
+    compact,
+    normalize,
+    typo_budget,
+)
+from questions.text.numbers import digitize_number_words, tokenize
+from questions.text.vocabulary import is_known_word
+
+_NEGATIONS: Final = frozenset(
+    {
+        *("not", "no", "never", "nt", "isnt", "wasnt", "werent", "arent", "didnt", "doesnt", "dont", "cant"),
+        *("without", "non", "nothing", "none", "neither", "nor", "except", "excluding"),
+    }
+)
+"""Words that say what the answer is not ('not Peresild', 'non-military spending', 'anything but X')."""
+
+
+_ANTONYM_PAIRS: Final = (
+    ("private", "government"),
+    ("foreign", "government"),
+    ("civilian", "military"),
+    ("male", "female"),
+    ("last", "first"),
+    ("uncrewed", "crewed"),
+    ("unmanned", "crewed"),
+    ("successful", "botched"),
+    ("post", "soviet"),
+    ("pre", "soviet"),
+)
+"""Words that turn an answer into its opposite when the answer has the other word ('private funding')."""
+_OPPOSITES: Final = {word: other for pair in _ANTONYM_PAIRS for word, other in (pair, pair[::-1])}
+_JOINED_PARTS: Final = re.compile(r"\s+(?:and|plus)\s+")
+_ALTERNATIVES: Final = frozenset({"or", "either", "vs", "versus", "maybe"})
+"""Words that offer a choice of answers ('a surgeon or a pilot'): a hedge, not an answer."""
+
+
+def _opposite_in(key: str, display: str, phrasings: Sequence[str]) -> str | None:
+    """Return a word of the answer whose opposite is a key word of the answer ('private' for government)."""
+    wanted = set(content_words(normalize(display)))
+    allowed = {word for phrasing in phrasings for word in normalize(phrasing).split()}
+    for word in key.split():
+        other = _OPPOSITES.get(word)
+        if other is not None and stem(_synonym(other)) in wanted and word not in allowed:
+            return word
+    return None
+
+
+def _second_guess(key: str, phrasings: Sequence[str]) -> str | None:
+    """Return the part of 'X and Y' that shares no key word with any phrasing of the answer, if any.
+
+    'corruption and failed launches' is one answer in two parts; 'a surgeon and a nurse' is a second guess.
+    """
+    parts = [part for part in _JOINED_PARTS.split(key) if content_words(part)]
+    if len(parts) < 2:
+        return None
+    known = {word for phrasing in phrasings for word in phrase_keywords(phrasing)}
+    return next((part for part in parts if not set(content_words(part)) & known), None)
+
+
+def negation_in(key: str, phrasings: Sequence[str]) -> str | None:
+    """Return the negation word of an answer that none of the accepted phrasings has, if there is one."""
+    words = key.split()
+    found = next((word for word in words if word in _NEGATIONS), None)
+    if found is None:
+        return None
+    if any(found in normalize(phrasing).split() for phrasing in phrasings):
+        return None
+    return found
+
+
+def judge_text(
+    expected: ExpectedAnswer,
+    distractors: Sequence[str],
+    full_key: str,
+    key: str,
+    shown: str,
+    extra_aliases: Sequence[str],
+) -> Verdict:
+    """Judge a phrase against the answer, its accepted phrasings and (as counter-evidence) its distractors.
+
+    Rule: an exact phrasing (after normalisation) is accepted. Otherwise the answer's key words
+    (content words, lightly stemmed: 'saves' is 'save') are looked up in the player's words, each
+    allowing a small typo. A phrasing of up to three key words needs all of them, of four or five
+    all but one, of six or more two thirds. At most max(2, half the key words) extra content words are allowed, a
+    negation the phrasing lacks is refused, and the answer must score strictly better against the
+    right phrasing than against every distractor (key-word overlap first, then word order), so
+    'a female astronaut sent to save a surgeon' is not 'a female surgeon sent to save an astronaut'.
+    """
+    phrasings = list(dict.fromkeys([expected.display, *expected.accepted, *extra_aliases]))
+    answer_forms = {compact(full_key), compact(key)}
+    for phrasing in phrasings:
+        if compact(normalize(phrasing)) in answer_forms:
+            code = VerdictCode.EXACT if phrasing == expected.display else VerdictCode.ALIAS
+            reason = (
+                f"Accepted: {expected.display}."
+                if code == VerdictCode.EXACT
+                else (f"Accepted: {quote(shown)} is an accepted phrasing of {quote(expected.display)}.")
+            )
+            return accept(code, reason, expected.display)
+    for distractor in distractors:
+        if compact(normalize(distractor)) in answer_forms:
+            return reject(VerdictCode.WRONG, f"Rejected: {quote(shown)} is not {quote(expected.display)}.")
+    words = content_words(key)
+    if not words:
+        return reject(VerdictCode.WRONG, f"Rejected: {quote(shown)} is not {quote(expected.display)}.")
+    alternative = next((word for word in key.split() if word in _ALTERNATIVES), None)
+    if alternative is not None and not any(alternative in normalize(phrasing).split() for phrasing in phrasings):
+        return reject(VerdictCode.WRONG, f"Rejected: give one answer; {quote(shown)} offers alternatives.")
+    opposite = _opposite_in(key, expected.display, phrasings)
+    if opposite is not None:
+        return reject(
+            VerdictCode.WRONG, f"Rejected: {quote(shown)} says {quote(opposite)}, the opposite of the answer."
+        )
+    extra = _second_guess(key, phrasings)
+    if extra is not None:
+        return reject(VerdictCode.WRONG, f"Rejected: give one answer; {quote(extra)} is not part of it.")
+    best: tuple[_PhraseScore, str] | None = None
+    for phrasing in phrasings:
+        score = phrase_score(words, phrasing)
+        if score.acceptable and (best is None or score.rank > best[0].rank):
+            best = (score, phrasing)
+    if best is None:
+        return reject(VerdictCode.WRONG, f"Rejected: {quote(shown)} is not {quote(expected.display)}.")
+    for distractor in distractors:
+        rival = phrase_score(words, distractor)
+        if rival.rank >= best[0].rank:
+            return reject(
+                VerdictCode.WRONG,
+                f"Rejected: {quote(shown)} reads as {quote(distractor)}, not {quote(expected.display)}.",
+                distractor,
+            )
+    code = VerdictCode.TYPO if best[0].typos else VerdictCode.ALIAS
+    return accept(code, f"Accepted: {quote(shown)} matches {quote(best[1])}.", expected.display)
+
+
+def choice_by_phrase(choices: Sequence[str], key: str) -> int | None:
+    """Pick the option a paraphrase matches by key words, when it beats every other option."""
+    words = content_words(key)
+    if not words:
+        return None
+    scores = [phrase_score(words, choice) for choice in choices]
+    best = max(range(len(choices)), key=lambda index: scores[index].rank)
+    rivals_beaten = all(scores[best].rank > score.rank for index, score in enumerate(scores) if index != best)
+    return best if scores[best].acceptable and rivals_beaten else None
+
+
+# --------------------------------------------------------------------------- phrases
+
+
+def stem(word: str) -> str:
+    """Strip common English endings so 'saves', 'saved' and 'saving' share a key; good enough for key words."""
+    if len(word) <= 4 or word.isdecimal():
+        return word
+    if word.endswith("ies") and len(word) > 5:
+        word = word[:-3] + "y"
+    elif word.endswith("s") and not word.endswith("ss"):
+        word = word[:-1]
+    for ending in ("ing", "ed"):
+        if word.endswith(ending) and len(word) - len(ending) >= 3:
+            word = word[: -len(ending)]
+            break
+    return word[:-1] if word.endswith("e") and len(word) > 4 else word
+
+
+_SYNONYM_GROUPS: Final = (
+    # the first word of each group stands for the rest; kept small and plain, for descriptive answers
+    ("film", "movie", "picture", "flick", "motion"),
+    ("space", "orbit", "orbital"),
+    ("astronaut", "cosmonaut", "spaceman", "spacewoman"),
+    ("doctor", "physician", "medic"),
+    ("female", "woman", "women", "lady"),
+    ("save", "rescue", "rescuing", "saving", "rescued", "saved"),
+    ("sent", "send", "dispatched", "dispatch", "deployed"),
+    ("funding", "financing", "finance", "funds", "money", "cash", "budget"),
+    ("government", "state", "public", "federal"),
+    ("military", "army", "defence", "defense", "armed"),
+    ("spending", "expenditure", "expenditures", "outlays"),
+    ("online", "internet", "virtual", "virtually", "remotely", "remote", "video"),
+    ("capsule", "pod", "module"),
+    ("experiment", "trial", "test"),
+    ("image", "reputation", "prestige", "profile"),
+    ("earnings", "income", "revenue", "revenues", "profits"),
+    ("boost", "improve", "enhance", "polish"),
+    ("corruption", "graft", "bribery", "embezzlement"),
+    ("botched", "failed", "bungled", "unsuccessful", "failing"),
+    ("technology", "tech", "technologies", "hardware", "equipment"),
+    ("designed", "built", "made", "engineered"),
+    ("innovate", "innovation", "innovating", "innovative", "innovations"),
+    ("distract", "distraction", "divert", "diversion", "deflect"),
+    ("coolness", "cool"),
+    ("tourism", "tourist", "tourists"),
+    ("programme", "program", "programs", "programmes", "scheme"),
+)
+_SYNONYMS: Final = {word: group[0] for group in _SYNONYM_GROUPS for word in group[1:]}
+"""Maps a word to the word that stands for its group, so 'first film in orbit' is 'the first movie in space'."""
+
+
+def content_words(key: str) -> list[str]:
+    """Return the key words of a phrase: no stop words, synonyms folded, lightly stemmed."""
+    words = [word for word in tokenize(digitize_number_words(key)) if word not in STOP_WORDS]
+    return [stem(_synonym(word)) for word in words]
+
+
+def _synonym(word: str) -> str:
+    """Return the word that stands for a word's synonym group ('finances' -> 'funding'), or the word."""
+    singular = word[:-1] if word.endswith("s") and not word.endswith("ss") else word
+    return _SYNONYMS.get(word) or _SYNONYMS.get(singular) or _SYNONYMS.get(stem(word)) or word
+
+
+@lru_cache(maxsize=4096)
+def phrase_keywords(phrasing: str) -> tuple[str, ...]:
+    return tuple(content_words(normalize(phrasing)))
+
+
+def keywords_needed(count: int) -> int:
+    """Return how many of a phrasing's key words an answer must have: all of 3, one less of 4-5, 2/3 beyond."""
+    if count <= 3:
+        return count
+    if count <= 5:
+        return count - 1
+    return math.ceil(count * 2 / 3)
+
+
+@dataclass(frozen=True)
+class _PhraseScore:
+    """How well the player's words fit one phrasing: overlap (F1 of key words), word order, typos."""
+
+    overlap: float
+    order: float
+    typos: bool
+    acceptable: bool
+
+    @property
+    def rank(self) -> tuple[float, float]:
+        """Order phrasings by key-word overlap first, then by how well word order agrees."""
+        return self.overlap, self.order
+
+
+def phrase_score(words: Sequence[str], phrasing: str) -> _PhraseScore:
+    keywords = phrase_keywords(phrasing)
+    if not keywords:
+        return _PhraseScore(0.0, 0.0, False, False)
+    unused = list(enumerate(words))
+    matched = 0
+    typos = False
+    placed: list[tuple[int, int]] = []  # (position of the key word in the phrasing, of the player's word)
+    for position, keyword in enumerate(keywords):
+        exact = next((slot for slot, (_, word) in enumerate(unused) if word == keyword), None)
+        if exact is not None:
+            placed.append((position, unused.pop(exact)[0]))
+            matched += 1
+            continue
+        budget = 0 if keyword.isdecimal() else typo_budget(len(keyword))
+        if budget == 0 or not unused:
+            continue
+        hit = process.extractOne(keyword, [word for _, word in unused], scorer=OSA.distance, score_cutoff=budget)
+        # a typo is a typo only when the player's word is not another word ('militant' is not 'military')
+        if hit is not None and not hit[0].isdecimal() and not _another_word(hit[0], keyword):
+            placed.append((position, unused.pop(hit[2])[0]))
+            matched += 1
+            typos = True
+    extras = len(unused)
+    negated = any(word in _NEGATIONS for word in words) and not any(word in _NEGATIONS for word in keywords)
+    acceptable = (
+        matched >= keywords_needed(len(keywords))
+        and extras <= max(2, len(keywords) // 2)
+        and not negated
+        and not _roles_swapped([pair for pair in placed if keywords[pair[0]] not in _adjuncts(phrasing)])
+    )
+    # F1 rather than coverage alone, so a long distractor that uses all the player's words outranks a
+    # short phrasing that the player's words merely contain
+    overlap = 2 * matched / (len(keywords) + len(words)) if words else 0.0
+    order = fuzz.ratio(" ".join(words), " ".join(keywords)) / 100
+    return _PhraseScore(round(overlap, 9), order, typos, acceptable)
+
+
+_PREPOSITIONS: Final = frozenset({"to", "on", "in", "at", "aboard", "from", "into", "onto", "of"})
+
+
+@lru_cache(maxsize=4096)
+def _adjuncts(phrasing: str) -> frozenset[str]:
+    """Return the key words of a phrasing that follow a preposition ('on the ISS'): they may move freely."""
+    words = normalize(phrasing).split()
+    found: set[str] = set()
+    for index, word in enumerate(words):
+        before = [w for w in words[:index] if w not in ("the", "a", "an")]
+        if before and before[-1] in _PREPOSITIONS and word not in STOP_WORDS:
+            found.update(content_words(word))
+    return frozenset(found)
+
+
+def _roles_swapped(placed: Sequence[tuple[int, int]]) -> bool:
+    """Tell whether the player put two key words that stand apart in the phrasing the other way round.
+
+    'an astronaut sent to save a surgeon' swaps the roles of 'a surgeon sent to save an astronaut'; a swap
+    of neighbours ('the problems of Roscosmos' for 'Roscosmos' problems') is only another word order.
+    """
+    return any(
+        first[0] + 1 < second[0] and first[1] > second[1]
+        for index, first in enumerate(placed)
+        for second in placed[index + 1 :]
+    )
+
+
+def _another_word(word: str, keyword: str) -> bool:
+    """Tell whether a (stemmed) word near a key word is a different dictionary word, not a typo or an inflection.
+
+    'innovativ' and 'innovat' are one word inflected (one is the start of the other); 'militant' is not
+    'military'.
+    """
+    inflected = word.startswith(keyword) or keyword.startswith(word)
+    return not inflected and is_known_word(word)

@@ -1,0 +1,256 @@
+"""Judge answers that are values: numbers and durations, dates, times of day."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from functools import lru_cache
+
+from questions.matching.verdicts import (
+    Verdict,
+    VerdictCode,
+    accept,
+    quote,
+    reject,
+)
+from questions.models import ExpectedAnswer
+from questions.store import format_number
+from questions.text.dates import MONTH_WORDS, DateReading, WrittenDate, parse_dates, parse_weekday
+from questions.text.durations import (
+    APPROXIMATE_SLACK,
+    Quantity,
+    combine_durations,
+    convert_duration,
+    duration_unit,
+    is_exact_conversion,
+    parse_quantities,
+    quantity_in_unit,
+)
+from questions.text.normalize import (
+    compact,
+    normalize,
+    normalize_cleaned,
+)
+from questions.text.numbers import tokenize
+from questions.text.times import TimeReading, parse_times, zone_offset
+
+
+def judge_quantity(expected: ExpectedAnswer, cleaned: str, shown: str) -> Verdict:
+    """Judge a number or duration: words or digits, units converted, within the tolerance.
+
+    Units with an exact ratio (days and weeks, months and years) convert exactly; across the two
+    (180 days for 6 months) the conversion goes through an average month and may land within 3 %.
+    Every number of the answer must be right, so '12 or 13 days' is refused.
+    """
+    quantities = combine_durations(parse_quantities(cleaned))
+    if not quantities:
+        return reject(VerdictCode.UNPARSEABLE, f"Rejected: there is no number in {quote(shown)}.")
+    if expected.number is None:
+        return judge_text_value(expected, normalize_cleaned(cleaned), shown)
+    target = expected.number
+    unit = duration_unit(expected.unit)
+    converted_any = False
+    approximate = False
+    for quantity in quantities:
+        value = quantity_in_unit(quantity, unit)
+        slack = expected.tolerance + 1e-9
+        if quantity.unit is not None and unit is not None:
+            converted_any = converted_any or quantity.unit != unit
+            if not is_exact_conversion(quantity.unit, unit):
+                approximate = True
+                slack = max(slack, APPROXIMATE_SLACK * abs(target))
+        if not math.isclose(value, target, abs_tol=slack):
+            return reject(
+                VerdictCode.WRONG_NUMBER, f"Rejected: {describe_quantity(quantity)} is not {expected.display}."
+            )
+    first = quantities[0]
+    if approximate:
+        return accept(
+            VerdictCode.EQUIVALENT,
+            f"Accepted: {describe_quantity(first)} is about {expected.display}.",
+            expected.display,
+        )
+    notation_same = not (first.from_words or first.scaled or converted_any) and len(quantities) == 1
+    if notation_same and first.value == target:
+        return accept(VerdictCode.EXACT, f"Accepted: {expected.display}.", expected.display)
+    if math.isclose(quantity_in_unit(first, unit), target, abs_tol=1e-9):
+        return accept(VerdictCode.EQUIVALENT, f"Accepted: {quote(shown)} is {expected.display}.", expected.display)
+    return accept(
+        VerdictCode.EQUIVALENT,
+        f"Accepted: {describe_quantity(first)} is within {format_number(expected.tolerance, None)} "
+        f"of {expected.display}.",
+        expected.display,
+    )
+
+
+def judge_date(expected: ExpectedAnswer, cleaned: str, key: str, shown: str) -> Verdict:
+    """Judge a date: any usual notation; a year-less date counts when day and month match.
+
+    Numeric dates like 5/10/2021 are read both day-first and month-first, and accepted if either
+    reading is right: players come from both conventions and the quiz cannot know which they use.
+    """
+    target = expected.date
+    if target is None:
+        return judge_text_value(expected, key, shown)
+    written = parse_dates(cleaned)
+    if not written:
+        weekday = parse_weekday(cleaned)
+        if weekday is not None:
+            return reject(VerdictCode.UNPARSEABLE, f"Rejected: {quote(shown)} is a weekday; give the date.")
+        if any(word in MONTH_WORDS for word in tokenize(cleaned)):
+            return reject(VerdictCode.UNPARSEABLE, f"Rejected: {quote(shown)} is not one date; give one.")
+        return reject(VerdictCode.UNPARSEABLE, f"Rejected: there is no date in {quote(shown)}.")
+    for date in written:
+        if not any(date_matches(reading, target) for reading in date.readings):
+            return wrong_date(date.readings[0], target, expected.display)
+    readings = [reading for date in written for reading in date.readings if date_matches(reading, target)]
+    exact_forms = {compact(normalize(expected.display)), compact(normalize(target.isoformat()))}
+    note = ""
+    weekday = parse_weekday(cleaned)
+    if weekday is not None and weekday != target.weekday():
+        note = f" (it was a {target:%A}, though)"
+    if compact(key) in exact_forms and not note:
+        return accept(VerdictCode.EXACT, f"Accepted: {expected.display}.", expected.display)
+    reading = readings[0]
+    return accept(VerdictCode.EQUIVALENT, f"Accepted: {shown} is {reading.describe()}{note}.", expected.display)
+
+
+def judge_time(expected: ExpectedAnswer, cleaned: str, shown: str) -> Verdict:
+    """Judge a time of day: zones are converted (11:55 MSK is 08:55 GMT); no zone means the asked zone.
+
+    '8:55' without am/pm or a leading zero may mean either half of the day; '8:55 pm' may not.
+    """
+    target = expected.time
+    if target is None:
+        return judge_text_value(expected, normalize_cleaned(cleaned), shown)
+    zone = expected.zone or "GMT"
+    target_offset = zone_offset(zone)
+    target_clock = f"{target:%H:%M}"
+    readings = parse_times(cleaned)
+    if not readings:
+        return reject(VerdictCode.UNPARSEABLE, f"Rejected: there is no time in {quote(shown)}.")
+    converted = False
+    for reading in readings:
+        if reading.unknown_zone is not None:
+            return reject(
+                VerdictCode.UNPARSEABLE,
+                f"Rejected: the time zone {quote(reading.unknown_zone.upper())} is not known; give the time in {zone}.",
+            )
+        offset = reading.offset_minutes if reading.zone is not None else target_offset
+        if target_offset is None and reading.zone is not None and reading.zone.casefold() != zone.casefold():
+            return reject(
+                VerdictCode.UNPARSEABLE, f"Rejected: {reading.zone} cannot be converted; give the time in {zone}."
+            )
+        matched_minutes = time_match(reading, target, offset or 0, target_offset or 0)
+        if matched_minutes is None:
+            return wrong_time(reading, target_clock, zone, target_offset)
+        other_zone = reading.zone is not None and (offset or 0) != (target_offset or 0)
+        other_half_of_day = matched_minutes != reading.hour * 60 + reading.minute
+        converted = converted or other_zone or other_half_of_day or reading.meridiem is not None or reading.worded
+    if converted:
+        first = readings[0]
+        written = shown if len(readings) > 1 or first.worded else describe_time_as_written(first)
+        return accept(
+            VerdictCode.EQUIVALENT, f"Accepted: {written} is {target_clock} {zone}.", f"{target_clock} {zone}"
+        )
+    return accept(VerdictCode.EXACT, f"Accepted: {target_clock} {zone}.", f"{target_clock} {zone}")
+
+
+def wrong_time(reading: TimeReading, target_clock: str, zone: str, target_offset: int | None) -> Verdict:
+    clock = f"{reading.hour:02d}:{reading.minute:02d}"
+    same_zone = reading.zone is None or reading.offset_minutes == target_offset
+    if same_zone or target_offset is None or reading.offset_minutes is None:
+        return reject(VerdictCode.WRONG_TIME, f"Rejected: {clock} is not {target_clock}.")
+    minutes = (reading.hour * 60 + reading.minute - reading.offset_minutes + target_offset) % 1440
+    in_zone = f"{minutes // 60:02d}:{minutes % 60:02d}"
+    return reject(
+        VerdictCode.WRONG_TIME,
+        f"Rejected: {clock} {reading.zone} is {in_zone} {zone}, not {target_clock} {zone}.",
+    )
+
+
+def judge_text_value(expected: ExpectedAnswer, key: str, shown: str) -> Verdict:
+    """Fallback for a typed answer whose value is missing: compare with the displayed answer."""
+    for phrasing in (expected.display, *expected.accepted):
+        if compact(normalize(phrasing)) == compact(key):
+            return accept(VerdictCode.EXACT, f"Accepted: {expected.display}.", expected.display)
+    return reject(VerdictCode.WRONG, f"Rejected: {quote(shown)} is not {expected.display}.")
+
+
+@lru_cache(maxsize=1024)
+def dates_of(choice: str) -> list[WrittenDate]:
+    return parse_dates(choice)
+
+
+@lru_cache(maxsize=1024)
+def times_of(choice: str) -> list[TimeReading]:
+    return parse_times(choice)
+
+
+@lru_cache(maxsize=1024)
+def quantities_of(choice: str) -> list[Quantity]:
+    return combine_durations(parse_quantities(choice))
+
+
+def describe_quantity(quantity: Quantity) -> str:
+    unit = quantity.unit[:-1] if quantity.unit and quantity.value == 1 else quantity.unit
+    return format_number(quantity.value, unit)
+
+
+def same_time(answer: TimeReading, option: TimeReading) -> bool:
+    """Tell whether two written times are the same instant; a missing zone takes the other's zone."""
+    answer_offset = answer.offset_minutes if answer.zone else option.offset_minutes
+    option_offset = option.offset_minutes if option.zone else answer.offset_minutes
+    wanted = (option.hour * 60 + option.minute - (option_offset or 0) + (answer_offset or 0)) % 1440
+    written = answer.hour * 60 + answer.minute
+    return wanted == written or (answer.twelve_hour and wanted == (written + 720) % 1440)
+
+
+def same_quantity(answer: Quantity, option: Quantity) -> bool:
+    if answer.unit is None or option.unit is None:
+        return math.isclose(answer.value, option.value)
+    converted = convert_duration(answer.value, answer.unit, option.unit)
+    return converted is not None and math.isclose(converted, option.value)
+
+
+def date_matches(reading: DateReading, target: dt.date) -> bool:
+    return (
+        reading.day == target.day
+        and reading.month == target.month
+        and (reading.year is None or reading.year == target.year)
+    )
+
+
+def reading_agrees(answer: DateReading, option: DateReading) -> bool:
+    return (
+        answer.day == option.day
+        and answer.month == option.month
+        and (answer.year is None or option.year is None or answer.year == option.year)
+    )
+
+
+def wrong_date(reading: DateReading, target: dt.date, display: str) -> Verdict:
+    if reading.day is None:
+        if reading.month == target.month and reading.year in (None, target.year):
+            return reject(VerdictCode.UNPARSEABLE, f"Rejected: {reading.describe()} has no day; give the full date.")
+        return reject(VerdictCode.WRONG_DATE, f"Rejected: {reading.describe()} is not {display}.")
+    return reject(VerdictCode.WRONG_DATE, f"Rejected: {reading.describe()} is not {display}.")
+
+
+def time_match(reading: TimeReading, target: dt.time, offset: int, target_offset: int) -> int | None:
+    """Return the 24-hour minutes the reading matched the target as (in its own zone), or None."""
+    wanted = (target.hour * 60 + target.minute - target_offset + offset) % 1440
+    written = reading.hour * 60 + reading.minute
+    options = [written]
+    if reading.twelve_hour:
+        options.append((written + 720) % 1440)
+    return next((minutes for minutes in options if minutes == wanted), None)
+
+
+def describe_time_as_written(reading: TimeReading) -> str:
+    if reading.meridiem is not None:
+        hour = reading.hour % 12 or 12
+        clock = f"{hour}:{reading.minute:02d} {reading.meridiem}"
+    else:
+        clock = f"{reading.hour:02d}:{reading.minute:02d}"
+    return f"{clock} {reading.zone}" if reading.zone else clock

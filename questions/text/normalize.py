@@ -1,0 +1,209 @@
+"""Normalise typed answers: fold Unicode, clean, and build the keys names and phrases are compared on.
+
+Everything here is pure and fast: no I/O and no Discord. The regular expressions have no nested
+quantifiers, so any input of the matcher's bounded length is read in well under a millisecond.
+
+Two levels of normalisation:
+
+* :func:`clean` folds Unicode (NFKC, case, accents, Cyrillic transliterated to Latin), removes
+  zero-width, bidi and other invisible characters, Discord markdown and surrounding quotes, but keeps
+  the punctuation that numbers, dates and times need (``:``, ``.``, ``/``, ``-``, ``+``).
+* :func:`normalize` goes on to fold every other punctuation mark and hyphen into a space, splits
+  letters from digits (``ms19`` -> ``ms 19``) and drops a leading article. It is the key names and
+  phrases are compared on.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from functools import lru_cache
+from typing import Final
+
+from anyascii import anyascii
+
+# --------------------------------------------------------------------------- normalisation
+
+_ASCII_CONTROLS: Final = dict.fromkeys([*range(32), 127], " ")
+_MARKDOWN_CHARACTERS: Final = str.maketrans({"*": " ", "_": " ", "~": " ", "`": " ", "|": " "})
+_QUOTES: Final = "\"'“”‘’«»„‚‹›「」『』"
+_APOSTROPHES: Final = str.maketrans({"'": None, "’": None, "ʼ": None, "‘": None})
+_NON_ALNUM: Final = re.compile(r"[\W_]+")
+_LETTER_DIGIT_BOUNDARY: Final = re.compile(r"(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])")
+_SPACES: Final = re.compile(r"\s+")
+_LEADING_MARKUP: Final = re.compile(r"^(?:>+|-#|#{1,3})\s+")
+
+ARTICLES: Final = frozenset({"the", "a", "an"})
+"""Words dropped from the front of an answer: 'the Challenge' is 'Challenge'."""
+
+STOP_WORDS: Final = frozenset(
+    {
+        *ARTICLES,
+        "and",
+        "or",
+        "of",
+        "to",
+        "in",
+        "on",
+        "at",
+        "for",
+        "by",
+        "with",
+        "from",
+        "into",
+        "onto",
+        "as",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "it",
+        "its",
+        "this",
+        "that",
+        "these",
+        "those",
+        "who",
+        "whom",
+        "which",
+        "what",
+        "he",
+        "she",
+        "they",
+        "them",
+        "his",
+        "her",
+        "their",
+        "i",
+        "um",
+        "uh",
+        "erm",
+        "hmm",
+    }
+)
+"""Words that carry no answer on their own; an answer made only of these is empty."""
+
+_FILLER_PREFIXES: Final = (
+    "i think its ",
+    "i think it is ",
+    "i think ",
+    "i guess ",
+    "i believe ",
+    "my answer is ",
+    "the answer is ",
+    "answer is ",
+    "answer ",
+    "maybe ",
+    "probably ",
+    "perhaps ",
+    "is it ",
+    "it is ",
+    "its ",
+)
+
+
+@lru_cache(maxsize=2048)
+def _latin(char: str) -> str:
+    """Transliterate one non-ASCII letter to Latin with anyascii ('п' -> 'p', 'ø' -> 'o'); keep anything else.
+
+    Only letters: symbols such as the true/false emoji stay as they are. The apostrophes anyascii writes
+    for the Cyrillic soft and hard signs are dropped ('Пересильд' -> 'peresild').
+    """
+    if char.isascii() or not char.isalpha():
+        return char
+    return anyascii(char).casefold().replace("'", "")
+
+
+def fold_unicode(text: str) -> str:
+    """Return text in NFKC, case-folded, transliterated to Latin, without accents or invisible characters."""
+    if text.isascii():
+        folded = text.casefold()
+        return folded if folded.isprintable() else folded.translate(_ASCII_CONTROLS)
+    composed = unicodedata.normalize("NFKC", text)
+    # marks left standing alone go before case folding, which would turn some into letters (U+0345 -> iota)
+    composed = "".join(char for char in composed if unicodedata.category(char)[0] not in "MC" or char.isspace())
+    folded = "".join(_latin(char) for char in composed.casefold())
+    kept: list[str] = []
+    for char in unicodedata.normalize("NFKD", folded):
+        if char.isspace():
+            kept.append(" ")
+            continue
+        # M*: combining marks (accents, variation selectors); C*: zero-width, bidi controls, BOM, controls.
+        if unicodedata.category(char)[0] in "MC":
+            continue
+        kept.append(char)
+    return "".join(kept)
+
+
+def clean(text: str) -> str:
+    """Fold Unicode and strip markdown, quotes and extra spaces, keeping punctuation that numbers need."""
+    folded = fold_unicode(text).translate(_MARKDOWN_CHARACTERS)
+    folded = _SPACES.sub(" ", folded).strip()
+    folded = _LEADING_MARKUP.sub("", folded)
+    return folded.strip(_QUOTES + " ")
+
+
+def normalize(text: str) -> str:
+    """Return the comparison key of a name or phrase: clean, punctuation folded, leading article dropped."""
+    return normalize_cleaned(clean(text))
+
+
+def normalize_cleaned(cleaned: str) -> str:
+    """Like :func:`normalize`, for text that has already been through :func:`clean`."""
+    spaced = _NON_ALNUM.sub(" ", cleaned.translate(_APOSTROPHES))
+    words = _LETTER_DIGIT_BOUNDARY.sub(" ", spaced).split()
+    if len(words) > 1 and words[0] in ARTICLES:
+        words = words[1:]
+    return " ".join(words)
+
+
+def strip_filler(normalized: str) -> str:
+    """Drop a chatty lead-in such as 'i think its' or 'my answer is' from a normalised answer."""
+    for prefix in _FILLER_PREFIXES:
+        if normalized.startswith(prefix) and len(normalized) > len(prefix):
+            rest = normalized[len(prefix) :]
+            first, _, remainder = rest.partition(" ")
+            return remainder if first in ARTICLES and remainder else rest
+    return normalized
+
+
+def compact(normalized: str) -> str:
+    """Return a normalised key without spaces, so 'ms19' and 'ms 19' compare equal."""
+    return normalized.replace(" ", "")
+
+
+def is_blank(normalized: str) -> bool:
+    """Tell whether a normalised answer has no content: empty, or only stop words like 'the'."""
+    return all(word in STOP_WORDS for word in normalized.split())
+
+
+def display_text(text: str, limit: int = 60) -> str:
+    """Return the player's text fit to quote back: invisibles and markdown removed, case kept, shortened."""
+    if text.isascii() and text.isprintable():
+        visible = text
+    else:
+        visible = "".join(
+            " " if char.isspace() else char for char in text if char.isspace() or unicodedata.category(char)[0] != "C"
+        )
+    visible = _SPACES.sub(" ", visible.translate(_MARKDOWN_CHARACTERS)).strip().strip(_QUOTES + " ")
+    return visible if len(visible) <= limit else visible[: limit - 1].rstrip() + "…"
+
+
+def typo_budget(length: int) -> int:
+    """Return how many edits a typo of a key this long may have: 0 under 4, 1 to 7, 2 to 12, then ~15%."""
+    if length < 4:
+        return 0
+    if length <= 7:
+        return 1
+    if length <= 12:
+        return 2
+    return max(2, math.floor(length * 0.15))
+
+
+@lru_cache(maxsize=4096)
+def digit_runs(text: str) -> tuple[int, ...]:
+    """Return the numbers written with digits in a key, in order ('soyuz ms 19' -> (19,))."""
+    return tuple(int(run) for run in re.findall(r"\d+", text))

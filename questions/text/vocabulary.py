@@ -1,0 +1,222 @@
+"""Known words and names: what a typed word is when it is not a typo.
+
+A typo is a typo only when the input is not itself another known word or name: "Challenger" is not a
+misspelt "Challenge" and "Bollywood" is not a misspelt "Hollywood". Three sources say what is known:
+
+* the English dictionary of the maintained ``english-words`` package (its GCIDE list, ~114,000 words);
+* :data:`WELL_KNOWN_NAMES`, a small curated list of names a space or film quiz draws as wrong guesses
+  (other spacecraft, stations, spaceports, astronauts, film industries) that no dictionary holds;
+* the store's own entity names and the words of its documents, which the matcher adds per store.
+
+:data:`RUSSIAN_EXONYMS` maps the Russian names of well-known places, countries and organisations (as
+transliterated to Latin) to their English names, so "Россия", "США" or "МКС" read as Russia, USA, ISS.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Final
+
+from english_words import get_english_words_set
+
+from questions.text.normalize import normalize
+
+WELL_KNOWN_NAMES: Final = (
+    # spacecraft, series and stations
+    "Vostok",
+    "Voskhod",
+    "Progress",
+    "Soyuz",
+    "Apollo",
+    "Gemini",
+    "Mercury",
+    "Skylab",
+    "Salyut",
+    "Mir",
+    "Tiangong",
+    "Shenzhou",
+    "Dragon",
+    "Crew Dragon",
+    "Starliner",
+    "Orion",
+    "Challenger",
+    "Columbia",
+    "Discovery",
+    "Endeavour",
+    "Atlantis",
+    "Buran",
+    "Hubble",
+    "Explorer",
+    "Vanguard",
+    "Luna",
+    "Lunokhod",
+    "Venera",
+    "Energia",
+    "Proton",
+    "Angara",
+    "Falcon",
+    "Starship",
+    "Artemis",
+    "Inspiration4",
+    # spaceports and space cities
+    "Plesetsk",
+    "Vostochny",
+    "Kapustin Yar",
+    "Cape Canaveral",
+    "Kennedy Space Center",
+    "Houston",
+    "Star City",
+    "Jiuquan",
+    "Kourou",
+    "Tanegashima",
+    "Sriharikota",
+    "Moscow",
+    "Washington",
+    # agencies and companies
+    "ESA",
+    "JAXA",
+    "ISRO",
+    "CNSA",
+    "Blue Origin",
+    "Virgin Galactic",
+    "Boeing",
+    "Energiya",
+    "Reuters",
+    "TASS",
+    "Interfax",
+    "Netflix",
+    "Channel One",
+    # people a quiz on space firsts draws
+    "Neil Armstrong",
+    "Buzz Aldrin",
+    "Michael Collins",
+    "Valentina Tereshkova",
+    "Alexei Leonov",
+    "Sergei Korolev",
+    "Gherman Titov",
+    "John Glenn",
+    "Alan Shepard",
+    "Sally Ride",
+    "Laika",
+    "Dennis Tito",
+    "Yusaku Maezawa",
+    "Jeff Bezos",
+    "Richard Branson",
+    "Dmitry Rogozin",
+    "Vladimir Putin",
+    "Pyotr Dubrov",
+    "Mark Vande Hei",
+    "Tom Hanks",
+    "Brad Pitt",
+    "Doug Liman",
+    # film industries and places
+    "Bollywood",
+    "Nollywood",
+    "Tollywood",
+    "Mosfilm",
+    "Pinewood",
+    "Cannes",
+    "Mars",
+    "Moon",
+    "Venus",
+    "Jupiter",
+    "Ukraine",
+    "Belarus",
+    "Uzbekistan",
+    "Kyrgyzstan",
+    "Turkmenistan",
+    "Mongolia",
+    "India",
+    "Japan",
+    "France",
+    "Germany",
+    "Britain",
+    "Europe",
+    "Yugoslavia",
+    "Top Gun",
+    "Gravity",
+    "Interstellar",
+    "Armageddon",
+)
+"""Names a player may type that are not in a dictionary and are not typos of the store's names."""
+
+RUSSIAN_EXONYMS: Final[dict[str, str]] = {
+    # the Latin transliteration of the Russian name (as the text normaliser writes it) -> English name
+    "rossiya": "Russia",
+    "rossii": "Russia",
+    "rossiyskaya federatsiya": "Russian Federation",
+    "rf": "Russian Federation",
+    "ssha": "USA",
+    "soedinennye shtaty": "United States",
+    "soedinennye shtaty ameriki": "United States of America",
+    "amerika": "America",
+    "sssr": "USSR",
+    "sovetskiy soyuz": "Soviet Union",
+    "kitay": "China",
+    "knr": "PRC",
+    "kazakhstan": "Kazakhstan",
+    "kreml": "Kremlin",
+    "mks": "ISS",
+    "mezhdunarodnaya kosmicheskaya stantsiya": "International Space Station",
+    "zemlya": "Earth",
+    "gollivud": "Hollywood",
+    "kosmodrom baykonur": "Baikonur Cosmodrome",
+    "baykonur": "Baikonur",
+    "roskosmos": "Roscosmos",
+    "goskorporatsiya roskosmos": "Roscosmos",
+    "nasa": "NASA",
+    "speysiks": "SpaceX",
+    "speys iks": "SpaceX",
+    "afp": "AFP",
+    "frans press": "Agence France-Presse",
+    "ans frans press": "Agence France-Presse",
+    "tom kruz": "Tom Cruise",
+    "kruz": "Cruise",
+    "ilon mask": "Elon Musk",
+    "mask": "Musk",
+    "missiya nevypolnima": "Mission: Impossible",
+    "missiya nevypolnimay": "Mission: Impossible",
+    "sputnik": "Sputnik",
+    "vyzov": "Vyzov",
+    # roles, so 'Пересильд, актриса' reads as 'Peresild, actress'
+    "aktrisa": "actress",
+    "akter": "actor",
+    "aktyor": "actor",
+    "rezhisser": "director",
+    "rezhissyor": "director",
+    "kosmonavt": "cosmonaut",
+    "astronavt": "astronaut",
+    "kinorezhisser": "film director",
+}
+"""Russian names of well-known things, for players who answer in Russian."""
+
+
+@cache
+def english_words() -> frozenset[str]:
+    """Return the lower-case English dictionary words (letters only) of the english-words package."""
+    return frozenset(get_english_words_set(["gcide"], lower=True, alpha=True))
+
+
+_INFLECTIONS: Final = (("ies", "y"), ("es", ""), ("s", ""), ("ed", ""), ("ed", "e"), ("ing", ""), ("ing", "e"))
+
+
+def is_english_word(word: str) -> bool:
+    """Tell whether a lower-case word, or the word it inflects ('others' -> 'other'), is in the dictionary."""
+    words = english_words()
+    if word in words:
+        return True
+    return any(
+        word.endswith(ending) and len(word) > len(ending) + 2 and word[: -len(ending)] + base in words
+        for ending, base in _INFLECTIONS
+    )
+
+
+@cache
+def well_known_words() -> frozenset[str]:
+    """Return the normalised words of the well-known names ('neil', 'armstrong', 'bollywood', ...)."""
+    return frozenset(word for name in WELL_KNOWN_NAMES for word in normalize(name).split())
+
+
+def is_known_word(word: str) -> bool:
+    """Tell whether a normalised word is an English word or part of a well-known name (so no typo)."""
+    return not word.isdecimal() and (is_english_word(word) or word in well_known_words())
