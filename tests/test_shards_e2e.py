@@ -32,6 +32,7 @@ from bot.cogs.trivia import ROUND_ENDED
 from bot.storage import Storage
 from bot.storage.opening import open_storage
 from fake_discord import FakeDiscord, FakeGuild
+from tests.bot_helpers import reply_to
 from tests.conftest import button_ids
 from tests.faultkit import BotProcess, Json, bot_env, bot_process, eventually, send_all
 from tests.postgres_cluster import PostgresCluster
@@ -104,12 +105,13 @@ class World:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + 20
         while True:
-            started = await self.fake.interact(
+            started = await reply_to(
+                self.fake,
                 self.fake.slash_command("trivia start", command, user=1, guild_id=guild.id, channel_id=channel),
-                timeout=10,
             )
             # The previous round's row is finished just before its session posts the standings and lets go.
-            if "already running" not in (started.content or "") or loop.time() > deadline:
+            busy = ("already running", "ending right now")
+            if not any(words in (started.content or "") for words in busy) or loop.time() > deadline:
                 break
             await asyncio.sleep(0.2)
         assert "started a round" in (started.content or ""), started.content
@@ -184,11 +186,11 @@ def problems_in(log: list[str]) -> list[str]:
 async def global_board(world: World, shard: int) -> Json:
     """Ask /leaderboard scope:Global in the shard's guild and return the embed."""
     guild = world.guilds[shard]
-    result = await world.fake.interact(
+    result = await reply_to(
+        world.fake,
         world.fake.slash_command(
             "leaderboard", {"scope": "global"}, user=2, guild_id=guild.id, channel_id=guild.channel_ids[0]
         ),
-        timeout=10,
     )
     return result.embeds[0]
 
@@ -350,8 +352,8 @@ async def test_two_shard_processes_share_one_database(
             # Shard 0's rounds still answer, then stop cleanly.
             for channel in world.channels(0):
                 assert await world.answer_open_questions(channel, (2,)) in (0, 1)
-                stopped = await fake.interact(
-                    fake.slash_command("trivia stop", user=1, guild_id=guilds[0].id, channel_id=channel), timeout=10
+                stopped = await reply_to(
+                    fake, fake.slash_command("trivia stop", user=1, guild_id=guilds[0].id, channel_id=channel)
                 )
                 assert "stopped the round" in (stopped.content or "")
             for round_id in shard0_rounds:
