@@ -14,6 +14,7 @@ from bot.storage.base import DEFAULT_QUESTIONS, DEFAULT_SECONDS, MAX_ANSWER_TEXT
 __all__ = [
     "ANSWER_MAX_LENGTH",
     "DISPUTE_REASON_MAX_LENGTH",
+    "PACKS_PER_SERVER",
     "QUESTIONS",
     "SECONDS",
     "TERMINAL_QUESTIONS",
@@ -60,3 +61,6 @@ ANSWER_MAX_LENGTH = MAX_ANSWER_TEXT
 
 DISPUTE_REASON_MAX_LENGTH = 300
 """Characters of the reason given with ``/trivia dispute``."""
+
+PACKS_PER_SERVER = 20
+"""Fact packs a server may keep (``/trivia pack add``); each also shows as a category of its own."""

@@ -53,6 +53,14 @@ class RoundActions(Protocol):
     async def confirm_delete(self, interaction: discord.Interaction[Any], user_id: int) -> None:
         """Delete a player's data."""
 
+    async def review_pack_fact(
+        self, interaction: discord.Interaction[Any], pack_id: int, position: int, action: str
+    ) -> None:
+        """Approve ('a'), reject ('r') or show ('v') one drafted fact of a server pack."""
+
+    async def confirm_pack_removal(self, interaction: discord.Interaction[Any], pack_id: int) -> None:
+        """Remove a server pack."""
+
 
 class PageTurner(Protocol):
     """What the leaderboard's page buttons ask of the scores cog."""
@@ -281,10 +289,87 @@ class PrivacyDeleteButton(ui.DynamicItem[ui.Button[Any]], template=rf"{PREFIX}:p
             await send_error(interaction, error)
 
 
+PACK_REVIEW_ACTIONS = {"a": "Approve", "r": "Reject", "p": "◀ Previous", "n": "Next ▶"}
+"""The review pager's buttons: approve or reject the fact shown, or show the previous or next one."""
+
+
+class PackReviewButton(
+    ui.DynamicItem[ui.Button[Any]], template=rf"{PREFIX}:pk:(?P<pack>\d+):(?P<pos>\d+):(?P<action>[arpn])"
+):
+    """One button of the pack review pager: ``ot:pk:<pack>:<fact position>:<a|r|p|n>``; Manage Server only.
+
+    ``a``/``r`` approve or reject the fact at that position; ``p``/``n`` show the fact at that position.
+    """
+
+    def __init__(self, pack_id: int, position: int, action: str, *, disabled: bool = False) -> None:
+        style = {"a": discord.ButtonStyle.success, "r": discord.ButtonStyle.danger}.get(
+            action, discord.ButtonStyle.secondary
+        )
+        super().__init__(
+            ui.Button(
+                label=PACK_REVIEW_ACTIONS[action],
+                style=style,
+                custom_id=f"{PREFIX}:pk:{pack_id}:{position}:{action}",
+                disabled=disabled,
+            )
+        )
+        self.pack_id, self.position, self.action = pack_id, position, action
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: ui.Item[Any], match: re.Match[str], /
+    ) -> PackReviewButton:
+        """Rebuild the button from its custom_id."""
+        return cls(int(match["pack"]), int(match["pos"]), match["action"])
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        """Record the decision, or turn the page."""
+        try:
+            await rounds_of(interaction).review_pack_fact(interaction, self.pack_id, self.position, self.action)
+        except Exception as error:
+            await send_error(interaction, error)
+
+
+def pack_review_view(pack_id: int, position: int, total: int, *, decided: str | None) -> ui.View:
+    """Return the pager of one drafted fact: Approve / Reject (the one already chosen disabled), Previous / Next."""
+    view = ui.View(timeout=None)
+    view.add_item(PackReviewButton(pack_id, position, "a", disabled=decided == "approved"))
+    view.add_item(PackReviewButton(pack_id, position, "r", disabled=decided == "rejected"))
+    view.add_item(PackReviewButton(pack_id, max(position - 1, 0), "p", disabled=position == 0))
+    view.add_item(PackReviewButton(pack_id, min(position + 1, total - 1), "n", disabled=position >= total - 1))
+    return view
+
+
+class PackRemoveButton(ui.DynamicItem[ui.Button[Any]], template=rf"{PREFIX}:pkrm:(?P<pack>\d+)"):
+    """Confirms removing a server pack: ``ot:pkrm:<pack>``; Manage Server only."""
+
+    def __init__(self, pack_id: int) -> None:
+        super().__init__(
+            ui.Button(label="Remove the pack", style=discord.ButtonStyle.danger, custom_id=f"{PREFIX}:pkrm:{pack_id}")
+        )
+        self.pack_id = pack_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: ui.Item[Any], match: re.Match[str], /
+    ) -> PackRemoveButton:
+        """Rebuild the button from its custom_id."""
+        return cls(int(match["pack"]))
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        """Remove the pack."""
+        try:
+            await rounds_of(interaction).confirm_pack_removal(interaction, self.pack_id)
+        except Exception as error:
+            await send_error(interaction, error)
+
+
 DYNAMIC_ITEMS: tuple[type[ui.DynamicItem[Any]], ...] = (
     ChoiceButton,
     TypedAnswerButton,
     LeaderboardPageButton,
     DisputeDecisionButton,
     PrivacyDeleteButton,
+    PackReviewButton,
+    PackRemoveButton,
 )

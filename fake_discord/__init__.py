@@ -15,7 +15,8 @@ The public API of :class:`FakeDiscord`, by what a test does (each part lives in 
   ``channel(name)``, ``bot_id``, ``token``, ``base_url``;
 - players (``players``): build ``slash_command``, ``click``, ``submit_modal``; ``interact`` sends one and waits
   for the bot's answer (an :class:`InteractionResult`); ``send_interaction`` sends without waiting;
-  ``user_message``;
+  ``user_message``; a file for an attachment option is an :class:`UploadedAttachment`, served at its url
+  like Discord's CDN (``uploads``; what the bot fetched is in ``downloads``);
 - what the bot did (``core``, ``message_store``, ``routes.interactions``): ``requests``, ``messages``,
   ``message_log``, ``channel_writes``, ``max_writes_in_window``, ``command_syncs``, ``commands``, ``interactions``,
   ``original_message``, ``followups``, ``original_edits``, ``unhandled`` (routes the fake does not know);
@@ -32,7 +33,7 @@ from fake_discord.gateway import GatewayFrame
 from fake_discord.harness import running_bot
 from fake_discord.patching import gateway_url_for, point_discord_at, reset_discord_base
 from fake_discord.payloads import ADMINISTRATOR, DEFAULT_MEMBER_PERMISSIONS, MANAGE_GUILD, FakeGuild
-from fake_discord.records import InteractionResult, MessageLogEntry, RecordedFile, RecordedRequest
+from fake_discord.records import InteractionResult, MessageLogEntry, RecordedFile, RecordedRequest, UploadedAttachment
 from fake_discord.server import FakeDiscord
 
 __all__ = [
@@ -49,6 +50,7 @@ __all__ = [
     "MessageLogEntry",
     "RecordedFile",
     "RecordedRequest",
+    "UploadedAttachment",
     "gateway_url_for",
     "point_discord_at",
     "reset_discord_base",

@@ -148,6 +148,10 @@ class FakeCore:
 
         self.guilds: dict[int, FakeGuild] = {}
         self.requests: list[RecordedRequest] = []
+        self.uploads: dict[str, bytes] = {}
+        """Path -> bytes of every file attached to a slash command (see ``UploadedAttachment``)."""
+        self.downloads: list[str] = []
+        """Paths of the attachments the bot downloaded, in order."""
         self.unhandled: list[RecordedRequest] = []
         self.events: list[GatewayFrame] = []
         self.command_syncs: list[tuple[int | None, list[Json]]] = []

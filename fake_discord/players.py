@@ -25,6 +25,7 @@ from fake_discord.payloads import (
 from fake_discord.records import (
     InteractionRecord,
     InteractionResult,
+    UploadedAttachment,
 )
 from fake_discord.routes.interactions import InteractionRoutes
 
@@ -205,6 +206,23 @@ class PlayerActions(InteractionRoutes):
                 raise ValueError(f"option {name!r}: unknown role {value!r}")
             resolved.setdefault("roles", {})[role["id"]] = role
             return role["id"]
+        if kind == 11:
+            if not isinstance(value, UploadedAttachment):
+                raise ValueError(f"option {name!r} is an attachment option: pass an UploadedAttachment")
+            attachment_id = str(self._snowflake())
+            url = f"{self.base_url}/attachments/uploads/{attachment_id}/{value.filename}"
+            self.uploads[url.removeprefix(self.base_url)] = value.data
+            upload: Json = {
+                "id": attachment_id,
+                "filename": value.filename,
+                "size": len(value.data) if value.size is None else value.size,
+                "url": url,
+                "proxy_url": url,
+            }
+            if value.content_type is not None:
+                upload["content_type"] = value.content_type
+            resolved.setdefault("attachments", {})[attachment_id] = upload
+            return attachment_id
         if kind == 7:
             channel_id = int(value)
             owner = self._message_guild_id(channel_id)

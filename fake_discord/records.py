@@ -19,6 +19,7 @@ __all__ = [
     "MessageLogEntry",
     "RecordedFile",
     "RecordedRequest",
+    "UploadedAttachment",
 ]
 
 MessageSource = Literal["channel", "interaction", "followup", "user"]
@@ -33,6 +34,20 @@ class RecordedFile:
     content_type: str | None
     size: int
     data: bytes = field(default=b"", repr=False)
+
+
+@dataclass(frozen=True)
+class UploadedAttachment:
+    """A file a user attaches to a slash command's attachment option; the fake serves its bytes at its url.
+
+    ``size`` overrides the size Discord states in the attachment's metadata (a lying client, or a file too
+    big to build in a test); by default it is the data's length.
+    """
+
+    filename: str
+    data: bytes = field(default=b"", repr=False)
+    content_type: str | None = None
+    size: int | None = None
 
 
 @dataclass

@@ -101,6 +101,7 @@ class FakeDiscord(
         app.router.add_route("*", "/api/{tail:.*}", self._handle_rest)
         app.router.add_get("/", self._handle_gateway)
         app.router.add_get("/resume", self._handle_gateway)
+        app.router.add_get("/attachments/{tail:.*}", self._serve_upload)
         runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=0.5)
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -108,6 +109,14 @@ class FakeDiscord(
         self._runner = runner
         self._port = int(runner.addresses[0][1])
         log.debug("fake discord listening on %s", self.base_url)
+
+    async def _serve_upload(self, request: web.Request) -> web.StreamResponse:
+        """Serve the bytes of a file attached to a slash command (Discord's CDN)."""
+        data = self.uploads.get(request.path)
+        self.downloads.append(request.path)
+        if data is None:
+            return web.Response(status=404, text="no such attachment")
+        return web.Response(body=data, content_type="application/octet-stream")
 
     async def stop(self) -> None:
         """Close every gateway connection and stop listening."""

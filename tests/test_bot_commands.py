@@ -82,7 +82,18 @@ async def test_the_command_interface_and_deliberate_syncing(
                 assert inner["description"], f"/{command['name']} {option['name']} {inner['name']}"
 
     trivia = by_name(commands["trivia"]["options"])
-    assert set(trivia) == {"start", "stop", "dispute", "categories", "help", "privacy"}
+    assert set(trivia) == {"start", "stop", "dispute", "categories", "help", "privacy", "pack"}
+    pack = trivia.pop("pack")  # a group: /trivia pack add|review|list|remove
+    assert pack["type"] == 2
+    packs = by_name(pack["options"])
+    assert set(packs) == {"add", "review", "list", "remove"}
+    assert option_shapes(packs["add"]) == {
+        "document": (11, True, None, None, (), False),
+        "date": (3, True, None, None, (), False),
+    }
+    assert option_shapes(packs["review"]) == {"pack": (3, False, None, None, (), True)}
+    assert option_shapes(packs["remove"]) == {"pack": (3, True, None, None, (), True)}
+    assert option_shapes(packs["list"]) == {}
     assert all(sub["type"] == 1 for sub in trivia.values())
     assert option_shapes(trivia["start"]) == {
         "questions": (4, False, 1, 50, (), False),

@@ -13,7 +13,15 @@ from packaging.utils import canonicalize_name
 
 ROOT = Path(__file__).resolve().parent.parent
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-DISCORD_FREE = ("questions", "bot/engine", "bot/storage", "bot/scoring.py", "bot/limits.py", "bot/choices.py")
+DISCORD_FREE = (
+    "questions",
+    "bot/engine",
+    "bot/storage",
+    "bot/scoring.py",
+    "bot/limits.py",
+    "bot/choices.py",
+    "bot/packs.py",
+)
 """Code that must never import discord: the rules, the storage and the question generation."""
 
 

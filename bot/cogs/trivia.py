@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import datetime as dt
 import logging
 import tempfile
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import discord
 from discord import app_commands
@@ -19,16 +20,30 @@ from bot.cogs.options import ChoiceOf
 from bot.discord_round import ChannelRoundDisplay, member_name
 from bot.engine import Player, RoundAlreadyRunning, RoundRegistry, RoundSession, RoundSettings
 from bot.errors import UserFacingError
-from bot.limits import ANSWER_MAX_LENGTH, DISPUTE_REASON_MAX_LENGTH, QUESTIONS, SECONDS
+from bot.limits import ANSWER_MAX_LENGTH, DISPUTE_REASON_MAX_LENGTH, PACKS_PER_SERVER, QUESTIONS, SECONDS
+from bot.packs import (
+    MAX_DOCUMENT_BYTES,
+    PACK_CATEGORY_PREFIX,
+    PackQuestions,
+    check_upload,
+    draft_guild_pack,
+    fact_of,
+    load_pack_questions,
+    pack_category,
+    pack_name_of,
+)
 from bot.privacy import gzipped, write_player_export
 from bot.recording import GuildJudge, RecordingListener, RoundLedger
 from bot.render import BRAND, LETTERS, clip, help_embed, mention
 from bot.scoring import score_answer
-from bot.storage import StorageUnavailable
-from bot.views import AnswerModal, PrivacyDeleteButton, dispute_view
+from bot.storage import GuildPack, PackFact, PackFactStatus, StorageUnavailable
+from bot.views import AnswerModal, PackRemoveButton, PrivacyDeleteButton, dispute_view, pack_review_view
 from bot.wording import noun, plural
-from questions.generate import ROUND_KINDS
+from questions.extract import DocumentRejectedError
+from questions.generate import ROUND_KINDS, QuestionBank
+from questions.matching import AnswerMatcher
 from questions.models import Question, QuestionKind
+from questions.store import FactStore
 
 if TYPE_CHECKING:
     from bot.app import TriviaBot
@@ -77,6 +92,25 @@ class RoundInfo:
     starter_id: int
 
 
+class QuestionPool(Protocol):
+    """Where a round's questions come from: the seed packs (``bot.source``) or one server pack."""
+
+    @property
+    def store(self) -> FactStore:
+        """The facts the questions come from."""
+
+    @property
+    def bank(self) -> QuestionBank:
+        """The questions."""
+
+    @property
+    def matcher(self) -> AnswerMatcher:
+        """What judges typed answers."""
+
+
+MANAGE_PACKS = "Only someone with Manage Server can manage this server's quiz packs."
+
+
 def can_manage(interaction: discord.Interaction[Any]) -> bool:
     """Return whether the user has Manage Server here (checked at run time: owners can change defaults)."""
     return bool(interaction.guild) and interaction.permissions.manage_guild
@@ -92,6 +126,11 @@ class TriviaCog(commands.Cog, name="trivia"):
         guild_only=True,
         allowed_contexts=app_commands.AppCommandContext(guild=True),
     )
+    # Discord sets default permissions per top-level command only (/trivia is everyone's): the pack commands
+    # that change anything check Manage Server when they run.
+    pack = app_commands.Group(
+        name="pack", description="This server's own quizzes, drafted from your documents.", parent=trivia
+    )
 
     def __init__(self, bot: TriviaBot) -> None:
         self.bot = bot
@@ -100,6 +139,8 @@ class TriviaCog(commands.Cog, name="trivia"):
         # The ledger of the latest round of each channel: a storage outage can leave the end of a round
         # unwritten (its row 'running'); the next start in that channel settles it first.
         self.unsettled: dict[int, RoundLedger] = {}
+        # The questions of each server pack's approved facts, by pack id; dropped when a review changes them.
+        self.pack_questions: dict[int, PackQuestions] = {}
 
     async def cog_unload(self) -> None:
         """Stop every running round cleanly (standings are posted and stored), and write what storage owes them."""
@@ -123,16 +164,35 @@ class TriviaCog(commands.Cog, name="trivia"):
     def _player(interaction: discord.Interaction[Any]) -> Player:
         return Player(id=interaction.user.id, name=member_name(interaction.user))
 
-    def _resolve_category(self, category: str | None) -> str | None:
+    async def _resolve_category(self, guild_id: int, category: str | None) -> tuple[str | None, GuildPack | None]:
+        """Return the category asked for, and the server pack it is (None for a seed category or all)."""
         if category is None or category.strip().lower() in {"", "all", "any"}:
-            return None
+            return None, None
         wanted = category.strip().lower()
         store = self.bot.source.store
         for cat in self.bot.source.bank.categories():
             if wanted in {cat.lower(), store.category_label(cat).lower()}:
-                return cat
-        known = ", ".join(sorted(self.bot.source.bank.categories()))
+                return cat, None
+        packs = await self.bot.storage.guild_packs(guild_id)
+        for pack in packs:
+            if wanted in {pack_category(pack.name), pack.name, pack.title.lower()}:
+                if not pack.approved:
+                    raise UserFacingError(
+                        f"The quiz pack `{pack.name}` has no approved questions yet: someone with Manage Server "
+                        f"can approve some with `/trivia pack review pack:{pack.name}`."
+                    )
+                return pack_category(pack.name), pack
+        known = ", ".join([*sorted(self.bot.source.bank.categories()), *(pack_category(p.name) for p in packs)])
         raise UserFacingError(f"There is no category called “{clip(category, 40)}”. Pick one of: {known}, or all.")
+
+    async def _questions_of(self, pack: GuildPack) -> PackQuestions:
+        """Return the questions of a server pack's approved facts (built once, until a review changes them)."""
+        cached = self.pack_questions.get(pack.id)
+        if cached is not None and cached.pack.approved == pack.approved and cached.pack.rejected == pack.rejected:
+            return cached
+        built = await load_pack_questions(self.bot.storage, pack, self.bot.settings.question_seed)
+        self.pack_questions[pack.id] = built
+        return built
 
     # ------------------------------------------------------------------ /trivia start
 
@@ -172,17 +232,19 @@ class TriviaCog(commands.Cog, name="trivia"):
         defaults = await self.bot.storage.get_guild_settings(interaction.guild_id)
         count = questions or defaults.default_questions
         seconds_each = seconds or defaults.default_seconds
-        chosen_category = self._resolve_category(category)
-        drawn = self.bot.source.bank.draw(self.bot.rng, count, category=chosen_category, kinds=ROUND_KINDS[kind])
-        if not drawn:
-            raise UserFacingError("No questions match that category and kind. Try `/trivia categories`.")
-        round_id = await acknowledged(
-            interaction,
-            lambda: self._create_round(interaction, len(drawn), seconds_each, chosen_category, kind),
-            ephemeral=False,
-        )
+        chosen_category, pack = await self._resolve_category(interaction.guild_id, category)
+
+        async def prepare() -> tuple[QuestionPool, list[Question], int]:
+            source: QuestionPool = self.bot.source if pack is None else await self._questions_of(pack)
+            drawn = source.bank.draw(self.bot.rng, count, category=chosen_category, kinds=ROUND_KINDS[kind])
+            if not drawn:
+                raise UserFacingError("No questions match that category and kind. Try `/trivia categories`.")
+            round_id = await self._create_round(interaction, len(drawn), seconds_each, chosen_category, kind)
+            return source, drawn, round_id
+
+        source, drawn, round_id = await acknowledged(interaction, prepare, ephemeral=False)
         try:
-            await self._announce_and_run(interaction, round_id, drawn, count, chosen_category, seconds_each)
+            await self._announce_and_run(interaction, round_id, drawn, count, chosen_category, seconds_each, source)
         except BaseException:
             # The round row exists: never leave it 'running' without a session, or the channel stays blocked.
             await self.bot.storage.finish_round(
@@ -219,11 +281,12 @@ class TriviaCog(commands.Cog, name="trivia"):
         asked_for: int,
         category: str | None,
         seconds_each: int,
+        source: QuestionPool,
     ) -> None:
         assert interaction.guild_id is not None
         assert interaction.channel_id is not None
         channel_id = interaction.channel_id
-        label = self.bot.source.store.category_label(category) if category else "all categories"
+        label = source.store.category_label(category) if category else "all categories"
         short = f" (only {len(drawn)} available)" if len(drawn) < asked_for else ""
         await reply(
             interaction,
@@ -234,11 +297,11 @@ class TriviaCog(commands.Cog, name="trivia"):
         )
         ledger = RoundLedger(self.bot.storage, guild_id=interaction.guild_id, round_id=round_id)
         self.unsettled[channel_id] = ledger
-        judge = GuildJudge(self.bot.source.matcher)
+        judge = GuildJudge(source.matcher)
         display = ChannelRoundDisplay(
             self.bot.get_partial_messageable(channel_id, guild_id=interaction.guild_id),
             round_id=round_id,
-            store=self.bot.source.store,
+            store=source.store,
             clock=self.bot.clock,
         )
         self.rounds[channel_id] = RoundInfo(round_id, interaction.guild_id, interaction.user.id)
@@ -261,13 +324,19 @@ class TriviaCog(commands.Cog, name="trivia"):
     async def category_autocomplete(
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:
-        """Suggest the fact store's categories, with their question counts."""
+        """Suggest the fact store's categories, with their question counts, then this server's own packs."""
         store = self.bot.source.store
         choices = [app_commands.Choice(name="All categories", value="all")]
         for cat, count in sorted(self.bot.source.bank.categories().items()):
             label = store.category_label(cat)
             if current.lower() in f"{cat} {label}".lower():
                 choices.append(app_commands.Choice(name=f"{label} ({plural(count, 'question')})", value=cat))
+        if interaction.guild_id is not None:
+            for pack in await self.bot.storage.guild_packs(interaction.guild_id):
+                cat = pack_category(pack.name)
+                if pack.approved and current.lower() in f"{cat} {pack.title}".lower():
+                    name = clip(f"{pack.title} (this server's, {plural(pack.approved, 'fact')})", 100)
+                    choices.append(app_commands.Choice(name=name, value=cat))
         return choices[:25]
 
     # ------------------------------------------------------------------ /trivia stop
@@ -301,6 +370,21 @@ class TriviaCog(commands.Cog, name="trivia"):
         embed.description = "\n".join(
             f"**{label}** (`{cat}`): {plural(count, 'question')}" for cat, (label, count) in sorted(counts.items())
         )
+        assert interaction.guild_id is not None
+        packs = [pack for pack in await self.bot.storage.guild_packs(interaction.guild_id) if pack.approved]
+        if packs:
+            embed.add_field(
+                name="This server's own quizzes",
+                value=clip(
+                    "\n".join(
+                        f"**{discord.utils.escape_markdown(clip(pack.title, 80))}** (`{pack_category(pack.name)}`): "
+                        f"{plural(pack.approved, 'approved fact')}"
+                        for pack in packs
+                    ),
+                    1024,
+                ),
+                inline=False,
+            )
         embed.set_footer(
             text=f"{plural(len(self.bot.source.bank), 'question')} in all, "
             f"from {plural(len(self.bot.source.store.facts), 'fact')}"
@@ -520,6 +604,218 @@ class TriviaCog(commands.Cog, name="trivia"):
             f"{'was' if deleted == 1 else 'were'} deleted.",
             view=None,
         )
+
+    # ------------------------------------------------------------------ /trivia pack: a server's own quizzes
+
+    @staticmethod
+    def _require_manage(interaction: discord.Interaction[Any]) -> int:
+        if not can_manage(interaction):
+            raise UserFacingError(MANAGE_PACKS)
+        assert interaction.guild_id is not None
+        return interaction.guild_id
+
+    async def _pack_named(self, guild_id: int, name: str | None) -> GuildPack:
+        """Return this server's pack of that name; with no name, its only pack (or the first with drafts left)."""
+        packs = await self.bot.storage.guild_packs(guild_id)
+        if not packs:
+            raise UserFacingError("This server has no quiz packs yet: add one with `/trivia pack add`.")
+        if name is None:
+            if len(packs) == 1:
+                return packs[0]
+            pending = [pack for pack in packs if pack.drafted]
+            if pending:
+                return pending[0]
+            raise UserFacingError("Name the pack: see them all with `/trivia pack list`.")
+        wanted = name.strip().lower().removeprefix(PACK_CATEGORY_PREFIX)
+        for pack in packs:
+            if wanted in {pack.name, pack.title.lower()}:
+                return pack
+        raise UserFacingError(f"This server has no quiz pack called “{clip(name, 40)}”. See `/trivia pack list`.")
+
+    @pack.command(name="add", description="Draft a quiz from an article: a .txt or .md file (Manage Server).")
+    @app_commands.describe(
+        document=f"The article, as a .txt or .md file of at most {MAX_DOCUMENT_BYTES // 1024} KiB",
+        date="The article's date, YYYY-MM-DD: words like 'yesterday' in it are read against it",
+    )
+    async def pack_add(
+        self, interaction: discord.Interaction[Any], document: discord.Attachment, date: app_commands.Range[str, 1, 40]
+    ) -> None:
+        """Download the document, draft its facts, and store them for review in this server."""
+        guild_id = self._require_manage(interaction)
+        try:
+            day = dt.date.fromisoformat(date.strip())
+        except ValueError:
+            raise UserFacingError(
+                f"“{clip(date, 40)}” is not a date: write it as YYYY-MM-DD, e.g. 2021-10-05."
+            ) from None
+        try:
+            check_upload(document.filename, document.size)  # from the metadata: nothing is downloaded yet
+        except DocumentRejectedError as error:
+            raise UserFacingError(f"I can't draft a quiz from that file: {error}.") from error
+        name = pack_name_of(document.filename)
+        packs = await self.bot.storage.guild_packs(guild_id)
+        if any(pack.name == name for pack in packs):
+            raise UserFacingError(
+                f"This server already has a pack called `{name}`: remove it first with "
+                f"`/trivia pack remove pack:{name}`, or rename the file."
+            )
+        if len(packs) >= PACKS_PER_SERVER:
+            raise UserFacingError(
+                f"This server has {PACKS_PER_SERVER} quiz packs, the most it can keep: remove one first."
+            )
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        try:
+            data = await document.read()
+        except discord.HTTPException as error:
+            raise UserFacingError("I couldn't download that file from Discord: please try again.") from error
+        try:
+            drafted = await asyncio.to_thread(draft_guild_pack, data, document.filename, day)
+        except DocumentRejectedError as error:
+            raise UserFacingError(f"I can't draft a quiz from that file: {error}.") from error
+        pack = await self.bot.storage.create_guild_pack(
+            guild_id=guild_id,
+            name=drafted.name,
+            title=drafted.title,
+            document_date=day,
+            document_text=drafted.document_text,
+            pack_json=drafted.pack_json,
+            facts=drafted.facts,
+            created_by=interaction.user.id,
+            created_at=dt.datetime.now(dt.UTC),
+        )
+        log.info("Drafted pack %s (%s facts) in guild %s", pack.name, pack.total, guild_id)
+        report = drafted.report.render().replace("```", "'''")
+        await reply(
+            interaction,
+            f"📄 Drafted **{plural(pack.total, 'question')}** from "
+            f"“{discord.utils.escape_markdown(clip(pack.title, 100))}” as the pack `{pack.name}`. Nobody is asked "
+            f"them until they are approved: review them with `/trivia pack review pack:{pack.name}`. Approved "
+            f"questions make the category `{pack_category(pack.name)}` of `/trivia start`, in this server only.\n"
+            f"```\n{clip(report, 1200)}\n```",
+        )
+
+    @pack.command(name="list", description="This server's quiz packs and how far their review is.")
+    async def pack_list(self, interaction: discord.Interaction[Any]) -> None:
+        """List this server's packs."""
+        assert interaction.guild_id is not None
+        packs = await self.bot.storage.guild_packs(interaction.guild_id)
+        if not packs:
+            raise UserFacingError(
+                "This server has no quiz packs yet: someone with Manage Server can add one with `/trivia pack add`."
+            )
+        embed = discord.Embed(title="This server's quiz packs", colour=BRAND)
+        embed.description = "\n".join(
+            f"`{pack.name}`: **{discord.utils.escape_markdown(clip(pack.title, 80))}** ({pack.document_date}) · "
+            f"{pack.approved} approved, {pack.rejected} rejected, {pack.drafted} to review"
+            for pack in packs
+        )
+        embed.set_footer(text=f"{len(packs)} of at most {PACKS_PER_SERVER} packs")
+        await interaction.response.send_message(embed=embed, ephemeral=True)
+
+    @pack.command(name="review", description="Approve or reject a pack's drafted questions (Manage Server).")
+    @app_commands.describe(pack="The pack (default: the first with questions left to review)")
+    async def pack_review(self, interaction: discord.Interaction[Any], pack: str | None = None) -> None:
+        """Show the first drafted fact still to review, with its source sentence and the review buttons."""
+        guild_id = self._require_manage(interaction)
+        chosen = await self._pack_named(guild_id, pack)
+        facts = await self.bot.storage.pack_facts(chosen.id)
+        position = next((fact.position for fact in facts if fact.status == "draft"), 0)
+        embed, view = self._review_page(chosen, facts, position)
+        if view is None:
+            await interaction.response.send_message(embed=embed, ephemeral=True)
+        else:
+            await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
+
+    @pack.command(name="remove", description="Remove one of this server's quiz packs (Manage Server).")
+    @app_commands.describe(pack="The pack to remove")
+    async def pack_remove(self, interaction: discord.Interaction[Any], pack: str) -> None:
+        """Ask for confirmation before removing a pack."""
+        guild_id = self._require_manage(interaction)
+        chosen = await self._pack_named(guild_id, pack)
+        view = discord.ui.View(timeout=300)
+        view.add_item(PackRemoveButton(chosen.id))
+        await interaction.response.send_message(
+            f"This removes the pack `{chosen.name}` and its {plural(chosen.total, 'question')} "
+            f"({chosen.approved} approved) from this server. It can't be undone.",
+            view=view,
+            ephemeral=True,
+        )
+
+    @pack_review.autocomplete("pack")
+    @pack_remove.autocomplete("pack")
+    async def pack_autocomplete(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        """Suggest this server's packs."""
+        if interaction.guild_id is None:
+            return []
+        packs = await self.bot.storage.guild_packs(interaction.guild_id)
+        return [
+            app_commands.Choice(name=clip(f"{pack.name}: {pack.title}", 100), value=pack.name)
+            for pack in packs
+            if current.lower() in f"{pack.name} {pack.title}".lower()
+        ][:25]
+
+    def _review_page(
+        self, pack: GuildPack, facts: list[PackFact], position: int
+    ) -> tuple[discord.Embed, discord.ui.View | None]:
+        """Render one drafted fact of a pack with the review buttons."""
+        if not facts:
+            return discord.Embed(title=clip(pack.title, 256), description="This pack has no questions."), None
+        position = min(max(position, 0), len(facts) - 1)
+        fact = facts[position]
+        model = fact_of(fact)
+        counts = {status: sum(1 for f in facts if f.status == status) for status in ("draft", "approved", "rejected")}
+        mark = {"draft": "📝 To review", "approved": "✅ Approved", "rejected": "❌ Rejected"}[fact.status]
+        embed = discord.Embed(
+            title=clip(f"{pack.name} · question {position + 1}/{len(facts)}", 256),
+            colour=BRAND,
+            description=f"**{discord.utils.escape_markdown(clip(model.prompts[0], 1000))}**",
+        )
+        embed.add_field(name="Answer", value=clip(discord.utils.escape_markdown(fact.answer), 1024), inline=True)
+        embed.add_field(name="Status", value=mark, inline=True)
+        for citation in model.citations[:2]:
+            quote = discord.utils.escape_markdown(citation.quote)
+            embed.add_field(name="Source sentence", value=clip(f"“{quote}”", 1024), inline=False)
+        embed.set_footer(
+            text=f"{counts['approved']} approved · {counts['rejected']} rejected · {counts['draft']} to review. "
+            f"Only approved questions are asked, in category {pack_category(pack.name)}."
+        )
+        decided = None if fact.status == "draft" else fact.status
+        return embed, pack_review_view(pack.id, position, len(facts), decided=decided)
+
+    async def review_pack_fact(
+        self, interaction: discord.Interaction[Any], pack_id: int, position: int, action: str
+    ) -> None:
+        """Approve or reject the fact shown and move to the next one to review, or turn the page."""
+        guild_id = self._require_manage(interaction)
+        pack = await self.bot.storage.guild_pack_by_id(guild_id, pack_id)
+        if pack is None:
+            raise UserFacingError("That quiz pack has been removed.")
+        if action in {"a", "r"}:
+            status: PackFactStatus = "approved" if action == "a" else "rejected"
+            changed = await self.bot.storage.set_pack_fact_status(pack_id, position, status)
+            if changed is None:
+                raise UserFacingError("That question is no longer in the pack.")
+            self.pack_questions.pop(pack_id, None)
+            pack = await self.bot.storage.guild_pack_by_id(guild_id, pack_id) or pack
+        facts = await self.bot.storage.pack_facts(pack_id)
+        if action in {"a", "r"}:
+            later = [f.position for f in facts if f.status == "draft" and f.position > position]
+            earlier = [f.position for f in facts if f.status == "draft"]
+            position = (later or earlier or [position])[0]
+        embed, view = self._review_page(pack, facts, position)
+        await update(interaction, embed=embed, view=view)
+
+    async def confirm_pack_removal(self, interaction: discord.Interaction[Any], pack_id: int) -> None:
+        """Remove a pack of this server after the confirmation click."""
+        guild_id = self._require_manage(interaction)
+        pack = await self.bot.storage.guild_pack_by_id(guild_id, pack_id)
+        if pack is None or not await self.bot.storage.delete_guild_pack(guild_id, pack.name):
+            raise UserFacingError("That quiz pack was already removed.")
+        self.pack_questions.pop(pack_id, None)
+        log.info("Removed pack %s from guild %s", pack.name, guild_id)
+        await update(interaction, content=f"🗑️ Removed the quiz pack `{pack.name}`.", view=None)
 
 
 def _and_list(names: list[str]) -> str:

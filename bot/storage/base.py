@@ -23,6 +23,7 @@ from typing import Literal, Protocol
 RoundStatus = Literal["running", "finished", "stopped", "abandoned", "interrupted", "error"]
 FinalRoundStatus = Literal["finished", "stopped", "abandoned", "interrupted", "error"]
 DisputeStatus = Literal["pending", "accepted", "rejected"]
+PackFactStatus = Literal["draft", "approved", "rejected"]
 
 MAX_ANSWER_TEXT = 200
 """Typed answers are truncated to this many characters before they are stored."""
@@ -76,6 +77,14 @@ class QuestionNotOpen(StorageError):  # noqa: N818
 
 class QuestionStillOpen(StorageError):  # noqa: N818
     """The question has not been scored yet, so its answers cannot be disputed."""
+
+
+class PackExists(StorageConflict):
+    """This server already has a pack of that name."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"This server already has a pack called `{name}`: remove it first, or rename the file.")
+        self.name = name
 
 
 class DisputeExists(StorageConflict):
@@ -227,6 +236,57 @@ class Dispute:
     decided_by: int | None
     decided_at: dt.datetime | None
     points_awarded: int
+
+
+@dataclass(frozen=True, slots=True)
+class GuildPack:
+    """A fact pack a server's moderators drafted from their own document, with its facts counted by status."""
+
+    id: int
+    guild_id: int
+    name: str
+    title: str
+    document_date: dt.date
+    created_by: int | None
+    """Who added it; None once they deleted their data (`delete_player`)."""
+    created_at: dt.datetime
+    drafted: int
+    approved: int
+    rejected: int
+
+    @property
+    def total(self) -> int:
+        """How many facts were drafted."""
+        return self.drafted + self.approved + self.rejected
+
+
+@dataclass(frozen=True, slots=True)
+class NewPackFact:
+    """One drafted fact to store: its id, its answer as shown to reviewers, and the fact itself as JSON."""
+
+    fact_id: str
+    answer: str
+    fact_json: str
+
+
+@dataclass(frozen=True, slots=True)
+class PackFact:
+    """One fact of a server's pack, with its review status; ``position`` orders the facts of a pack from 0."""
+
+    pack_id: int
+    position: int
+    fact_id: str
+    status: PackFactStatus
+    answer: str
+    fact_json: str
+
+
+@dataclass(frozen=True, slots=True)
+class PackSource:
+    """What rebuilds a pack's fact store: the drafted pack without its facts (JSON) and its document's text."""
+
+    pack_json: str
+    document_text: str
 
 
 # --------------------------------------------------------------------------- interface
@@ -385,3 +445,41 @@ class Storage(Protocol):
 
     async def delete_player(self, user_id: int) -> int:
         """Delete a player's answers, totals and disputes, forget their ids on rounds; return rows deleted."""
+
+    # ---- a server's own fact packs (`/trivia pack`)
+
+    async def create_guild_pack(
+        self,
+        *,
+        guild_id: int,
+        name: str,
+        title: str,
+        document_date: dt.date,
+        document_text: str,
+        pack_json: str,
+        facts: Sequence[NewPackFact],
+        created_by: int,
+        created_at: dt.datetime,
+    ) -> GuildPack:
+        """Store a drafted pack and its facts (all 'draft'); raise `PackExists` if the server has that name."""
+
+    async def guild_packs(self, guild_id: int) -> list[GuildPack]:
+        """Return a server's packs, by name."""
+
+    async def guild_pack(self, guild_id: int, name: str) -> GuildPack | None:
+        """Return a server's pack of that name, or None."""
+
+    async def guild_pack_by_id(self, guild_id: int, pack_id: int) -> GuildPack | None:
+        """Return a pack of this server by id (None if it is gone or another server's)."""
+
+    async def guild_pack_source(self, pack_id: int) -> PackSource | None:
+        """Return what rebuilds a pack's fact store, or None if the pack is gone."""
+
+    async def pack_facts(self, pack_id: int, *, status: PackFactStatus | None = None) -> list[PackFact]:
+        """Return a pack's facts in order, optionally only those of one status."""
+
+    async def set_pack_fact_status(self, pack_id: int, position: int, status: PackFactStatus) -> PackFact | None:
+        """Set a fact's review status and return it, or None if there is no such fact."""
+
+    async def delete_guild_pack(self, guild_id: int, name: str) -> bool:
+        """Delete a server's pack and its facts; return False if it had none of that name."""

@@ -143,6 +143,29 @@ TABLES: tuple[Table, ...] = (
         times=frozenset({"created_at", "decided_at"}),
         identity=True,
     ),
+    Table(
+        "guild_packs",
+        (
+            "id",
+            "guild_id",
+            "name",
+            "title",
+            "document_date",
+            "document_text",
+            "pack_json",
+            "created_by",
+            "created_at",
+        ),
+        "id",
+        times=frozenset({"created_at"}),
+        dates=frozenset({"document_date"}),
+        identity=True,
+    ),
+    Table(
+        "guild_pack_facts",
+        ("pack_id", "position", "fact_id", "status", "answer", "fact_json"),
+        "pack_id, position",
+    ),
 )
 
 TOTALS_SUMMARY_SQL = """

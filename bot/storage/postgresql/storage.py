@@ -45,8 +45,14 @@ from bot.storage.base import (
     DisputeExists,
     DisputeStatus,
     FinalRoundStatus,
+    GuildPack,
     GuildSettings,
     LeaderboardRow,
+    NewPackFact,
+    PackExists,
+    PackFact,
+    PackFactStatus,
+    PackSource,
     PlayerStats,
     QuestionNotOpen,
     QuestionStillOpen,
@@ -1113,8 +1119,169 @@ class PostgresStorage:
             await self._execute("UPDATE rounds SET winner_id = NULL WHERE winner_id = $1", user_id)
             await self._execute("UPDATE disputes SET decided_by = NULL WHERE decided_by = $1", user_id)
             await self._execute("UPDATE guild_aliases SET added_by = NULL WHERE added_by = $1", user_id)
+            await self._execute("UPDATE guild_packs SET created_by = NULL WHERE created_by = $1", user_id)
             return deleted
 
         deleted = await self._write(work)
         log.info("Deleted %s row(s) about user %s", deleted, user_id)
         return deleted
+
+    # ------------------------------------------------------------------ a server's own fact packs
+
+    _PACK_COLUMNS = """
+        p.id, p.guild_id, p.name, p.title, p.document_date, p.created_by, p.created_at,
+        (SELECT count(*) FROM guild_pack_facts AS f WHERE f.pack_id = p.id AND f.status = 'draft') AS drafted,
+        (SELECT count(*) FROM guild_pack_facts AS f WHERE f.pack_id = p.id AND f.status = 'approved') AS approved,
+        (SELECT count(*) FROM guild_pack_facts AS f WHERE f.pack_id = p.id AND f.status = 'rejected') AS rejected
+    """
+
+    async def create_guild_pack(
+        self,
+        *,
+        guild_id: int,
+        name: str,
+        title: str,
+        document_date: dt.date,
+        document_text: str,
+        pack_json: str,
+        facts: Sequence[NewPackFact],
+        created_by: int,
+        created_at: dt.datetime,
+    ) -> GuildPack:
+        """Store a drafted pack and its facts (all 'draft'); raise `PackExists` if the server has that name."""
+        created = utc(created_at)
+
+        async def work() -> int:
+            row = await self._fetch_one(
+                """
+                INSERT INTO guild_packs
+                    (guild_id, name, title, document_date, document_text, pack_json, created_by, created_at)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                RETURNING id
+                """,
+                guild_id,
+                name,
+                _pg_text(title),
+                document_date,
+                _pg_text(document_text),
+                _pg_text(pack_json),
+                created_by,
+                created,
+            )
+            assert row is not None  # RETURNING after a successful INSERT always yields the row
+            pack_id = int(row["id"])
+            await self._execute_many(
+                """
+                INSERT INTO guild_pack_facts (pack_id, position, fact_id, status, answer, fact_json)
+                VALUES ($1, $2, $3, 'draft', $4, $5)
+                """,
+                [
+                    (pack_id, position, fact.fact_id, _pg_text(fact.answer), _pg_text(fact.fact_json))
+                    for position, fact in enumerate(facts)
+                ],
+            )
+            return pack_id
+
+        try:
+            pack_id = await self._write(work)
+        except StorageConflict as exc:
+            if is_unique_violation(exc):
+                raise PackExists(name) from exc
+            raise
+        pack = await self.guild_pack_by_id(guild_id, pack_id)
+        assert pack is not None
+        return pack
+
+    async def guild_packs(self, guild_id: int) -> list[GuildPack]:
+        """Return a server's packs, by name."""
+        rows = await self._fetch(
+            f"SELECT {self._PACK_COLUMNS} FROM guild_packs AS p WHERE p.guild_id = $1 ORDER BY p.name", guild_id
+        )
+        return [_guild_pack(row) for row in rows]
+
+    async def guild_pack(self, guild_id: int, name: str) -> GuildPack | None:
+        """Return a server's pack of that name, or None."""
+        row = await self._fetch_one(
+            f"SELECT {self._PACK_COLUMNS} FROM guild_packs AS p WHERE p.guild_id = $1 AND p.name = $2", guild_id, name
+        )
+        return None if row is None else _guild_pack(row)
+
+    async def guild_pack_by_id(self, guild_id: int, pack_id: int) -> GuildPack | None:
+        """Return a pack of this server by id (None if it is gone or another server's)."""
+        row = await self._fetch_one(
+            f"SELECT {self._PACK_COLUMNS} FROM guild_packs AS p WHERE p.guild_id = $1 AND p.id = $2", guild_id, pack_id
+        )
+        return None if row is None else _guild_pack(row)
+
+    async def guild_pack_source(self, pack_id: int) -> PackSource | None:
+        """Return what rebuilds a pack's fact store, or None if the pack is gone."""
+        row = await self._fetch_one("SELECT pack_json, document_text FROM guild_packs WHERE id = $1", pack_id)
+        return None if row is None else PackSource(str(row["pack_json"]), str(row["document_text"]))
+
+    async def pack_facts(self, pack_id: int, *, status: PackFactStatus | None = None) -> list[PackFact]:
+        """Return a pack's facts in order, optionally only those of one status."""
+        rows = await self._fetch(
+            """
+            SELECT pack_id, position, fact_id, status, answer, fact_json FROM guild_pack_facts
+            WHERE pack_id = $1 AND ($2::text IS NULL OR status = $2::text) ORDER BY position
+            """,
+            pack_id,
+            status,
+        )
+        return [_pack_fact(row) for row in rows]
+
+    async def set_pack_fact_status(self, pack_id: int, position: int, status: PackFactStatus) -> PackFact | None:
+        """Set a fact's review status and return it, or None if there is no such fact."""
+
+        async def work() -> asyncpg.Record | None:
+            return await self._fetch_one(
+                """
+                UPDATE guild_pack_facts SET status = $1 WHERE pack_id = $2 AND position = $3
+                RETURNING pack_id, position, fact_id, status, answer, fact_json
+                """,
+                status,
+                pack_id,
+                position,
+            )
+
+        row = await self._write(work)
+        return None if row is None else _pack_fact(row)
+
+    async def delete_guild_pack(self, guild_id: int, name: str) -> bool:
+        """Delete a server's pack and its facts (by the foreign key's cascade); return False if it had none."""
+
+        async def work() -> int:
+            return await self._execute("DELETE FROM guild_packs WHERE guild_id = $1 AND name = $2", guild_id, name)
+
+        return await self._write(work) > 0
+
+
+def _pg_text(text: str) -> str:
+    """Return text PostgreSQL can store: it refuses NUL characters."""
+    return text.replace("\x00", "?")
+
+
+def _guild_pack(row: asyncpg.Record) -> GuildPack:
+    return GuildPack(
+        id=int(row["id"]),
+        guild_id=int(row["guild_id"]),
+        name=str(row["name"]),
+        title=str(row["title"]),
+        document_date=row["document_date"],
+        created_by=None if row["created_by"] is None else int(row["created_by"]),
+        created_at=row["created_at"].astimezone(dt.UTC),
+        drafted=int(row["drafted"]),
+        approved=int(row["approved"]),
+        rejected=int(row["rejected"]),
+    )
+
+
+def _pack_fact(row: asyncpg.Record) -> PackFact:
+    return PackFact(
+        pack_id=int(row["pack_id"]),
+        position=int(row["position"]),
+        fact_id=str(row["fact_id"]),
+        status=row["status"],
+        answer=str(row["answer"]),
+        fact_json=str(row["fact_json"]),
+    )

@@ -48,8 +48,14 @@ from bot.storage.base import (
     DisputeExists,
     DisputeStatus,
     FinalRoundStatus,
+    GuildPack,
     GuildSettings,
     LeaderboardRow,
+    NewPackFact,
+    PackExists,
+    PackFact,
+    PackFactStatus,
+    PackSource,
     PlayerStats,
     QuestionNotOpen,
     QuestionStillOpen,
@@ -71,6 +77,7 @@ from bot.storage.sqlite.rows import (
     answer_params,
     answer_row,
     dispute_row,
+    encodable,
     question_row,
     round_row,
     storable_id,
@@ -968,5 +975,157 @@ class SQLiteStorage:
             await self._execute("UPDATE rounds SET winner_id = NULL WHERE winner_id = ?", (user_id,))
             await self._execute("UPDATE disputes SET decided_by = NULL WHERE decided_by = ?", (user_id,))
             await self._execute("UPDATE guild_aliases SET added_by = NULL WHERE added_by = ?", (user_id,))
+            await self._execute("UPDATE guild_packs SET created_by = NULL WHERE created_by = ?", (user_id,))
         log.info("Deleted %s row(s) about user %s", deleted, user_id)
         return deleted
+
+    # ------------------------------------------------------------------ a server's own fact packs
+
+    _PACK_COLUMNS = """
+        p.id, p.guild_id, p.name, p.title, p.document_date, p.created_by, p.created_at,
+        (SELECT count(*) FROM guild_pack_facts AS f WHERE f.pack_id = p.id AND f.status = 'draft') AS drafted,
+        (SELECT count(*) FROM guild_pack_facts AS f WHERE f.pack_id = p.id AND f.status = 'approved') AS approved,
+        (SELECT count(*) FROM guild_pack_facts AS f WHERE f.pack_id = p.id AND f.status = 'rejected') AS rejected
+    """
+
+    async def create_guild_pack(
+        self,
+        *,
+        guild_id: int,
+        name: str,
+        title: str,
+        document_date: dt.date,
+        document_text: str,
+        pack_json: str,
+        facts: Sequence[NewPackFact],
+        created_by: int,
+        created_at: dt.datetime,
+    ) -> GuildPack:
+        """Store a drafted pack and its facts (all 'draft'); raise `PackExists` if the server has that name."""
+        try:
+            async with self.transaction():
+                row = await self._fetch_one(
+                    """
+                    INSERT INTO guild_packs
+                        (guild_id, name, title, document_date, document_text, pack_json, created_by, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    RETURNING id
+                    """,
+                    (
+                        guild_id,
+                        name,
+                        encodable(title),
+                        document_date.isoformat(),
+                        encodable(document_text),
+                        pack_json,
+                        created_by,
+                        time_text(created_at),
+                    ),
+                )
+                assert row is not None  # RETURNING after a successful INSERT always yields the row
+                pack_id = int(row["id"])
+                await self._execute_many(
+                    """
+                    INSERT INTO guild_pack_facts (pack_id, position, fact_id, status, answer, fact_json)
+                    VALUES (?, ?, ?, 'draft', ?, ?)
+                    """,
+                    [
+                        (pack_id, position, fact.fact_id, encodable(fact.answer), fact.fact_json)
+                        for position, fact in enumerate(facts)
+                    ],
+                )
+        except StorageConflict as exc:
+            if is_unique_violation(exc):
+                raise PackExists(name) from exc
+            raise
+        pack = await self.guild_pack_by_id(guild_id, pack_id)
+        assert pack is not None
+        return pack
+
+    async def guild_packs(self, guild_id: int) -> list[GuildPack]:
+        """Return a server's packs, by name."""
+        rows = await self._fetch(
+            f"SELECT {self._PACK_COLUMNS} FROM guild_packs AS p WHERE p.guild_id = ? ORDER BY p.name", (guild_id,)
+        )
+        return [_guild_pack(row) for row in rows]
+
+    async def guild_pack(self, guild_id: int, name: str) -> GuildPack | None:
+        """Return a server's pack of that name, or None."""
+        row = await self._fetch_one(
+            f"SELECT {self._PACK_COLUMNS} FROM guild_packs AS p WHERE p.guild_id = ? AND p.name = ?", (guild_id, name)
+        )
+        return None if row is None else _guild_pack(row)
+
+    async def guild_pack_by_id(self, guild_id: int, pack_id: int) -> GuildPack | None:
+        """Return a pack of this server by id (None if it is gone or another server's)."""
+        row = await self._fetch_one(
+            f"SELECT {self._PACK_COLUMNS} FROM guild_packs AS p WHERE p.guild_id = ? AND p.id = ?", (guild_id, pack_id)
+        )
+        return None if row is None else _guild_pack(row)
+
+    async def guild_pack_source(self, pack_id: int) -> PackSource | None:
+        """Return what rebuilds a pack's fact store, or None if the pack is gone."""
+        row = await self._fetch_one("SELECT pack_json, document_text FROM guild_packs WHERE id = ?", (pack_id,))
+        return None if row is None else PackSource(str(row["pack_json"]), str(row["document_text"]))
+
+    async def pack_facts(self, pack_id: int, *, status: PackFactStatus | None = None) -> list[PackFact]:
+        """Return a pack's facts in order, optionally only those of one status."""
+        rows = await self._fetch(
+            """
+            SELECT pack_id, position, fact_id, status, answer, fact_json FROM guild_pack_facts
+            WHERE pack_id = ? AND (? IS NULL OR status = ?) ORDER BY position
+            """,
+            (pack_id, status, status),
+        )
+        return [_pack_fact(row) for row in rows]
+
+    async def set_pack_fact_status(self, pack_id: int, position: int, status: PackFactStatus) -> PackFact | None:
+        """Set a fact's review status and return it, or None if there is no such fact."""
+        async with self.transaction():
+            row = await self._fetch_one(
+                """
+                UPDATE guild_pack_facts SET status = ? WHERE pack_id = ? AND position = ?
+                RETURNING pack_id, position, fact_id, status, answer, fact_json
+                """,
+                (status, pack_id, position),
+            )
+        return None if row is None else _pack_fact(row)
+
+    async def delete_guild_pack(self, guild_id: int, name: str) -> bool:
+        """Delete a server's pack and its facts; return False if it had none of that name."""
+        async with self.transaction():
+            await self._execute(
+                """
+                DELETE FROM guild_pack_facts
+                WHERE pack_id IN (SELECT id FROM guild_packs WHERE guild_id = ? AND name = ?)
+                """,
+                (guild_id, name),
+            )
+            deleted = await self._execute("DELETE FROM guild_packs WHERE guild_id = ? AND name = ?", (guild_id, name))
+        return deleted > 0
+
+
+def _guild_pack(row: sqlite3.Row) -> GuildPack:
+    return GuildPack(
+        id=int(row["id"]),
+        guild_id=int(row["guild_id"]),
+        name=str(row["name"]),
+        title=str(row["title"]),
+        document_date=dt.date.fromisoformat(str(row["document_date"])),
+        created_by=None if row["created_by"] is None else int(row["created_by"]),
+        created_at=time_value(str(row["created_at"])),
+        drafted=int(row["drafted"]),
+        approved=int(row["approved"]),
+        rejected=int(row["rejected"]),
+    )
+
+
+def _pack_fact(row: sqlite3.Row) -> PackFact:
+    return PackFact(
+        pack_id=int(row["pack_id"]),
+        position=int(row["position"]),
+        fact_id=str(row["fact_id"]),
+        status=cast(PackFactStatus, row["status"]),
+        answer=str(row["answer"]),
+        fact_json=str(row["fact_json"]),
+    )
