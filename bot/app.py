@@ -24,8 +24,9 @@ from bot.errors import TriviaCommandTree, reply_privately, send_error
 from bot.metrics import serve_metrics
 from bot.preflight import EXIT_CONFIG, ConfigError
 from bot.render import clip
+from bot.shards import ShardPlan
 from bot.shutdown import stop_on_signals
-from bot.storage import Storage, StorageError
+from bot.storage import RoundRow, Storage, StorageError
 from bot.storage.opening import open_storage
 from bot.sync import SyncReport, sync_commands
 from bot.views import DYNAMIC_ITEMS, PREFIX, PageTurner, RoundActions
@@ -45,6 +46,13 @@ INTERRUPTED_NOTICE = (
     "⚠️ The trivia round running here was interrupted when the bot restarted. Points for every answered "
     "question are kept. Start a new round with `/trivia start`."
 )
+
+
+SHARDING_CLOSE_CODES = {
+    4010: "invalid shard (SHARD_IDS must be below SHARD_COUNT)",
+    4011: "sharding required (the bot is in too many servers for one shard: set SHARD_COUNT)",
+}
+"""Gateway close codes that mean the shard settings are wrong; discord.py does not reconnect after them."""
 
 
 @dataclass
@@ -143,12 +151,20 @@ class TriviaBot(commands.Bot):
         await self.add_cog(settings.SettingsCog(self))
         if not self._sync_only:  # a sync run must not touch rounds that a running bot owns
             await self._close_interrupted_rounds()
-        self.sync_report = await sync_commands(
-            self.tree, self.storage, self.settings.dev_guild_ids, force_global=self._sync_only
-        )
+        plan = self.settings.shard_plan
+        if self._sync_only or plan is None or plan.syncs_commands:
+            self.sync_report = await sync_commands(
+                self.tree, self.storage, self.settings.dev_guild_ids, force_global=self._sync_only
+            )
+        else:
+            log.info("Running %s: commands are synced by the process holding shard 0", plan)
 
     async def _close_interrupted_rounds(self) -> None:
-        rounds = await self.storage.close_interrupted_rounds(dt.datetime.now(dt.UTC))
+        plan = self.settings.shard_plan
+        if plan is None:
+            rounds = await self.storage.close_interrupted_rounds(dt.datetime.now(dt.UTC))
+        else:
+            rounds = await _close_interrupted_rounds_of(self.storage, plan)
         self.interrupted_rounds = [r.id for r in rounds]
         for row in rounds:
             log.info("Closed round %s in channel %s, interrupted by a restart", row.id, row.channel_id)
@@ -175,7 +191,9 @@ class TriviaBot(commands.Bot):
     async def on_ready(self) -> None:
         """Log who we are (again after every fresh IDENTIFY: keep this free of one-time work)."""
         assert self.user is not None
-        log.info("Logged in as %s (%s) in %s servers", self.user, self.user.id, len(self.guilds))
+        plan = self.settings.shard_plan
+        on_shards = "" if plan is None else f" on {plan}"
+        log.info("Logged in as %s (%s) in %s servers%s", self.user, self.user.id, len(self.guilds), on_shards)
 
     # ------------------------------------------------------------------ interactions nothing else answers
 
@@ -233,6 +251,38 @@ class TriviaBot(commands.Bot):
             await send_error(interaction, error)
 
 
+class ShardedTriviaBot(TriviaBot, commands.AutoShardedBot):
+    """Orbit Trivia over the shards ``SHARD_IDS`` of ``SHARD_COUNT`` (discord.py runs and routes the shards)."""
+
+
+def make_bot(settings: Settings, **options: Any) -> TriviaBot:
+    """Build the bot the settings ask for: sharded with ``SHARD_COUNT``, otherwise one plain connection."""
+    plan = settings.shard_plan
+    if plan is None:
+        return TriviaBot(settings, **options)
+    return ShardedTriviaBot(settings, shard_count=plan.count, shard_ids=list(plan.ids), **options)
+
+
+async def _close_interrupted_rounds_of(storage: Storage, plan: ShardPlan) -> list[RoundRow]:
+    """End the running rounds of this process's guilds as 'interrupted' and return them.
+
+    The other shard processes share the database and run their own rounds: theirs are left alone, and so are
+    the terminal player's (negative guild ids, no shard's). Each process only ever runs rounds of guilds on its
+    own shards, so nobody else writes these rows meanwhile.
+    """
+    ended_at = dt.datetime.now(dt.UTC)
+    closed: list[RoundRow] = []
+    async with storage.transaction():
+        for row in await storage.running_rounds():
+            if plan.owns_guild(row.guild_id) and await storage.finish_round(
+                row.id, status="interrupted", ended_at=ended_at, winner_id=None
+            ):
+                closed.append(await storage.get_round(row.id) or row)
+    if closed:
+        log.info("Marked %s running round(s) of %s as interrupted", len(closed), plan)
+    return closed
+
+
 def _walk_components(components: Iterable[Any]) -> Iterator[Any]:
     for component in components:
         yield component
@@ -259,7 +309,7 @@ async def run_bot(settings: Settings) -> int:
     """Run the bot until it is stopped; return the process exit code."""
     if settings.discord_api_base:
         point_discord_at(settings.discord_api_base)
-    bot = TriviaBot(settings)
+    bot = make_bot(settings)
     # The modules, fact store and question bank loaded so far live as long as the process. Frozen, they are
     # left out of the collector's full passes, which otherwise stall every interaction for ~0.1 s under load.
     gc.collect()
@@ -275,6 +325,11 @@ async def run_bot(settings: Settings) -> int:
         return 2
     except ConfigError as error:
         log.error("%s", error)
+        return EXIT_CONFIG
+    except discord.ConnectionClosed as error:
+        if error.code not in SHARDING_CLOSE_CODES:
+            raise
+        log.error("Discord closed the gateway: %s. Check SHARD_COUNT and SHARD_IDS.", SHARDING_CLOSE_CODES[error.code])
         return EXIT_CONFIG
     except (aiohttp.ClientConnectionError, OSError) as error:
         log.error("Could not reach Discord at %s: %s", discord.http.Route.BASE, error)

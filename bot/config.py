@@ -5,14 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import NoDecode
 
+from bot.shards import ShardPlan
 from questions.settings import PackSettings
 
 MIN_SNOWFLAKE = 1 << 22
 """The smallest plausible Discord id (any id made after Discord's epoch); 0 and small numbers are typos."""
 MAX_SNOWFLAKE = (1 << 63) - 1
+
+MAX_SHARD_COUNT = 65536
+"""An upper bound that catches typos; Discord itself tells a bot how many shards it needs."""
 
 
 class PlaySettings(PackSettings):
@@ -53,6 +57,52 @@ class Settings(PlaySettings):
     discord_api_base: str | None = Field(
         default=None, description="Base URL of a Discord REST proxy (or of the local fake used by the tests)."
     )
+    shard_count: int | None = Field(
+        default=None, ge=1, le=MAX_SHARD_COUNT, description="How many shards the bot runs in all (every process)."
+    )
+    shard_ids: Annotated[list[int] | None, NoDecode] = Field(
+        default=None, description="The shards this process connects, e.g. '0,1' (default: all of SHARD_COUNT)."
+    )
+
+    @field_validator("shard_ids", mode="before")
+    @classmethod
+    def _split_shard_ids(cls, value: object) -> object:
+        """Accept '0,1' (or spaces) as well as a JSON list."""
+        if isinstance(value, str):
+            parts = value.replace(",", " ").split()
+            if not all(part.isdigit() for part in parts):
+                raise ValueError(f"must be shard numbers separated by commas, e.g. 0,1 (got {value.strip()[:40]!r})")
+            return [int(part) for part in parts]
+        if isinstance(value, int):
+            return [value]
+        return value
+
+    @field_validator("shard_ids")
+    @classmethod
+    def _shard_ids_in_range(cls, value: list[int] | None, info: ValidationInfo) -> list[int] | None:
+        if value is None or "shard_count" not in info.data:  # an invalid SHARD_COUNT is reported on its own
+            return value
+        count = info.data["shard_count"]
+        if count is None:
+            raise ValueError("needs SHARD_COUNT too: set how many shards the bot runs in all (e.g. SHARD_COUNT=2)")
+        if not value:
+            raise ValueError("is empty: list the shards this process runs, e.g. 0,1")
+        outside = [shard for shard in value if not 0 <= shard < count]
+        if outside:
+            listed = ", ".join(map(str, outside))
+            raise ValueError(f"{listed}: with SHARD_COUNT={count} the shards are numbered 0 to {count - 1}")
+        repeated = sorted({shard for shard in value if value.count(shard) > 1})
+        if repeated:
+            raise ValueError(f"lists shard {', '.join(map(str, repeated))} more than once")
+        return value
+
+    @property
+    def shard_plan(self) -> ShardPlan | None:
+        """Return this process's shards, or None to run unsharded (no SHARD_COUNT)."""
+        if self.shard_count is None:
+            return None
+        ids = self.shard_ids if self.shard_ids is not None else range(self.shard_count)
+        return ShardPlan(self.shard_count, tuple(ids))
 
     log_format: Literal["text", "json"] = Field(
         default="text", description="'text' lines, or 'json': one JSON object per line (token still scrubbed)."

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
-from fake_discord.gateway import GatewayConnection, GatewayFrame, GatewaySession
+from fake_discord.gateway import GatewayConnection, GatewayFrame, GatewaySession, valid_shard
 from fake_discord.patching import gateway_url_for
 from fake_discord.payloads import (
     ADMINISTRATOR,
@@ -174,6 +174,9 @@ class FakeCore:
         self._failures: list[FailureRule] = []
         self._sessions: dict[str, GatewaySession] = {}
         self._session: GatewaySession | None = None
+        self._shard_sessions: dict[tuple[int, int], GatewaySession] = {}
+        self.recommended_shards = 1
+        """What ``GET /gateway/bot`` recommends as ``shards`` (what discord.py's AutoShardedBot runs by default)."""
         self._connections: set[GatewayConnection] = set()
         self._connection_count = 0
         self._gateway_down_until = 0.0
@@ -222,9 +225,15 @@ class FakeCore:
         channels: Iterable[str] = ("general", "trivia"),
         players: Iterable[int] = range(1, 6),
         owner: int = 0,
+        shard: tuple[int, int] | None = None,
     ) -> FakeGuild:
-        """Add a guild with text channels, @everyone and a bot role, the bot, its owner and players."""
-        guild_id = self._snowflake()
+        """Add a guild with text channels, @everyone and a bot role, the bot, its owner and players.
+
+        ``shard=(shard_id, shard_count)`` picks an id whose events go to that shard.
+        """
+        if shard is not None and not valid_shard(shard):
+            raise ValueError(f"shard {shard} is not (shard_id, shard_count) with 0 <= shard_id < shard_count")
+        guild_id = self._snowflake() if shard is None else self._snowflake.on_shard(*shard)
         owner_user = self.user(owner)
         guild = FakeGuild(id=guild_id, name=name or f"Guild {len(self.guilds) + 1}", owner_id=int(owner_user["id"]))
         bot_role_id = self._snowflake()
@@ -333,9 +342,15 @@ class FakeCore:
 
         return await self.wait_for(find, timeout, description="a matching message")
 
-    async def wait_until_ready(self, timeout: float = 5.0) -> None:
-        """Wait until a client is connected and was sent READY and every GUILD_CREATE (or RESUMED)."""
-        await self.wait_for(lambda: self._live_session() is not None, timeout, description="READY")
+    async def wait_until_ready(self, timeout: float = 5.0, *, shard_id: int | None = None) -> None:
+        """Wait until a client is connected and was sent READY and every GUILD_CREATE (or RESUMED).
+
+        With ``shard_id``, wait for a client identified as that shard; otherwise for the latest client.
+        """
+        if shard_id is None:
+            await self.wait_for(lambda: self._live_session() is not None, timeout, description="READY")
+        else:
+            await self.wait_for(lambda: shard_id in self.live_shards, timeout, description=f"READY of shard {shard_id}")
 
     # ------------------------------------------------------------------ interactions: payload builders
 
@@ -393,11 +408,19 @@ class FakeCore:
         self.events.append(frame)
         self._notify()
 
+    @staticmethod
+    def _is_live(session: GatewaySession | None) -> bool:
+        return (
+            session is not None
+            and not session.invalidated
+            and session.ready_sent
+            and session.connection is not None
+            and not session.connection.closed
+        )
+
     def _live_session(self) -> GatewaySession | None:
         session = self._session
-        if session is None or session.invalidated or not session.ready_sent or session.connection is None:
-            return None
-        return session
+        return session if self._is_live(session) else None
 
     def _require_session(self) -> GatewaySession:
         if self._session is None:
@@ -406,19 +429,64 @@ class FakeCore:
             raise RuntimeError("the gateway session was invalidated; await fake.wait_until_ready() for the new one")
         return self._session
 
+    def _shard_session(self, shard_id: int) -> GatewaySession | None:
+        """Return the latest session identified as ``shard_id`` (of any shard count), or None."""
+        sessions = [s for (sid, _), s in self._shard_sessions.items() if sid == shard_id]
+        return sessions[-1] if sessions else None
+
+    def _sessions_for_guild(self, guild_id: int | None) -> list[GatewaySession]:
+        """Return the sessions that receive the guild's events (the one of shard ``(guild_id >> 22) % count``).
+
+        Every shard's latest session counts, connected or not: events for a disconnected one are buffered
+        for its RESUME, as Discord does. Invalidated sessions receive nothing.
+        """
+        return [s for s in self._shard_sessions.values() if s.receives_guild(guild_id) and not s.invalidated]
+
+    def _event_guild_id(self, event: str, data: Any) -> int | None:
+        if not isinstance(data, dict):
+            return None
+        if event in ("GUILD_CREATE", "GUILD_UPDATE", "GUILD_DELETE"):
+            return int(data["id"])
+        guild_id = data.get("guild_id")
+        return None if guild_id is None else int(guild_id)
+
+    def _intents_for_guild(self, guild_id: int | None) -> int | None:
+        """Return the intents of the session that receives the guild's events, or None if there is none."""
+        sessions = self._sessions_for_guild(guild_id)
+        return sessions[0].intents if sessions else None
+
     @property
     def intents(self) -> int | None:
-        """Return the intents of the current gateway session, if any."""
+        """Return the intents of the latest gateway session, if any."""
         return None if self._session is None else self._session.intents
 
     @property
     def connected(self) -> bool:
-        """Return whether a client is identified (or resumed) and connected right now."""
+        """Return whether the latest client is identified (or resumed) and connected right now."""
         return self._live_session() is not None
 
+    @property
+    def live_shards(self) -> set[int]:
+        """Return the shard ids whose latest session is identified (or resumed) and connected right now."""
+        return {sid for sid in {sid for sid, _ in self._shard_sessions} if self._is_live(self._shard_session(sid))}
+
+    def shard_of_guild(self, guild_id: int) -> int | None:
+        """Return the shard id of the session that receives this guild's events, or None if none does."""
+        sessions = self._sessions_for_guild(guild_id)
+        return sessions[0].shard_id if sessions else None
+
     async def dispatch(self, event: str, data: Any) -> int:
-        """Dispatch a raw gateway event to the current session (buffered for RESUME while disconnected)."""
-        seq = await self._require_session().dispatch(event, data)
+        """Dispatch a raw gateway event to the session of its guild's shard (buffered for RESUME while
+        disconnected); guild-less events go to shard 0. Return the sequence number it was given."""
+        guild_id = self._event_guild_id(event, data)
+        sessions = self._sessions_for_guild(guild_id)
+        if not sessions:
+            self._require_session()  # the clearer error when nobody identified or the session was invalidated
+            where = "shard 0" if guild_id is None else f"guild {guild_id}"
+            raise RuntimeError(f"no gateway session receives events of {where}: no client identified as its shard")
+        seq = 0
+        for session in sessions:
+            seq = await session.dispatch(event, data)
         self._notify()
         return seq
 

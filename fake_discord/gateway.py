@@ -17,9 +17,26 @@ __all__ = [
     "GatewayFrame",
     "GatewaySession",
     "Op",
+    "shard_of",
+    "valid_shard",
 ]
 
 log = logging.getLogger(__name__)
+
+
+def shard_of(guild_id: int, shard_count: int) -> int:
+    """Return the shard that receives a guild's events, by Discord's rule."""
+    return (guild_id >> 22) % shard_count
+
+
+def valid_shard(shard: Any) -> bool:
+    """Return whether an IDENTIFY's ``shard`` is ``[shard_id, shard_count]`` with 0 <= shard_id < shard_count."""
+    if not isinstance(shard, list | tuple) or len(shard) != 2:
+        return False
+    if not all(isinstance(n, int) and not isinstance(n, bool) for n in shard):
+        return False
+    shard_id, shard_count = shard
+    return bool(shard_count >= 1 and 0 <= shard_id < shard_count)
 
 
 class Op:
@@ -49,6 +66,8 @@ class GatewayFrame:
     d: Any
     time: float
     connection: int
+    shard: int | None = None
+    """The shard id of the connection's session (None before it identified)."""
 
 
 class _Compressor(Protocol):
@@ -118,7 +137,8 @@ class GatewayConnection:
             if self.ws.closed:
                 return False
             raw = json.dumps({"op": op, "d": d, "s": s, "t": t}, separators=(",", ":")).encode()
-            self._sink._record_frame(GatewayFrame("out", op, t, s, d, time.monotonic(), self.number))
+            shard = None if self.session is None else self.session.shard_id
+            self._sink._record_frame(GatewayFrame("out", op, t, s, d, time.monotonic(), self.number, shard))
             try:
                 if self._compressor is None:
                     await self.ws.send_str(raw.decode())
@@ -152,6 +172,22 @@ class GatewaySession:
     def intents(self) -> int:
         """Return the intents the client identified with."""
         return int(self.identify.get("intents", 0))
+
+    @property
+    def shard(self) -> tuple[int, int]:
+        """Return ``(shard_id, shard_count)`` as identified (``(0, 1)`` for a client that sent no shard)."""
+        shard = self.identify.get("shard") or (0, 1)
+        return int(shard[0]), int(shard[1])
+
+    @property
+    def shard_id(self) -> int:
+        """Return the shard id the client identified as."""
+        return self.shard[0]
+
+    def receives_guild(self, guild_id: int | None) -> bool:
+        """Return whether Discord routes this guild's events to this session (guild-less ones go to shard 0)."""
+        shard_id, shard_count = self.shard
+        return shard_id == (0 if guild_id is None else shard_of(guild_id, shard_count))
 
     async def dispatch(self, event: str, data: Any) -> int:
         """Give the event the next sequence number, keep it for RESUME and send it if connected."""

@@ -14,7 +14,7 @@ from fake_discord.core import (
     PRIVILEGED_INTENTS,
     FakeCore,
 )
-from fake_discord.gateway import GatewayConnection, GatewayFrame, GatewaySession, Op, make_compressor
+from fake_discord.gateway import GatewayConnection, GatewayFrame, GatewaySession, Op, make_compressor, valid_shard
 from fake_discord.payloads import (
     Json,
 )
@@ -23,14 +23,16 @@ from fake_discord.payloads import (
 class GatewayServer(FakeCore):
     """Serves gateway connections and their sessions."""
 
-    async def drop_gateway(self, *, resumable: bool = True) -> None:
-        """Drop the bot's gateway connection.
+    async def drop_gateway(self, *, resumable: bool = True, shard_id: int | None = None) -> None:
+        """Drop the bot's gateway connection (of the latest client, or of the one identified as ``shard_id``).
 
         ``resumable=True`` closes it with code 4000 so the client RESUMEs; events dispatched meanwhile are
         buffered and replayed. ``resumable=False`` sends INVALID_SESSION (d=false) so the client must IDENTIFY
-        again; until it has (``await fake.wait_until_ready()``), dispatching raises RuntimeError.
+        again; until it has (``await fake.wait_until_ready()``), dispatching to it raises RuntimeError.
         """
-        session = self._require_session()
+        session = self._require_session() if shard_id is None else self._shard_session(shard_id)
+        if session is None:
+            raise RuntimeError(f"no client has identified as shard {shard_id}")
         conn = session.connection
         if conn is None:
             raise RuntimeError("the gateway session is not connected")
@@ -114,14 +116,20 @@ class GatewayServer(FakeCore):
         if intents & PRIVILEGED_INTENTS & ~self.allowed_privileged_intents:
             await conn.close(4014, "Disallowed intent(s).")
             return
+        if data.get("shard") is not None and not valid_shard(data["shard"]):
+            await conn.close(4010, "Invalid shard.")
+            return
         self.identify_count += 1
         self.identify_payloads.append(data)
         session = GatewaySession(uuid.uuid4().hex, identify=data, connection=conn)
         conn.session = session
         self._sessions[session.session_id] = session
         self._session = session
-        shard = data.get("shard") or [0, 1]
-        guilds = [g for g in self.guilds.values() if (g.id >> 22) % shard[1] == shard[0]]
+        # The latest IDENTIFY of a shard takes its events over (a restarted shard process replaces the old).
+        self._shard_sessions.pop(session.shard, None)
+        self._shard_sessions[session.shard] = session
+        shard = list(session.shard)
+        guilds = [g for g in self.guilds.values() if session.receives_guild(g.id)]
         ready = {
             "v": 10,
             "user": {**self.bot_user, "verified": True, "mfa_enabled": False, "email": None},

@@ -162,10 +162,11 @@ class MessageStore(FakeCore):
 
     def _wants_message_events(self, message: Json) -> bool:
         # Like Discord, events for a session that was invalidated are simply lost.
-        if self._session is None or self._session.invalidated or int(message.get("flags") or 0) & EPHEMERAL:
+        guild_id = int(message["guild_id"]) if "guild_id" in message else None
+        intents = self._intents_for_guild(guild_id)
+        if intents is None or int(message.get("flags") or 0) & EPHEMERAL:
             return False
-        intent = GUILD_MESSAGES_INTENT if "guild_id" in message else DIRECT_MESSAGES_INTENT
-        return bool(self._session.intents & intent)
+        return bool(intents & (GUILD_MESSAGES_INTENT if guild_id is not None else DIRECT_MESSAGES_INTENT))
 
     def _event_message(self, message: Json) -> Json:
         data = copy.deepcopy(message)

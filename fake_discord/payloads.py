@@ -77,6 +77,18 @@ class SnowflakeFactory:
         self._last = max((ms << 22) | (1 << 17), self._last + 1)
         return self._last
 
+    def on_shard(self, shard_id: int, shard_count: int) -> int:
+        """Return a new snowflake that, as a guild id, belongs to shard ``shard_id`` of ``shard_count``.
+
+        Discord's rule is ``(guild_id >> 22) % shard_count``: the id's timestamp is moved up (by under
+        ``shard_count`` ms) to the next one that gives this shard.
+        """
+        flake = self()
+        timestamp = flake >> 22
+        timestamp += (shard_id - timestamp) % shard_count
+        self._last = max(self._last, (timestamp << 22) | (flake & ((1 << 22) - 1)))
+        return self._last
+
 
 def iso_now() -> str:
     """Return the current UTC time in Discord's ISO 8601 format."""

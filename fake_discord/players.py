@@ -84,7 +84,8 @@ class PlayerActions(InteractionRoutes):
         if self._wants_message_events(message):
             event = self._event_message(message)
             mentioned = f"<@{self.bot_id}>" in content
-            if not (self._require_session().intents & MESSAGE_CONTENT_INTENT) and not mentioned:
+            intents = self._intents_for_guild(int(message["guild_id"]) if "guild_id" in message else None) or 0
+            if not (intents & MESSAGE_CONTENT_INTENT) and not mentioned:
                 event["content"] = ""
             await self.dispatch("MESSAGE_CREATE", event)
         return message

@@ -12,7 +12,8 @@ Each resource lives in its own module and contributes its routes:
 ``routes.channels``            ``/channels/{id}`` and its messages and reactions
 ``routes.guilds``              ``/guilds/{id}`` and its channels, roles and members
 ``routes.interactions``        interaction callbacks and ``/webhooks`` (followups, ``@original``)
-``gateway_server``             the gateway websocket: IDENTIFY, RESUME, heartbeats, member chunks, drops
+``gateway_server``             the gateway websocket: IDENTIFY, RESUME, heartbeats, member chunks, drops;
+                               shards: each guild's events go to shard ``(guild_id >> 22) % shard_count``
 ``players.PlayerActions``      what players do: slash commands, clicks, form submits, messages
 =============================  ==========================================================================
 """

@@ -319,6 +319,7 @@ class TriviaCog(commands.Cog, name="trivia"):
             judge=judge,
             round_id=round_id,
         )
+        log.info("Round %s started in channel %s of guild %s", round_id, channel_id, interaction.guild_id)
 
     @start.autocomplete("category")
     async def category_autocomplete(

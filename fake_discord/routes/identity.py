@@ -51,7 +51,8 @@ class IdentityRoutes(FakeCore):
 
     async def _get_gateway_bot(self, call: Call) -> Reply:
         limit = {"total": 1000, "remaining": 1000 - self.identify_count, "reset_after": 86_400_000}
-        return 200, {"url": self.gateway_url, "shards": 1, "session_start_limit": {**limit, "max_concurrency": 1}}
+        limits = {**limit, "max_concurrency": 1}
+        return 200, {"url": self.gateway_url, "shards": self.recommended_shards, "session_start_limit": limits}
 
     async def _get_application(self, call: Call) -> Reply:
         owner = self.user(0)
