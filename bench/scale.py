@@ -1,0 +1,167 @@
+"""The ``scale`` benchmark: answers per second and p99 of the trivia bot on SQLite and on PostgreSQL, with one or
+several bot processes over one database, measured side by side in one run by the same click-rate ramp.
+
+Several processes: this branch's bot has no shard settings yet, so each process logs in to its OWN local fake
+Discord holding its own, disjoint guilds (distinct snowflakes), and all of them share one PostgreSQL database;
+the players are the same user ids in every fake, so global totals rows are written by every process. The click
+rate is split evenly over the processes and offered to all at once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from bench.processes import LoadMeter
+from bench.run import machine
+from bench.systems import System
+from bench.workloads import ClickLoad, ClickLoadGroup, Profile, Ramp, ramp
+from questions.loader import default_seeds_dir
+
+log = logging.getLogger(__name__)
+
+SQLITE = "sqlite"
+POSTGRESQL = "postgresql"
+STORAGES = (SQLITE, POSTGRESQL)
+
+
+@dataclass(frozen=True)
+class Setup:
+    """One configuration under test: a storage backend and how many bot processes share it."""
+
+    storage: str
+    processes: int
+
+    @property
+    def label(self) -> str:
+        """Return a short name, e.g. ``postgresql x2``."""
+        return f"{self.storage} x{self.processes}"
+
+
+DEFAULT_SETUPS = (Setup(SQLITE, 1), Setup(POSTGRESQL, 1), Setup(POSTGRESQL, 2))
+
+
+def check_setup(setup: Setup) -> None:
+    """Refuse a configuration the bot cannot run, with the reason."""
+    if setup.storage not in STORAGES:
+        raise SystemExit(f"--storage must be one of {', '.join(STORAGES)}")
+    if setup.processes < 1:
+        raise SystemExit("--processes must be at least 1")
+    if setup.storage == SQLITE and setup.processes > 1:
+        raise SystemExit(
+            "--processes above 1 needs --storage postgresql: one SQLite file has a single writer and cannot be "
+            "shared by bot processes (the point of PostgreSQL, issue 9)"
+        )
+
+
+class Databases:
+    """Hands out one empty PostgreSQL database per setup: from a throwaway cluster, or a given server."""
+
+    def __init__(self, database_url: str | None) -> None:
+        self.database_url = database_url
+        self.cluster: Any = None
+        self.created = 0
+
+    async def new(self) -> str:
+        """Return the URL of an empty database (with ``--database-url``: that database, used as it is)."""
+        if self.database_url is not None:
+            return self.database_url
+        if self.cluster is None:
+            import asyncio
+
+            from bench.postgres_cluster import PostgresCluster
+
+            self.cluster = await asyncio.to_thread(PostgresCluster.start)
+            log.info("throwaway PostgreSQL cluster on port %s", self.cluster.port)
+        self.created += 1
+        return str(await self.cluster.create_database(f"bench_scale_{self.created}"))
+
+    def stop(self) -> None:
+        """Stop the throwaway cluster, if one was started."""
+        if self.cluster is not None:
+            self.cluster.stop()
+            self.cluster = None
+
+
+@contextlib.asynccontextmanager
+async def started(systems: list[System], env: dict[str, str]) -> AsyncIterator[None]:
+    """Start every system (one after the other: they migrate the same database); always stop them all."""
+    try:
+        for system in systems:
+            await system.start(env)
+        yield
+    finally:
+        for system in systems:
+            await system.stop()
+
+
+async def measure_setup(setup: Setup, profile: Profile, workdir: Path, databases: Databases) -> dict[str, Any]:
+    """Ramp one setup to saturation and return its steps, best sustained rate and p99 there."""
+    check_setup(setup)
+    url = await databases.new() if setup.storage == POSTGRESQL else None
+    per_process = max(1, profile.channels // setup.processes)
+    systems = [
+        System(
+            f"{setup.storage}-{number}", "bot", per_process, profile.players, workdir, database_url=url, worker=number
+        )
+        for number in range(1, setup.processes + 1)
+    ]
+    env = {"ROUND_PAUSE_SECONDS": str(profile.pause), "QUESTION_SEED": "0", "SEEDS_DIR": str(default_seeds_dir())}
+    async with started(systems, env):
+        loads = [ClickLoad(system, trivia=True) for system in systems]
+        load: ClickLoad | ClickLoadGroup = loads[0] if len(loads) == 1 else ClickLoadGroup(loads)
+        meters = [LoadMeter(system.child) for system in systems if system.child is not None]
+        for meter in meters:
+            meter.start()
+        (result,) = await ramp(load, profile=profile)
+        cpu = [meter.stop() for meter in meters]
+        await load.finish()
+        pids = [system.child.pid for system in systems if system.child is not None]
+    return _figures(setup, result, per_process, cpu, pids)
+
+
+def _figures(
+    setup: Setup, result: Ramp, per_process: int, cpu: list[dict[str, float]], pids: list[int]
+) -> dict[str, Any]:
+    steps = [step.as_dict() for step in result.steps]
+    best = [s for s in steps if s["sustained"] and s["offered_rate"] == result.best]
+    first = steps[0] if steps else None
+    return {
+        "setup": asdict(setup),
+        "label": setup.label,
+        "channels_per_process": per_process,
+        "steps": steps,
+        "best_rate": result.best,
+        "best_achieved": best[0]["clicks"]["per_second"] if best else 0.0,
+        "p99_at_best": best[0]["clicks"]["p99"] if best else None,
+        "p99_at_first_step": first["clicks"]["p99"] if first else None,
+        "first_step_rate": first["offered_rate"] if first else None,
+        "first_failed_rate": result.failed,
+        "bot_cpu_seconds": sum(c["bot_cpu_seconds"] for c in cpu),
+        "other_percent": min((c["other_percent"] for c in cpu), default=0.0),
+        "steal_percent": max((c["steal_percent"] for c in cpu), default=0.0),
+        "processes": pids,
+    }
+
+
+async def run_scale(
+    profile: Profile, workdir: Path, setups: tuple[Setup, ...], database_url: str | None = None
+) -> dict[str, Any]:
+    """Measure every setup in turn on this machine and return the results as plain data."""
+    for setup in setups:
+        check_setup(setup)
+    databases = Databases(database_url)
+    results: dict[str, Any] = {"profile": asdict(profile), "machine": machine(), "setups": []}
+    try:
+        for setup in setups:
+            log.info("scale: %s", setup.label)
+            folder = workdir / setup.label.replace(" ", "")
+            folder.mkdir(parents=True, exist_ok=True)
+            results["setups"].append(await measure_setup(setup, profile, folder, databases))
+    finally:
+        databases.stop()
+    return results
