@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import sqlite3
 from collections.abc import AsyncIterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
+
+import asyncpg
 
 from bench.processes import LoadMeter
 from bench.run import machine
@@ -92,6 +95,10 @@ async def started(systems: list[System], env: dict[str, str]) -> AsyncIterator[N
     """Start every system (one after the other: they migrate the same database); always stop them all."""
     try:
         for system in systems:
+            if system is not systems[0]:
+                # One application on Discord: its global commands, synced by the first process (which stores the
+                # tree's hash in the shared database, so the others rightly skip the sync), exist for all.
+                system.fake.commands[None] = [dict(command) for command in systems[0].fake.commands[None]]
             await system.start(env)
         yield
     finally:
@@ -121,7 +128,29 @@ async def measure_setup(setup: Setup, profile: Profile, workdir: Path, databases
         cpu = [meter.stop() for meter in meters]
         await load.finish()
         pids = [system.child.pid for system in systems if system.child is not None]
-    return _figures(setup, result, per_process, cpu, pids)
+    figures = _figures(setup, result, per_process, cpu, pids)
+    figures["answers_stored_per_process"] = [await answers_in_guilds(system) for system in systems]
+    return figures
+
+
+async def answers_in_guilds(system: System) -> dict[str, int]:
+    """Return the answers the database holds from this system's guilds and their attempts (every click that
+    recorded or changed an answer adds one): proof that this process wrote what was clicked."""
+    guilds = sorted({channel.guild_id for channel in system.channels})
+    if system.database_url is None:
+        marks = ", ".join("?" for _ in guilds)
+        sql = f"SELECT count(*), coalesce(sum(attempts), 0) FROM answers WHERE guild_id IN ({marks})"
+        with contextlib.closing(sqlite3.connect(f"file:{system.database}?mode=ro", uri=True)) as lite:
+            rows, attempts = lite.execute(sql, guilds).fetchone()
+    else:
+        connection = await asyncpg.connect(system.database_url)
+        try:
+            rows, attempts = await connection.fetchrow(
+                "SELECT count(*), coalesce(sum(attempts), 0) FROM answers WHERE guild_id = ANY($1::bigint[])", guilds
+            )
+        finally:
+            await connection.close()
+    return {"answers": int(rows), "attempts": int(attempts)}
 
 
 def _figures(
