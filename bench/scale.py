@@ -145,9 +145,10 @@ async def answers_in_guilds(system: System) -> dict[str, int]:
     else:
         connection = await asyncpg.connect(system.database_url)
         try:
-            rows, attempts = await connection.fetchrow(
+            record = await connection.fetchrow(
                 "SELECT count(*), coalesce(sum(attempts), 0) FROM answers WHERE guild_id = ANY($1::bigint[])", guilds
             )
+            rows, attempts = (0, 0) if record is None else (record[0], record[1])
         finally:
             await connection.close()
     return {"answers": int(rows), "attempts": int(attempts)}
