@@ -327,7 +327,7 @@ def format_storage(storage: dict[str, Any]) -> list[str]:
     out = [
         f"Storage: {backend}, {storage['answers']:,} answers by {storage['players']:,} players in "
         f"{storage['guilds']} guilds (built in {storage['build_seconds']:.1f} s{cached}"
-        f"{f', copied into PostgreSQL in {loaded:.1f} s' if loaded is not None else ''}; "
+        f"{f', copied into PostgreSQL and analyzed in {loaded:.1f} s' if loaded is not None else ''}; "
         f"{mib(storage['database_bytes'])})"
     ]
     rows = [
