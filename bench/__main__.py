@@ -114,7 +114,8 @@ def _setups(args: argparse.Namespace) -> Any:
 
     if args.storage is None and args.processes is None:
         return DEFAULT_SETUPS
-    setup = Setup(args.storage or (POSTGRESQL if (args.processes or 1) > 1 else SQLITE), args.processes or 1)
+    processes = 1 if args.processes is None else args.processes
+    setup = Setup(args.storage or (POSTGRESQL if processes > 1 else SQLITE), processes)
     check_setup(setup)
     return (setup,)
 
@@ -124,7 +125,7 @@ def _check_backend(args: argparse.Namespace) -> None:
         raise SystemExit("--database-url is a PostgreSQL database: use it with --storage postgresql")
     if args.database_url is not None and not args.database_url.startswith(("postgresql://", "postgres://")):
         raise SystemExit("--database-url must start with postgresql://")
-    if args.mode != "scale" and (args.processes or 1) != 1:
+    if args.mode != "scale" and args.processes not in (None, 1):
         raise SystemExit(
             "--processes applies to `python -m bench scale` (the load benchmark compares one trivia process with "
             "one baseline process): try `python -m bench scale --storage postgresql --processes 2`"
