@@ -393,7 +393,8 @@ def format_scale(scale: dict[str, Any]) -> str:
         f"discord.py {machine['discord.py']}, SQLite {machine['sqlite']}",
         "",
         f"Scale: {profile['channels']} channels x {profile['players']} players in all, split over the processes; "
-        "each setup ramped to saturation by the same click-rate ramp (a click records an answer)",
+        "all setups running at once, ramped to saturation by the same click-rate ramp taking their steps in turn "
+        "(a click records or changes an answer: one database write)",
     ]
     rows = [
         [
@@ -411,7 +412,7 @@ def format_scale(scale: dict[str, Any]) -> str:
     ]
     out += _table(
         ["setup", "channels/process", "answers/s sustained", "p99 ms there", "first step /s", "p99 ms there",
-         "first failed /s", "other CPU", "steal"],
+         "first failed /s", "other CPU (mean)", "steal"],
         rows,
     )  # fmt: skip
     for item in scale["setups"]:

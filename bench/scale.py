@@ -12,14 +12,15 @@ from __future__ import annotations
 import contextlib
 import logging
 import sqlite3
+import statistics
 from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 
-from bench.processes import LoadMeter
 from bench.run import machine
 from bench.systems import System
 from bench.workloads import ClickLoad, ClickLoadGroup, Profile, Ramp, ramp
@@ -106,31 +107,85 @@ async def started(systems: list[System], env: dict[str, str]) -> AsyncIterator[N
             await system.stop()
 
 
-async def measure_setup(setup: Setup, profile: Profile, workdir: Path, databases: Databases) -> dict[str, Any]:
-    """Ramp one setup to saturation and return its steps, best sustained rate and p99 there."""
+@dataclass
+class Running:
+    """One setup's bot processes, started, and the click load that drives them."""
+
+    setup: Setup
+    systems: list[System]
+    load: ClickLoad | ClickLoadGroup
+    per_process: int
+
+
+async def start_setup(
+    setup: Setup, profile: Profile, workdir: Path, databases: Databases, first_worker: int, stack: AsyncExitStack
+) -> Running:
+    """Start one setup's processes (stopped when ``stack`` closes) over a fresh database."""
     check_setup(setup)
     url = await databases.new() if setup.storage == POSTGRESQL else None
     per_process = max(1, profile.channels // setup.processes)
+    folder = workdir / setup.label.replace(" ", "")
+    folder.mkdir(parents=True, exist_ok=True)
     systems = [
         System(
-            f"{setup.storage}-{number}", "bot", per_process, profile.players, workdir, database_url=url, worker=number
+            f"{setup.storage}x{setup.processes}-{number}", "bot", per_process, profile.players, folder,
+            database_url=url, worker=first_worker + number,
         )
-        for number in range(1, setup.processes + 1)
-    ]
+        for number in range(setup.processes)
+    ]  # fmt: skip
     env = {"ROUND_PAUSE_SECONDS": str(profile.pause), "QUESTION_SEED": "0", "SEEDS_DIR": str(default_seeds_dir())}
-    async with started(systems, env):
-        loads = [ClickLoad(system, trivia=True) for system in systems]
-        load: ClickLoad | ClickLoadGroup = loads[0] if len(loads) == 1 else ClickLoadGroup(loads)
-        meters = [LoadMeter(system.child) for system in systems if system.child is not None]
-        for meter in meters:
-            meter.start()
-        (result,) = await ramp(load, profile=profile)
-        cpu = [meter.stop() for meter in meters]
-        await load.finish()
-        pids = [system.child.pid for system in systems if system.child is not None]
-    figures = _figures(setup, result, per_process, cpu, pids)
-    figures["answers_stored_per_process"] = [await answers_in_guilds(system) for system in systems]
-    return figures
+    await stack.enter_async_context(started(systems, env))
+    loads = [ClickLoad(system, trivia=True) for system in systems]
+    return Running(setup, systems, loads[0] if len(loads) == 1 else ClickLoadGroup(loads), per_process)
+
+
+def _figures(running: Running, result: Ramp) -> dict[str, Any]:
+    steps = [step.as_dict() for step in result.steps]
+    best = [s for s in steps if s["sustained"] and s["offered_rate"] == result.best]
+    first = steps[0] if steps else None
+    return {
+        "setup": asdict(running.setup),
+        "label": running.setup.label,
+        "channels_per_process": running.per_process,
+        "steps": steps,
+        "best_rate": result.best,
+        "best_achieved": best[0]["clicks"]["per_second"] if best else 0.0,
+        "p99_at_best": best[0]["clicks"]["p99"] if best else None,
+        "p99_at_first_step": first["clicks"]["p99"] if first else None,
+        "first_step_rate": first["offered_rate"] if first else None,
+        "first_failed_rate": result.failed,
+        "other_percent": statistics.fmean(s["other_cpu_percent"] for s in steps) if steps else 0.0,
+        "steal_percent": statistics.fmean(s["steal_percent"] for s in steps) if steps else 0.0,
+        "processes": [system.child.pid for system in running.systems if system.child is not None],
+    }
+
+
+async def run_scale(
+    profile: Profile, workdir: Path, setups: tuple[Setup, ...], database_url: str | None = None
+) -> dict[str, Any]:
+    """Start every setup at once, ramp them to saturation taking their steps in turn (so a change in the
+    machine's speed, a busy neighbour say, weighs on all alike), and return the results as plain data."""
+    for setup in setups:
+        check_setup(setup)
+    databases = Databases(database_url)
+    results: dict[str, Any] = {"profile": asdict(profile), "machine": machine(), "setups": []}
+    try:
+        async with AsyncExitStack() as stack:
+            runs: list[Running] = []
+            worker = 1
+            for setup in setups:
+                log.info("scale: starting %s", setup.label)
+                runs.append(await start_setup(setup, profile, workdir, databases, worker, stack))
+                worker += setup.processes
+            ramps = await ramp(*(running.load for running in runs), profile=profile)
+            for running, result in zip(runs, ramps, strict=True):
+                await running.load.finish()
+                figures = _figures(running, result)
+                figures["answers_stored_per_process"] = [await answers_in_guilds(s) for s in running.systems]
+                results["setups"].append(figures)
+    finally:
+        databases.stop()
+    return results
 
 
 async def answers_in_guilds(system: System) -> dict[str, int]:
@@ -152,46 +207,3 @@ async def answers_in_guilds(system: System) -> dict[str, int]:
         finally:
             await connection.close()
     return {"answers": int(rows), "attempts": int(attempts)}
-
-
-def _figures(
-    setup: Setup, result: Ramp, per_process: int, cpu: list[dict[str, float]], pids: list[int]
-) -> dict[str, Any]:
-    steps = [step.as_dict() for step in result.steps]
-    best = [s for s in steps if s["sustained"] and s["offered_rate"] == result.best]
-    first = steps[0] if steps else None
-    return {
-        "setup": asdict(setup),
-        "label": setup.label,
-        "channels_per_process": per_process,
-        "steps": steps,
-        "best_rate": result.best,
-        "best_achieved": best[0]["clicks"]["per_second"] if best else 0.0,
-        "p99_at_best": best[0]["clicks"]["p99"] if best else None,
-        "p99_at_first_step": first["clicks"]["p99"] if first else None,
-        "first_step_rate": first["offered_rate"] if first else None,
-        "first_failed_rate": result.failed,
-        "bot_cpu_seconds": sum(c["bot_cpu_seconds"] for c in cpu),
-        "other_percent": min((c["other_percent"] for c in cpu), default=0.0),
-        "steal_percent": max((c["steal_percent"] for c in cpu), default=0.0),
-        "processes": pids,
-    }
-
-
-async def run_scale(
-    profile: Profile, workdir: Path, setups: tuple[Setup, ...], database_url: str | None = None
-) -> dict[str, Any]:
-    """Measure every setup in turn on this machine and return the results as plain data."""
-    for setup in setups:
-        check_setup(setup)
-    databases = Databases(database_url)
-    results: dict[str, Any] = {"profile": asdict(profile), "machine": machine(), "setups": []}
-    try:
-        for setup in setups:
-            log.info("scale: %s", setup.label)
-            folder = workdir / setup.label.replace(" ", "")
-            folder.mkdir(parents=True, exist_ok=True)
-            results["setups"].append(await measure_setup(setup, profile, folder, databases))
-    finally:
-        databases.stop()
-    return results
