@@ -134,16 +134,22 @@ def test_scale_on_postgresql_with_two_processes_stores_every_process_answers(ope
 
 @pytest.mark.slow
 @pytest.mark.timeout(300)
-def test_storage_benchmark_on_postgresql_times_every_query(open_temp: Path) -> None:
-    out = open_temp / "storage.json"
-    run = _run_bench(["storage", "--quick", "--storage", "postgresql", "--json", str(out)], open_temp)
+def test_load_and_storage_benchmarks_on_postgresql(open_temp: Path) -> None:
+    out = open_temp / "all.json"
+    run = _run_bench(["all", "--quick", "--no-saturation", "--storage", "postgresql", "--json", str(out)], open_temp)
     assert run.returncode == 0, f"exit {run.returncode}\n{run.stdout}\n{run.stderr}"
     assert "Storage: PostgreSQL, 20,000 answers" in run.stdout, run.stdout
-    storage = json.loads(out.read_text())["storage"]
+    assert "missed deadlines: trivia 0, baseline 0" in run.stdout, run.stdout
+    data = json.loads(out.read_text())
+    load, storage = data["load"], data["storage"]
+    # The trivia bot played its rounds on PostgreSQL and stored the answers there.
+    assert load["storage"] == "postgresql"
+    assert load["rounds"]["rounds_finished"] == load["profile"]["channels"]
+    assert load["trivia_process"]["answers_stored"] > 0 and load["trivia_process"]["database_bytes_end"] > 0
     assert storage["storage"] == "postgresql" and storage["postgres_load_seconds"] > 0
     assert storage["database_bytes"] > 0
     assert len(storage["queries"]) == 7 and all(q["p50"] > 0 for q in storage["queries"].values())
-    assert [p.name for p in open_temp.iterdir() if p.name != "storage.json"] == []
+    assert [p.name for p in open_temp.iterdir() if p.name != "all.json"] == []
 
 
 @pytest.mark.parametrize(
