@@ -1,15 +1,17 @@
-"""``python -m bench`` runs the load benchmark; ``python -m bench storage`` the storage micro-benchmarks."""
+"""``python -m bench`` runs the load benchmark; ``python -m bench storage`` the storage micro-benchmarks;
+``python -m bench scale`` answers per second on SQLite and PostgreSQL with one or more bot processes."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
 import signal
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -42,12 +44,30 @@ def parser() -> argparse.ArgumentParser:
         prog="python -m bench",
         description="Benchmark Orbit Trivia against a bare discord.py baseline on a local fake Discord API.",
     )
-    p.add_argument("mode", nargs="?", choices=["load", "storage", "all"], default="load", help="what to run")
+    p.add_argument(
+        "mode",
+        nargs="?",
+        choices=["load", "storage", "all", "scale"],
+        default="load",
+        help="what to run (scale: answers/s and p99 on SQLite x1, PostgreSQL x1 and x2 unless --storage is given)",
+    )
     p.add_argument(
         "--quick", action="store_true", help="a small profile for CI: 5 channels, 3 players, 2 questions (about 40 s)"
     )
     p.add_argument("--json", type=Path, help="also write the results as JSON to this file")
     p.add_argument("-v", "--verbose", action="store_true", help="log progress")
+    backend = p.add_argument_group("storage backend and processes")
+    backend.add_argument(
+        "--storage",
+        choices=["sqlite", "postgresql"],
+        help="the trivia bot's database (default sqlite); postgresql starts a throwaway cluster unless --database-url",
+    )
+    backend.add_argument(
+        "--processes", type=int, help="trivia bot processes sharing the database (scale mode; default 1)"
+    )
+    backend.add_argument(
+        "--database-url", help="an existing PostgreSQL database to use instead of a throwaway cluster (kept)"
+    )
     load = p.add_argument_group("load benchmark")
     load.add_argument("--channels", type=int, help="channels playing at once (default 100)")
     load.add_argument("--players", type=int, help="players per channel (default 8)")
@@ -89,45 +109,95 @@ def _profile(args: argparse.Namespace) -> Any:
     return profile
 
 
-async def _main(args: argparse.Namespace) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+def _setups(args: argparse.Namespace) -> Any:
+    from bench.scale import DEFAULT_SETUPS, POSTGRESQL, SQLITE, Setup, check_setup
+
+    if args.storage is None and args.processes is None:
+        return DEFAULT_SETUPS
+    processes = 1 if args.processes is None else args.processes
+    setup = Setup(args.storage or (POSTGRESQL if processes > 1 else SQLITE), processes)
+    check_setup(setup)
+    return (setup,)
+
+
+def _check_backend(args: argparse.Namespace) -> None:
+    if args.database_url is not None and args.storage == "sqlite":
+        raise SystemExit("--database-url is a PostgreSQL database: use it with --storage postgresql")
+    if args.database_url is not None and not args.database_url.startswith(("postgresql://", "postgres://")):
+        raise SystemExit("--database-url must start with postgresql://")
+    if args.mode != "scale" and args.processes not in (None, 1):
+        raise SystemExit(
+            "--processes applies to `python -m bench scale` (the load benchmark compares one trivia process with "
+            "one baseline process): try `python -m bench scale --storage postgresql --processes 2`"
+        )
+
+
+@contextlib.asynccontextmanager
+async def _postgres(args: argparse.Namespace) -> AsyncIterator[Any]:
+    """Yield a function returning an empty PostgreSQL database URL (or None for SQLite); stop any cluster after."""
+    if args.storage != "postgresql":
+        yield None
+        return
+    from bench.scale import Databases
+
+    databases = Databases(args.database_url)
+    try:
+        yield databases.new
+    finally:
+        databases.stop()
+
+
+async def _main(args: argparse.Namespace) -> tuple[dict[str, Any] | None, dict[str, Any] | None, dict[str, Any] | None]:
     # SIGTERM (say, a CI timeout) unwinds like Ctrl-C, so the child processes and temp files are cleaned up.
     main_task = asyncio.current_task()
     assert main_task is not None
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, main_task.cancel)
-    results = storage = None
-    if args.mode in ("load", "all"):
-        from bench.run import run_load
+    results = storage = scale = None
+    if args.mode == "scale":
+        from bench.scale import run_scale
 
+        setups = _setups(args)
         with tempfile.TemporaryDirectory(prefix="orbit-bench-") as workdir:
-            results = await run_load(_profile(args), Path(workdir))
-    if args.mode in ("storage", "all"):
-        from bench.storage_bench import StorageOptions, run_storage
+            scale = await run_scale(_profile(args), Path(workdir), setups, args.database_url)
+        return results, storage, scale
+    async with _postgres(args) as new_database:
+        if args.mode in ("load", "all"):
+            from bench.run import run_load
 
-        values: dict[str, Any] = dict(QUICK_STORAGE) if args.quick else {}
-        for arg, name in (("answers", "answers"), ("db_players", "players"), ("guilds", "guilds")):
-            if getattr(args, arg) is not None:
-                values[name] = getattr(args, arg)
-        values["cache"] = not (args.no_cache or args.quick)
-        storage = await run_storage(StorageOptions(**values))
-    return results, storage
+            url = await new_database() if new_database is not None else None
+            with tempfile.TemporaryDirectory(prefix="orbit-bench-") as workdir:
+                results = await run_load(_profile(args), Path(workdir), database_url=url)
+        if args.mode in ("storage", "all"):
+            from bench.storage_bench import StorageOptions, run_storage
+
+            values: dict[str, Any] = dict(QUICK_STORAGE) if args.quick else {}
+            for arg, name in (("answers", "answers"), ("db_players", "players"), ("guilds", "guilds")):
+                if getattr(args, arg) is not None:
+                    values[name] = getattr(args, arg)
+            values["cache"] = not (args.no_cache or args.quick)
+            values["database_url"] = await new_database() if new_database is not None else None
+            storage = await run_storage(StorageOptions(**values))
+    return results, storage, scale
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the chosen benchmark, print the report; return 0, or 1 if any interaction missed its deadline."""
     args = parser().parse_args(argv)
+    _check_backend(args)
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING, format="%(asctime)s %(levelname)s %(name)s %(message)s"
     )
-    from bench.report import format_report, missed_total
+    from bench.report import format_report, format_scale, missed_total
 
     try:
-        results, storage = asyncio.run(_main(args))
+        results, storage, scale = asyncio.run(_main(args))
     except (KeyboardInterrupt, asyncio.CancelledError):
         print("interrupted", file=sys.stderr)
         return 130
-    print(format_report(results, storage))
+    print(format_scale(scale) if scale is not None else format_report(results, storage))
     if args.json is not None:
-        args.json.write_text(json.dumps({"load": results, "storage": storage}, indent=2, default=str))
+        data = {"scale": scale} if scale is not None else {"load": results, "storage": storage}
+        args.json.write_text(json.dumps(data, indent=2, default=str))
     return 1 if results and missed_total(results, "trivia") else 0
 
 

@@ -321,9 +321,13 @@ def _step_table(steps: list[dict[str, Any]], names: list[str] | None = None) -> 
 
 def format_storage(storage: dict[str, Any]) -> list[str]:
     """Render the storage micro-benchmarks."""
+    backend = "PostgreSQL" if storage.get("storage") == "postgresql" else "SQLite"
+    loaded = storage.get("postgres_load_seconds")
+    cached = ", cached" if storage.get("cached") else ""
     out = [
-        f"Storage: {storage['answers']:,} answers by {storage['players']:,} players in {storage['guilds']} guilds "
-        f"(built in {storage['build_seconds']:.1f} s{', cached' if storage.get('cached') else ''}; "
+        f"Storage: {backend}, {storage['answers']:,} answers by {storage['players']:,} players in "
+        f"{storage['guilds']} guilds (built in {storage['build_seconds']:.1f} s{cached}"
+        f"{f', copied into PostgreSQL and analyzed in {loaded:.1f} s' if loaded is not None else ''}; "
         f"{mib(storage['database_bytes'])})"
     ]
     rows = [
@@ -338,8 +342,9 @@ def format_storage(storage: dict[str, Any]) -> list[str]:
         ]
         for w in storage["writes"]
     ]
-    out += _table(["writers", "answers", "answers/s", "p50 ms", "p99 ms", "commits", "per commit"], rows)
-    out.append("")
+    if rows:
+        out += _table(["writers", "answers", "answers/s", "p50 ms", "p99 ms", "commits", "per commit"], rows)
+        out.append("")
     query_rows = [
         [q["name"], str(q["calls"]), f"{q['p50'] * 1e6:.0f}", f"{q['p99'] * 1e6:.0f}", f"{q['max'] * 1e6:.0f}"]
         for q in storage["queries"].values()
@@ -376,4 +381,42 @@ def format_report(results: dict[str, Any] | None, storage: dict[str, Any] | None
         out.append(
             f"missed deadlines: trivia {missed_total(results, 'trivia')}, baseline {missed_total(results, 'baseline')}"
         )
+    return "\n".join(out)
+
+
+def format_scale(scale: dict[str, Any]) -> str:
+    """Render the side-by-side answers per second and p99 of each storage backend and process count."""
+    machine = scale["machine"]
+    profile = scale["profile"]
+    out = [
+        f"Machine: {machine['cpus']} CPUs ({machine['cpu_model']}), Python {machine['python']}, "
+        f"discord.py {machine['discord.py']}, SQLite {machine['sqlite']}",
+        "",
+        f"Scale: {profile['channels']} channels x {profile['players']} players in all, split over the processes; "
+        "all setups running at once, ramped to saturation by the same click-rate ramp taking their steps in turn "
+        "(a click records or changes an answer: one database write)",
+    ]
+    rows = [
+        [
+            item["label"],
+            str(item["channels_per_process"]),
+            f"{item['best_rate']:.0f}",
+            ms(item["p99_at_best"]),
+            f"{item['first_step_rate']:.0f}" if item["first_step_rate"] is not None else "-",
+            ms(item["p99_at_first_step"]),
+            f"{item['first_failed_rate']:.0f}" if item["first_failed_rate"] else "-",
+            f"{item['other_percent']:.0f}%",
+            f"{item['steal_percent']:.0f}%",
+        ]
+        for item in scale["setups"]
+    ]
+    out += _table(
+        ["setup", "channels/process", "answers/s sustained", "p99 ms there", "first step /s", "p99 ms there",
+         "first failed /s", "other CPU (mean)", "steal"],
+        rows,
+    )  # fmt: skip
+    for item in scale["setups"]:
+        out.append("")
+        out.append(f"{item['label']} steps:")
+        out += _step_table(item["steps"])
     return "\n".join(out)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import os
@@ -13,6 +14,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import discord
 
 from bench.figures import KindFigures, Sent, channel_writes, rest_calls, summarise
@@ -59,8 +61,29 @@ def questions_by_prompt(seed: int = 0) -> dict[str, Question]:
     return {question.prompt: question for question in build_bank(store, seed=seed)}
 
 
-def count_answers(database: Path) -> int:
-    """Return how many answers the trivia bot stored."""
+async def count_answers(database: Path, database_url: str | None = None) -> int:
+    """Return how many answers the trivia bot stored (in the SQLite file, or the PostgreSQL database)."""
+    if database_url is not None:
+        connection = await asyncpg.connect(database_url)
+        try:
+            return int(await connection.fetchval("SELECT count(*) FROM answers"))
+        finally:
+            await connection.close()
+    return await asyncio.to_thread(_count_sqlite_answers, database)
+
+
+async def database_bytes(system: System) -> int:
+    """Return the size of the trivia bot's database: its SQLite files, or the PostgreSQL database."""
+    if system.database_url is None:
+        return system.database_bytes()
+    connection = await asyncpg.connect(system.database_url)
+    try:
+        return int(await connection.fetchval("SELECT pg_database_size(current_database())"))
+    finally:
+        await connection.close()
+
+
+def _count_sqlite_answers(database: Path) -> int:
     if not database.exists():
         return 0
     with contextlib.closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as connection:
@@ -71,7 +94,7 @@ def _kinds(figures: dict[str, KindFigures]) -> dict[str, dict[str, Any]]:
     return {kind: row.as_dict() for kind, row in figures.items()}
 
 
-async def run_load(profile: Profile, workdir: Path) -> dict[str, Any]:
+async def run_load(profile: Profile, workdir: Path, database_url: str | None = None) -> dict[str, Any]:
     """Run every phase and return the results as plain data.
 
     1. A first baseline process is ramped to saturation, alone, to fix the half rate; then it is stopped.
@@ -80,13 +103,19 @@ async def run_load(profile: Profile, workdir: Path) -> dict[str, Any]:
        the baseline's saturation taken in turn, and finally both ramped to saturation in turn.
     Overload leaves a process with a backlog and a bloated heap, so ramps come last in each process; taking
     the steps of the two systems in turn spreads any change in the machine's speed over both.
+    With ``database_url`` the trivia bot stores in that (empty) PostgreSQL database instead of a SQLite file.
     """
     trivia_env = {
         "ROUND_PAUSE_SECONDS": str(profile.pause),
         "QUESTION_SEED": "0",
         "SEEDS_DIR": str(default_seeds_dir()),
     }
-    results: dict[str, Any] = {"profile": asdict(profile), "machine": machine(), "processes": {}}
+    results: dict[str, Any] = {
+        "profile": asdict(profile),
+        "machine": machine(),
+        "processes": {},
+        "storage": "sqlite" if database_url is None else "postgresql",
+    }
     questions = questions_by_prompt()
     half: dict[str, Any] = {}
     saturation: dict[str, Any] = {"first_baseline_steps": [], "first_baseline_rate": 0.0, "half": half}
@@ -101,13 +130,14 @@ async def run_load(profile: Profile, workdir: Path) -> dict[str, Any]:
             saturation["first_baseline_rate"] = alone.best
             half["rate"] = alone.best / 2
 
-    trivia = System("trivia", "bot", profile.channels, profile.players, workdir)
+    trivia = System("trivia", "bot", profile.channels, profile.players, workdir, database_url=database_url)
     baseline = System("baseline", "bench.baseline", profile.channels, profile.players, workdir)
     async with running(trivia, trivia_env) as trivia_child, running(baseline) as baseline_child:
         results["processes"].update(trivia=trivia_child.pid, baseline=baseline_child.pid)
         log.info("rounds workload on the trivia bot")
         rounds = await RoundsWorkload(trivia, profile, questions).run()
         results["rounds"] = _rounds_figures(trivia, rounds, profile)
+        results["rounds"]["database_bytes"] = await database_bytes(trivia)
         log.info("the same interactions replayed on the baseline")
         replayed = await replay(baseline, rounds.trace)
         results["baseline_rounds"] = _replay_figures(baseline, replayed, profile)
@@ -124,10 +154,10 @@ async def run_load(profile: Profile, workdir: Path) -> dict[str, Any]:
                 saturation[f"{name}_rate"] = one.best
         results["trivia_process"] = {
             "peak_rss_bytes": trivia_child.peak_rss(),
-            "database_bytes_running": trivia.database_bytes(),
+            "database_bytes_running": await database_bytes(trivia),
         }
-    results["trivia_process"]["database_bytes_end"] = trivia.database_bytes()
-    results["trivia_process"]["answers_stored"] = count_answers(trivia.database)
+    results["trivia_process"]["database_bytes_end"] = await database_bytes(trivia)
+    results["trivia_process"]["answers_stored"] = await count_answers(trivia.database, database_url)
     return results
 
 

@@ -1,5 +1,7 @@
-"""Storage micro-benchmarks through the real `SQLiteStorage`: answer writes under concurrency, and the
-leaderboard and stats queries on a big database built with `seed_synthetic` (cached between runs)."""
+"""Storage micro-benchmarks through the real storage classes: answer writes under concurrency (SQLite), and the
+leaderboard and stats queries on a big database built with `seed_synthetic` (cached between runs). With
+``--storage postgresql`` the same seeded database is loaded into PostgreSQL by `copy_database` (COPY, checked
+totals) and the same queries are timed through `PostgresStorage`."""
 
 from __future__ import annotations
 
@@ -21,6 +23,8 @@ from bench.figures import percentile
 from bench.run import machine
 from bench.synthetic import FIRST_DAY, GUILD_ID_BASE, USER_ID_BASE, seed_synthetic
 from bot.storage import AnswerInput, SQLiteStorage, week_start_of
+from bot.storage.copying import copy_database
+from bot.storage.opening import AnyStorage, is_postgres_url, open_storage
 from bot.storage.sqlite import load_migrations
 
 log = logging.getLogger(__name__)
@@ -41,6 +45,8 @@ class StorageOptions:
     write_seconds: float = 2.0
     writers: tuple[int, ...] = (1, 10, 100, 1000)
     cache: bool = True
+    database_url: str | None = None
+    """A PostgreSQL database to time the queries on (empty; the seeded rows are copied into it), else SQLite."""
 
 
 async def measure_writes(writers: int, seconds: float, workdir: Path) -> dict[str, Any]:
@@ -114,22 +120,47 @@ def _meta(database: Path, key: str) -> object:
     return _scalar(database, "SELECT value FROM meta WHERE key = ?", (key,))
 
 
-async def check_counts(storage: SQLiteStorage, database: Path, guild_id: int, user_id: int) -> None:
+Scalar = Callable[[str, tuple[object, ...]], Awaitable[object]]
+
+
+async def check_counts(storage: AnyStorage, scalar: Scalar, guild_id: int, user_id: int) -> None:
     """Fail if the maintained leaderboard sizes or ranks disagree with counting (they are what is timed)."""
     for scope, stored in ((0, None), (guild_id, guild_id)):
-        counted = _scalar(database, "SELECT count(*) FROM player_totals WHERE guild_id = ?", (scope,))
+        counted = await scalar("SELECT count(*) FROM player_totals WHERE guild_id = ?", (scope,))
         size = await storage.leaderboard_size(guild_id=stored, week_start=None)
         if size != counted:
             raise RuntimeError(f"leaderboard size of scope {scope} is {size}, but {counted} players are stored")
     stats = await storage.player_stats(guild_id, user_id)
-    above = _scalar(
-        database,
+    above = await scalar(
         "SELECT count(*) FROM player_totals WHERE guild_id = ? AND points > "
         "(SELECT points FROM player_totals WHERE guild_id = ? AND user_id = ?)",
         (guild_id, guild_id, user_id),
     )
     if stats.rank != int(str(above)) + 1:
         raise RuntimeError(f"rank of {user_id} is {stats.rank}, but {above} players have more points")
+
+
+def scalar_reader(target: str | Path) -> Scalar:
+    """Return a function running one counting query (``?`` placeholders) on the SQLite file or PostgreSQL URL."""
+    if is_postgres_url(target):
+        import asyncpg
+
+        async def on_postgres(sql: str, params: tuple[object, ...]) -> object:
+            numbered = sql
+            for number in range(1, len(params) + 1):
+                numbered = numbered.replace("?", f"${number}", 1)
+            connection = await asyncpg.connect(str(target))
+            try:
+                return await connection.fetchval(numbered, *params)
+            finally:
+                await connection.close()
+
+        return on_postgres
+
+    async def on_sqlite(sql: str, params: tuple[object, ...]) -> object:
+        return await asyncio.to_thread(_scalar, Path(target), sql, params)
+
+    return on_sqlite
 
 
 async def synthetic_database(options: StorageOptions, scratch: Path) -> tuple[Path, float, bool]:
@@ -177,7 +208,7 @@ async def _time_calls(name: str, calls: int, call: Callable[[random.Random], Awa
     }
 
 
-async def measure_queries(database: Path, options: StorageOptions) -> dict[str, dict[str, Any]]:
+async def measure_queries(database: str | Path, options: StorageOptions) -> dict[str, dict[str, Any]]:
     """Time what /leaderboard and /stats run (size + first page; one player's stats), and deep paging."""
     week = week_start_of(FIRST_DAY + dt.timedelta(weeks=5))
 
@@ -189,8 +220,9 @@ async def measure_queries(database: Path, options: StorageOptions) -> dict[str, 
         return GUILD_ID_BASE + number % options.guilds, USER_ID_BASE + number
 
     results: dict[str, dict[str, Any]] = {}
-    async with await SQLiteStorage.open(database) as storage:
-        await check_counts(storage, database, GUILD_ID_BASE, USER_ID_BASE + options.players // 2)
+    storage = await open_storage(database)
+    try:
+        await check_counts(storage, scalar_reader(database), GUILD_ID_BASE, USER_ID_BASE + options.players // 2)
 
         def first_page(scope: str, period: str) -> Callable[[random.Random], Awaitable[object]]:
             async def call(rng: random.Random) -> object:
@@ -225,27 +257,56 @@ async def measure_queries(database: Path, options: StorageOptions) -> dict[str, 
         extra = await _time_calls("global leaderboard, random deep page", max(1, options.calls // 4), deep_page)
         extra["informational"] = True
         results[extra["name"]] = extra
+    finally:
+        await storage.close()
     return results
+
+
+async def analyze(database_url: str) -> None:
+    """Refresh the planner statistics of every table of a PostgreSQL database."""
+    import asyncpg
+
+    connection = await asyncpg.connect(database_url)
+    try:
+        await connection.execute("ANALYZE")
+    finally:
+        await connection.close()
 
 
 async def run_storage(options: StorageOptions) -> dict[str, Any]:
     """Run the storage micro-benchmarks and return their results."""
+    postgres = options.database_url is not None
     with tempfile.TemporaryDirectory(prefix="orbit-bench-storage-") as scratch:
         workdir = Path(scratch)
         writes = []
-        for writers in options.writers:
+        # The write micro-benchmark needs a fresh database per writer count; on PostgreSQL the load benchmark's
+        # `scale` mode measures answer writes through the whole bot instead.
+        for writers in () if postgres else options.writers:
             writes.append(await measure_writes(writers, options.write_seconds, workdir))
             log.info("%s writers: %.0f answers/s", writers, writes[-1]["per_second"])
         database, build_seconds, cached = await synthetic_database(options, workdir)
         log.info("database %s ready (built in %.1f s, cached: %s)", database, build_seconds, cached)
-        queries = await measure_queries(database, options)
         size = database.stat().st_size
+        target: str | Path = database
+        load_seconds = None
+        if options.database_url is not None:
+            began = time.perf_counter()
+            report = await copy_database(database, options.database_url)
+            # As after any bulk load: fresh planner statistics now, rather than whenever autovacuum gets to them.
+            await analyze(options.database_url)
+            load_seconds = time.perf_counter() - began
+            log.info("copied into PostgreSQL and analyzed in %.1f s: %s", load_seconds, report)
+            target = options.database_url
+            size = int(str(await scalar_reader(target)("SELECT pg_database_size(current_database())", ())))
+        queries = await measure_queries(target, options)
     return {
         "machine": machine(),
+        "storage": "postgresql" if postgres else "sqlite",
         "answers": options.answers,
         "players": options.players,
         "guilds": options.guilds,
         "build_seconds": build_seconds,
+        "postgres_load_seconds": load_seconds,
         "cached": cached,
         "database": str(database) if options.cache else None,
         "database_bytes": size,

@@ -15,6 +15,7 @@ from typing import Any
 from bench.figures import DEADLINE, CallbackIndex, Sent
 from bench.processes import ChildProcess
 from fake_discord import FakeDiscord
+from fake_discord.payloads import SnowflakeFactory
 
 log = logging.getLogger(__name__)
 
@@ -56,9 +57,14 @@ class ChannelState:
     round_running: bool = False
 
 
-def build_world(channels: int, players: int) -> tuple[FakeDiscord, list[Channel]]:
-    """Return a fake with ``channels`` text channels in guilds of up to 25, each with its own ``players``."""
+def build_world(channels: int, players: int, worker: int = 1) -> tuple[FakeDiscord, list[Channel]]:
+    """Return a fake with ``channels`` text channels in guilds of up to 25, each with its own ``players``.
+
+    Fakes built with different ``worker`` numbers hand out disjoint snowflakes (guilds, channels, messages), so
+    bot processes logged in to different fakes can share one database.
+    """
     fake = FakeDiscord(players=0, channels=())
+    fake._snowflake = SnowflakeFactory(worker)  # before any guild exists
     fake.interaction_ack_timeout = DEADLINE  # a late callback is refused, as Discord does
     world: list[Channel] = []
     for guild_number in range(math.ceil(channels / CHANNELS_PER_GUILD)):
@@ -93,10 +99,22 @@ def custom_ids(message: Json) -> list[str]:
 class System:
     """The fake plus one bot process, with the helpers the workloads need."""
 
-    def __init__(self, name: str, module: str, channels: int, players: int, workdir: Path) -> None:
+    def __init__(
+        self,
+        name: str,
+        module: str,
+        channels: int,
+        players: int,
+        workdir: Path,
+        *,
+        database_url: str | None = None,
+        worker: int = 1,
+    ) -> None:
         self.name = name
         self.module = module
-        self.fake, self.channels = build_world(channels, players)
+        self.database_url = database_url
+        self.fake, self.channels = build_world(channels, players, worker)
+
         self.workdir = workdir
         self.index = CallbackIndex(self.fake)
         self.child: ChildProcess | None = None
@@ -125,6 +143,7 @@ class System:
             "DISCORD_TOKEN": self.fake.token,
             "DISCORD_API_BASE": self.fake.base_url,
             "DATABASE_PATH": str(self.database),
+            **({"DATABASE_URL": self.database_url} if self.database_url else {}),
             "DEV_GUILD_IDS": "",
             "LOG_LEVEL": "WARNING",
             **extra_env,

@@ -413,6 +413,11 @@ class ClickLoad:
         self.choice_counter: dict[int, int] = {}
         self.setup: list[Sent] = []
 
+    @property
+    def name(self) -> str:
+        """Return the name of the system under load."""
+        return self.system.name
+
     async def ensure_targets(self, needed_seconds: float) -> None:
         """Make sure every channel has a question open for at least ``needed_seconds`` more."""
         now = time.monotonic()
@@ -506,6 +511,47 @@ class ClickLoad:
         )
 
 
+class ClickLoadGroup:
+    """One click rate split evenly over several bot processes at once (each with its own fake and guilds).
+
+    A step is sustained only if every process sustained its share; its p99 and max are the worst process's, its
+    counts and CPU the sums.
+    """
+
+    def __init__(self, loads: list[ClickLoad]) -> None:
+        self.loads = loads
+        self.name = "+".join(load.name for load in loads)
+
+    async def step(self, rate: float, seconds: float) -> StepResult:
+        """Offer ``rate / len(loads)`` clicks per second to each process at the same time."""
+        parts = await asyncio.gather(*(load.step(rate / len(self.loads), seconds) for load in self.loads))
+        clicks = [part.clicks for part in parts]
+        merged = KindFigures(
+            **{name: sum(getattr(c, name) for c in clicks) for name in ("count", "answered", "missed", "late")},
+            **{name: sum(getattr(c, name) for c in clicks) for name in ("unanswered", "rejected", "error_replies")},
+            per_second=sum(c.per_second for c in clicks),
+            p50=max(c.p50 for c in clicks),
+            p95=max(c.p95 for c in clicks),
+            p99=max(c.p99 for c in clicks),
+            max=max(c.max for c in clicks),
+        )
+        return StepResult(
+            offered_rate=rate,
+            achieved_rate=sum(part.achieved_rate for part in parts),
+            seconds=max(part.seconds for part in parts),
+            clicks=merged,
+            bot_cpu_percent=sum(part.bot_cpu_percent for part in parts),
+            driver_cpu_percent=parts[0].driver_cpu_percent,  # the same driver process measured by each
+            other_cpu_percent=min(part.other_cpu_percent for part in parts),
+            steal_percent=parts[0].steal_percent,
+        )
+
+    async def finish(self) -> None:
+        """Stop every process's long rounds."""
+        for load in self.loads:
+            await load.finish()
+
+
 @contextlib.contextmanager
 def quiet_driver() -> Iterator[None]:
     """Keep the driver's garbage collector out of the measurements while the block runs.
@@ -533,7 +579,7 @@ class Ramp:
     passed 250 ms), so that the first failing step overshoots little and does not bury the process in a backlog.
     """
 
-    def __init__(self, load: ClickLoad, profile: Profile) -> None:
+    def __init__(self, load: ClickLoad | ClickLoadGroup, profile: Profile) -> None:
         self.load = load
         self.profile = profile
         self.steps: list[StepResult] = []
@@ -575,7 +621,7 @@ class Ramp:
         return self.rate is not None
 
 
-async def ramp(*loads: ClickLoad, profile: Profile) -> list[Ramp]:
+async def ramp(*loads: ClickLoad | ClickLoadGroup, profile: Profile) -> list[Ramp]:
     """Ramp every system to saturation, taking their steps in turn, so that a change in the machine's speed
     during the run (a busy neighbour, say) weighs on all of them alike."""
     ramps = [Ramp(load, profile) for load in loads]
@@ -594,11 +640,13 @@ async def paired_steps(loads: list[ClickLoad], rate: float, seconds: float, repe
     return results
 
 
-async def _logged_step(load: ClickLoad, rate: float, profile: Profile | None, seconds: float = 0.0) -> StepResult:
+async def _logged_step(
+    load: ClickLoad | ClickLoadGroup, rate: float, profile: Profile | None, seconds: float = 0.0
+) -> StepResult:
     step = await load.step(rate, profile.step_seconds if profile is not None else seconds)
     log.info(
         "%s: %.0f/s offered, %.0f/s sent, p99 %.3f s, missed %s, bot CPU %.0f%%, driver CPU %.0f%%",
-        load.system.name,
+        load.name,
         rate,
         step.achieved_rate,
         step.clicks.p99,

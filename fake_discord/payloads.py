@@ -66,15 +66,16 @@ THREAD_TYPES = frozenset({10, 11, 12})
 class SnowflakeFactory:
     """Make unique, strictly increasing Discord snowflakes from the wall clock."""
 
-    def __init__(self) -> None:
-        """Start with no snowflake handed out."""
+    def __init__(self, worker: int = 1) -> None:
+        """Start with no snowflake handed out; fakes with different ``worker`` numbers never share a snowflake."""
         self._last = 0
+        self._worker = worker
 
     def __call__(self) -> int:
         """Return a new snowflake."""
         ms = int(time.time() * 1000) - DISCORD_EPOCH_MS
-        # worker 1, process 0; the increment bits come from bumping past the last value.
-        self._last = max((ms << 22) | (1 << 17), self._last + 1)
+        # this worker, process 0; the increment bits come from bumping past the last value.
+        self._last = max((ms << 22) | (self._worker << 17), self._last + 1)
         return self._last
 
     def on_shard(self, shard_id: int, shard_count: int) -> int:

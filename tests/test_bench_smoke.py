@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import psutil
@@ -88,3 +91,80 @@ def test_quick_profile_reports_every_figure_and_misses_no_deadline(tmp_path: Pat
     for pid in load["processes"].values():
         assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE, pid
     assert _bench_dirs(temp) == set()
+
+
+def _run_bench(args: list[str], temp: Path) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m bench`` with its own temp folder (readable by the ``postgres`` user), within the hang guard."""
+    command = [sys.executable, "-m", "bench", *args]
+    env = {**os.environ, "TMPDIR": str(temp)}
+    return subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, env=env, timeout=HARD_TIMEOUT)
+
+
+@pytest.fixture
+def open_temp() -> Iterator[Path]:
+    """A temp folder outside pytest's private one: the throwaway cluster runs as ``postgres`` when we are root."""
+    folder = Path(tempfile.mkdtemp(prefix="orbit-bench-smoke-"))
+    folder.chmod(0o755)
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+def test_scale_on_postgresql_with_two_processes_stores_every_process_answers(open_temp: Path) -> None:
+    out = open_temp / "scale.json"
+    run = _run_bench(["scale", "--quick", "--storage", "postgresql", "--processes", "2", "--json", str(out)], open_temp)
+    assert run.returncode == 0, f"exit {run.returncode}\n{run.stdout}\n{run.stderr}"
+    assert "postgresql x2" in run.stdout and "answers/s sustained" in run.stdout, run.stdout
+    (setup,) = json.loads(out.read_text())["scale"]["setups"]
+    assert setup["setup"] == {"storage": "postgresql", "processes": 2}
+    assert setup["steps"] and setup["steps"][0]["clicks"]["count"] > 0
+    assert setup["steps"][0]["clicks"]["missed"] == 0, setup["steps"][0]
+    assert setup["best_rate"] > 0
+    # Both processes wrote to the one database, each for its own guilds, one write per click.
+    stored = setup["answers_stored_per_process"]
+    assert len(stored) == 2 and all(s["answers"] > 0 and s["attempts"] >= s["answers"] for s in stored), stored
+    clicks = sum(step["clicks"]["answered"] for step in setup["steps"])
+    assert sum(s["attempts"] for s in stored) >= clicks, (stored, clicks)
+    for pid in setup["processes"]:
+        assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE, pid
+    # The throwaway cluster and the bench folders are gone.
+    assert [p.name for p in open_temp.iterdir() if p.name != "scale.json"] == []
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+def test_load_and_storage_benchmarks_on_postgresql(open_temp: Path) -> None:
+    out = open_temp / "all.json"
+    run = _run_bench(["all", "--quick", "--no-saturation", "--storage", "postgresql", "--json", str(out)], open_temp)
+    assert run.returncode == 0, f"exit {run.returncode}\n{run.stdout}\n{run.stderr}"
+    assert "Storage: PostgreSQL, 20,000 answers" in run.stdout, run.stdout
+    assert "missed deadlines: trivia 0, baseline 0" in run.stdout, run.stdout
+    data = json.loads(out.read_text())
+    load, storage = data["load"], data["storage"]
+    # The trivia bot played its rounds on PostgreSQL and stored the answers there.
+    assert load["storage"] == "postgresql"
+    assert load["rounds"]["rounds_finished"] == load["profile"]["channels"]
+    assert load["trivia_process"]["answers_stored"] > 0 and load["trivia_process"]["database_bytes_end"] > 0
+    assert storage["storage"] == "postgresql" and storage["postgres_load_seconds"] > 0
+    assert storage["database_bytes"] > 0
+    assert len(storage["queries"]) == 7 and all(q["p50"] > 0 for q in storage["queries"].values())
+    assert [p.name for p in open_temp.iterdir() if p.name != "all.json"] == []
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["scale", "--storage", "sqlite", "--processes", "2"], "needs --storage postgresql"),
+        (["--processes", "2"], "--processes applies to `python -m bench scale`"),
+        (["scale", "--processes", "0"], "--processes must be at least 1"),
+        (["storage", "--storage", "sqlite", "--database-url", "postgresql://x@127.0.0.1/db"], "PostgreSQL database"),
+        (["storage", "--storage", "postgresql", "--database-url", "mysql://x"], "must start with postgresql://"),
+    ],
+)
+def test_impossible_backend_choices_are_refused_with_the_reason(argv: list[str], message: str) -> None:
+    from bench.__main__ import main
+
+    with pytest.raises(SystemExit) as refused:
+        main(argv)
+    assert message in str(refused.value)
