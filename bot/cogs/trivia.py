@@ -227,8 +227,6 @@ class TriviaCog(commands.Cog, name="trivia"):
             if existing.stopping:
                 raise UserFacingError("The round here is ending right now: start a new one in a moment.")
             raise RoundAlreadyRunning(channel_id)
-        if kind not in ROUND_KINDS:
-            raise UserFacingError("Unknown kind: pick mixed, multiple choice, true or false, or typed answers.")
         defaults = await self.bot.storage.get_guild_settings(interaction.guild_id)
         count = questions or defaults.default_questions
         seconds_each = seconds or defaults.default_seconds
