@@ -35,6 +35,7 @@ QUICK = {
     "half_seconds": 0.75,
     "half_repeats": 1,
 }
+QUICK_STEADY = {"rate": 40.0, "seconds": 0.5, "runs": 1}
 QUICK_STORAGE = {"answers": 20_000, "players": 2_000, "guilds": 4, "calls": 200, "write_seconds": 0.3}
 
 
@@ -47,9 +48,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "mode",
         nargs="?",
-        choices=["load", "storage", "all", "scale"],
+        choices=["load", "storage", "all", "scale", "steady"],
         default="load",
-        help="what to run (scale: answers/s and p99 on SQLite x1, PostgreSQL x1 and x2 unless --storage is given)",
+        help="what to run (scale: answers/s and p99 on SQLite x1, PostgreSQL x1 and x2 unless --storage is given; "
+        "steady: CPU per stored answer at a steady rate, side by side with the baseline; all: load, steady, storage)",
     )
     p.add_argument(
         "--quick", action="store_true", help="a small profile for CI: 5 channels, 3 players, 2 questions (about 40 s)"
@@ -80,6 +82,11 @@ def parser() -> argparse.ArgumentParser:
     load.add_argument("--step-seconds", type=float, help="length of each click-rate step (default 5)")
     load.add_argument("--max-rate", type=float, help="highest click rate tried (default 3000/s)")
     load.add_argument("--no-saturation", action="store_true", help="skip the click-rate ramps")
+    steady = p.add_argument_group("steady rate (CPU per stored answer; part of all)")
+    steady.add_argument("--rate", type=float, help="clicks, then /answer, per second (default 160)")
+    steady.add_argument("--steady-seconds", type=float, help="length of each steady step (default 8)")
+    steady.add_argument("--runs", type=int, help="steady runs, each clicks and /answer on both bots (default 3)")
+    steady.add_argument("--no-steady", action="store_true", help="leave the steady pass out of all")
     storage = p.add_argument_group("storage micro-benchmarks")
     storage.add_argument("--answers", type=int, help="answers in the read-benchmark database (default 1,000,000)")
     storage.add_argument("--db-players", type=int, help="players in it (default 100,000)")
@@ -107,6 +114,18 @@ def _profile(args: argparse.Namespace) -> Any:
     if profile.channels < 1 or profile.players < 1 or profile.rounds < 1:
         raise SystemExit("--channels, --players and --rounds must be at least 1")
     return profile
+
+
+def _steady(args: argparse.Namespace) -> Any:
+    from bench.steady import SteadyOptions
+
+    values: dict[str, Any] = dict(QUICK_STEADY) if args.quick else {}
+    for arg, name in (("rate", "rate"), ("steady_seconds", "seconds"), ("runs", "runs")):
+        if getattr(args, arg) is not None:
+            values[name] = getattr(args, arg)
+    options = SteadyOptions(**values)
+    options.check()
+    return options
 
 
 def _setups(args: argparse.Namespace) -> Any:
@@ -161,12 +180,19 @@ async def _main(args: argparse.Namespace) -> tuple[dict[str, Any] | None, dict[s
             scale = await run_scale(_profile(args), Path(workdir), setups, args.database_url)
         return results, storage, scale
     async with _postgres(args) as new_database:
+        if args.mode == "steady":
+            from bench.steady import run_steady
+
+            url = await new_database() if new_database is not None else None
+            with tempfile.TemporaryDirectory(prefix="orbit-bench-") as workdir:
+                results = await run_steady(_profile(args), _steady(args), Path(workdir), database_url=url)
         if args.mode in ("load", "all"):
             from bench.run import run_load
 
             url = await new_database() if new_database is not None else None
+            steady = _steady(args) if args.mode == "all" and not args.no_steady else None
             with tempfile.TemporaryDirectory(prefix="orbit-bench-") as workdir:
-                results = await run_load(_profile(args), Path(workdir), database_url=url)
+                results = await run_load(_profile(args), Path(workdir), database_url=url, steady=steady)
         if args.mode in ("storage", "all"):
             from bench.storage_bench import StorageOptions, run_storage
 

@@ -57,7 +57,8 @@ def test_quick_profile_reports_every_figure_and_misses_no_deadline(tmp_path: Pat
 
     report = run.stdout
     for heading in ("Latency from INTERACTION_CREATE", "CPU s per 1,000 interactions", "peak RSS", "Click-rate ramp",
-                    "REST calls per channel per second", "growth per active round", "Storage:", "Targets"):  # fmt: skip
+                    "REST calls per channel per second", "growth per active round", "Storage:", "Targets",
+                    "Steady rate", "CPU per stored answer"):  # fmt: skip
         assert heading in report, f"{heading!r} missing from the report:\n{report}"
     assert "missed deadlines: trivia 0, baseline 0" in report, report
 
@@ -84,6 +85,15 @@ def test_quick_profile_reports_every_figure_and_misses_no_deadline(tmp_path: Pat
     saturation = load["saturation"]
     assert saturation["first_baseline_steps"] and saturation["baseline_steps"] and saturation["trivia_steps"]
     assert saturation["half"]["trivia"]["missed"] == saturation["half"]["baseline"]["missed"] == 0
+    # The steady pass: clicks and /answer on both bots; every trivia interaction stored, CPU per answer measured.
+    (run,) = load["steady"]["runs"]
+    for kind in ("click", "answer"):
+        for system in ("trivia", "baseline"):
+            step = run[kind][system]
+            assert step["clicks"]["count"] > 0 and step["clicks"]["missed"] == 0, (kind, system, step)
+            assert step["answers"] == step["clicks"]["count"], (kind, system, step)
+            assert step["cpu_seconds_per_answer"] is not None and step["cpu_seconds_per_answer"] >= 0
+        assert "cpu_ratio" in load["steady"]["summary"][kind]
     assert storage["writes"] and all(w["per_second"] > 0 for w in storage["writes"])
     assert all(q["p50"] > 0 for q in storage["queries"].values())
 

@@ -9,7 +9,10 @@ from typing import Any
 
 import pytest
 
+from bot.engine import FakeClock, RoundSession, RoundSettings
 from bot.storage import QuestionNotOpen, SQLiteStorage
+from tests.test_engine import ANN, FakeListener, FakeRecorder, Table, judge, multiple_choice
+from tests.test_engine import BOB as BEA
 from tests.test_storage import ALICE, BOB, CAROL, answer, ask, start_round
 
 
@@ -66,3 +69,49 @@ async def test_a_refused_answer_in_a_batch_is_explained_in_the_same_trip(sqlite_
     assert isinstance(results[2], QuestionNotOpen)
     assert trips == ["_write_answers"]
     assert {row.user_id for row in await storage.question_answers(question)} == {ALICE, BOB}
+
+
+# --------------------------------------------------------------------------- the round loop is not woken per answer
+
+
+def counted_sleeps(session: RoundSession) -> list[float]:
+    """Record every time the round's loop goes to sleep (once per pass that found nothing to do)."""
+    real = session._sleep_until_or_answer
+    sleeps: list[float] = []
+
+    async def counted(wake_at: float) -> None:
+        sleeps.append(wake_at)
+        await real(wake_at)
+
+    session._sleep_until_or_answer = counted  # type: ignore[method-assign]
+    return sleeps
+
+
+async def _changes_then_last_player(changes: int) -> tuple[list[float], Table]:
+    clock = FakeClock()
+    listener, recorder = FakeListener(clock), FakeRecorder(clock)
+    settings = RoundSettings(question_count=1, seconds_per_question=30, pause_between=3)
+    session = RoundSession(
+        42, [multiple_choice()], settings, listener=listener, recorder=recorder, judge=judge, clock=clock,
+        players=[ANN, BEA],
+    )  # fmt: skip
+    table = Table(clock, listener, recorder, session)
+    sleeps = counted_sleeps(session)
+    # Ann changes her mind ``changes`` times within the first second; Bea, the last one through, answers at 12.
+    choices = [table.choose(1 + n / (changes + 1), ANN, 0, n % 4, label=f"ann{n}") for n in range(changes)]
+    await table.play(*choices, table.choose(12, BEA, 0, 2))
+    return sleeps, table
+
+
+async def test_changed_choices_do_not_wake_the_round_loop_but_the_last_player_through_closes_the_question() -> None:
+    sleeps, table = await _changes_then_last_player(40)
+    assert len(table.recorder.answers) == 41  # every change was stored ...
+    # ... but only Ann's first answer (a progress refresh falls due) and Bea's woke the loop, not each change.
+    assert len(sleeps) <= 4, sleeps
+    # The question still closes early, the moment the last player is through, with the last choice counted.
+    assert ("closed", 0, 12) in table.listener.events
+    (result,) = table.listener.results
+    assert result.closed_early
+    assert {outcome.player.id: outcome.choice for outcome in result.outcomes} == {ANN.id: 39 % 4, BEA.id: 2}
+    # The progress refresh ("N answered") still follows the first answers.
+    assert [count for _, _, count in table.listener.progress_calls][:1] == [1]
