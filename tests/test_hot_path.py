@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
+import discord
 import pytest
 
+from bot.app import TriviaBot
+from bot.config import Settings
 from bot.engine import FakeClock, RoundSession, RoundSettings
 from bot.storage import QuestionNotOpen, SQLiteStorage
+from fake_discord import FakeDiscord, running_bot
+from tests.bot_helpers import reply_to, wait_question
+from tests.conftest import button_ids
+from tests.faultkit import query, unanswered, wait_question_stored
 from tests.test_engine import ANN, FakeListener, FakeRecorder, Table, judge, multiple_choice
 from tests.test_engine import BOB as BEA
 from tests.test_storage import ALICE, BOB, CAROL, answer, ask, start_round
@@ -115,3 +122,55 @@ async def test_changed_choices_do_not_wake_the_round_loop_but_the_last_player_th
     assert {outcome.player.id: outcome.choice for outcome in result.outcomes} == {ANN.id: 39 % 4, BEA.id: 2}
     # The progress refresh ("N answered") still follows the first answers.
     assert [count for _, _, count in table.listener.progress_calls][:1] == [1]
+
+
+# --------------------------------------------------------------------------- option clicks, without a view rebuild
+
+
+async def test_an_option_click_is_stored_once_without_rebuilding_the_view_and_slash_commands_spawn_no_task_of_ours(
+    fake: FakeDiscord, make_bot: Callable[..., TriviaBot], bot_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rebuilt: list[object] = []
+    real_from_message = discord.ui.View.from_message.__func__  # type: ignore[attr-defined]
+
+    def from_message(cls: type[discord.ui.View], message: discord.Message, /, **kwargs: Any) -> discord.ui.View:
+        rebuilt.append(message)
+        return real_from_message(cls, message, **kwargs)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(discord.ui.View, "from_message", classmethod(from_message))
+    async with running_bot(fake, make_bot()) as bot:
+        spawned = _count_tasks_of(bot)
+        started = await reply_to(fake, fake.slash_command("trivia start", {"questions": 1, "kind": "multiple_choice"}))
+        assert "started a round" in started.content
+        assert spawned == []  # a slash command costs no task of the bot's own click-and-form handler
+        question = await wait_question(fake, fake.channel_id, 1)
+        await wait_question_stored(bot_settings.database_path)
+        ids = button_ids(question)
+        confirmed = await reply_to(fake, fake.click(question, ids[2], user=2))
+        changed = await reply_to(fake, fake.click(question, ids[0], user=2))
+        assert confirmed.content.startswith("You chose **C · ") and confirmed.ephemeral
+        assert changed.content.startswith("You chose **A · ") and changed.ephemeral
+        assert len(spawned) == 2  # one task per click
+        player = int(fake.user(2)["id"])
+        assert query(
+            bot_settings.database_path, "SELECT choice, attempts FROM answers WHERE user_id = ?", (player,)
+        ) == [(0, 2)]
+        # discord.py neither rebuilt the view nor holds one for the question: the bot routed the clicks itself.
+        assert rebuilt == []
+        store = bot._connection._view_store
+        assert int(question["id"]) not in store._views
+        assert not any(pattern.pattern.startswith("ot:c:") for pattern in store._dynamic_items)
+    assert not unanswered(fake)
+
+
+def _count_tasks_of(bot: TriviaBot) -> list[str]:
+    """Record every task the bot's own interaction handler starts."""
+    spawned: list[str] = []
+
+    class Recording(set[asyncio.Task[None]]):
+        def add(self, task: asyncio.Task[None]) -> None:
+            spawned.append(task.get_name())
+            super().add(task)
+
+    bot._interaction_tasks = Recording(bot._interaction_tasks)
+    return spawned
