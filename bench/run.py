@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib.metadata
 import logging
 import os
 import platform
@@ -55,7 +56,18 @@ def machine() -> dict[str, Any]:
         "discord.py": discord.__version__,
         "sqlite": sqlite3.sqlite_version,
         "platform": platform.platform(),
+        # The `speed` extra: the trivia bot runs on uvloop when installed; discord.py (both bots) uses orjson.
+        "uvloop": _version_of("uvloop"),
+        "orjson": _version_of("orjson"),
     }
+
+
+def _version_of(package: str) -> str | None:
+    """Return an installed package's version, or None."""
+    try:
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return None
 
 
 def trivia_env(profile: Profile) -> dict[str, str]:
