@@ -56,7 +56,7 @@ def machine() -> dict[str, Any]:
         "discord.py": discord.__version__,
         "sqlite": sqlite3.sqlite_version,
         "platform": platform.platform(),
-        # The `speed` extra: the trivia bot runs on uvloop when installed; discord.py (both bots) uses orjson.
+        # The trivia bot runs on uvloop when installed (the `speed` extra); discord.py uses orjson if installed.
         "uvloop": _version_of("uvloop"),
         "orjson": _version_of("orjson"),
     }

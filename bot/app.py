@@ -407,8 +407,8 @@ async def sync_once(settings: Settings) -> int:
 def run(coro: Any) -> int:
     """Run an entry point on uvloop if it is installed (the ``speed`` extra), else asyncio's loop; Ctrl-C exits cleanly.
 
-    Measured (BENCHMARKS.md, "CPU per stored answer"): uvloop cuts the bot's CPU per click by about a tenth. It is
-    optional because it has no wheel for every platform; without it the bot runs the same on asyncio's own loop.
+    Measured (BENCHMARKS.md, "CPU per stored answer"): uvloop cut the bot's CPU per click by about 6%. It is optional
+    because it has no wheel for every platform; without it the bot runs the same on asyncio's own loop.
     """
     try:
         return int(event_loop_runner()(coro))
