@@ -309,7 +309,7 @@ async def run_bot(settings: Settings) -> int:
     """Run the bot until it is stopped; return the process exit code."""
     if settings.discord_api_base:
         point_discord_at(settings.discord_api_base)
-    bot = make_bot(settings)
+    bot = make_bot(settings, guild_ready_timeout=settings.guild_ready_timeout)
     # The modules, fact store and question bank loaded so far live as long as the process. Frozen, they are
     # left out of the collector's full passes, which otherwise stall every interaction for ~0.1 s under load.
     gc.collect()

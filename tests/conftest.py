@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from fake_discord import FakeDiscord
 from questions.generate import build_bank
 from questions.loader import load_store
 from questions.matching import AnswerMatcher
-from tests.postgres_cluster import PostgresCluster, PostgresUnavailable
+from tests.postgres_cluster import PostgresCluster, PostgresUnavailable, shared_cluster, stop_shared_cluster
 from tests.storage_backends import BACKENDS, StorageBackend, make_backend
 
 
@@ -46,17 +47,59 @@ def question_source() -> QuestionSource:
     return QuestionSource(store=store, bank=build_bank(store, seed=0), matcher=AnswerMatcher(store))
 
 
-@pytest.fixture(scope="session")
-def postgres_cluster() -> Iterator[PostgresCluster]:
-    """A throwaway PostgreSQL cluster for the whole run; the tests that need it FAIL (never skip) without it."""
+SHARED_POSTGRES_FOLDER = "orbit_trivia_shared_postgres"
+"""The key of the workers' input naming the folder where the run's shared PostgreSQL cluster is recorded."""
+_shared_postgres_folder = pytest.StashKey[Path]()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """(The xdist controller.) Tell each worker where the run's shared cluster is, or is to be, recorded."""
+    config: pytest.Config = node.config
+    if _shared_postgres_folder not in config.stash:
+        config.stash[_shared_postgres_folder] = Path(tempfile.mkdtemp(prefix="orbit-trivia-pg-run-"))
+    node.workerinput[SHARED_POSTGRES_FOLDER] = str(config.stash[_shared_postgres_folder])
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """(The xdist controller, once every worker is done.) Stop the shared cluster and delete its record."""
+    if _shared_postgres_folder in config.stash:
+        stop_shared_cluster(config.stash[_shared_postgres_folder])
+
+
+def _start_or_fail(start: Callable[[], PostgresCluster]) -> PostgresCluster:
     try:
-        cluster = PostgresCluster.start()
+        return start()
     except PostgresUnavailable as error:
         reason = str(error)
-    else:
-        reason = ""
-    if reason:  # outside the except block, so the report is the reason alone
-        pytest.fail(f"PostgreSQL is needed for this test and could not be started: {reason}", pytrace=False)
+    # Outside the except block, so the report is the reason alone.
+    pytest.fail(f"PostgreSQL is needed for this test and could not be started: {reason}", pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster(request: pytest.FixtureRequest) -> Iterator[PostgresCluster]:
+    """A throwaway PostgreSQL cluster for the whole run; the tests that need it FAIL (never skip) without it.
+
+    Under pytest-xdist every worker shares one cluster (see tests/postgres_cluster.py), each in databases of its
+    own; a run without workers starts and stops its own. A test that restarts the server takes
+    ``private_postgres_cluster`` instead.
+    """
+    workerinput: dict[str, Any] = getattr(request.config, "workerinput", {})
+    folder = workerinput.get(SHARED_POSTGRES_FOLDER)
+    if folder is not None:
+        yield _start_or_fail(lambda: shared_cluster(Path(folder), str(workerinput["workerid"])))
+        return
+    cluster = _start_or_fail(PostgresCluster.start)
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture
+def private_postgres_cluster() -> Iterator[PostgresCluster]:
+    """A cluster of the test's own, for a test that stops or restarts the server."""
+    cluster = _start_or_fail(PostgresCluster.start)
     try:
         yield cluster
     finally:
