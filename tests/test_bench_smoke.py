@@ -17,7 +17,7 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 HARD_TIMEOUT = 240.0
-"""A hang guard (the profile takes about 40 s on a quiet machine), not a speed check: speed is what it reports."""
+"""A hang guard (the profile takes about 25 s on a quiet machine), not a speed check: speed is what it reports."""
 KINDS = ("start", "click", "answer", "leaderboard", "stats")
 
 
