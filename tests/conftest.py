@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import tempfile
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
@@ -19,6 +20,14 @@ from questions.loader import load_store
 from questions.matching import AnswerMatcher
 from tests.postgres_cluster import PostgresCluster, PostgresUnavailable, shared_cluster, stop_shared_cluster
 from tests.storage_backends import BACKENDS, StorageBackend, make_backend
+
+if sys.dont_write_bytecode:
+    # PYTHONDONTWRITEBYTECODE (set on some machines) makes every xdist worker rewrite the asserts of every test
+    # module and compile it afresh on every run: ~1.7 s of CPU per worker. Keep the compiled test modules in the
+    # pytest cache folder instead (out of the source tree, which is what the variable is for); bot processes the
+    # tests start still inherit the variable.
+    sys.pycache_prefix = str(Path(__file__).resolve().parent.parent / ".pytest_cache" / "pycache")
+    sys.dont_write_bytecode = False
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
