@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
 import tempfile
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -19,6 +20,7 @@ from questions.generate import build_bank
 from questions.loader import load_store
 from questions.matching import AnswerMatcher
 from tests.postgres_cluster import PostgresCluster, PostgresUnavailable, shared_cluster, stop_shared_cluster
+from tests.run_folder import RUN_FOLDER
 from tests.storage_backends import BACKENDS, StorageBackend, make_backend
 
 if sys.dont_write_bytecode:
@@ -56,24 +58,30 @@ def question_source() -> QuestionSource:
     return QuestionSource(store=store, bank=build_bank(store, seed=0), matcher=AnswerMatcher(store))
 
 
-SHARED_POSTGRES_FOLDER = "orbit_trivia_shared_postgres"
-"""The key of the workers' input naming the folder where the run's shared PostgreSQL cluster is recorded."""
-_shared_postgres_folder = pytest.StashKey[Path]()
+_run_folder = pytest.StashKey[Path]()
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_configure_node(node: Any) -> None:
-    """(The xdist controller.) Tell each worker where the run's shared cluster is, or is to be, recorded."""
+    """(The xdist controller.) Give each worker the run's shared folder (tests/run_folder.py)."""
     config: pytest.Config = node.config
-    if _shared_postgres_folder not in config.stash:
-        config.stash[_shared_postgres_folder] = Path(tempfile.mkdtemp(prefix="orbit-trivia-pg-run-"))
-    node.workerinput[SHARED_POSTGRES_FOLDER] = str(config.stash[_shared_postgres_folder])
+    if _run_folder not in config.stash:
+        config.stash[_run_folder] = Path(tempfile.mkdtemp(prefix="orbit-trivia-run-"))
+    node.workerinput[RUN_FOLDER] = str(config.stash[_run_folder])
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    """(The xdist controller, once every worker is done.) Stop the shared cluster and delete its record."""
-    if _shared_postgres_folder in config.stash:
-        stop_shared_cluster(config.stash[_shared_postgres_folder])
+    """(The xdist controller, once every worker is done.) Stop the shared cluster and delete the run's folder."""
+    if _run_folder in config.stash:
+        stop_shared_cluster(config.stash[_run_folder])
+        shutil.rmtree(config.stash[_run_folder], ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def run_folder(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder shared by every xdist worker of this run (one of its own without workers), for work done once."""
+    folder = getattr(request.config, "workerinput", {}).get(RUN_FOLDER)
+    return Path(folder) if folder is not None else tmp_path_factory.mktemp("run")
 
 
 def _start_or_fail(start: Callable[[], PostgresCluster]) -> PostgresCluster:
@@ -94,7 +102,7 @@ def postgres_cluster(request: pytest.FixtureRequest) -> Iterator[PostgresCluster
     ``private_postgres_cluster`` instead.
     """
     workerinput: dict[str, Any] = getattr(request.config, "workerinput", {})
-    folder = workerinput.get(SHARED_POSTGRES_FOLDER)
+    folder = workerinput.get(RUN_FOLDER)
     if folder is not None:
         yield _start_or_fail(lambda: shared_cluster(Path(folder), str(workerinput["workerid"])))
         return

@@ -3,23 +3,20 @@ the one cluster that every pytest-xdist worker of a run shares.
 
 Starting a cluster costs a second or two of CPU (``initdb``, then a server per cluster): with ``-n 4`` on a small
 machine, one per worker is a noticeable share of the run. So the first worker that needs PostgreSQL starts it under
-a file lock in a folder the controller made for the run, and writes where it listens; the other workers read that.
-Each worker's databases carry its name (``gw0_...``), so two workers never meet. The controller stops the cluster
-and deletes the folder once every worker has finished (``pytest_unconfigure``), whatever the outcome.
+a file lock in the run's shared folder (tests/run_folder.py) and writes where it listens; the other workers read
+that. Each worker's databases carry its name (``gw0_...``), so two workers never meet. The xdist controller stops
+the cluster once every worker has finished (``pytest_unconfigure``), whatever the outcome.
 """
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import json
-import shutil
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from bench.postgres_cluster import PostgresCluster, PostgresUnavailable, find_bin_dir, free_port
+from tests.run_folder import locked
 
 STATE_FILE = "postgres.json"
 LOCK_FILE = "postgres.lock"
@@ -42,7 +39,7 @@ class SharedPostgresCluster(PostgresCluster):
 
 def shared_cluster(folder: Path, worker: str) -> SharedPostgresCluster:
     """Return the run's shared cluster, starting it if no worker has yet; raise `PostgresUnavailable` if it cannot."""
-    with _locked(folder / LOCK_FILE):
+    with locked(folder / LOCK_FILE):
         state_file = folder / STATE_FILE
         if state_file.exists():
             state = json.loads(state_file.read_text())
@@ -61,28 +58,17 @@ def shared_cluster(folder: Path, worker: str) -> SharedPostgresCluster:
 
 
 def stop_shared_cluster(folder: Path) -> None:
-    """Stop the run's shared cluster if a worker started one, and delete the run's folder."""
+    """Stop the run's shared cluster if a worker started one (its record is in the run's ``folder``)."""
     try:
         state = json.loads((folder / STATE_FILE).read_text())
     except (OSError, ValueError):
-        state = {}
+        return
     if "cluster" in state:
         _cluster_of(state["cluster"]).stop()
-    shutil.rmtree(folder, ignore_errors=True)
 
 
 def _cluster_of(fields: dict[str, Any]) -> PostgresCluster:
     return PostgresCluster(Path(fields["root"]), int(fields["port"]), Path(fields["bin_dir"]), list(fields["run_as"]))
-
-
-@contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    with path.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 __all__ = [
