@@ -183,15 +183,32 @@ def round_clock(request: pytest.FixtureRequest, fake: FakeDiscord) -> Clock:
 
 
 @pytest.fixture
-def make_bot(bot_settings: Settings, question_source: QuestionSource, round_clock: Clock) -> Callable[..., TriviaBot]:
-    """Build a bot like ``python -m bot`` does, with a seeded random generator and the test's round clock."""
+def write_clock(request: pytest.FixtureRequest, round_clock: Clock) -> Clock:
+    """The clock that spaces the bot's channel writes: the round clock for tests marked ``real_time``, otherwise
+    one that always runs fast. The round clock runs at real speed while an interaction awaits the bot, and many
+    a reply waits for a channel write (a stop for the standings, say): ~1 s of real time each for nothing."""
+    if request.node.get_closest_marker("real_time") is not None:
+        return round_clock
+    return ScaledClock(E2E_CLOCK_SPEED)
+
+
+@pytest.fixture
+def make_bot(
+    bot_settings: Settings, question_source: QuestionSource, round_clock: Clock, write_clock: Clock
+) -> Callable[..., TriviaBot]:
+    """Build a bot like ``python -m bot`` does, with a seeded random generator and the test's clocks."""
 
     def build(**overrides: Any) -> TriviaBot:
         import random
 
         settings = bot_settings.model_copy(update=overrides) if overrides else bot_settings
         return FastTriviaBot(
-            settings, source=question_source, rng=random.Random(7), clock=round_clock, guild_ready_timeout=0.05
+            settings,
+            source=question_source,
+            rng=random.Random(7),
+            clock=round_clock,
+            write_clock=write_clock,
+            guild_ready_timeout=0.05,
         )
 
     return build
