@@ -19,6 +19,8 @@ from fake_discord import FakeDiscord
 from questions.generate import build_bank
 from questions.loader import load_store
 from questions.matching import AnswerMatcher
+from tests.bench_runs import start as start_bench_runs
+from tests.bench_runs import stop_all as stop_bench_runs
 from tests.postgres_cluster import PostgresCluster, PostgresUnavailable, shared_cluster, stop_shared_cluster
 from tests.run_folder import RUN_FOLDER
 from tests.storage_backends import BACKENDS, StorageBackend, make_backend
@@ -37,18 +39,33 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
     With ``-n N --maxschedchunk 1`` (the README's command) xdist hands each worker two tests to begin with, then
     one at a time. So each slow test comes first with one unit test behind it (a worker of its own), then the
-    tests that mostly wait (bots against the fake Discord, processes), and the CPU-bound unit tests fill in last.
+    tests that mostly wait (bots against the fake Discord, processes), and the CPU-bound unit tests fill in; the
+    checks of the benchmark runs started in the background at collection (tests/bench_runs.py) come last.
     """
-    slow = [item for item in items if item.get_closest_marker("slow") is not None]
-    waiting = [item for item in items if item not in slow and "fake" in getattr(item, "fixturenames", ())]
-    chosen = {*slow, *waiting}
+    background = [item for item in items if item.get_closest_marker("bench_run") is not None]
+    slow = [item for item in items if item.get_closest_marker("slow") is not None and item not in background]
+    waiting = [
+        item
+        for item in items
+        if item not in slow and item not in background and "fake" in getattr(item, "fixturenames", ())
+    ]
+    chosen = {*slow, *waiting, *background}
     rest = [item for item in items if item not in chosen]
     fillers, rest = rest[: len(slow)], rest[len(slow) :]
     ordered: list[pytest.Item] = []
     for index, item in enumerate(slow):
         ordered += [item, *fillers[index : index + 1]]
-    assert len(ordered + waiting + rest) == len(items)
-    items[:] = ordered + waiting + rest
+    assert len(ordered + waiting + rest + background) == len(items)
+    items[:] = ordered + waiting + rest + background
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Start the benchmark runs the selected tests check, in the background (once per run: tests/bench_runs.py)."""
+    if session.config.option.collectonly:
+        return
+    names = {str(marker.args[0]) for item in session.items for marker in item.iter_markers("bench_run")}
+    if names:
+        start_bench_runs(_run_folder_of(session.config), names)
 
 
 @pytest.fixture(scope="session")
@@ -61,27 +78,36 @@ def question_source() -> QuestionSource:
 _run_folder = pytest.StashKey[Path]()
 
 
+def _run_folder_of(config: pytest.Config) -> Path:
+    """Return the folder shared by every xdist worker of this run, or this process's own without workers."""
+    folder = getattr(config, "workerinput", {}).get(RUN_FOLDER)
+    if folder is not None:
+        return Path(folder)
+    if _run_folder not in config.stash:
+        config.stash[_run_folder] = Path(tempfile.mkdtemp(prefix="orbit-trivia-run-"))
+    return config.stash[_run_folder]
+
+
 @pytest.hookimpl(optionalhook=True)
 def pytest_configure_node(node: Any) -> None:
     """(The xdist controller.) Give each worker the run's shared folder (tests/run_folder.py)."""
-    config: pytest.Config = node.config
-    if _run_folder not in config.stash:
-        config.stash[_run_folder] = Path(tempfile.mkdtemp(prefix="orbit-trivia-run-"))
-    node.workerinput[RUN_FOLDER] = str(config.stash[_run_folder])
+    node.workerinput[RUN_FOLDER] = str(_run_folder_of(node.config))
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    """(The xdist controller, once every worker is done.) Stop the shared cluster and delete the run's folder."""
+    """(The xdist controller once every worker is done, or a run without workers.) Stop what the run started in
+    its shared folder (benchmark runs, the shared cluster), and delete the folder."""
     if _run_folder in config.stash:
-        stop_shared_cluster(config.stash[_run_folder])
-        shutil.rmtree(config.stash[_run_folder], ignore_errors=True)
+        folder = config.stash[_run_folder]
+        stop_bench_runs(folder)
+        stop_shared_cluster(folder)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
-def run_folder(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A folder shared by every xdist worker of this run (one of its own without workers), for work done once."""
-    folder = getattr(request.config, "workerinput", {}).get(RUN_FOLDER)
-    return Path(folder) if folder is not None else tmp_path_factory.mktemp("run")
+def run_folder(request: pytest.FixtureRequest) -> Path:
+    """A folder shared by every xdist worker of this run (tests/run_folder.py), for work done once per run."""
+    return _run_folder_of(request.config)
 
 
 def _start_or_fail(start: Callable[[], PostgresCluster]) -> PostgresCluster:
