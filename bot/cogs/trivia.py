@@ -488,6 +488,7 @@ class TriviaCog(commands.Cog, name="trivia"):
         disputed = answer
 
         async def file() -> tuple[int, Question | None]:
+            question = await self._disputed_question(disputed)  # first: a failed look-up stores no dispute
             dispute_id = await storage.create_dispute(
                 round_question_id=disputed.round_question_id,
                 guild_id=disputed.guild_id,
@@ -495,7 +496,7 @@ class TriviaCog(commands.Cog, name="trivia"):
                 answer_text=disputed.text or "",
                 created_at=dt.datetime.now(dt.UTC),
             )
-            return dispute_id, await self._disputed_question(disputed)
+            return dispute_id, question
 
         # A pack round's question may need its pack's questions built first (a worker thread): defer if slow.
         dispute_id, question = await acknowledged(interaction, file, ephemeral=False)
@@ -530,7 +531,10 @@ class TriviaCog(commands.Cog, name="trivia"):
         pack = await self.bot.storage.guild_pack(answer.guild_id, category.removeprefix(PACK_CATEGORY_PREFIX))
         if pack is None:
             return None
-        question = (await self._questions_of(pack)).bank.get(answer.question_id) if pack.approved else None
+        try:
+            question = (await self._questions_of(pack)).bank.get(answer.question_id) if pack.approved else None
+        except LookupError:  # the pack was removed meanwhile
+            return None
         if question is not None and question.fact_id == answer.fact_id:  # not a later pack of the same name's
             return question
         # Rejected since the round: build that one fact's questions (ids are per fact, so they are the same).
