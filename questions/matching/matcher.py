@@ -48,6 +48,7 @@ from questions.text.vocabulary import (
     WELL_KNOWN_NAMES,
     is_english_word,
     is_proper_noun,
+    load_word_lists,
     same_word,
     well_known_words,
     word_count,
@@ -122,6 +123,7 @@ class AnswerMatcher:
             word for document in store.documents.values() for word in normalize(document.text).split()
         }
         self._places = self._containing_places()
+        load_word_lists()
         self._proper_words = {word for word in self._name_words if not is_english_word(word)}
         self._exonyms = {name_key(russian): name_key(english) for russian, english in RUSSIAN_EXONYMS.items()}
 

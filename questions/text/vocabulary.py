@@ -247,6 +247,13 @@ def _word_counts() -> dict[str, int]:
     return dict(SpellChecker(language="en", distance=1).word_frequency.dictionary)
 
 
+def load_word_lists() -> None:
+    """Load every word list now (about 0.3 s, once per process), so that no answer waits for them."""
+    english_words()
+    _proper_nouns()
+    _word_counts()
+
+
 def word_count(word: str) -> int:
     """Return how often a lower-case word occurs in the English word-frequency list (0: never, or rare)."""
     return _word_counts().get(word, 0)
