@@ -158,6 +158,9 @@ def test_fair_answers_are_accepted() -> None:
         ("spacex-owner", "Elon Reeve Musk", True, "names Elon Musk"),
         ("commander", "Anton Nikolayevich Shkaplerov", True, "names Anton Shkaplerov"),
         ("spacex-owner", "billionaire Elon Musk", True, "names Elon Musk"),
+        ("spacex-owner", "tech billionaire Musk", True, "names Elon Musk"),  # words no dictionary here has
+        ("spacex-owner", "Tesla's Musk", True, "names Elon Musk"),  # a possessive, not a given name
+        ("spacex-owner", "E. Musk", True, "names Elon Musk"),  # his initial
     ],
 )
 def test_slips_in_names_and_other_people_of_the_same_name(fact_id: str, text: str, accepted: bool, reason: str) -> None:

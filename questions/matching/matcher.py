@@ -94,6 +94,8 @@ _MAX_SET_WINDOW: Final = 4
 _MAX_EXTRA_WORDS_AROUND_NAME: Final = 3
 _SLIP_WORD_MIN: Final = 4
 """A dictionary word read as a slip for a word of a name must be this long, and so must that word."""
+_COMMON_WORD_COUNT: Final = 1000
+"""Occurrences in the frequency list (of 1.6 billion words) from which a word is a common one, not a name."""
 
 
 class AnswerMatcher:
@@ -575,7 +577,7 @@ class AnswerMatcher:
             if (
                 candidate.kind == "surname"
                 and starts[0] > 0
-                and self._another_given_name(words[: starts[0]], candidates)
+                and self._another_given_name(words[: starts[0]], candidates, shown)
             ):
                 return reject(
                     VerdictCode.WRONG,
@@ -586,20 +588,25 @@ class AnswerMatcher:
         return None
 
     @staticmethod
-    def _another_given_name(before: Sequence[str], candidates: Sequence[_Candidate]) -> bool:
-        """Tell whether the words before a surname give someone else's name ('Errol Musk', 'Kimbal Musk').
+    def _another_given_name(before: Sequence[str], candidates: Sequence[_Candidate], shown: str) -> bool:
+        """Tell whether the answer is someone else's full name with this surname ('Errol Musk', 'Kimbal Musk').
 
-        The word right before it is a name, not a word ('cosmonaut', 'billionaire'), and no word before the
-        surname spells the expected given name (so 'Elon Reeve Musk' and a patronymic are still the person).
+        One word before the surname, and it is a name: no word of the dictionaries (the English one, or the
+        frequency list, which has the newer words: 'billionaire'), no possessive ("Tesla's"), an initial or a
+        spelling of none of the expected given names. Longer answers ('Elon Reeve Musk', a patronymic, 'tech
+        billionaire Musk') are judged as a name with words around it.
         """
-        word = before[-1]
+        if len(before) != 1:
+            return False
+        word = before[0]
         if word in STOP_WORDS or (is_english_word(word) and not is_proper_noun(word)):
             return False
+        if word_count(word) >= _COMMON_WORD_COUNT or re.search(rf"\b{re.escape(word[:-1])}['’]s\b", shown, re.I):
+            return False
         givens = {candidate.key.split()[0] for candidate in candidates if candidate.kind != "surname"}
-        givens = {given for given in givens if len(given) > 1}
-        return not any(
-            OSA.distance(typed, given) <= max(1, typo_budget(len(given))) for typed in before for given in givens
-        )
+        if len(word) == 1:
+            return not any(given.startswith(word) for given in givens)
+        return not any(OSA.distance(word, given) <= max(1, typo_budget(len(given))) for given in givens)
 
     def _well_known_named_in(self, words: Sequence[str]) -> list[str]:
         """Return the well-known names (other craft, people, places) that a run of words contains."""
