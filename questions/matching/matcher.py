@@ -454,6 +454,8 @@ class AnswerMatcher:
             return None
         index = differing[0]
         word, name_word = words[index], name_words[index]
+        if not any(len(other) >= 3 and other not in STOP_WORDS for other in words[:index] + words[index + 1 :]):
+            return None  # the exact rest must say what is meant: not 'Spice X' for Space X
         if min(len(word), len(name_word)) < _SLIP_WORD_MIN or OSA.distance(word, name_word) != 1:
             return None
         if word in STOP_WORDS or word in _HEDGE_WORDS or word in self._given_names or word in well_known_words():
