@@ -139,7 +139,9 @@ def test_fair_answers_are_accepted() -> None:
         ("beat-us", "Unites States", True, "(“unites” for “united”)"),
         ("expert-agency", "Agence France-Press", True, "(“press” for “presse”)"),  # another form of the word
         ("launching-country", "Russia Federation", True, "(“russia” for “russian”)"),  # a name of the answer itself
-        # ... never alone (no other word of the name says what is meant) ...
+        ("rival-project-actor", "Tom Cruse, the actor", True, "names Tom Cruise"),  # read as a name everywhere
+        # ... never alone, nor when the rest of the name says nothing (a letter) ...
+        ("rival-project-company", "Spice X", False, "“spice” is a word of its own"),
         ("rival-project-actor", "Cruse", False, "“cruse” is a word of its own"),
         ("soviet-firsts-era", "Onion", False, "is not Soviet Union"),
         ("film-title", "The Challenger", False, "is another name"),
