@@ -21,7 +21,7 @@ from typing import Any
 
 from bench.run import count_answers, machine, running, trivia_env
 from bench.systems import System
-from bench.workloads import AnswerLoad, ClickLoad, Profile, StepResult
+from bench.workloads import TYPED_TRIES_PER_QUESTION, AnswerLoad, ClickLoad, Profile, StepResult
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +62,12 @@ def _figures(step: StepResult, answers: int) -> dict[str, Any]:
 async def steady_pass(trivia: System, baseline: System, options: SteadyOptions) -> dict[str, Any]:
     """Run the steady pass on two running systems; return every step and the ratios' min/median/max."""
     options.check()
+    players = sum(len(channel.players) for channel in trivia.channels)
+    if round(options.rate * options.seconds) > players * TYPED_TRIES_PER_QUESTION:
+        raise SystemExit(
+            f"a steady /answer step of {options.rate:g}/s x {options.seconds:g} s needs more than {players} players x "
+            f"{TYPED_TRIES_PER_QUESTION} tries: add --channels or --players, or lower --rate or --steady-seconds"
+        )
     loads = {
         "click": (ClickLoad(trivia, trivia=True), ClickLoad(baseline, trivia=False)),
         "answer": (AnswerLoad(trivia, trivia=True), AnswerLoad(baseline, trivia=False)),
