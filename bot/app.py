@@ -10,7 +10,7 @@ import random
 import re
 from collections.abc import Callable, Coroutine, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import aiohttp
 import discord
@@ -295,7 +295,7 @@ def event_loop_runner() -> Callable[[Coroutine[Any, Any, Any]], Any]:
         import uvloop  # type: ignore[import-not-found,unused-ignore]  # the optional speed extra
     except ImportError:
         return asyncio.run
-    return uvloop.run
+    return cast(Callable[[Coroutine[Any, Any, Any]], Any], uvloop.run)
 
 
 async def _close_interrupted_rounds_of(storage: Storage, plan: ShardPlan) -> list[RoundRow]:
