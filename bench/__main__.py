@@ -1,5 +1,6 @@
 """``python -m bench`` runs the load benchmark; ``python -m bench storage`` the storage micro-benchmarks;
-``python -m bench scale`` answers per second on SQLite and PostgreSQL with one or more bot processes."""
+``python -m bench scale`` answers per second on SQLite and PostgreSQL with one or more bot processes;
+``python -m bench budget`` the global channel-write budget on the real bot at 200 and 400 concurrent rounds."""
 
 from __future__ import annotations
 
@@ -35,6 +36,8 @@ QUICK = {
     "half_seconds": 0.75,
     "half_repeats": 1,
 }
+QUICK_BUDGET = {"players": 3, "questions": 2, "seconds": 5, "pause": 0.5}
+QUICK_BUDGET_ROUNDS = (20,)
 QUICK_STORAGE = {"answers": 20_000, "players": 2_000, "guilds": 4, "calls": 200, "write_seconds": 0.3}
 
 
@@ -47,9 +50,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "mode",
         nargs="?",
-        choices=["load", "storage", "all", "scale"],
+        choices=["load", "storage", "all", "scale", "budget"],
         default="load",
-        help="what to run (scale: answers/s and p99 on SQLite x1, PostgreSQL x1 and x2 unless --storage is given)",
+        help="what to run (scale: answers/s and p99 on SQLite x1, PostgreSQL x1 and x2 unless --storage is given; "
+        "budget: the global channel-write budget on the real bot)",
     )
     p.add_argument(
         "--quick", action="store_true", help="a small profile for CI: 5 channels, 3 players, 2 questions (about 40 s)"
@@ -80,6 +84,11 @@ def parser() -> argparse.ArgumentParser:
     load.add_argument("--step-seconds", type=float, help="length of each click-rate step (default 5)")
     load.add_argument("--max-rate", type=float, help="highest click rate tried (default 3000/s)")
     load.add_argument("--no-saturation", action="store_true", help="skip the click-rate ramps")
+    budget = p.add_argument_group("write budget (budget mode; also takes --players, --questions, --seconds, --pause)")
+    budget.add_argument(
+        "--rounds-at-once", type=int, nargs="+", help="concurrent rounds, one run each (default 200 400; --quick: 20)"
+    )
+    budget.add_argument("--repeats", type=int, help="runs of each number of rounds (default 1)")
     storage = p.add_argument_group("storage micro-benchmarks")
     storage.add_argument("--answers", type=int, help="answers in the read-benchmark database (default 1,000,000)")
     storage.add_argument("--db-players", type=int, help="players in it (default 100,000)")
@@ -107,6 +116,24 @@ def _profile(args: argparse.Namespace) -> Any:
     if profile.channels < 1 or profile.players < 1 or profile.rounds < 1:
         raise SystemExit("--channels, --players and --rounds must be at least 1")
     return profile
+
+
+def _budget(args: argparse.Namespace) -> tuple[Any, tuple[int, ...], int]:
+    """Return the write-budget profile, the numbers of concurrent rounds and the repeats."""
+    from bench.budget import DEFAULT_ROUNDS, BudgetProfile
+
+    values: dict[str, Any] = dict(QUICK_BUDGET) if args.quick else {}
+    for name in ("players", "questions", "seconds", "pause", "seed"):
+        if getattr(args, name) is not None:
+            values[name] = getattr(args, name)
+    profile = BudgetProfile(**values)
+    if profile.seconds not in SECONDS or profile.questions not in QUESTIONS:
+        raise SystemExit(f"--seconds must be {SECONDS.span} and --questions {QUESTIONS.span} (the bot's own limits)")
+    rounds = tuple(args.rounds_at_once or (QUICK_BUDGET_ROUNDS if args.quick else DEFAULT_ROUNDS))
+    repeats = 1 if args.repeats is None else args.repeats
+    if min(rounds) < 1 or repeats < 1 or profile.players < 2:
+        raise SystemExit("--rounds-at-once and --repeats must be at least 1, and --players at least 2")
+    return profile, rounds, repeats
 
 
 def _setups(args: argparse.Namespace) -> Any:
@@ -153,6 +180,13 @@ async def _main(args: argparse.Namespace) -> tuple[dict[str, Any] | None, dict[s
     assert main_task is not None
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, main_task.cancel)
     results = storage = scale = None
+    if args.mode == "budget":
+        from bench.budget import run_budget
+
+        profile, rounds, repeats = _budget(args)
+        with tempfile.TemporaryDirectory(prefix="orbit-bench-") as workdir:
+            budget = await run_budget(rounds, profile, repeats, Path(workdir))
+        return {"budget": budget}, storage, scale
     if args.mode == "scale":
         from bench.scale import run_scale
 
@@ -194,6 +228,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (KeyboardInterrupt, asyncio.CancelledError):
         print("interrupted", file=sys.stderr)
         return 130
+    if results is not None and "budget" in results:
+        from bench.budget import format_budget
+
+        print(format_budget(results["budget"]))
+        if args.json is not None:
+            args.json.write_text(json.dumps(results, indent=2, default=str))
+        return 0 if all(run["bound_held"] and not run["failures"] for run in results["budget"]["runs"]) else 1
     print(format_scale(scale) if scale is not None else format_report(results, storage))
     if args.json is not None:
         data = {"scale": scale} if scale is not None else {"load": results, "storage": storage}
