@@ -339,6 +339,16 @@ def budget_figures(
     if rounds.active_rounds and rounds.active_rss:
         growth = (rounds.active_rss - rounds.idle_rss) / rounds.active_rounds
     steady_rate = sum(windows) / steady_seconds if steady_seconds else 0.0
+    granted = {
+        priority: int(counters.get(f"orbit_trivia_channel_writes_total{{{priority}}}", 0))
+        for priority in ("essential", "hint", "progress")
+    }
+    dropped = int(counters.get("orbit_trivia_channel_writes_dropped_total", 0))
+    coalesced = int(counters.get("orbit_trivia_channel_writes_coalesced_total", 0))
+    # What the rounds asked for: the writes sent, scaled up by the share the budget dropped or coalesced over
+    # the whole run (the bot counts those for the run, not per second).
+    sent_in_all = sum(granted.values())
+    asked_factor = (sent_in_all + dropped + coalesced) / sent_in_all if sent_in_all else 1.0
     return {
         "profile": asdict(profile),
         "budget_per_second": budget_rate,
@@ -359,13 +369,11 @@ def budget_figures(
             if steady_seconds
             else 0.0
         ),
+        "asked_per_round_per_second": asked_factor * steady_rate / profile.rounds,
         "budget": {
-            "granted": {
-                priority: int(counters.get(f"orbit_trivia_channel_writes_total{{{priority}}}", 0))
-                for priority in ("essential", "hint", "progress")
-            },
-            "dropped": int(counters.get("orbit_trivia_channel_writes_dropped_total", 0)),
-            "coalesced": int(counters.get("orbit_trivia_channel_writes_coalesced_total", 0)),
+            "granted": granted,
+            "dropped": dropped,
+            "coalesced": coalesced,
             "longest_essential_wait": counters.get("orbit_trivia_channel_write_essential_wait_max_seconds", 0.0),
             "bound_exceeded": exceeded,
         },
@@ -451,7 +459,7 @@ def format_budget(results: dict[str, Any]) -> str:
         )
     lines += _table(header, rows)
     lines += ["", "min/median/max over the runs of each size:"]
-    header = ["rounds", "runs", "writes/s mean", "max 1 s", "writes/round/s", "essential/round/s",
+    header = ["rounds", "runs", "writes/s mean", "max 1 s", "writes/round/s", "asked/round/s", "essential/round/s",
               "post delay p99 ms", "reveal delay p99 ms", "delay max ms", "budget's longest wait s",
               "bot CPU %/round", "ms CPU/answer", "RSS/round", "click p99 ms"]  # fmt: skip
     rows = []
@@ -475,6 +483,7 @@ def format_budget(results: dict[str, Any]) -> str:
                 _median_spread(pick("writes_per_second_mean"), ".1f"),
                 _median_spread(pick("writes_per_second_max"), ".0f"),
                 _median_spread(pick("writes_per_round_per_second"), ".3f"),
+                _median_spread(pick("asked_per_round_per_second"), ".3f"),
                 _median_spread(pick("essential_per_round_per_second"), ".3f"),
                 _median_spread([1000 * v for v in pick("delays.post.p99")], ".0f"),
                 _median_spread([1000 * v for v in pick("delays.reveal.p99")], ".0f"),
