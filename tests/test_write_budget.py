@@ -13,6 +13,7 @@ from bot.engine.write_budget import (
     GLOBAL_CHANNEL_WRITES_PER_SECOND,
     ChannelWriteBudget,
     WritePriority,
+    process_share,
 )
 
 ESSENTIAL, HINT, PROGRESS = WritePriority.ESSENTIAL, WritePriority.HINT, WritePriority.PROGRESS
@@ -123,3 +124,11 @@ def test_the_benchmark_reports_the_total_rate_and_the_bound() -> None:
     assert 0 < report["writes_per_second"] <= report["most_in_any_second"] <= GLOBAL_CHANNEL_WRITES_PER_SECOND
     assert report["sent_by_priority"]["essential"] == 60 * 2 * 2
     assert report["bound_held"] is True
+
+
+def test_a_process_share_of_the_budget_follows_its_shards() -> None:
+    assert process_share() == GLOBAL_CHANNEL_WRITES_PER_SECOND
+    assert [process_share(1, n) for n in (1, 2, 3, 4)] == [40, 20, 13, 10]
+    assert process_share(3, 4) == 30 and process_share(1, 100) == 1  # never nothing at all
+    with pytest.raises(ValueError, match="1 to 2"):
+        process_share(3, 2)

@@ -12,6 +12,9 @@ the number of essential writes queued when it asked (itself included): cosmetic 
 it, and the sliding window lets ``per_second`` writes through every second. A round awaits each of its
 essential writes before the next, so ``n`` is at most the number of concurrent rounds; and while essential
 demand stays under the rate (two per question: post and reveal), ``n`` stays small and so does the wait.
+
+**Several processes.** Discord's global limit is per bot, so each shard process gets its shards' share
+(:func:`process_share`: 20/s for one of two shards); without ``SHARD_COUNT`` one process has it all.
 """
 
 from __future__ import annotations
@@ -29,6 +32,15 @@ from bot.engine.clock import Clock
 
 GLOBAL_CHANNEL_WRITES_PER_SECOND = 40
 """Channel writes the whole bot sends per second: Discord allows 50 requests/s per bot; 10 are headroom."""
+
+
+def process_share(shards_here: int = 1, shard_count: int = 1, total: int = GLOBAL_CHANNEL_WRITES_PER_SECOND) -> int:
+    """Return the channel writes per second one process may send when it runs ``shards_here`` of the bot's
+    ``shard_count`` shards: Discord's global limit is per bot, not per process, so shard processes split the
+    budget in proportion to their shards (at least one write per second each)."""
+    if not 1 <= shards_here <= shard_count:
+        raise ValueError(f"a process runs 1 to {shard_count} of the bot's shards, not {shards_here}")
+    return max(1, total * shards_here // shard_count)
 
 
 class WritePriority(enum.IntEnum):
