@@ -375,6 +375,7 @@ def budget_figures(
             "dropped": dropped,
             "coalesced": coalesced,
             "longest_essential_wait": counters.get("orbit_trivia_channel_write_essential_wait_max_seconds", 0.0),
+            "longest_lag": counters.get("orbit_trivia_channel_write_lag_max_seconds", 0.0),
             "bound_exceeded": exceeded,
         },
         "delays": {

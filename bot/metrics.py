@@ -15,6 +15,7 @@
 - ``orbit_trivia_channel_writes_dropped_total`` and ``orbit_trivia_channel_writes_coalesced_total``: cosmetic
   writes the budget dropped as stale, and those replaced by a newer edit of the same message;
 - ``orbit_trivia_channel_write_essential_wait_max_seconds``: the longest an essential write waited for the budget;
+- ``orbit_trivia_channel_write_lag_max_seconds``: the most a write was let through after its slot (loop lag);
 - ``orbit_trivia_channel_write_bound_exceeded_total``: essential writes that waited longer than the budget's
   stated bound (0 unless the scheduler is broken).
 
@@ -217,6 +218,11 @@ class _WriteBudgetCollector(Collector):
             "orbit_trivia_channel_write_essential_wait_max_seconds",
             "The longest an essential channel write waited for the write budget.",
             value=stats.longest_essential_wait,
+        )
+        yield GaugeMetricFamily(
+            "orbit_trivia_channel_write_lag_max_seconds",
+            "The most a channel write was let through after its budget slot (the event loop's lag).",
+            value=stats.longest_lag,
         )
         yield CounterMetricFamily(
             "orbit_trivia_channel_write_bound_exceeded",

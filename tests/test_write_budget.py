@@ -37,6 +37,26 @@ async def test_a_burst_is_let_through_at_the_rate_and_no_faster() -> None:
     assert budget.stats.essential_bound_exceeded == 0  # the 35th waited 3 s <= ceil(35 / 10)
 
 
+class LateClock(FakeClock):
+    """A fake clock whose sleepers wake ``lag`` seconds late, like a busy event loop's."""
+
+    lag = 0.05
+
+    async def sleep_until(self, deadline: float) -> None:
+        await super().sleep_until(deadline + self.lag)
+
+
+async def test_a_busy_loop_waking_late_delays_a_write_by_its_lag_only_not_once_per_second_of_queue() -> None:
+    clock = LateClock()
+    budget, log = ChannelWriteBudget(clock, per_second=10), Log()
+    results = await asyncio.gather(*(write(budget, log, ESSENTIAL) for _ in range(100)))
+    assert all(results)
+    # The 100th is scheduled at 9 s, as on a punctual clock, and let through one lag later (not 10 lags).
+    assert max(t for t, _ in log.grants) == pytest.approx(9.0 + LateClock.lag)
+    assert budget.stats.essential_bound_exceeded == 0
+    assert budget.stats.longest_lag == pytest.approx(LateClock.lag)
+
+
 async def test_essential_goes_before_hints_before_progress() -> None:
     clock = FakeClock()
     budget, log = ChannelWriteBudget(clock, per_second=2), Log()
