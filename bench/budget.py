@@ -461,7 +461,7 @@ def format_budget(results: dict[str, Any]) -> str:
     lines += _table(header, rows)
     lines += ["", "min/median/max over the runs of each size:"]
     header = ["rounds", "runs", "writes/s mean", "max 1 s", "writes/round/s", "asked/round/s", "essential/round/s",
-              "post delay p99 ms", "reveal delay p99 ms", "delay max ms", "budget's longest wait s",
+              "post delay p99 ms", "reveal delay p99 ms", "delay max ms", "budget's longest wait s", "loop lag max ms",
               "bot CPU %/round", "ms CPU/answer", "RSS/round", "click p99 ms"]  # fmt: skip
     rows = []
     for count in sorted({run["profile"]["rounds"] for run in runs}):
@@ -490,6 +490,7 @@ def format_budget(results: dict[str, Any]) -> str:
                 _median_spread([1000 * v for v in pick("delays.reveal.p99")], ".0f"),
                 _median_spread([1000 * v for v in pick("delays.post_and_reveal.max")], ".0f"),
                 _median_spread(pick("budget.longest_essential_wait"), ".2f"),
+                _median_spread([1000 * v for v in pick("budget.longest_lag")], ".0f"),
                 _median_spread(pick("cpu_percent_per_round"), ".3f"),
                 _median_spread(pick("cpu_ms_per_answer"), ".2f"),
                 _median_spread([v / 1024 for v in pick("rss_per_round_bytes")], ".0f") + " KiB",

@@ -9,7 +9,9 @@ import pytest
 from bench.write_budget import WriteLog, logged_write, simulate
 from bot.engine import FakeClock
 from bot.engine.write_budget import (
+    CATCH_UP_SECONDS,
     COSMETIC_MAX_WAIT_SECONDS,
+    DISCORD_GLOBAL_REQUESTS_PER_SECOND,
     GLOBAL_CHANNEL_WRITES_PER_SECOND,
     ChannelWriteBudget,
     WritePriority,
@@ -55,6 +57,16 @@ async def test_a_busy_loop_waking_late_delays_a_write_by_its_lag_only_not_once_p
     assert max(t for t, _ in log.grants) == pytest.approx(9.0 + LateClock.lag)
     assert budget.stats.essential_bound_exceeded == 0
     assert budget.stats.longest_lag == pytest.approx(LateClock.lag)
+
+
+async def test_a_very_late_wake_up_catches_up_no_more_than_the_headroom_allows() -> None:
+    clock = LateClock()
+    clock.lag = 1.0  # a loop stalled for a second at every wake-up
+    budget, log = ChannelWriteBudget(clock, per_second=10), Log()
+    assert all(await asyncio.gather(*(write(budget, log, ESSENTIAL) for _ in range(60))))
+    # At most CATCH_UP_SECONDS of slots are taken back: 10/s + 25% = 12 (Discord's 50 for the default 40/s).
+    assert log.most_in_any_second() <= 10 * (1 + CATCH_UP_SECONDS)
+    assert 40 * (1 + CATCH_UP_SECONDS) == DISCORD_GLOBAL_REQUESTS_PER_SECOND
 
 
 async def test_essential_goes_before_hints_before_progress() -> None:

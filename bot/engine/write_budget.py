@@ -5,7 +5,8 @@ across all channels: at most ``per_second`` writes are scheduled in any one-seco
 injected clock. Each grant takes the earliest slot the window allows, not the moment a busy event loop
 happened to wake the scheduler: otherwise every late wake-up would push all later slots back, and over a
 long queue the lags would add up (on the real bot at 400 rounds, 3-7% of posts and reveals then broke the
-bound below). Writes that a late wake-up finds due are sent at once.
+bound below). Writes that a late wake-up finds due are sent at once, up to ``CATCH_UP_SECONDS`` of them,
+which the headroom under Discord's limit absorbs.
 
 Writes queue by priority: essential ones (question posts, reveals, standings, taking buttons off) always
 go first, then hint edits, then live "N answered" refreshes. Cosmetic writes (hints, progress) that would
@@ -36,8 +37,15 @@ from dataclasses import dataclass, field
 
 from bot.engine.clock import Clock
 
+DISCORD_GLOBAL_REQUESTS_PER_SECOND = 50
+"""Discord's global request limit per bot (interaction callbacks are exempt, channel writes are not)."""
 GLOBAL_CHANNEL_WRITES_PER_SECOND = 40
 """Channel writes the whole bot sends per second: Discord allows 50 requests/s per bot; 10 are headroom."""
+CATCH_UP_SECONDS = (
+    DISCORD_GLOBAL_REQUESTS_PER_SECOND - GLOBAL_CHANNEL_WRITES_PER_SECOND
+) / GLOBAL_CHANNEL_WRITES_PER_SECOND
+"""How far back a late wake-up may take slots: 0.25 s of slots is 10 extra writes, so that even then no
+second of sends holds more than Discord's 50. Lags beyond it push later slots back (and add to the wait)."""
 
 
 def process_share(shards_here: int = 1, shard_count: int = 1, total: int = GLOBAL_CHANNEL_WRITES_PER_SECOND) -> int:
@@ -188,7 +196,7 @@ class ChannelWriteBudget:
                 del self._by_key[request.key]
             if request.granted.done():
                 continue  # its caller was cancelled
-            slot = max(request.asked_at, self._recent[-1] if self._recent else request.asked_at)
+            slot = max(request.asked_at, self._recent[-1] if self._recent else request.asked_at, now - CATCH_UP_SECONDS)
             if len(self._recent) == self.per_second:
                 slot = max(slot, self._recent[0] + 1.0)  # the slot the oldest grant of the window frees
             request.slot_at = slot
