@@ -19,7 +19,7 @@ from discord.ext import commands
 
 from bot.config import Settings
 from bot.engine import Clock, LoopClock
-from bot.engine.write_budget import ChannelWriteBudget
+from bot.engine.write_budget import ChannelWriteBudget, process_share
 from bot.errors import TriviaCommandTree, reply_privately, send_error
 from bot.metrics import serve_metrics
 from bot.preflight import EXIT_CONFIG, ConfigError
@@ -115,7 +115,9 @@ class TriviaBot(commands.Bot):
         self.rng = rng or random.Random()
         self.clock: Clock = clock or LoopClock()
         self.write_clock: Clock = write_clock or self.clock
-        self.write_budget = ChannelWriteBudget(self.write_clock)  # every round's channel writes, bot-wide
+        plan = settings.shard_plan  # shard processes split the bot-wide budget
+        share = process_share() if plan is None else process_share(len(plan.ids), plan.count)
+        self.write_budget = ChannelWriteBudget(self.write_clock, per_second=share)  # every round's channel writes
         self._storage: Storage | None = None
         self._round_actions: RoundActions | None = None
         self._page_turner: PageTurner | None = None
