@@ -1,0 +1,389 @@
+"""Summarise several runs of `python -m bench all|load|storage --json FILE`: every figure of the report as
+min / median / max over the runs, each run's time and the other load on the machine while it ran, and the targets
+judged on the median.
+
+    python -m bench.summary out1.json out2.json out3.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bench.report import (
+    HALF_P99_LIMIT,
+    MEMORY_GROWTH_LIMIT,
+    REPORT_KINDS,
+    STEADY_CPU_LIMIT,
+    STORAGE_QUERY_LIMIT,
+    THROUGHPUT_SHARE_LIMIT,
+    _spread,
+    _table,
+    missed_total,
+)
+from bench.steady import spread
+
+Figure = Callable[["Run"], float | None]
+
+
+@dataclass(frozen=True)
+class Run:
+    """One benchmark run: the JSON it wrote and when it finished."""
+
+    name: str
+    finished: datetime.datetime
+    load: dict[str, Any]
+    storage: dict[str, Any] | None
+
+
+def read_run(path: Path) -> Run:
+    """Read one `--json` output; its modification time is when the run finished (the file is written last)."""
+    data = json.loads(path.read_text())
+    if "load" not in data and "storage" not in data:
+        raise ValueError(f"{path}: not the JSON of `python -m bench all|load|storage` (no 'load' or 'storage')")
+    finished = datetime.datetime.fromtimestamp(path.stat().st_mtime, tz=datetime.UTC)
+    return Run(path.name, finished, data.get("load") or {}, data.get("storage"))
+
+
+def check_comparable(runs: Sequence[Run]) -> None:
+    """Raise ValueError unless the runs measured the same thing: one load profile and one storage backend."""
+    profiles = {json.dumps(run.load.get("profile"), sort_keys=True) for run in runs if run.load}
+    backends = {run.storage.get("storage", "sqlite") for run in runs if run.storage}
+    backends |= {run.load.get("storage", "sqlite") for run in runs if run.load}
+    if len(profiles) > 1:
+        raise ValueError("the runs used different load profiles: summarise runs of one command line together")
+    if len(backends) > 1:
+        raise ValueError(f"the runs used different storage backends ({', '.join(sorted(backends))}): one at a time")
+
+
+def _get(data: Any, *keys: str) -> float | None:
+    """Return data[k1][k2]... as a float, or None when any level is missing."""
+    for key in keys:
+        if not isinstance(data, dict) or key not in data:
+            return None
+        data = data[key]
+    return None if data is None or isinstance(data, (dict, list)) else float(data)
+
+
+def _quotient(mine: float | None, theirs: float | None) -> float | None:
+    return None if mine is None or not theirs else mine / theirs
+
+
+def _mean(values: Sequence[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def _steps(run: Run, *names: str) -> list[dict[str, Any]]:
+    """Return the click-rate steps of the named lists: `trivia_steps`... in the ramps, `half.trivia_steps`... at
+    half rate."""
+    saturation = run.load.get("saturation", {})
+    found: list[dict[str, Any]] = []
+    for name in names:
+        if name.startswith("half."):
+            found += saturation.get("half", {}).get(name.removeprefix("half."), [])
+        else:
+            found += saturation.get(name, [])
+    return found
+
+
+def other_load(run: Run) -> dict[str, float | None]:
+    """Return the other processes' CPU (% of one core) in each phase of the run: what the bots competed with; and
+    the hypervisor's steal at its worst."""
+    ramps = _steps(run, "first_baseline_steps", "trivia_steps", "baseline_steps")
+    half = _steps(run, "half.trivia_steps", "half.baseline_steps")
+    return {
+        "rounds": _get(run.load, "rounds", "cpu", "other_percent"),
+        "replay": _get(run.load, "baseline_rounds", "cpu", "other_percent"),
+        "ramps": _mean([float(s.get("other_cpu_percent", 0.0)) for s in ramps]),
+        "ramps max": max((float(s.get("other_cpu_percent", 0.0)) for s in ramps), default=None),
+        "half rate": _mean([float(s.get("other_cpu_percent", 0.0)) for s in half]),
+        "steal max": max((float(s.get("steal_percent", 0.0)) for s in ramps + half), default=None),
+    }
+
+
+def format_load_table(runs: Sequence[Run]) -> list[str]:
+    """Render each run's finishing time and the other processes' CPU per phase."""
+    rows = []
+    for run in runs:
+        load = other_load(run)
+        cells = ["-" if value is None else f"{value:.0f}%" for value in load.values()]
+        rows.append([run.name, run.finished.strftime("%Y-%m-%d %H:%M UTC"), *cells])
+    header = ["run", "finished", "rounds", "replay", "ramps (mean)", "ramps (max step)", "half rate", "steal max"]
+    return [
+        "Other load per run: other processes' CPU in % of one core per phase (the bots and the driver left out)",
+        *_table(header, rows),
+    ]
+
+
+def _kind(system: str, kind: str, figure: str) -> Figure:
+    phase = "rounds" if system == "trivia" else "baseline_rounds"
+    return lambda run: _get(run.load, phase, "kinds", kind, figure)
+
+
+def _kind_ratio(kind: str, figure: str) -> Figure:
+    return lambda run: _quotient(_kind("trivia", kind, figure)(run), _kind("baseline", kind, figure)(run))
+
+
+def _load_figure(*keys: str) -> Figure:
+    return lambda run: _get(run.load, *keys)
+
+
+def _storage_figure(*keys: str) -> Figure:
+    return lambda run: _get(run.storage, *keys)
+
+
+def _writers(count: int, key: str) -> Figure:
+    """Return a figure of the storage write benchmark's step with ``count`` concurrent writers."""
+
+    def figure(run: Run) -> float | None:
+        rows = [w for w in (run.storage or {}).get("writes", []) if int(w["writers"]) == count]
+        return float(rows[0][key]) if rows else None
+
+    return figure
+
+
+def _throughput(run: Run) -> float | None:
+    return _quotient(_get(run.load, "saturation", "trivia_rate"), _get(run.load, "saturation", "baseline_rate"))
+
+
+def _half_ratio(run: Run) -> float | None:
+    half = ("saturation", "half")
+    return _quotient(_get(run.load, *half, "trivia", "p99"), _get(run.load, *half, "baseline", "p99"))
+
+
+def _missed(system: str) -> Figure:
+    return lambda run: float(missed_total(run.load, system)) if run.load else None
+
+
+def _steady_ratio(kind: str) -> Figure:
+    return lambda run: _get(run.load, "steady", "summary", kind, "cpu_ratio", "median")
+
+
+def _worst_query_p99(run: Run) -> float | None:
+    if not run.storage:
+        return None
+    commands = [q for q in run.storage["queries"].values() if not q.get("informational")]
+    return max((float(q["p99"]) for q in commands), default=None)
+
+
+@dataclass(frozen=True)
+class Line:
+    """One figure of the report: how to read it from a run, and how to print it."""
+
+    label: str
+    figure: Figure
+    unit: str = ""
+    scale: float = 1.0
+    digits: int = 1
+
+
+def figure_lines(runs: Sequence[Run]) -> list[tuple[str, list[Line]]]:
+    """Return every figure of the report, grouped by section."""
+    kinds = [
+        line
+        for kind in REPORT_KINDS
+        for line in (
+            Line(f"{kind}: trivia p50", _kind("trivia", kind, "p50"), " ms", 1000),
+            Line(f"{kind}: trivia p99", _kind("trivia", kind, "p99"), " ms", 1000),
+            Line(f"{kind}: baseline p99", _kind("baseline", kind, "p99"), " ms", 1000),
+            Line(f"{kind}: p99 x baseline", _kind_ratio(kind, "p99"), "x", digits=2),
+        )
+    ]
+    rounds = [
+        Line("interactions in the rounds workload", _load_figure("rounds", "interactions"), digits=0),
+        Line("missed deadlines, trivia (all phases)", _missed("trivia"), digits=0),
+        Line("missed deadlines, baseline (all phases)", _missed("baseline"), digits=0),
+        Line("error replies, trivia", _load_figure("rounds", "kinds", "all", "error_replies"), digits=0),
+        *kinds,
+        Line("CPU s per 1,000 interactions, trivia", _load_figure("rounds", "cpu_seconds_per_1000"), digits=3),
+        Line(
+            "CPU s per 1,000 interactions, baseline", _load_figure("baseline_rounds", "cpu_seconds_per_1000"), digits=3
+        ),
+        Line(
+            "CPU per interaction x baseline",
+            lambda run: _quotient(
+                _get(run.load, "rounds", "cpu_seconds_per_1000"),
+                _get(run.load, "baseline_rounds", "cpu_seconds_per_1000"),
+            ),
+            "x",
+            digits=2,
+        ),
+        Line("peak RSS (rounds workload), trivia", _load_figure("rounds", "peak_rss_bytes"), " MiB", 2**-20),
+        Line("peak RSS (rounds workload), baseline", _load_figure("baseline_rounds", "peak_rss_bytes"), " MiB", 2**-20),
+        Line(
+            "REST calls per channel per s, trivia", _load_figure("rounds", "rest", "per_channel_per_second"), digits=2
+        ),
+        Line(
+            "REST calls per channel per s, baseline",
+            _load_figure("baseline_rounds", "rest", "per_channel_per_second"),
+            digits=2,
+        ),
+        Line(
+            "channel writes per channel, max in any 1 s (steady state)",
+            _load_figure("rounds", "channel_writes", "steady_max_per_1s"),
+            digits=0,
+        ),
+        Line(
+            "channel writes per channel, max in any 5 s (steady state)",
+            _load_figure("rounds", "channel_writes", "steady_max_per_5s"),
+            digits=0,
+        ),
+        Line(
+            "channel writes per channel, max in any 1 s (with standings)",
+            _load_figure("rounds", "channel_writes", "with_bursts_max_per_1s"),
+            digits=0,
+        ),
+        Line(
+            "channel writes per channel per s, mean",
+            _load_figure("rounds", "channel_writes", "mean_per_second"),
+            digits=2,
+        ),
+        Line("idle RSS", _load_figure("rounds", "idle_rss_bytes"), " MiB", 2**-20),
+        Line("RSS with every round running", _load_figure("rounds", "active_rss_bytes"), " MiB", 2**-20),
+        Line(
+            "memory growth per active round", _load_figure("rounds", "memory_growth_per_round_bytes"), " KiB", 2**-10, 0
+        ),
+        Line("peak RSS of the whole run, trivia", _load_figure("trivia_process", "peak_rss_bytes"), " MiB", 2**-20),
+        Line("database after the rounds", _load_figure("rounds", "database_bytes"), " MiB", 2**-20),
+        Line("answers stored in the whole run", _load_figure("trivia_process", "answers_stored"), digits=0),
+    ]
+    saturation = [
+        Line("baseline alone, sustained clicks/s", _load_figure("saturation", "first_baseline_rate"), "/s", digits=0),
+        Line("trivia, sustained clicks/s", _load_figure("saturation", "trivia_rate"), "/s", digits=0),
+        Line("baseline in turn, sustained clicks/s", _load_figure("saturation", "baseline_rate"), "/s", digits=0),
+        Line("throughput, trivia / baseline", _throughput, "", digits=2),
+        Line("half rate", _load_figure("saturation", "half", "rate"), "/s", digits=0),
+        Line(
+            "p99 at half rate, trivia (median of its steps)",
+            _load_figure("saturation", "half", "trivia", "p99"),
+            " ms",
+            1000,
+        ),
+        Line("p99 at half rate, baseline", _load_figure("saturation", "half", "baseline", "p99"), " ms", 1000),
+        Line("p99 at half rate x baseline", _half_ratio, "x", digits=2),
+    ]
+    steady = [
+        Line(f"CPU per stored answer x baseline, {kind} (median of the pass)", _steady_ratio(kind), "x", digits=2)
+        for kind in ("click", "answer")
+    ]
+    storage = [Line("worst look-up p99", _worst_query_p99, " ms", 1000, 2)]
+    writers = sorted({int(w["writers"]) for run in runs if run.storage for w in run.storage["writes"]})
+    for count in writers:
+        storage += [
+            Line(f"{count} writer(s): answers/s", _writers(count, "per_second"), "/s", digits=0),
+            Line(f"{count} writer(s): p99", _writers(count, "p99"), " ms", 1000),
+        ]
+    queries = {key: q["name"] for run in runs if run.storage for key, q in run.storage["queries"].items()}
+    for key, name in queries.items():
+        storage += [
+            Line(f"{name}: p50", _storage_figure("queries", key, "p50"), " us", 1e6, 0),
+            Line(f"{name}: p99", _storage_figure("queries", key, "p99"), " us", 1e6, 0),
+        ]
+    storage.append(Line("building the database", _storage_figure("build_seconds"), " s"))
+    storage.append(Line("copying it into PostgreSQL", _storage_figure("postgres_load_seconds"), " s"))
+    return [
+        ("Rounds workload (trivia bot, then the baseline replaying it)", rounds),
+        ("Click-rate ramps and half rate", saturation),
+        ("Steady rate", steady),
+        ("Storage", storage),
+    ]
+
+
+def format_lines(runs: Sequence[Run]) -> list[str]:
+    """Render every figure present in any run as min/median/max, with how many runs it came from."""
+    out: list[str] = []
+    for title, lines in figure_lines(runs):
+        rows = []
+        for line in lines:
+            values = [line.figure(run) for run in runs]
+            measured = spread(values)
+            if measured is None:
+                continue
+            count = sum(value is not None for value in values)
+            rows.append([line.label, _spread(measured, line.unit, line.scale, line.digits), f"{count}/{len(runs)}"])
+        if rows:
+            out += ["", f"{title}: min/median/max", *_table(["figure", "min/median/max", "runs"], rows)]
+    return out
+
+
+def targets(runs: Sequence[Run]) -> list[list[str]]:
+    """Return (target, min/median/max, status judged on the median) rows for the figures the runs hold."""
+    rows: list[list[str]] = []
+
+    def row(target: str, line: Line, met: Callable[[float], bool]) -> None:
+        measured = spread([line.figure(run) for run in runs])
+        if measured is not None:
+            status = "met" if met(measured["median"]) else "NOT met"
+            rows.append([target, _spread(measured, line.unit, line.scale, line.digits), status])
+
+    row("zero missed deadlines at loads the baseline sustains", Line("", _missed("trivia"), digits=0), lambda m: m == 0)
+    row(
+        f"answer throughput >= {THROUGHPUT_SHARE_LIMIT} x baseline",
+        Line("", _throughput, digits=2),
+        lambda m: m >= THROUGHPUT_SHARE_LIMIT,
+    )
+    row(
+        f"p99 at half the baseline's saturation <= {HALF_P99_LIMIT} x baseline",
+        Line("", _half_ratio, "x", digits=2),
+        lambda m: m <= HALF_P99_LIMIT,
+    )
+    for kind in ("click", "answer"):
+        row(
+            f"CPU per stored answer, {kind}, <= {STEADY_CPU_LIMIT} x baseline",
+            Line("", _steady_ratio(kind), "x", digits=2),
+            lambda m: m <= STEADY_CPU_LIMIT,
+        )
+    row(
+        f"leaderboard and stats < {STORAGE_QUERY_LIMIT * 1000:g} ms (worst p99)",
+        Line("", _worst_query_p99, " ms", 1000, 2),
+        lambda m: m < STORAGE_QUERY_LIMIT,
+    )
+    row(
+        "<= 1 channel create/edit per second per channel (steady state)",
+        Line("", _load_figure("rounds", "channel_writes", "steady_max_per_1s"), digits=0),
+        lambda m: m <= 1,
+    )
+    row(
+        "memory growth per active round small",
+        Line("", _load_figure("rounds", "memory_growth_per_round_bytes"), " KiB", 2**-10, 0),
+        lambda m: m < MEMORY_GROWTH_LIMIT,
+    )
+    return rows
+
+
+def format_summary(runs: Sequence[Run]) -> str:
+    """Render the whole summary."""
+    backend = next((run.storage.get("storage") for run in runs if run.storage), None) or next(
+        (run.load.get("storage") for run in runs if run.load), "sqlite"
+    )
+    out = [f"{len(runs)} run(s) on {backend}: {', '.join(run.name for run in runs)}"]
+    if any(run.load for run in runs):
+        out += ["", *format_load_table(runs)]
+    out += format_lines(runs)
+    out += ["", "Targets (judged on the median)", *_table(["target", "min/median/max", "status"], targets(runs))]
+    return "\n".join(out)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Print the summary of the runs named on the command line."""
+    parser = argparse.ArgumentParser(prog="python -m bench.summary", description=__doc__.split("\n\n")[0])
+    parser.add_argument("runs", nargs="+", type=Path, help="JSON files written by `python -m bench ... --json`")
+    args = parser.parse_args(argv)
+    try:
+        runs = [read_run(path) for path in args.runs]
+        check_comparable(runs)
+    except (OSError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(format_summary(runs))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
