@@ -1,4 +1,4 @@
-"""Summarise several runs of `python -m bench all|load|storage --json FILE`: every figure of the report as
+"""Summarise several runs of `python -m bench all|load|storage|scale --json FILE`: every figure of the report as
 min / median / max over the runs, each run's time and the other load on the machine while it ran, and the targets
 judged on the median.
 
@@ -40,24 +40,30 @@ class Run:
     finished: datetime.datetime
     load: dict[str, Any]
     storage: dict[str, Any] | None
+    scale: dict[str, Any] | None = None
+
+    def setups(self) -> dict[str, dict[str, Any]]:
+        """Return the scale run's setups by label (``postgresql x2``...); none for other runs."""
+        return {setup["label"]: setup for setup in (self.scale or {}).get("setups", [])}
 
 
 def read_run(path: Path) -> Run:
     """Read one `--json` output; its modification time is when the run finished (the file is written last)."""
     data = json.loads(path.read_text())
-    if "load" not in data and "storage" not in data:
-        raise ValueError(f"{path}: not the JSON of `python -m bench all|load|storage` (no 'load' or 'storage')")
+    if not isinstance(data, dict) or not {"load", "storage", "scale"} & data.keys():
+        raise ValueError(f"{path}: not the JSON of `python -m bench all|load|storage|scale --json`")
     finished = datetime.datetime.fromtimestamp(path.stat().st_mtime, tz=datetime.UTC)
-    return Run(path.name, finished, data.get("load") or {}, data.get("storage"))
+    return Run(path.name, finished, data.get("load") or {}, data.get("storage"), data.get("scale"))
 
 
 def check_comparable(runs: Sequence[Run]) -> None:
     """Raise ValueError unless the runs measured the same thing: one load profile and one storage backend."""
     profiles = {json.dumps(run.load.get("profile"), sort_keys=True) for run in runs if run.load}
+    profiles |= {json.dumps(["scale", run.scale.get("profile"), sorted(run.setups())]) for run in runs if run.scale}
     backends = {run.storage.get("storage", "sqlite") for run in runs if run.storage}
     backends |= {run.load.get("storage", "sqlite") for run in runs if run.load}
     if len(profiles) > 1:
-        raise ValueError("the runs used different load profiles: summarise runs of one command line together")
+        raise ValueError("the runs used different load profiles or setups: summarise runs of one command line together")
     if len(backends) > 1:
         raise ValueError(f"the runs used different storage backends ({', '.join(sorted(backends))}): one at a time")
 
@@ -121,6 +127,23 @@ def format_load_table(runs: Sequence[Run]) -> list[str]:
     ]
 
 
+def format_scale_load_table(runs: Sequence[Run]) -> list[str]:
+    """Render each scale run's finishing time and the other processes' CPU during each setup's steps."""
+    labels = list(dict.fromkeys(label for run in runs for label in run.setups()))
+    rows = []
+    for run in runs:
+        cells = []
+        for label in labels:
+            steps = run.setups().get(label, {}).get("steps", [])
+            others = [float(step.get("other_cpu_percent", 0.0)) for step in steps]
+            cells.append(f"{_mean(others):.0f}% ({max(others):.0f}%)" if others else "-")
+        rows.append([run.name, run.finished.strftime("%Y-%m-%d %H:%M UTC"), *cells])
+    return [
+        "Other load per scale run: other processes' CPU in % of one core, mean (worst step) over each setup's steps",
+        *_table(["run", "finished", *labels], rows),
+    ]
+
+
 def _kind(system: str, kind: str, figure: str) -> Figure:
     phase = "rounds" if system == "trivia" else "baseline_rounds"
     return lambda run: _get(run.load, phase, "kinds", kind, figure)
@@ -146,6 +169,11 @@ def _writers(count: int, key: str) -> Figure:
         return float(rows[0][key]) if rows else None
 
     return figure
+
+
+def _setup(label: str, key: str) -> Figure:
+    """Return a figure of one setup (``postgresql x2``...) of a scale run."""
+    return lambda run: _get(run.setups().get(label), key)
 
 
 def _throughput(run: Run) -> float | None:
@@ -287,11 +315,21 @@ def figure_lines(runs: Sequence[Run]) -> list[tuple[str, list[Line]]]:
         ]
     storage.append(Line("building the database", _storage_figure("build_seconds"), " s"))
     storage.append(Line("copying it into PostgreSQL", _storage_figure("postgres_load_seconds"), " s"))
+    scale: list[Line] = []
+    for label in dict.fromkeys(label for run in runs for label in run.setups()):
+        scale += [
+            Line(f"{label}: answers/s sustained", _setup(label, "best_rate"), "/s", digits=0),
+            Line(f"{label}: p99 there (worst process)", _setup(label, "p99_at_best"), " ms", 1000),
+            Line(f"{label}: p99 at the first step", _setup(label, "p99_at_first_step"), " ms", 1000),
+            Line(f"{label}: first failed step", _setup(label, "first_failed_rate"), "/s", digits=0),
+            Line(f"{label}: other CPU (mean over its steps)", _setup(label, "other_percent"), "%", digits=0),
+        ]
     return [
         ("Rounds workload (trivia bot, then the baseline replaying it)", rounds),
         ("Click-rate ramps and half rate", saturation),
         ("Steady rate", steady),
         ("Storage", storage),
+        ("Scale (every setup ramped to saturation, steps in turn)", scale),
     ]
 
 
@@ -365,8 +403,12 @@ def format_summary(runs: Sequence[Run]) -> str:
     out = [f"{len(runs)} run(s) on {backend}: {', '.join(run.name for run in runs)}"]
     if any(run.load for run in runs):
         out += ["", *format_load_table(runs)]
+    if any(run.scale for run in runs):
+        out += ["", *format_scale_load_table(runs)]
     out += format_lines(runs)
-    out += ["", "Targets (judged on the median)", *_table(["target", "min/median/max", "status"], targets(runs))]
+    rows = targets(runs)
+    if rows:
+        out += ["", "Targets (judged on the median)", *_table(["target", "min/median/max", "status"], rows)]
     return "\n".join(out)
 
 

@@ -186,3 +186,19 @@ def test_runs_of_different_backends_or_profiles_are_refused(tmp_path: Path, caps
 
     assert main([str(tmp_path / "missing.json")]) == 2
     assert "missing.json" in capsys.readouterr().err
+
+
+def _scale(best: float, other: list[float]) -> dict[str, Any]:
+    steps = [{"other_cpu_percent": value} for value in other]
+    setup = {"label": "postgresql x2", "best_rate": best, "p99_at_best": best / 1e5, "steps": steps}
+    return {"scale": {"profile": PROFILE, "setups": [setup]}}
+
+
+def test_scale_runs_per_setup(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    runs = [_scale(969, [10, 30]), _scale(700, [100, 180]), _scale(800, [50, 50])]
+    assert main(_write(tmp_path, runs)) == 0
+    output = capsys.readouterr().out
+    assert _row(output, "postgresql x2: answers/s sustained") == ["700/800/969/s", "3/3"]
+    assert _row(output, "postgresql x2: p99 there (worst process)") == ["7.0/8.0/9.7", "ms", "3/3"]
+    assert _row(output, "run2.json") == ["2026-12-04", "00:02", "UTC", "140%", "(180%)"]
+    assert "Targets" not in output
