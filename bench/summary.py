@@ -30,6 +30,12 @@ from bench.report import (
 from bench.steady import spread
 
 Figure = Callable[["Run"], float | None]
+Table = Callable[[list[str], list[list[str]]], list[str]]
+
+
+def markdown_table(header: list[str], rows: list[list[str]]) -> list[str]:
+    """Render a table in Markdown (for BENCHMARKS.md) instead of aligned text."""
+    return [f"| {' | '.join(line)} |" for line in (header, ["---"] * len(header), *rows)]
 
 
 @dataclass(frozen=True)
@@ -113,7 +119,7 @@ def other_load(run: Run) -> dict[str, float | None]:
     }
 
 
-def format_load_table(runs: Sequence[Run]) -> list[str]:
+def format_load_table(runs: Sequence[Run], table: Table = _table) -> list[str]:
     """Render each run's finishing time and the other processes' CPU per phase."""
     rows = []
     for run in runs:
@@ -123,11 +129,11 @@ def format_load_table(runs: Sequence[Run]) -> list[str]:
     header = ["run", "finished", "rounds", "replay", "ramps (mean)", "ramps (max step)", "half rate", "steal max"]
     return [
         "Other load per run: other processes' CPU in % of one core per phase (the bots and the driver left out)",
-        *_table(header, rows),
+        *table(header, rows),
     ]
 
 
-def format_scale_load_table(runs: Sequence[Run]) -> list[str]:
+def format_scale_load_table(runs: Sequence[Run], table: Table = _table) -> list[str]:
     """Render each scale run's finishing time and the other processes' CPU during each setup's steps."""
     labels = list(dict.fromkeys(label for run in runs for label in run.setups()))
     rows = []
@@ -140,7 +146,7 @@ def format_scale_load_table(runs: Sequence[Run]) -> list[str]:
         rows.append([run.name, run.finished.strftime("%Y-%m-%d %H:%M UTC"), *cells])
     return [
         "Other load per scale run: other processes' CPU in % of one core, mean (worst step) over each setup's steps",
-        *_table(["run", "finished", *labels], rows),
+        *table(["run", "finished", *labels], rows),
     ]
 
 
@@ -333,7 +339,7 @@ def figure_lines(runs: Sequence[Run]) -> list[tuple[str, list[Line]]]:
     ]
 
 
-def format_lines(runs: Sequence[Run]) -> list[str]:
+def format_lines(runs: Sequence[Run], table: Table = _table) -> list[str]:
     """Render every figure present in any run as min/median/max, with how many runs it came from."""
     out: list[str] = []
     for title, lines in figure_lines(runs):
@@ -346,7 +352,7 @@ def format_lines(runs: Sequence[Run]) -> list[str]:
             count = sum(value is not None for value in values)
             rows.append([line.label, _spread(measured, line.unit, line.scale, line.digits), f"{count}/{len(runs)}"])
         if rows:
-            out += ["", f"{title}: min/median/max", *_table(["figure", "min/median/max", "runs"], rows)]
+            out += ["", f"{title}: min/median/max", *table(["figure", "min/median/max", "runs"], rows)]
     return out
 
 
@@ -395,20 +401,21 @@ def targets(runs: Sequence[Run]) -> list[list[str]]:
     return rows
 
 
-def format_summary(runs: Sequence[Run]) -> str:
+def format_summary(runs: Sequence[Run], table: Table = _table) -> str:
     """Render the whole summary."""
-    backend = next((run.storage.get("storage") for run in runs if run.storage), None) or next(
-        (run.load.get("storage") for run in runs if run.load), "sqlite"
+    labels = list(dict.fromkeys(label for run in runs for label in run.setups()))
+    backend = ", ".join(labels) or next(
+        (str(data.get("storage") or "sqlite") for run in runs for data in (run.storage, run.load) if data), "sqlite"
     )
     out = [f"{len(runs)} run(s) on {backend}: {', '.join(run.name for run in runs)}"]
     if any(run.load for run in runs):
-        out += ["", *format_load_table(runs)]
+        out += ["", *format_load_table(runs, table)]
     if any(run.scale for run in runs):
-        out += ["", *format_scale_load_table(runs)]
-    out += format_lines(runs)
+        out += ["", *format_scale_load_table(runs, table)]
+    out += format_lines(runs, table)
     rows = targets(runs)
     if rows:
-        out += ["", "Targets (judged on the median)", *_table(["target", "min/median/max", "status"], rows)]
+        out += ["", "Targets (judged on the median)", *table(["target", "min/median/max", "status"], rows)]
     return "\n".join(out)
 
 
@@ -416,6 +423,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Print the summary of the runs named on the command line."""
     parser = argparse.ArgumentParser(prog="python -m bench.summary", description=__doc__.split("\n\n")[0])
     parser.add_argument("runs", nargs="+", type=Path, help="JSON files written by `python -m bench ... --json`")
+    parser.add_argument("--markdown", action="store_true", help="print the tables in Markdown")
     args = parser.parse_args(argv)
     try:
         runs = [read_run(path) for path in args.runs]
@@ -423,7 +431,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (OSError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    print(format_summary(runs))
+    print(format_summary(runs, markdown_table if args.markdown else _table))
     return 0
 
 

@@ -202,3 +202,7 @@ def test_scale_runs_per_setup(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert _row(output, "postgresql x2: p99 there (worst process)") == ["7.0/8.0/9.7", "ms", "3/3"]
     assert _row(output, "run2.json") == ["2026-12-04", "00:02", "UTC", "140%", "(180%)"]
     assert "Targets" not in output
+    assert output.startswith("3 run(s) on postgresql x2: run1.json, run2.json, run3.json")
+
+    assert main(["--markdown", *_write(tmp_path, runs)]) == 0
+    assert "| postgresql x2: answers/s sustained | 700/800/969/s | 3/3 |" in capsys.readouterr().out
