@@ -225,6 +225,7 @@ def figure_lines(runs: Sequence[Run]) -> list[tuple[str, list[Line]]]:
         for line in (
             Line(f"{kind}: trivia p50", _kind("trivia", kind, "p50"), " ms", 1000),
             Line(f"{kind}: trivia p99", _kind("trivia", kind, "p99"), " ms", 1000),
+            Line(f"{kind}: baseline p50", _kind("baseline", kind, "p50"), " ms", 1000),
             Line(f"{kind}: baseline p99", _kind("baseline", kind, "p99"), " ms", 1000),
             Line(f"{kind}: p99 x baseline", _kind_ratio(kind, "p99"), "x", digits=2),
         )
