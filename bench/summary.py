@@ -182,6 +182,16 @@ def _setup(label: str, key: str) -> Figure:
     return lambda run: _get(run.setups().get(label), key)
 
 
+def _sustained(steps: str) -> Figure:
+    """Return how many of the named steps (``half.trivia_steps``...) were sustained."""
+
+    def figure(run: Run) -> float | None:
+        found = _steps(run, steps)
+        return float(sum(bool(step.get("sustained")) for step in found)) if found else None
+
+    return figure
+
+
 def _throughput(run: Run) -> float | None:
     return _quotient(_get(run.load, "saturation", "trivia_rate"), _get(run.load, "saturation", "baseline_rate"))
 
@@ -232,6 +242,8 @@ def figure_lines(runs: Sequence[Run]) -> list[tuple[str, list[Line]]]:
     ]
     rounds = [
         Line("interactions in the rounds workload", _load_figure("rounds", "interactions"), digits=0),
+        Line("missed in the rounds workload, trivia", _load_figure("rounds", "kinds", "all", "missed"), digits=0),
+        Line("missed in the replay, baseline", _load_figure("baseline_rounds", "kinds", "all", "missed"), digits=0),
         Line("missed deadlines, trivia (all phases)", _missed("trivia"), digits=0),
         Line("missed deadlines, baseline (all phases)", _missed("baseline"), digits=0),
         Line("error replies, trivia", _load_figure("rounds", "kinds", "all", "error_replies"), digits=0),
@@ -294,6 +306,10 @@ def figure_lines(runs: Sequence[Run]) -> list[tuple[str, list[Line]]]:
         Line("baseline in turn, sustained clicks/s", _load_figure("saturation", "baseline_rate"), "/s", digits=0),
         Line("throughput, trivia / baseline", _throughput, "", digits=2),
         Line("half rate", _load_figure("saturation", "half", "rate"), "/s", digits=0),
+        Line("half-rate steps sustained, trivia", _sustained("half.trivia_steps"), digits=0),
+        Line("half-rate steps sustained, baseline", _sustained("half.baseline_steps"), digits=0),
+        Line("missed at the half rate, trivia", _load_figure("saturation", "half", "trivia", "missed"), digits=0),
+        Line("missed at the half rate, baseline", _load_figure("saturation", "half", "baseline", "missed"), digits=0),
         Line(
             "p99 at half rate, trivia (median of its steps)",
             _load_figure("saturation", "half", "trivia", "p99"),
