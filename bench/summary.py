@@ -64,7 +64,12 @@ def read_run(path: Path) -> Run:
 
 def check_comparable(runs: Sequence[Run]) -> None:
     """Raise ValueError unless the runs measured the same thing: one load profile and one storage backend."""
-    profiles = {json.dumps(run.load.get("profile"), sort_keys=True) for run in runs if run.load}
+    # `--no-saturation` only leaves phases out: the figures of the phases a run has stay comparable.
+    profiles = {
+        json.dumps({k: v for k, v in run.load.get("profile", {}).items() if k != "saturation"}, sort_keys=True)
+        for run in runs
+        if run.load
+    }
     profiles |= {json.dumps(["scale", run.scale.get("profile"), sorted(run.setups())]) for run in runs if run.scale}
     backends = {run.storage.get("storage", "sqlite") for run in runs if run.storage}
     backends |= {run.load.get("storage", "sqlite") for run in runs if run.load}

@@ -206,3 +206,17 @@ def test_scale_runs_per_setup(tmp_path: Path, capsys: pytest.CaptureFixture[str]
 
     assert main(["--markdown", *_write(tmp_path, runs)]) == 0
     assert "| postgresql x2: answers/s sustained | 700/800/969/s | 3/3 |" in capsys.readouterr().out
+
+
+def test_a_run_without_the_ramps_counts_only_for_the_phases_it_ran(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    figures: dict[str, Any] = {"baseline_p99": 0.002, "growth_kib": 40, "other_rounds": 5, "other_ramp": 5}
+    runs = [_run(trivia_p99=p99, trivia_rate=900, baseline_rate=1000, query_p99=0.0005, **figures) for p99 in (1, 2, 3)]
+    no_ramps = runs[2]
+    del no_ramps["load"]["saturation"]
+    no_ramps["load"]["profile"] = {**PROFILE, "saturation": False}
+    assert main(_write(tmp_path, runs)) == 0
+    output = capsys.readouterr().out
+    assert _row(output, "all: trivia p99") == ["1000.0/2000.0/3000.0", "ms", "3/3"]
+    assert _row(output, "trivia, sustained clicks/s") == ["900/900/900/s", "2/3"]
