@@ -197,8 +197,13 @@ def _sustained(steps: str) -> Figure:
     return figure
 
 
+def _ramp_rate(system: str) -> Figure:
+    """Return the rate a ramp sustained; None when the run took no such ramp (`--no-saturation` reports 0)."""
+    return lambda run: _get(run.load, "saturation", f"{system}_rate") if _steps(run, f"{system}_steps") else None
+
+
 def _throughput(run: Run) -> float | None:
-    return _quotient(_get(run.load, "saturation", "trivia_rate"), _get(run.load, "saturation", "baseline_rate"))
+    return _quotient(_ramp_rate("trivia")(run), _ramp_rate("baseline")(run))
 
 
 def _half_ratio(run: Run) -> float | None:
@@ -311,9 +316,9 @@ def figure_lines(runs: Sequence[Run]) -> list[tuple[str, list[Line]]]:
         Line("answers stored in the whole run", _load_figure("trivia_process", "answers_stored"), digits=0),
     ]
     saturation = [
-        Line("baseline alone, sustained clicks/s", _load_figure("saturation", "first_baseline_rate"), "/s", digits=0),
-        Line("trivia, sustained clicks/s", _load_figure("saturation", "trivia_rate"), "/s", digits=0),
-        Line("baseline in turn, sustained clicks/s", _load_figure("saturation", "baseline_rate"), "/s", digits=0),
+        Line("baseline alone, sustained clicks/s", _ramp_rate("first_baseline"), "/s", digits=0),
+        Line("trivia, sustained clicks/s", _ramp_rate("trivia"), "/s", digits=0),
+        Line("baseline in turn, sustained clicks/s", _ramp_rate("baseline"), "/s", digits=0),
         Line("throughput, trivia / baseline", _throughput, "", digits=2),
         Line("half rate", _load_figure("saturation", "half", "rate"), "/s", digits=0),
         Line("half-rate steps sustained, trivia", _sustained("half.trivia_steps"), digits=0),

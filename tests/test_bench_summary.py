@@ -214,7 +214,7 @@ def test_a_run_without_the_ramps_counts_only_for_the_phases_it_ran(
     figures: dict[str, Any] = {"baseline_p99": 0.002, "growth_kib": 40, "other_rounds": 5, "other_ramp": 5}
     runs = [_run(trivia_p99=p99, trivia_rate=900, baseline_rate=1000, query_p99=0.0005, **figures) for p99 in (1, 2, 3)]
     no_ramps = runs[2]
-    del no_ramps["load"]["saturation"]
+    no_ramps["load"]["saturation"] = {"first_baseline_steps": [], "first_baseline_rate": 0.0, "half": {}}
     no_ramps["load"]["profile"] = {**PROFILE, "saturation": False}
     assert main(_write(tmp_path, runs)) == 0
     output = capsys.readouterr().out
