@@ -93,6 +93,7 @@ async def bot_process(settings: Settings, workdir: Path) -> AsyncIterator[BotPro
         "DISCORD_API_BASE": settings.discord_api_base or "",
         "ROUND_PAUSE_SECONDS": "0",
         "GUILD_READY_TIMEOUT": "0.05",  # the fake sends every server at once (discord.py waits 2 s by default)
+        "WRITE_CLOCK_SPEED": "10",  # the fake enforces no rate limit: writes ~0.1 s apart, not ~1 s
         "LOG_LEVEL": "INFO",
     }
     process = await asyncio.create_subprocess_exec(
