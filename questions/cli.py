@@ -16,6 +16,7 @@ import yaml
 from pydantic import ValidationError
 
 from questions.checks import find_problems
+from questions.extract.arguments import add_draft_parser  # not the drafter: it loads for `draft` only
 from questions.generate import ROUND_KINDS, build_bank
 from questions.loader import FactPackError, default_seeds_dir, discover_packs, load_store
 from questions.matching import AnswerMatcher
@@ -102,8 +103,6 @@ def _build_parser(prog: str) -> argparse.ArgumentParser:
     check.add_argument("question_id", metavar="QUESTION_ID", help="a question id, as shown by `list`")
     check.add_argument("answer", metavar="ANSWER", help="the answer text to judge (quote it)")
     _add_common_options(check)
-
-    from questions.extract.command import add_draft_parser  # the drafter loads only for this command line
 
     add_draft_parser(commands)
     return parser
