@@ -125,6 +125,7 @@ def question_shown(message: Json, source: QuestionSource) -> Question:
     raise AssertionError(f"no question in the bank is shown as {embed['description']!r}")
 
 
+@pytest.mark.slow  # two bot processes, one real-time round (~8 s): started first in a parallel run
 @pytest.mark.usefixtures("storage_backend")
 async def test_a_round_killed_mid_way_is_closed_by_the_next_bot(
     fake: FakeDiscord,
