@@ -50,3 +50,14 @@ def test_an_unwritable_cache_folder_only_means_building_the_lists(
     monkeypatch.setattr(vocabulary, "_build_word_lists", lambda: SMALL)
     (cache_home / "orbit-trivia").write_text("a file where the folder should be")
     assert vocabulary._word_lists() == SMALL
+
+
+def test_without_a_home_folder_the_lists_are_built(cache_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(vocabulary, "_build_word_lists", lambda: SMALL)
+    monkeypatch.delenv("XDG_CACHE_HOME")
+
+    def no_home(cls: type[Path]) -> Path:
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.setattr(Path, "home", classmethod(no_home))
+    assert vocabulary._word_lists() == SMALL

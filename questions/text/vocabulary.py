@@ -239,7 +239,10 @@ def _word_lists() -> tuple[frozenset[str], frozenset[str], dict[str, int]]:
     them, so the built lists are kept in a cache file (marshal, read in about 0.05 s) keyed by the Python and
     package versions. A missing, unreadable or unwritable cache only means building them again.
     """
-    path = _cache_file()
+    try:
+        path = _cache_file()
+    except (RuntimeError, KeyError):  # no home folder to hold a cache (an unusual service account)
+        return _build_word_lists()
     try:
         dictionary, proper_nouns, counts = marshal.loads(path.read_bytes())
         if isinstance(dictionary, frozenset) and isinstance(proper_nouns, frozenset) and isinstance(counts, dict):
