@@ -11,7 +11,6 @@ from bot.storage.postgresql.statements import (
     LEADERBOARD_SIZE_SQL,
     LEADERBOARD_WEEKLY_SQL,
     TOTALS_UPSERT_SQL,
-    WEEKLY_UPSERT_SQL,
 )
 from bot.storage.sql import Dialect
 
@@ -30,7 +29,6 @@ POSTGRESQL = Dialect(
     is_unique_violation=is_unique_violation,
     is_foreign_key_violation=is_foreign_key_violation,
     totals_upsert_sql=TOTALS_UPSERT_SQL,
-    weekly_upsert_sql=WEEKLY_UPSERT_SQL,
     leaderboard_all_time_sql=LEADERBOARD_ALL_TIME_SQL,
     leaderboard_weekly_sql=LEADERBOARD_WEEKLY_SQL,
     leaderboard_size_sql=LEADERBOARD_SIZE_SQL,

@@ -39,15 +39,6 @@ ON CONFLICT (guild_id, user_id) DO UPDATE SET
     rounds_won = player_totals.rounds_won + excluded.rounds_won
 """
 
-WEEKLY_UPSERT_SQL = """
-INSERT INTO player_weekly (guild_id, week_start, user_id, points, answers, correct)
-VALUES ($1, $2, $3, $4, $5, $6)
-ON CONFLICT (guild_id, week_start, user_id) DO UPDATE SET
-    points = player_weekly.points + excluded.points,
-    answers = player_weekly.answers + excluded.answers,
-    correct = player_weekly.correct + excluded.correct
-"""
-
 # A page of standings. Only the page's first row needs a count of the players above it: later rows either tie
 # with the row before them or sit exactly at their position. All time, that count sums the points histogram
 # (one row per distinct score above, migration 002); for a week it walks the ranking index.

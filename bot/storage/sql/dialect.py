@@ -42,8 +42,6 @@ class Dialect:
     totals_upsert_sql: str
     """Add to one player_totals row. Parameters: scope, user, points, answers, correct, best streak, rounds
     played, rounds won."""
-    weekly_upsert_sql: str
-    """Add to one player_weekly row. Parameters: scope, week start, user, points, answers, correct."""
     leaderboard_all_time_sql: str
     """A page of all-time standings with ``above`` on each row. Parameters: scope, limit, offset."""
     leaderboard_weekly_sql: str

@@ -45,6 +45,17 @@ FROM guild_packs AS p
 
 PACK_FACT_COLUMNS = "pack_id, position, fact_id, status, answer, fact_json"
 
+WEEKLY_UPSERT_SQL = """
+INSERT INTO player_weekly (guild_id, week_start, user_id, points, answers, correct)
+VALUES ($1, $2, $3, $4, $5, $6)
+ON CONFLICT (guild_id, week_start, user_id) DO UPDATE SET
+    points = player_weekly.points + excluded.points,
+    answers = player_weekly.answers + excluded.answers,
+    correct = player_weekly.correct + excluded.correct
+"""
+"""Add to one player_weekly row (by increments, under the upsert's row lock). Parameters: scope, week start,
+user, points, answers, correct."""
+
 PLAYER_STATS_SQL = """
 SELECT t.points, t.rounds_played, t.rounds_won, t.answers, t.correct, t.best_streak,
        (SELECT coalesce(sum(h.players), 0) FROM points_histogram AS h

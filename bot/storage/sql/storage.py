@@ -164,7 +164,7 @@ class SQLStorage(ABC):
         if week is not None:
             week_value = self.dialect.date(week)
             await self._change_many(
-                self.dialect.weekly_upsert_sql,
+                sql.WEEKLY_UPSERT_SQL,
                 [(scope, week_value, d.user_id, d.points, d.answers, d.correct) for scope in scopes for d in ordered],
             )
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import functools
 import re
 
+from bot.storage.sql import statements as shared
+
 # One statement per answer: the SELECT writes nothing unless the question is still open in a running round
 # of the stated guild, and a repeated answer replaces the previous attempt and counts it.
 ANSWER_UPSERT_SQL = """
@@ -34,15 +36,6 @@ ON CONFLICT (guild_id, user_id) DO UPDATE SET
     best_streak = max(player_totals.best_streak, excluded.best_streak),
     rounds_played = player_totals.rounds_played + excluded.rounds_played,
     rounds_won = player_totals.rounds_won + excluded.rounds_won
-"""
-
-WEEKLY_UPSERT_SQL = """
-INSERT INTO player_weekly (guild_id, week_start, user_id, points, answers, correct)
-VALUES (?, ?, ?, ?, ?, ?)
-ON CONFLICT (guild_id, week_start, user_id) DO UPDATE SET
-    points = player_weekly.points + excluded.points,
-    answers = player_weekly.answers + excluded.answers,
-    correct = player_weekly.correct + excluded.correct
 """
 
 # A page of standings. Only the page's first row needs a count: later rows either tie with the row before them
@@ -83,3 +76,7 @@ def sqlite_sql(text: str) -> str:
     text = _ROW_LOCK.sub("", text)
     text = _CAST.sub("", text)
     return _NUMBERED_PLACEHOLDER.sub(r"?\1", text)
+
+
+WEEKLY_UPSERT_SQL = sqlite_sql(shared.WEEKLY_UPSERT_SQL)
+"""The shared weekly upsert in SQLite's form (the benchmark's seeder runs it on a bare connection)."""
