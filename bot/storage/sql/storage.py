@@ -19,6 +19,7 @@ from contextlib import AbstractAsyncContextManager
 from types import TracebackType
 from typing import TYPE_CHECKING, ClassVar, Self, TypeVar, cast
 
+import bot.storage.sql.statements as sql
 from bot.storage.answer_writer import StorageStats
 from bot.storage.base import (
     DEFAULT_QUESTIONS,
@@ -50,7 +51,6 @@ from bot.storage.base import (
 )
 from bot.storage.checks import FINAL_STATUSES, check_positive, check_week_start
 from bot.storage.export import jsonable
-from bot.storage.sql import statements as sql
 from bot.storage.sql.dialect import Dialect, Row
 from bot.storage.sql.rows import (
     answer_row,

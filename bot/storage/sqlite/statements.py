@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 import re
 
-from bot.storage.sql import statements as shared
+import bot.storage.sql.statements as shared
 
 # One statement per answer: the SELECT writes nothing unless the question is still open in a running round
 # of the stated guild, and a repeated answer replaces the previous attempt and counts it.
