@@ -219,6 +219,25 @@ async def test_storage_satisfies_the_protocol(storage: AnyStorage) -> None:
     assert await as_protocol.get_guild_settings(GUILD) == await storage.get_guild_settings(GUILD)
 
 
+async def test_ids_beyond_64_bits_are_simply_not_found_on_every_backend(storage: AnyStorage) -> None:
+    huge = 2**63  # ids parsed from custom_ids can be anything; no driver may see one that does not fit
+    assert await storage.get_round(huge) is None
+    assert await storage.get_round_question(-huge - 1) is None
+    assert await storage.round_questions(huge) == []
+    assert await storage.question_answers(huge) == []
+    assert await storage.get_dispute(huge) is None
+    with pytest.raises(RecordNotFound):
+        await storage.finish_round(huge, status="finished", ended_at=WEDNESDAY, winner_id=None)
+    with pytest.raises(RecordNotFound):
+        await storage.score_question(huge, [], closed_at=WEDNESDAY)
+    with pytest.raises(RecordNotFound):
+        await storage.create_dispute(
+            round_question_id=huge, guild_id=GUILD, user_id=ALICE, answer_text="x", created_at=WEDNESDAY
+        )
+    with pytest.raises(RecordNotFound):
+        await storage.decide_dispute(huge, accepted=True, decided_by=BOB, decided_at=WEDNESDAY, points_awarded=1)
+
+
 # --------------------------------------------------------------------------- settings and rounds
 
 
