@@ -27,6 +27,7 @@ from questions.models import Fact, FactPack
 from questions.store import FactStore
 
 __all__ = [
+    "DOCUMENT_LIMITS",
     "DOCUMENT_SUFFIXES",
     "MAX_DOCUMENT_BYTES",
     "PACK_CATEGORY_PREFIX",
@@ -40,6 +41,9 @@ __all__ = [
 
 DOCUMENT_SUFFIXES = (".txt", ".md")
 """What `/trivia pack add` accepts: plain text or Markdown."""
+
+DOCUMENT_LIMITS = f"a {' or '.join(DOCUMENT_SUFFIXES)} file of at most {MAX_DOCUMENT_BYTES // 1024} KiB"
+"""The documents `/trivia pack add` accepts, as its option and `/trivia help` state them."""
 
 PACK_NAME_CHARS = 40
 PACK_CATEGORY_PREFIX = "pack-"

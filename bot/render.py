@@ -8,7 +8,8 @@ from collections.abc import Mapping, Sequence
 import discord
 
 from bot.engine import EndReason, QuestionOpening, QuestionResult, Standings
-from bot.limits import QUESTIONS, SECONDS
+from bot.limits import PACKS_PER_SERVER, QUESTIONS, SECONDS
+from bot.packs import DOCUMENT_LIMITS, PACK_CATEGORY_PREFIX
 from bot.scoring import SCORING_RULES
 from bot.storage import LeaderboardRow, PlayerStats
 from bot.wording import plural
@@ -195,8 +196,13 @@ def stats_embed(name: str, user_id: int, stats: PlayerStats, *, scope: str) -> d
     return embed
 
 
-def help_embed(categories: dict[str, tuple[str, int]], total: int) -> discord.Embed:
-    """Render what can be asked (categories with question counts), how to play, and the scoring rule."""
+def help_embed(
+    categories: dict[str, tuple[str, int]], total: int, server_packs: Sequence[tuple[str, str, int]] = ()
+) -> discord.Embed:
+    """Render what can be asked (categories with question counts), how to play, the scoring rule and quiz packs.
+
+    ``server_packs`` are this server's packs with approved questions: (title, category, approved facts).
+    """
     embed = discord.Embed(title="Orbit Trivia", colour=BRAND)
     embed.description = (
         "Questions are generated from facts of real news reports; every reveal quotes the sentence that "
@@ -211,4 +217,21 @@ def help_embed(categories: dict[str, tuple[str, int]], total: int) -> discord.Em
     ]
     embed.add_field(name=f"Categories · {plural(total, 'question')}", value=clip("\n".join(lines), 1024), inline=False)
     embed.add_field(name="Scoring", value=clip(SCORING_RULES, 1024), inline=False)
+    embed.add_field(name="This server's own quizzes", value=clip(pack_help(server_packs), 1024), inline=False)
     return embed
+
+
+def pack_help(server_packs: Sequence[tuple[str, str, int]] = ()) -> str:
+    """Explain the quiz packs a server drafts from its own documents, and list those it can play."""
+    text = (
+        f"`/trivia pack add` drafts questions from an article you attach ({DOCUMENT_LIMITS}) and its date · "
+        "`/trivia pack review` approves or rejects them one by one, with the sentence each comes from · "
+        "`/trivia pack remove` deletes a pack. These need **Manage Server**; anyone can see the packs with "
+        f"`/trivia pack list`. Approved questions are asked only in this server, as the category "
+        f"`{PACK_CATEGORY_PREFIX}<name>` of `/trivia start`. A server keeps at most {PACKS_PER_SERVER} packs."
+    )
+    lines = [
+        f"**{discord.utils.escape_markdown(clip(title, 80))}** (`{category}`): {plural(approved, 'approved fact')}"
+        for title, category, approved in server_packs
+    ]
+    return "\n".join([text, *lines])

@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 
 from bot.app import TriviaBot
+from bot.limits import PACKS_PER_SERVER
+from bot.packs import DOCUMENT_LIMITS, PACK_CATEGORY_PREFIX
 from bot.scoring import SCORING_RULES
 from bot.sync import TREE_HASH_KEY
 from fake_discord import MANAGE_GUILD, FakeDiscord, running_bot
@@ -146,6 +148,13 @@ async def test_categories_help_unknown_category_and_autocomplete(
         assert field_value({"embeds": helped.embeds}, "Scoring") == SCORING_RULES
         for category, count in counts.items():
             assert f"(`{category}`): {count} questions" in help_text
+        # Quiz packs: every command, who may use it, and the limits, from their one source.
+        packs_help = field_value({"embeds": helped.embeds}, "This server's own quizzes") or ""
+        for command in ("add", "review", "list", "remove"):
+            assert f"`/trivia pack {command}`" in packs_help
+        assert "**Manage Server**" in packs_help and "anyone can see the packs with `/trivia pack list`" in packs_help
+        assert f"({DOCUMENT_LIMITS})" in packs_help and DOCUMENT_LIMITS == "a .txt or .md file of at most 256 KiB"
+        assert f"at most {PACKS_PER_SERVER} packs" in packs_help and f"`{PACK_CATEGORY_PREFIX}<name>`" in packs_help
 
         unknown = await fake.interact(fake.slash_command("trivia start", {"category": "astrology"}, user=2))
         assert unknown.ephemeral

@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
+from discord.utils import escape_markdown
 
 from bot.app import TriviaBot
 from bot.packs import build_pack_questions, draft_guild_pack, pack_category, pack_name_of
@@ -20,7 +21,16 @@ from bot.storage import AnyStorage, NewPackFact, PackExists
 from fake_discord import MANAGE_GUILD, FakeDiscord, UploadedAttachment, running_bot
 from questions.extract import MAX_DOCUMENT_BYTES, DocumentRejectedError
 from questions.loader import bundled_seeds_dir
-from tests.bot_helpers import ANSWER_SLA_SECONDS, reply_to, running_session, wait_question, wait_reveal, wait_standings
+from tests.bot_helpers import (
+    ANSWER_SLA_SECONDS,
+    Json,
+    field_value,
+    reply_to,
+    running_session,
+    wait_question,
+    wait_reveal,
+    wait_standings,
+)
 from tests.conftest import button_ids
 from tests.storage_backends import StorageBackend
 
@@ -325,3 +335,96 @@ async def test_a_moderator_drafts_reviews_and_plays_a_pack_in_their_server_only(
         removed = await fake.interact(fake.click(offer.message, f"ot:pkrm:{pack.id}", user=2, permissions=MANAGE_GUILD))
         assert removed.type == 7 and "Removed" in (removed.content or "")
         assert await bot.storage.guild_packs(fake.guild_id) == []
+
+
+async def public_message(fake: FakeDiscord, payload: Json) -> Json:
+    """Send an interaction the bot answers publicly (directly, or deferred then followed up); return that message."""
+    result = await fake.interact(payload, timeout=30)
+    if result.type == 5:
+        (followup,) = await result.followups(1, timeout=30)
+        message = followup
+    else:
+        assert result.message is not None, result.content
+        message = result.message
+    assert not int(message.get("flags") or 0) & 64, message.get("content")  # not ephemeral
+    return message
+
+
+@pytest.mark.usefixtures("storage_backend")  # on SQLite and on PostgreSQL
+async def test_a_pack_round_dispute_shows_the_question_and_expected_answer(
+    fake: FakeDiscord, make_bot: Callable[..., TriviaBot]
+) -> None:
+    fake.interaction_ack_timeout = ANSWER_SLA_SECONDS
+    other_guild = fake.add_guild("Other server", channels=("quiz",), players=range(1, 4))
+    channel = fake.channel("trivia")
+    drafted = draft_guild_pack(ARTICLE.read_bytes(), "Soyuz film.txt", ARTICLE_DATE)
+    async with running_bot(fake, make_bot()) as bot:
+        pack = await bot.storage.create_guild_pack(
+            guild_id=fake.guild_id,
+            name=drafted.name,
+            title=drafted.title,
+            document_date=ARTICLE_DATE,
+            document_text=drafted.document_text,
+            pack_json=drafted.pack_json,
+            facts=drafted.facts,
+            created_by=int(fake.user(2)["id"]),
+            created_at=NOW,
+        )
+        for position in range(pack.total):
+            await bot.storage.set_pack_fact_status(pack.id, position, "approved")
+
+        # The help tells what packs are, and lists this server's playable ones (here only).
+        helped = await fake.interact(fake.slash_command("trivia help", {}, user=3))
+        packs_help = field_value({"embeds": helped.embeds}, "This server's own quizzes") or ""
+        assert f"(`{pack_category(pack.name)}`): {pack.total} approved facts" in packs_help
+        quiz = other_guild.channels["quiz"]
+        elsewhere = await fake.interact(
+            fake.slash_command("trivia help", {}, user=1, guild_id=other_guild.id, channel_id=quiz)
+        )
+        assert "`/trivia pack add`" in str(elsewhere.embeds) and pack_category(pack.name) not in str(elsewhere.embeds)
+
+        started = await fake.interact(
+            fake.slash_command(
+                "trivia start",
+                {"category": pack_category(pack.name), "questions": 1, "kind": "typed", "seconds": 5},
+                user=1,
+                channel_id=channel,
+            )
+        )
+        assert not started.ephemeral, started.content
+        message = await wait_question(fake, channel, 1)
+        question = running_session(bot, channel).current_question
+        assert question is not None and question.category == pack_category(pack.name)
+        assert bot.source.bank.get(question.id) is None  # only the pack knows it
+        for player in (2, 3):
+            wrong = f"**bold** claim of player {player}"
+            verdict = await fake.interact(
+                fake.slash_command("answer", {"text": wrong}, user=player, channel_id=channel)
+            )
+            assert (verdict.content or "").startswith("❌"), verdict.content
+        await wait_reveal(fake, channel, message["id"])
+        await wait_standings(fake, channel, timeout=30)
+
+        # The dispute shows the moderators what was asked and expected, as for a seed round's question.
+        dispute = await public_message(fake, fake.slash_command("trivia dispute", {}, user=2, channel_id=channel))
+        assert field_value(dispute, "Question") == escape_markdown(question.prompt)
+        assert field_value(dispute, "Expected") == escape_markdown(question.answer)
+        assert field_value(dispute, "Their answer") == escape_markdown("**bold** claim of player 2")
+
+        # Still shown when the fact was rejected after the round (its questions are built on their own).
+        position = next(f.position for f in await bot.storage.pack_facts(pack.id) if f.fact_id == question.fact_id)
+        await bot.storage.set_pack_fact_status(pack.id, position, "rejected")
+        later = await public_message(fake, fake.slash_command("trivia dispute", {}, user=3, channel_id=channel))
+        assert field_value(later, "Question") == escape_markdown(question.prompt)
+        assert field_value(later, "Expected") == escape_markdown(question.answer)
+
+        # Accepting it works as before: the points are corrected and the answer becomes this server's alias.
+        accept = next(custom_id for custom_id in button_ids(dispute) if custom_id.endswith(":a"))
+        accepted = await fake.interact(fake.click(dispute, accept, user=5, permissions=MANAGE_GUILD))
+        assert accepted.type == 7
+        decided = accepted.original()
+        assert decided is not None and (field_value(decided, "Decision") or "").startswith("✅ Accepted")
+        assert field_value(decided, "Expected") == escape_markdown(question.answer)
+        aliases = await bot.storage.guild_aliases(fake.guild_id, question.fact_id)
+        assert aliases == ["**bold** claim of player 2"]
+    assert fake.unhandled == []

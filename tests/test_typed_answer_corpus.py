@@ -15,6 +15,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from questions.loader import load_store
@@ -24,7 +25,7 @@ from questions.store import FactStore
 
 CORPUS = Path(__file__).parent / "corpus" / "typed_answers.yaml"
 MAX_WRONG_ACCEPTED = 0.01
-MIN_FAIR_ACCEPTED = 0.95
+MIN_FAIR_ACCEPTED = 0.97
 MIN_ANSWERS_PER_SIDE = 350
 
 
@@ -126,3 +127,45 @@ def test_fair_answers_are_accepted() -> None:
     _report(f"fair answers refused, of {len(judged)}", refused)
     assert len(judged) >= MIN_ANSWERS_PER_SIDE
     assert len(refused) <= (1 - MIN_FAIR_ACCEPTED) * len(judged)
+
+
+@pytest.mark.parametrize(
+    ("fact_id", "text", "accepted", "reason"),
+    [
+        # a rarer dictionary word one edit off a word of a longer name is a slip: the reason says which
+        ("rival-project-actor", "Tom Cruse", True, "(“cruse” for “cruise”)"),
+        ("spacex-owner", "Elon Mosk", True, "(“mosk” for “musk”)"),
+        ("soviet-firsts-era", "Soviet Onion", True, "(“onion” for “union”)"),
+        ("beat-us", "Unites States", True, "(“unites” for “united”)"),
+        ("expert-agency", "Agence France-Press", True, "(“press” for “presse”)"),  # another form of the word
+        ("launching-country", "Russia Federation", True, "(“russia” for “russian”)"),  # a name of the answer itself
+        ("rival-project-actor", "Tom Cruse, the actor", True, "names Tom Cruise"),  # read as a name everywhere
+        # ... never alone, nor when the rest of the name says nothing (a letter) ...
+        ("rival-project-company", "Spice X", False, "“spice” is a word of its own"),
+        ("rival-project-actor", "Cruse", False, "“cruse” is a word of its own"),
+        ("soviet-firsts-era", "Onion", False, "is not Soviet Union"),
+        ("film-title", "The Challenger", False, "is another name"),
+        # ... nor a commoner word than the name's (the player may mean it), nor a name of its own
+        ("spacex-owner", "Elon Mask", False, "“mask” is a word of its own"),
+        ("spacex-owner", "Elon Musa", False, "“musa” is a word of its own"),  # a dictionary name (a genus)
+        ("launching-country", "Prussian Federation", False, "“prussian” is a word of its own"),
+        ("rival-project-agency", "National Aeronautics and SpaceX Administration", False, "“spacex” is a word"),
+        # ... nor in a hedge or a negation
+        ("rival-project-actor", "not Tom Cruse", False, "says what the answer is not"),
+        ("rival-project-actor", "Tom Cruse or Tom Hanks", False, "give one answer"),
+        ("soviet-firsts-era", "Soviet Onion or Russia", False, "give one answer"),
+        # another person of the same surname is not the person; a middle name or patronymic is
+        ("spacex-owner", "Errol Musk", False, "another person named Musk"),
+        ("spacex-owner", "Kimbal Musk", False, "another person named Musk"),
+        ("spacex-owner", "Elon Reeve Musk", True, "names Elon Musk"),
+        ("commander", "Anton Nikolayevich Shkaplerov", True, "names Anton Shkaplerov"),
+        ("spacex-owner", "billionaire Elon Musk", True, "names Elon Musk"),
+        ("spacex-owner", "tech billionaire Musk", True, "names Elon Musk"),  # words no dictionary here has
+        ("spacex-owner", "Tesla's Musk", True, "names Elon Musk"),  # a possessive, not a given name
+        ("spacex-owner", "E. Musk", True, "names Elon Musk"),  # his initial
+    ],
+)
+def test_slips_in_names_and_other_people_of_the_same_name(fact_id: str, text: str, accepted: bool, reason: str) -> None:
+    store = _store()
+    verdict = AnswerMatcher(store).judge(typed_question(store, store.facts[fact_id]), text)
+    assert (verdict.accepted, reason in verdict.reason) == (accepted, True), verdict.reason

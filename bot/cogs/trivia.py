@@ -22,9 +22,10 @@ from bot.engine import Player, RoundAlreadyRunning, RoundRegistry, RoundSession,
 from bot.errors import UserFacingError
 from bot.limits import ANSWER_MAX_LENGTH, DISPUTE_REASON_MAX_LENGTH, PACKS_PER_SERVER, QUESTIONS, SECONDS
 from bot.packs import (
-    MAX_DOCUMENT_BYTES,
+    DOCUMENT_LIMITS,
     PACK_CATEGORY_PREFIX,
     PackQuestions,
+    build_pack_questions,
     check_upload,
     draft_guild_pack,
     fact_of,
@@ -36,7 +37,7 @@ from bot.privacy import gzipped, write_player_export
 from bot.recording import GuildJudge, RecordingListener, RoundLedger
 from bot.render import BRAND, LETTERS, clip, help_embed, mention
 from bot.scoring import score_answer
-from bot.storage import GuildPack, PackFact, PackFactStatus, StorageUnavailable
+from bot.storage import AnswerRow, GuildPack, PackFact, PackFactStatus, StorageUnavailable
 from bot.views import AnswerModal, PackRemoveButton, PrivacyDeleteButton, dispute_view, pack_review_view
 from bot.wording import noun, plural
 from questions.extract import DocumentRejectedError
@@ -390,11 +391,17 @@ class TriviaCog(commands.Cog, name="trivia"):
         )
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
-    @trivia.command(name="help", description="How to play, the categories, and how points are scored.")
+    @trivia.command(name="help", description="How to play, the categories, how points are scored, and quiz packs.")
     async def help(self, interaction: discord.Interaction[Any]) -> None:
-        """Explain the game and the scoring rule."""
+        """Explain the game, the scoring rule and quiz packs (with this server's playable ones)."""
+        assert interaction.guild_id is not None
+        packs = [
+            (pack.title, pack_category(pack.name), pack.approved)
+            for pack in await self.bot.storage.guild_packs(interaction.guild_id)
+            if pack.approved
+        ]
         await interaction.response.send_message(
-            embed=help_embed(self._category_counts(), len(self.bot.source.bank)), ephemeral=True
+            embed=help_embed(self._category_counts(), len(self.bot.source.bank), packs), ephemeral=True
         )
 
     # ------------------------------------------------------------------ answers
@@ -478,26 +485,66 @@ class TriviaCog(commands.Cog, name="trivia"):
         answer = await storage.last_rejected_answer(interaction.guild_id, interaction.user.id)
         if answer is None or answer.text is None:
             raise UserFacingError("You have no rejected typed answer to dispute in this server.")
-        dispute_id = await storage.create_dispute(
-            round_question_id=answer.round_question_id,
-            guild_id=interaction.guild_id,
-            user_id=interaction.user.id,
-            answer_text=answer.text,
-            created_at=dt.datetime.now(dt.UTC),
-        )
-        question = self.bot.source.bank.get(answer.question_id)
+        disputed = answer
+
+        async def file() -> tuple[int, Question | None]:
+            question = await self._disputed_question(disputed)  # first: a failed look-up stores no dispute
+            dispute_id = await storage.create_dispute(
+                round_question_id=disputed.round_question_id,
+                guild_id=disputed.guild_id,
+                user_id=interaction.user.id,
+                answer_text=disputed.text or "",
+                created_at=dt.datetime.now(dt.UTC),
+            )
+            return dispute_id, question
+
+        # A pack round's question may need its pack's questions built first (a worker thread): defer if slow.
+        dispute_id, question = await acknowledged(interaction, file, ephemeral=False)
         embed = discord.Embed(title=f"Dispute #{dispute_id}", colour=discord.Colour.orange())
         embed.description = f"{mention(interaction.user.id)} asks that their answer be accepted."
         if question is not None:
-            embed.add_field(name="Question", value=clip(question.prompt, 1024), inline=False)
-            embed.add_field(name="Expected", value=clip(question.answer, 1024), inline=True)
+            # A server pack's text comes from an uploaded document: shown as written, never as Markdown.
+            embed.add_field(
+                name="Question", value=clip(discord.utils.escape_markdown(question.prompt), 1024), inline=False
+            )
+            embed.add_field(
+                name="Expected", value=clip(discord.utils.escape_markdown(question.answer), 1024), inline=True
+            )
         embed.add_field(name="Their answer", value=clip(discord.utils.escape_markdown(answer.text), 1024), inline=True)
         if reason.strip():
             embed.add_field(name="Why", value=clip(discord.utils.escape_markdown(reason.strip()), 1024), inline=False)
         embed.set_footer(
             text="Someone else with Manage Server can accept (it becomes an accepted answer here) or decline."
         )
-        await interaction.response.send_message(embed=embed, view=dispute_view(dispute_id))
+        await reply(interaction, None, ephemeral=False, embed=embed, view=dispute_view(dispute_id))
+
+    async def _disputed_question(self, answer: AnswerRow) -> Question | None:
+        """Return the question a disputed answer was given to: from the seed bank, or from this server's pack.
+
+        A pack round's question is looked up among the questions of the pack the round was drawn from (its
+        category), in the answer's own server only; None when that pack, or that fact, is gone.
+        """
+        round_row = await self.bot.storage.get_round(answer.round_id)
+        category = round_row.category if round_row is not None else None
+        if category is None or not category.startswith(PACK_CATEGORY_PREFIX):
+            return self.bot.source.bank.get(answer.question_id)
+        pack = await self.bot.storage.guild_pack(answer.guild_id, category.removeprefix(PACK_CATEGORY_PREFIX))
+        if pack is None:
+            return None
+        try:
+            question = (await self._questions_of(pack)).bank.get(answer.question_id) if pack.approved else None
+        except LookupError:  # the pack was removed meanwhile
+            return None
+        if question is not None and question.fact_id == answer.fact_id:  # not a later pack of the same name's
+            return question
+        # Rejected since the round: build that one fact's questions (ids are per fact, so they are the same).
+        fact = next((f for f in await self.bot.storage.pack_facts(pack.id) if f.fact_id == answer.fact_id), None)
+        source = await self.bot.storage.guild_pack_source(pack.id)
+        if fact is None or source is None:
+            return None
+        seed = self.bot.settings.question_seed
+        built = await asyncio.to_thread(build_pack_questions, pack, source, [fact], seed)
+        return built.bank.get(answer.question_id)
 
     async def decide_dispute(self, interaction: discord.Interaction[Any], dispute_id: int, *, accept: bool) -> None:
         """Record a moderator's decision; an accepted answer becomes a server alias and earns its points."""
@@ -633,7 +680,7 @@ class TriviaCog(commands.Cog, name="trivia"):
 
     @pack.command(name="add", description="Draft a quiz from an article: a .txt or .md file (Manage Server).")
     @app_commands.describe(
-        document=f"The article, as a .txt or .md file of at most {MAX_DOCUMENT_BYTES // 1024} KiB",
+        document=f"The article, as {DOCUMENT_LIMITS}",
         date="The article's date, YYYY-MM-DD: words like 'yesterday' in it are read against it",
     )
     async def pack_add(

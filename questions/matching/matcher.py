@@ -43,7 +43,16 @@ from questions.text.normalize import (
     typo_budget,
 )
 from questions.text.numbers import digitize_number_words
-from questions.text.vocabulary import RUSSIAN_EXONYMS, WELL_KNOWN_NAMES, is_english_word
+from questions.text.vocabulary import (
+    RUSSIAN_EXONYMS,
+    WELL_KNOWN_NAMES,
+    is_english_word,
+    is_proper_noun,
+    load_word_lists,
+    same_word,
+    well_known_words,
+    word_count,
+)
 
 
 @dataclass(frozen=True)
@@ -83,6 +92,10 @@ _DESIGNATION_WORD_MIN: Final = 5
 """In a designation like 'Soyuz MS-19', words shorter than this ('ms', 'tma') are series codes: no typos."""
 _MAX_SET_WINDOW: Final = 4
 _MAX_EXTRA_WORDS_AROUND_NAME: Final = 3
+_SLIP_WORD_MIN: Final = 4
+"""A dictionary word read as a slip for a word of a name must be this long, and so must that word."""
+_COMMON_WORD_COUNT: Final = 1000
+"""Occurrences in the frequency list (of 1.6 billion words) from which a word is a common one, not a name."""
 
 
 class AnswerMatcher:
@@ -112,6 +125,7 @@ class AnswerMatcher:
             word for document in store.documents.values() for word in normalize(document.text).split()
         }
         self._places = self._containing_places()
+        load_word_lists()
         self._proper_words = {word for word in self._name_words if not is_english_word(word)}
         self._exonyms = {name_key(russian): name_key(english) for russian, english in RUSSIAN_EXONYMS.items()}
 
@@ -419,6 +433,47 @@ class AnswerMatcher:
             None,
         )
 
+    def _slip_in_name(self, key: str, name: str, name_ids: set[str]) -> tuple[str, str] | None:
+        """Return (typed word, name's word) when a dictionary word in a name of several words is a slip, else None.
+
+        'Tom Cruse', 'Elon Mosk', 'Soviet Onion': the answer is the name with one word one edit off, and that
+        word names nothing of its own (no name of the store, no well-known name, no name of the dictionary such
+        as 'Prussian'), nor does the answer name anything else ('Tom Hanks', 'National Aeronautics and SpaceX').
+        Then it is a slip when the player is unlikely to have meant the word: it is rarer in English than the
+        name's own word ('cruse' against 'cruise', 'onion' against 'union'; 'mask' is commoner than 'musk',
+        so 'Elon Mask' may be meant), or it is another form of that very word ('Press' for 'Presse'). This
+        is the noisy-channel rule of spelling correctors for real-word errors, with an equal chance per edit.
+        """
+        words, name_words = key.split(), name.split()
+        if len(name_words) < 2 or len(words) != len(name_words) or digit_runs(name):
+            return None
+        differing = [
+            index for index, (word, name_word) in enumerate(zip(words, name_words, strict=True)) if word != name_word
+        ]
+        if len(differing) != 1:
+            return None
+        index = differing[0]
+        word, name_word = words[index], name_words[index]
+        if not any(len(other) >= 3 and other not in STOP_WORDS for other in words[:index] + words[index + 1 :]):
+            return None  # the exact rest must say what is meant: not 'Spice X' for Space X
+        if min(len(word), len(name_word)) < _SLIP_WORD_MIN or OSA.distance(word, name_word) != 1:
+            return None
+        if word in STOP_WORDS or word in _HEDGE_WORDS or word in self._given_names or word in well_known_words():
+            return None
+        # every run of words the typed word is in: none may name another thing ('Tom Hanks', 'Blue Orion')
+        runs = {
+            "".join(words[start : start + size])
+            for size in range(1, _MAX_SET_WINDOW + 1)
+            for start in range(max(0, index - size + 1), min(index, len(words) - size) + 1)
+        }
+        if any(self._owners.get(run, set()) - name_ids or run in self._well_known for run in runs):
+            return None
+        if is_proper_noun(word) and not self._owners.get(word, set()) & name_ids:
+            return None  # 'Prussian Federation' names another state; 'Russia Federation' is the expected one
+        if same_word(word, name_word) or word_count(word) < word_count(name_word):
+            return word, name_word
+        return None
+
     def _typo_verdict(
         self,
         key: str,
@@ -470,7 +525,16 @@ class AnswerMatcher:
         candidate = best[1]
         known = self._known_word_instead(key, candidate.key, transliterated)
         if known is not None:
-            return reject(VerdictCode.WRONG, f"Rejected: {quote(known)} is a word of its own, not a typo of {target}.")
+            slip = None if candidate.kind == "surname" else self._slip_in_name(key, candidate.key, expected_ids)
+            if slip is None:
+                return reject(
+                    VerdictCode.WRONG, f"Rejected: {quote(known)} is a word of its own, not a typo of {target}."
+                )
+            return accept(
+                VerdictCode.TYPO,
+                f"Accepted as a typo of {quote(candidate.original)} ({quote(slip[0])} for {quote(slip[1])}).",
+                target,
+            )
         if candidate.kind == "surname":
             return accept(VerdictCode.TYPO, f"Accepted as a typo of {quote(candidate.original)} ({target}).", target)
         return accept(VerdictCode.TYPO, f"Accepted as a typo of {quote(candidate.original)}.", target)
@@ -512,9 +576,39 @@ class AnswerMatcher:
                 continue
             if candidate.kind == "surname" and self._owners.get(compact(candidate.key), set()) - expected_ids:
                 continue
+            if (
+                candidate.kind == "surname"
+                and starts[0] > 0
+                and self._another_given_name(words[: starts[0]], candidates, shown)
+            ):
+                return reject(
+                    VerdictCode.WRONG,
+                    f"Rejected: {quote(shown)} is another person named {candidate.original}, not {target}.",
+                )
             code = VerdictCode.SURNAME if candidate.kind == "surname" else VerdictCode.EXACT
             return accept(code, f"Accepted: {quote(shown)} names {target}.", target)
         return None
+
+    @staticmethod
+    def _another_given_name(before: Sequence[str], candidates: Sequence[_Candidate], shown: str) -> bool:
+        """Tell whether the answer is someone else's full name with this surname ('Errol Musk', 'Kimbal Musk').
+
+        One word before the surname, and it is a name: no word of the dictionaries (the English one, or the
+        frequency list, which has the newer words: 'billionaire'), no possessive ("Tesla's"), an initial or a
+        spelling of none of the expected given names. Longer answers ('Elon Reeve Musk', a patronymic, 'tech
+        billionaire Musk') are judged as a name with words around it.
+        """
+        if len(before) != 1:
+            return False
+        word = before[0]
+        if word in STOP_WORDS or (is_english_word(word) and not is_proper_noun(word)):
+            return False
+        if word_count(word) >= _COMMON_WORD_COUNT or re.search(rf"\b{re.escape(word[:-1])}['’]s\b", shown, re.I):
+            return False
+        givens = {candidate.key.split()[0] for candidate in candidates if candidate.kind != "surname"}
+        if len(word) == 1:
+            return not any(given.startswith(word) for given in givens)
+        return not any(OSA.distance(word, given) <= max(1, typo_budget(len(given))) for given in givens)
 
     def _well_known_named_in(self, words: Sequence[str]) -> list[str]:
         """Return the well-known names (other craft, people, places) that a run of words contains."""
@@ -562,11 +656,13 @@ class AnswerMatcher:
         ):
             if distance > typo_budget(len(other_key)) or digit_runs(other_key) != digits:
                 continue
+            entity_id = self._names[index].entity_id
             if not _designation_typo_allowed(key, other_key) or (
-                distance > 0 and self._known_word_instead(key, other_key, transliterated) is not None
+                distance > 0
+                and self._known_word_instead(key, other_key, transliterated) is not None
+                and (self._names[index].kind == "surname" or self._slip_in_name(key, other_key, {entity_id}) is None)
             ):
                 continue
-            entity_id = self._names[index].entity_id
             nearest[entity_id] = min(int(distance), nearest.get(entity_id, int(distance)))
         if not nearest:
             return None

@@ -8,6 +8,11 @@ misspelt "Challenge" and "Bollywood" is not a misspelt "Hollywood". Three source
   (other spacecraft, stations, spaceports, astronauts, film industries) that no dictionary holds;
 * the store's own entity names and the words of its documents, which the matcher adds per store.
 
+Inside a name of several words, a dictionary word may still be a slip ("Tom Cruse", "Soviet Onion"): the
+matcher then weighs how common the word is (:func:`word_count`, from the English word-frequency list of the
+maintained ``pyspellchecker`` package) against the name's own word, as a noisy-channel spelling corrector
+does, and whether the two are forms of one word (:func:`same_word`).
+
 :data:`RUSSIAN_EXONYMS` maps the Russian names of well-known places, countries and organisations (as
 transliterated to Latin) to their English names, so "Россия", "США" or "МКС" read as Russia, USA, ISS.
 """
@@ -18,6 +23,7 @@ from functools import cache
 from typing import Final
 
 from english_words import get_english_words_set
+from spellchecker import SpellChecker
 
 from questions.text.normalize import normalize
 
@@ -209,6 +215,48 @@ def is_english_word(word: str) -> bool:
         word.endswith(ending) and len(word) > len(ending) + 2 and word[: -len(ending)] + base in words
         for ending, base in _INFLECTIONS
     )
+
+
+def same_word(word: str, other: str) -> bool:
+    """Tell whether two words are forms of one word: inflections of it ('unites', 'united'), or one with a silent
+    final e ('press', 'presse')."""
+    return bool(_forms(word) & _forms(other))
+
+
+def _forms(word: str) -> set[str]:
+    forms = {word, word.removesuffix("e")}
+    forms |= {word[: -len(ending)] + base for ending, base in _INFLECTIONS if word.endswith(ending)}
+    return {form for form in forms if len(form) > 2}
+
+
+@cache
+def _proper_nouns() -> frozenset[str]:
+    # The web2 list keeps capitals: a word it holds only capitalised is a name ('Prussian', 'Musa').
+    words = get_english_words_set(["web2"], lower=False, alpha=True)
+    return frozenset(word.lower() for word in words if word[:1].isupper() and word.lower() not in words)
+
+
+def is_proper_noun(word: str) -> bool:
+    """Tell whether a lower-case word (or the word it inflects) is a dictionary name: 'prussian', 'musa'."""
+    return bool(_forms(word) & _proper_nouns())
+
+
+@cache
+def _word_counts() -> dict[str, int]:
+    # Only its word list is used (not its corrector): loaded once, about 0.1 s.
+    return dict(SpellChecker(language="en", distance=1).word_frequency.dictionary)
+
+
+def load_word_lists() -> None:
+    """Load every word list now (about 0.3 s, once per process), so that no answer waits for them."""
+    english_words()
+    _proper_nouns()
+    _word_counts()
+
+
+def word_count(word: str) -> int:
+    """Return how often a lower-case word occurs in the English word-frequency list (0: never, or rare)."""
+    return _word_counts().get(word, 0)
 
 
 @cache
