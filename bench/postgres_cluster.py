@@ -131,7 +131,7 @@ class PostgresCluster:
         # Durability settings off: the tests kill clients, never this server, and they run faster so.
         options = (
             f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.root} -c fsync=off "
-            "-c full_page_writes=off -c synchronous_commit=off -c max_connections=200"
+            "-c full_page_writes=off -c synchronous_commit=off -c max_connections=300"
         )
         # -l: the server's output goes to a file, never to our pipes (which would then never close).
         log_file = str(self.root / "server.log")

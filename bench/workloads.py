@@ -218,9 +218,9 @@ class RoundsWorkload:
         for round_number in range(profile.rounds):
             stagger = profile.seconds if profile.stagger is None else profile.stagger
             await asyncio.sleep(rng.uniform(0, stagger) if round_number == 0 else rng.uniform(1.0, 3.0))
-            # The first channel asks typed questions only, so every run exercises /answer whatever the draw
-            # (with a small profile, mixed rounds can otherwise draw no typed question at all).
-            kind = "typed" if channel.index == 0 else "mixed"
+            # The first channel asks typed questions only and the second multiple choice, so every run exercises
+            # /answer and the buttons whatever the draw (a small profile's mixed rounds may draw neither).
+            kind = {0: "typed", 1: "multiple_choice"}.get(channel.index, "mixed")
             options = {"questions": profile.questions, "seconds": profile.seconds, "kind": kind}
             await self._send(channel, "start", "trivia start", options, channel.starter)
             while True:

@@ -122,7 +122,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run_verb(args: argparse.Namespace) -> int:
-    from bot.app import run, run_bot, sync_once
     from bot.config import PlaySettings, Settings
     from bot.logs import setup_logging
     from bot.preflight import check_database
@@ -136,6 +135,7 @@ def _run_verb(args: argparse.Namespace) -> int:
         return 0
     try:
         if args.mode == "play":
+            from bot.app import run
             from bot.play import play_in_terminal
 
             if args.kind is None:
@@ -159,6 +159,9 @@ def _run_verb(args: argparse.Namespace) -> int:
     if settings.database_url is not None:  # its password; messages show the URL without it
         secrets.append(urlsplit(settings.database_url.get_secret_value()).password or "")
     setup_logging(settings.log_level, secrets, log_format=settings.log_format)
+    # Only now: a setting the bot cannot run with is told without loading discord.py and the cogs (~0.2 s).
+    from bot.app import run, run_bot, sync_once
+
     try:
         if args.mode == "sync":
             return run(sync_once(settings))

@@ -89,10 +89,12 @@ class TriviaBot(commands.Bot):
         source: QuestionSource | None = None,
         rng: random.Random | None = None,
         clock: Clock | None = None,
+        write_clock: Clock | None = None,
         sync_only: bool = False,
         **options: Any,
     ) -> None:
-        """Build the bot; ``clock`` times every round and spaces its channel writes (the loop's, by default)."""
+        """Build the bot; ``clock`` times every round, ``write_clock`` (``clock`` by default) spaces its channel
+        writes; both are the loop's by default."""
         # The bot never joins voice: don't warn at every start that voice libraries are missing.
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         intents = discord.Intents.none()
@@ -109,7 +111,8 @@ class TriviaBot(commands.Bot):
         self.source = source or QuestionSource.load(settings)
         self.rng = rng or random.Random()
         self.clock: Clock = clock or LoopClock()
-        self.write_budget = ChannelWriteBudget(self.clock)  # every round's channel writes, bot-wide
+        self.write_clock: Clock = write_clock or self.clock
+        self.write_budget = ChannelWriteBudget(self.write_clock)  # every round's channel writes, bot-wide
         self._storage: Storage | None = None
         self._round_actions: RoundActions | None = None
         self._page_turner: PageTurner | None = None
@@ -309,7 +312,7 @@ async def run_bot(settings: Settings) -> int:
     """Run the bot until it is stopped; return the process exit code."""
     if settings.discord_api_base:
         point_discord_at(settings.discord_api_base)
-    bot = make_bot(settings)
+    bot = make_bot(settings, guild_ready_timeout=settings.guild_ready_timeout)
     # The modules, fact store and question bank loaded so far live as long as the process. Frozen, they are
     # left out of the collector's full passes, which otherwise stall every interaction for ~0.1 s under load.
     gc.collect()

@@ -111,6 +111,12 @@ class Settings(PlaySettings):
         default=None, ge=1, le=65535, description="Serve Prometheus /metrics and /healthz on this port (off if unset)."
     )
     metrics_host: str = Field(default="127.0.0.1", description="Address the metrics server listens on.")
+    guild_ready_timeout: float = Field(
+        default=2.0,
+        ge=0,
+        le=60,
+        description="Seconds discord.py waits after connecting for more servers' data before the bot is ready.",
+    )
 
     @field_validator("dev_guild_ids", mode="before")
     @classmethod

@@ -47,6 +47,8 @@ EPHEMERAL = 1 << 6
 LOADING = 1 << 7
 GUILD_MESSAGES_INTENT = 1 << 9
 DIRECT_MESSAGES_INTENT = 1 << 12
+WAIT_POLL_SECONDS = 0.05
+"""How often `FakeDiscord.wait_for` re-checks a predicate when the fake itself records nothing new."""
 MESSAGE_CONTENT_INTENT = 1 << 15
 PRIVILEGED_INTENTS = (1 << 1) | (1 << 8) | MESSAGE_CONTENT_INTENT
 COMMAND_NAME = re.compile(r"^[-_'\w]{1,32}$")
@@ -296,7 +298,11 @@ class FakeCore:
         self._waiters.clear()
 
     async def wait_for(self, predicate: Callable[[], T | None], timeout: float = 5.0, *, description: str = "") -> T:
-        """Wait until ``predicate()`` returns something truthy (re-checked whenever the fake records anything)."""
+        """Wait until ``predicate()`` returns something truthy.
+
+        It is re-checked whenever the fake records anything, and at least every ``WAIT_POLL_SECONDS``: a predicate
+        may also read the bot's own state (its registry of rounds, a database), which changes without a request.
+        """
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while True:
@@ -311,7 +317,7 @@ class FakeCore:
             waiter: asyncio.Future[None] = loop.create_future()
             self._waiters.add(waiter)
             try:
-                await asyncio.wait({waiter}, timeout=remaining)
+                await asyncio.wait({waiter}, timeout=min(remaining, WAIT_POLL_SECONDS))
             finally:
                 self._waiters.discard(waiter)
                 if not waiter.done():

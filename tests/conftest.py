@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
+import sys
+import tempfile
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -16,8 +19,19 @@ from fake_discord import FakeDiscord
 from questions.generate import build_bank
 from questions.loader import load_store
 from questions.matching import AnswerMatcher
-from tests.postgres_cluster import PostgresCluster, PostgresUnavailable
+from tests.bench_runs import start as start_bench_runs
+from tests.bench_runs import stop_all as stop_bench_runs
+from tests.postgres_cluster import PostgresCluster, PostgresUnavailable, shared_cluster, stop_shared_cluster
+from tests.run_folder import RUN_FOLDER
 from tests.storage_backends import BACKENDS, StorageBackend, make_backend
+
+if sys.dont_write_bytecode:
+    # PYTHONDONTWRITEBYTECODE (set on some machines) makes every xdist worker rewrite the asserts of every test
+    # module and compile it afresh on every run: ~1.7 s of CPU per worker. Keep the compiled test modules in the
+    # pytest cache folder instead (out of the source tree, which is what the variable is for); bot processes the
+    # tests start still inherit the variable.
+    sys.pycache_prefix = str(Path(__file__).resolve().parent.parent / ".pytest_cache" / "pycache")
+    sys.dont_write_bytecode = False
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -25,18 +39,33 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
     With ``-n N --maxschedchunk 1`` (the README's command) xdist hands each worker two tests to begin with, then
     one at a time. So each slow test comes first with one unit test behind it (a worker of its own), then the
-    tests that mostly wait (bots against the fake Discord, processes), and the CPU-bound unit tests fill in last.
+    tests that mostly wait (bots against the fake Discord, processes), and the CPU-bound unit tests fill in; the
+    checks of the benchmark runs started in the background at collection (tests/bench_runs.py) come last.
     """
-    slow = [item for item in items if item.get_closest_marker("slow") is not None]
-    waiting = [item for item in items if item not in slow and "fake" in getattr(item, "fixturenames", ())]
-    chosen = {*slow, *waiting}
+    background = [item for item in items if item.get_closest_marker("bench_run") is not None]
+    slow = [item for item in items if item.get_closest_marker("slow") is not None and item not in background]
+    waiting = [
+        item
+        for item in items
+        if item not in slow and item not in background and "fake" in getattr(item, "fixturenames", ())
+    ]
+    chosen = {*slow, *waiting, *background}
     rest = [item for item in items if item not in chosen]
     fillers, rest = rest[: len(slow)], rest[len(slow) :]
     ordered: list[pytest.Item] = []
     for index, item in enumerate(slow):
         ordered += [item, *fillers[index : index + 1]]
-    assert len(ordered + waiting + rest) == len(items)
-    items[:] = ordered + waiting + rest
+    assert len(ordered + waiting + rest + background) == len(items)
+    items[:] = ordered + waiting + rest + background
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Start the benchmark runs the selected tests check, in the background (once per run: tests/bench_runs.py)."""
+    if session.config.option.collectonly:
+        return
+    names = {str(marker.args[0]) for item in session.items for marker in item.iter_markers("bench_run")}
+    if names:
+        start_bench_runs(_run_folder_of(session.config), names)
 
 
 @pytest.fixture(scope="session")
@@ -46,17 +75,74 @@ def question_source() -> QuestionSource:
     return QuestionSource(store=store, bank=build_bank(store, seed=0), matcher=AnswerMatcher(store))
 
 
+_run_folder = pytest.StashKey[Path]()
+
+
+def _run_folder_of(config: pytest.Config) -> Path:
+    """Return the folder shared by every xdist worker of this run, or this process's own without workers."""
+    folder = getattr(config, "workerinput", {}).get(RUN_FOLDER)
+    if folder is not None:
+        return Path(folder)
+    if _run_folder not in config.stash:
+        config.stash[_run_folder] = Path(tempfile.mkdtemp(prefix="orbit-trivia-run-"))
+    return config.stash[_run_folder]
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """(The xdist controller.) Give each worker the run's shared folder (tests/run_folder.py)."""
+    node.workerinput[RUN_FOLDER] = str(_run_folder_of(node.config))
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """(The xdist controller once every worker is done, or a run without workers.) Stop what the run started in
+    its shared folder (benchmark runs, the shared cluster), and delete the folder."""
+    if _run_folder in config.stash:
+        folder = config.stash[_run_folder]
+        stop_bench_runs(folder)
+        stop_shared_cluster(folder)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
-def postgres_cluster() -> Iterator[PostgresCluster]:
-    """A throwaway PostgreSQL cluster for the whole run; the tests that need it FAIL (never skip) without it."""
+def run_folder(request: pytest.FixtureRequest) -> Path:
+    """A folder shared by every xdist worker of this run (tests/run_folder.py), for work done once per run."""
+    return _run_folder_of(request.config)
+
+
+def _start_or_fail(start: Callable[[], PostgresCluster]) -> PostgresCluster:
     try:
-        cluster = PostgresCluster.start()
+        return start()
     except PostgresUnavailable as error:
         reason = str(error)
-    else:
-        reason = ""
-    if reason:  # outside the except block, so the report is the reason alone
-        pytest.fail(f"PostgreSQL is needed for this test and could not be started: {reason}", pytrace=False)
+    # Outside the except block, so the report is the reason alone.
+    pytest.fail(f"PostgreSQL is needed for this test and could not be started: {reason}", pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster(request: pytest.FixtureRequest) -> Iterator[PostgresCluster]:
+    """A throwaway PostgreSQL cluster for the whole run; the tests that need it FAIL (never skip) without it.
+
+    Under pytest-xdist every worker shares one cluster (see tests/postgres_cluster.py), each in databases of its
+    own; a run without workers starts and stops its own. A test that restarts the server takes
+    ``private_postgres_cluster`` instead.
+    """
+    workerinput: dict[str, Any] = getattr(request.config, "workerinput", {})
+    folder = workerinput.get(RUN_FOLDER)
+    if folder is not None:
+        yield _start_or_fail(lambda: shared_cluster(Path(folder), str(workerinput["workerid"])))
+        return
+    cluster = _start_or_fail(PostgresCluster.start)
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture
+def private_postgres_cluster() -> Iterator[PostgresCluster]:
+    """A cluster of the test's own, for a test that stops or restarts the server."""
+    cluster = _start_or_fail(PostgresCluster.start)
     try:
         yield cluster
     finally:
@@ -123,15 +209,32 @@ def round_clock(request: pytest.FixtureRequest, fake: FakeDiscord) -> Clock:
 
 
 @pytest.fixture
-def make_bot(bot_settings: Settings, question_source: QuestionSource, round_clock: Clock) -> Callable[..., TriviaBot]:
-    """Build a bot like ``python -m bot`` does, with a seeded random generator and the test's round clock."""
+def write_clock(request: pytest.FixtureRequest, round_clock: Clock) -> Clock:
+    """The clock that spaces the bot's channel writes: the round clock for tests marked ``real_time``, otherwise
+    one that always runs fast. The round clock runs at real speed while an interaction awaits the bot, and many
+    a reply waits for a channel write (a stop for the standings, say): ~1 s of real time each for nothing."""
+    if request.node.get_closest_marker("real_time") is not None:
+        return round_clock
+    return ScaledClock(E2E_CLOCK_SPEED)
+
+
+@pytest.fixture
+def make_bot(
+    bot_settings: Settings, question_source: QuestionSource, round_clock: Clock, write_clock: Clock
+) -> Callable[..., TriviaBot]:
+    """Build a bot like ``python -m bot`` does, with a seeded random generator and the test's clocks."""
 
     def build(**overrides: Any) -> TriviaBot:
         import random
 
         settings = bot_settings.model_copy(update=overrides) if overrides else bot_settings
         return FastTriviaBot(
-            settings, source=question_source, rng=random.Random(7), clock=round_clock, guild_ready_timeout=0.05
+            settings,
+            source=question_source,
+            rng=random.Random(7),
+            clock=round_clock,
+            write_clock=write_clock,
+            guild_ready_timeout=0.05,
         )
 
     return build

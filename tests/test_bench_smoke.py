@@ -1,23 +1,22 @@
-"""The benchmark end to end on its quick profile: the real bot process, the baseline process and the driver."""
+"""The benchmark end to end on its quick profile: the real bot process, the baseline process and the driver.
+
+The runs themselves start in the background as soon as the tests are collected (tests/bench_runs.py); each test
+waits for its run to end, then checks what it printed and wrote."""
 
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import signal
-import subprocess
-import sys
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from subprocess import CompletedProcess
 
 import psutil
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-HARD_TIMEOUT = 240.0
-"""A hang guard (the profile takes about 40 s on a quiet machine), not a speed check: speed is what it reports."""
+from tests.bench_runs import BenchRun
+from tests.bench_runs import wait as wait_for_bench_run
+
 KINDS = ("start", "click", "answer", "leaderboard", "stats")
 
 
@@ -25,34 +24,30 @@ def _bench_dirs(temp: Path) -> set[str]:
     return {p.name for p in temp.glob("orbit-bench-*")}
 
 
-def _run_quick(out: Path, temp: Path) -> subprocess.CompletedProcess[str]:
-    """Run ``python -m bench all --quick``; on timeout interrupt it (it cleans up on SIGTERM), then kill it."""
-    command = [sys.executable, "-m", "bench", "all", "--quick", "--json", str(out)]
-    # Its own temp folder: other benchmarks running on the machine must not count as left behind by this one.
-    env = {**os.environ, "TMPDIR": str(temp)}
-    process = subprocess.Popen(
-        command, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
-    )
+@pytest.fixture
+def bench_run(request: pytest.FixtureRequest, run_folder: Path) -> Iterator[tuple[BenchRun, CompletedProcess[str]]]:
+    """The benchmark run named by the test's ``bench_run`` marker, started at collection: wait for it to end.
+
+    Each run has its own temp folder (TMPDIR), so other benchmarks on the machine never count as left behind by it;
+    it is deleted after the test.
+    """
+    marker = request.node.get_closest_marker("bench_run")
+    assert marker is not None, "mark the test with @pytest.mark.bench_run(name)"
+    run = BenchRun(str(marker.args[0]), run_folder)
     try:
-        stdout, stderr = process.communicate(timeout=HARD_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        process.send_signal(signal.SIGTERM)
-        try:
-            stdout, stderr = process.communicate(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            stdout, stderr = process.communicate()
-        raise AssertionError(f"the quick benchmark took over {HARD_TIMEOUT:.0f} s\n{stdout}\n{stderr}") from None
-    return subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
+        yield run, wait_for_bench_run(run)
+    finally:
+        shutil.rmtree(run.temp, ignore_errors=True)
 
 
 @pytest.mark.slow
+@pytest.mark.bench_run("quick")
 @pytest.mark.timeout(300)
-def test_quick_profile_reports_every_figure_and_misses_no_deadline(tmp_path: Path) -> None:
-    temp = tmp_path / "tmp"
-    temp.mkdir()
-    out = tmp_path / "bench.json"
-    run = _run_quick(out, temp)
+def test_quick_profile_reports_every_figure_and_misses_no_deadline(
+    bench_run: tuple[BenchRun, CompletedProcess[str]],
+) -> None:
+    started, run = bench_run
+    temp, out = started.temp, started.json
     assert run.returncode == 0, f"exit {run.returncode}\n{run.stdout}\n{run.stderr}"
 
     report = run.stdout
@@ -93,27 +88,14 @@ def test_quick_profile_reports_every_figure_and_misses_no_deadline(tmp_path: Pat
     assert _bench_dirs(temp) == set()
 
 
-def _run_bench(args: list[str], temp: Path) -> subprocess.CompletedProcess[str]:
-    """Run ``python -m bench`` with its own temp folder (readable by the ``postgres`` user), within the hang guard."""
-    command = [sys.executable, "-m", "bench", *args]
-    env = {**os.environ, "TMPDIR": str(temp)}
-    return subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, env=env, timeout=HARD_TIMEOUT)
-
-
-@pytest.fixture
-def open_temp() -> Iterator[Path]:
-    """A temp folder outside pytest's private one: the throwaway cluster runs as ``postgres`` when we are root."""
-    folder = Path(tempfile.mkdtemp(prefix="orbit-bench-smoke-"))
-    folder.chmod(0o755)
-    yield folder
-    shutil.rmtree(folder, ignore_errors=True)
-
-
 @pytest.mark.slow
+@pytest.mark.bench_run("scale-postgresql-x2")
 @pytest.mark.timeout(300)
-def test_scale_on_postgresql_with_two_processes_stores_every_process_answers(open_temp: Path) -> None:
-    out = open_temp / "scale.json"
-    run = _run_bench(["scale", "--quick", "--storage", "postgresql", "--processes", "2", "--json", str(out)], open_temp)
+def test_scale_on_postgresql_with_two_processes_stores_every_process_answers(
+    bench_run: tuple[BenchRun, CompletedProcess[str]],
+) -> None:
+    started, run = bench_run
+    open_temp, out = started.temp, started.json
     assert run.returncode == 0, f"exit {run.returncode}\n{run.stdout}\n{run.stderr}"
     assert "postgresql x2" in run.stdout and "answers/s sustained" in run.stdout, run.stdout
     (setup,) = json.loads(out.read_text())["scale"]["setups"]
@@ -129,14 +111,15 @@ def test_scale_on_postgresql_with_two_processes_stores_every_process_answers(ope
     for pid in setup["processes"]:
         assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE, pid
     # The throwaway cluster and the bench folders are gone.
-    assert [p.name for p in open_temp.iterdir() if p.name != "scale.json"] == []
+    assert [p.name for p in open_temp.iterdir() if p.name != out.name] == []
 
 
 @pytest.mark.slow
+@pytest.mark.bench_run("all-postgresql")
 @pytest.mark.timeout(300)
-def test_load_and_storage_benchmarks_on_postgresql(open_temp: Path) -> None:
-    out = open_temp / "all.json"
-    run = _run_bench(["all", "--quick", "--no-saturation", "--storage", "postgresql", "--json", str(out)], open_temp)
+def test_load_and_storage_benchmarks_on_postgresql(bench_run: tuple[BenchRun, CompletedProcess[str]]) -> None:
+    started, run = bench_run
+    open_temp, out = started.temp, started.json
     assert run.returncode == 0, f"exit {run.returncode}\n{run.stdout}\n{run.stderr}"
     assert "Storage: PostgreSQL, 20,000 answers" in run.stdout, run.stdout
     assert "missed deadlines: trivia 0, baseline 0" in run.stdout, run.stdout
@@ -149,7 +132,7 @@ def test_load_and_storage_benchmarks_on_postgresql(open_temp: Path) -> None:
     assert storage["storage"] == "postgresql" and storage["postgres_load_seconds"] > 0
     assert storage["database_bytes"] > 0
     assert len(storage["queries"]) == 7 and all(q["p50"] > 0 for q in storage["queries"].values())
-    assert [p.name for p in open_temp.iterdir() if p.name != "all.json"] == []
+    assert [p.name for p in open_temp.iterdir() if p.name != out.name] == []
 
 
 @pytest.mark.parametrize(

@@ -92,6 +92,7 @@ async def bot_process(settings: Settings, workdir: Path) -> AsyncIterator[BotPro
         "DEV_GUILD_IDS": ",".join(str(g) for g in settings.dev_guild_ids),
         "DISCORD_API_BASE": settings.discord_api_base or "",
         "ROUND_PAUSE_SECONDS": "0",
+        "GUILD_READY_TIMEOUT": "0.05",  # the fake sends every server at once (discord.py waits 2 s by default)
         "LOG_LEVEL": "INFO",
     }
     process = await asyncio.create_subprocess_exec(

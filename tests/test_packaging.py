@@ -12,15 +12,31 @@ from pathlib import Path
 
 import pytest
 
+from tests.run_folder import locked
+
 REPO = Path(__file__).resolve().parent.parent
 BUILD_IGNORES = (".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".*_cache", ".hypothesis", "data")
 SEED_FILES = sorted(path.name for path in (REPO / "seeds").iterdir() if path.is_file())
 
 
 @pytest.fixture(scope="module")
-def installed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """Build the wheel from this checkout and install it (without dependencies) into a folder of its own."""
-    work = tmp_path_factory.mktemp("wheel")
+def installed(run_folder: Path) -> tuple[Path, Path]:
+    """Build the wheel from this checkout and install it (without dependencies) into a folder of its own.
+
+    Once per run: with several xdist workers, the first to get here builds it, the others use it.
+    """
+    work = run_folder / "wheel"
+    with locked(run_folder / "wheel.lock"):
+        if not (work / "installed").exists():
+            shutil.rmtree(work, ignore_errors=True)  # what a failed build left
+            work.mkdir()
+            _build_and_install(work)
+            (work / "installed").touch()
+    (wheel,) = work.glob("orbit_trivia-*.whl")
+    return wheel, work / "site"
+
+
+def _build_and_install(work: Path) -> None:
     source = work / "source"  # a copy, so that the build leaves nothing in the checkout
     shutil.copytree(REPO, source, ignore=shutil.ignore_patterns(*BUILD_IGNORES))
     # No build isolation: setuptools and wheel come from the test extra, so this needs no network.
@@ -31,14 +47,12 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
         timeout=300,
     )
     (wheel,) = work.glob("orbit_trivia-*.whl")
-    target = work / "site"
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
+        [sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(work / "site"), str(wheel)],
         check=True,
         capture_output=True,
         timeout=300,
     )
-    return wheel, target
 
 
 def _run_installed(target: Path, cwd: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:

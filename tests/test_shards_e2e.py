@@ -349,13 +349,15 @@ async def test_two_shard_processes_share_one_database(
             stop.set()
             await keeper
 
-            # Shard 0's rounds still answer, then stop cleanly.
-            for channel in world.channels(0):
+            # Shard 0's rounds still answer, then stop cleanly (both at once: a stop's reply waits for the standings).
+            async def answer_and_stop(channel: int) -> None:
                 assert await world.answer_open_questions(channel, (2,)) in (0, 1)
                 stopped = await reply_to(
                     fake, fake.slash_command("trivia stop", user=1, guild_id=guilds[0].id, channel_id=channel)
                 )
                 assert "stopped the round" in (stopped.content or "")
+
+            await asyncio.gather(*(answer_and_stop(channel) for channel in world.channels(0)))
             for round_id in shard0_rounds:
                 await wait_status(storage, round_id, {"stopped"}, timeout=20)
             assert not await lost_answers(world, storage)

@@ -765,6 +765,36 @@ async def test_locked_database_raises_unavailable_and_recovers(tmp_path: Path) -
         await storage.close()
 
 
+async def test_a_short_write_elsewhere_while_the_storage_opens_is_waited_for(tmp_path: Path) -> None:
+    # A /healthz probe or a backup writing at the moment the bot starts: SQLite refuses the switch to WAL at once
+    # (its busy timeout does not cover it), so the opening must wait for the lock like any write.
+    path = tmp_path / "trivia.db"
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    other.execute("BEGIN IMMEDIATE")
+    opening = asyncio.create_task(SQLiteStorage.open(path, busy_timeout=30))
+    await asyncio.sleep(0.3)
+    assert not opening.done()
+    other.execute("ROLLBACK")
+    other.close()
+    storage = await asyncio.wait_for(opening, 30)
+    try:
+        await storage.set_meta("opened", "yes")
+        assert await storage.get_meta("opened") == "yes"
+    finally:
+        await storage.close()
+    # Held for longer than the busy timeout, the lock is reported, as for any write.
+    blocker = sqlite3.connect(tmp_path / "other.db", isolation_level=None)
+    blocker.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    blocker.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(StorageUnavailable, match="locked"):
+            await SQLiteStorage.open(tmp_path / "other.db", busy_timeout=0.2)
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+
+
 async def test_full_database_raises_unavailable_and_writes_no_partial_batch(tmp_path: Path) -> None:
     path = tmp_path / "trivia.db"
     async with await SQLiteStorage.open(path, max_size_bytes=50_000_000) as setup:

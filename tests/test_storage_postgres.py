@@ -272,13 +272,13 @@ async def test_leaderboards_and_stats_are_index_lookups_not_scans(postgres_clust
 
 
 async def test_a_server_restart_is_unavailable_for_a_moment_then_writes_go_on(
-    postgres_cluster: PostgresCluster,
+    private_postgres_cluster: PostgresCluster,
 ) -> None:
-    url = await fresh_database(postgres_cluster, "server_restart")
+    url = await fresh_database(private_postgres_cluster, "server_restart")
     storage = await PostgresStorage.open(url)
     try:
         await storage.set_meta("before", "1")
-        await asyncio.to_thread(postgres_cluster.restart)
+        await asyncio.to_thread(private_postgres_cluster.restart)
         failures: list[BaseException] = []
         async with asyncio.timeout(60):
             while True:

@@ -301,7 +301,7 @@ class TriviaCog(commands.Cog, name="trivia"):
             self.bot.get_partial_messageable(channel_id, guild_id=interaction.guild_id),
             round_id=round_id,
             store=source.store,
-            clock=self.bot.clock,
+            clock=self.bot.write_clock,
             budget=self.bot.write_budget,
         )
         self.rounds[channel_id] = RoundInfo(round_id, interaction.guild_id, interaction.user.id)

@@ -80,6 +80,8 @@ def bot_env(fake: FakeDiscord, database: Path, **extra: str) -> dict[str, str]:
             "DEV_GUILD_IDS": str(fake.guild_id),
             "DISCORD_API_BASE": fake.base_url,
             "ROUND_PAUSE_SECONDS": "0",
+            # The fake sends every server's data at once: nothing to wait for (discord.py waits 2 s by default).
+            "GUILD_READY_TIMEOUT": "0.05",
             "LOG_LEVEL": "INFO",
             "PYTHONUNBUFFERED": "1",
         }

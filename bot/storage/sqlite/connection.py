@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Literal
 
@@ -35,7 +37,7 @@ async def connect(
         with domain_errors():
             await pragma(f"busy_timeout = {round(busy_timeout * 1000)}")
             if not read_only:
-                (mode_row,) = await pragma("journal_mode = WAL")
+                (mode_row,) = await _switch_to_wal(pragma, busy_timeout)
                 if str(mode_row[0]).lower() != "wal":
                     raise StorageError(f"could not switch {path} to WAL (journal_mode is {mode_row[0]})")
             await pragma(f"synchronous = {synchronous}")
@@ -49,3 +51,24 @@ async def connect(
         await connection.close()
         raise
     return connection
+
+
+Pragma = Callable[[str], Awaitable[list[sqlite3.Row]]]
+
+
+async def _switch_to_wal(pragma: Pragma, busy_timeout: float) -> list[sqlite3.Row]:
+    """Switch the file to WAL, retrying while another connection holds a lock, for up to ``busy_timeout``.
+
+    SQLite fails a journal-mode change at once when it cannot get the lock (the busy timeout does not apply), so
+    a short write elsewhere at that moment (a ``/healthz`` probe, a backup) would stop the bot at start.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + busy_timeout
+    while True:
+        try:
+            return await pragma("journal_mode = WAL")
+        except sqlite3.OperationalError as error:
+            busy = getattr(error, "sqlite_errorname", "").startswith(("SQLITE_BUSY", "SQLITE_LOCKED"))
+            if not busy or loop.time() >= deadline:
+                raise
+        await asyncio.sleep(0.02)
