@@ -1,5 +1,7 @@
 """``python -m bench`` runs the load benchmark; ``python -m bench storage`` the storage micro-benchmarks;
-``python -m bench scale`` answers per second on SQLite and PostgreSQL with one or more bot processes."""
+``python -m bench scale`` answers per second on SQLite and PostgreSQL with one or more bot processes;
+``python -m bench steady`` CPU per stored answer at a steady rate, side by side with bare discord.py;
+``python -m bench budget`` the global channel-write budget on the real bot at 200 and 400 concurrent rounds."""
 
 from __future__ import annotations
 
@@ -37,6 +39,9 @@ QUICK = {
     "half_seconds": 0.75,
     "half_repeats": 1,
 }
+QUICK_STEADY = {"rate": 40.0, "seconds": 0.5, "runs": 1}
+QUICK_BUDGET = {"players": 3, "questions": 2, "seconds": 5, "pause": 0.5}
+QUICK_BUDGET_ROUNDS = (20,)
 QUICK_STORAGE = {"answers": 20_000, "players": 2_000, "guilds": 4, "calls": 200, "write_seconds": 0.3}
 
 
@@ -49,9 +54,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "mode",
         nargs="?",
-        choices=["load", "storage", "all", "scale"],
+        choices=["load", "storage", "all", "scale", "steady", "budget"],
         default="load",
-        help="what to run (scale: answers/s and p99 on SQLite x1, PostgreSQL x1 and x2 unless --storage is given)",
+        help="what to run (scale: answers/s and p99 on SQLite x1, PostgreSQL x1 and x2 unless --storage is given; "
+        "steady: CPU per stored answer at a steady rate, side by side with the baseline; "
+        "budget: the global channel-write budget on the real bot; all: load, steady, storage)",
     )
     p.add_argument(
         "--quick", action="store_true", help="a small profile for CI: 5 channels, 3 players, 1 question (about 25 s)"
@@ -82,6 +89,16 @@ def parser() -> argparse.ArgumentParser:
     load.add_argument("--step-seconds", type=float, help="length of each click-rate step (default 5)")
     load.add_argument("--max-rate", type=float, help="highest click rate tried (default 3000/s)")
     load.add_argument("--no-saturation", action="store_true", help="skip the click-rate ramps")
+    steady = p.add_argument_group("steady rate (CPU per stored answer; part of all)")
+    steady.add_argument("--rate", type=float, help="clicks, then /answer, per second (default 160)")
+    steady.add_argument("--steady-seconds", type=float, help="length of each steady step (default 8)")
+    steady.add_argument("--runs", type=int, help="steady runs, each clicks and /answer on both bots (default 3)")
+    steady.add_argument("--no-steady", action="store_true", help="leave the steady pass out of all")
+    budget = p.add_argument_group("write budget (budget mode; also takes --players, --questions, --seconds, --pause)")
+    budget.add_argument(
+        "--rounds-at-once", type=int, nargs="+", help="concurrent rounds, one run each (default 200 400; --quick: 20)"
+    )
+    budget.add_argument("--repeats", type=int, help="runs of each number of rounds (default 1)")
     storage = p.add_argument_group("storage micro-benchmarks")
     storage.add_argument("--answers", type=int, help="answers in the read-benchmark database (default 1,000,000)")
     storage.add_argument("--db-players", type=int, help="players in it (default 100,000)")
@@ -109,6 +126,36 @@ def _profile(args: argparse.Namespace) -> Any:
     if profile.channels < 1 or profile.players < 1 or profile.rounds < 1:
         raise SystemExit("--channels, --players and --rounds must be at least 1")
     return profile
+
+
+def _steady(args: argparse.Namespace) -> Any:
+    from bench.steady import SteadyOptions
+
+    values: dict[str, Any] = dict(QUICK_STEADY) if args.quick else {}
+    for arg, name in (("rate", "rate"), ("steady_seconds", "seconds"), ("runs", "runs")):
+        if getattr(args, arg) is not None:
+            values[name] = getattr(args, arg)
+    options = SteadyOptions(**values)
+    options.check()
+    return options
+
+
+def _budget(args: argparse.Namespace) -> tuple[Any, tuple[int, ...], int]:
+    """Return the write-budget profile, the numbers of concurrent rounds and the repeats."""
+    from bench.budget import DEFAULT_ROUNDS, BudgetProfile
+
+    values: dict[str, Any] = dict(QUICK_BUDGET) if args.quick else {}
+    for name in ("players", "questions", "seconds", "pause", "seed"):
+        if getattr(args, name) is not None:
+            values[name] = getattr(args, name)
+    profile = BudgetProfile(**values)
+    if profile.seconds not in SECONDS or profile.questions not in QUESTIONS:
+        raise SystemExit(f"--seconds must be {SECONDS.span} and --questions {QUESTIONS.span} (the bot's own limits)")
+    rounds = tuple(args.rounds_at_once or (QUICK_BUDGET_ROUNDS if args.quick else DEFAULT_ROUNDS))
+    repeats = 1 if args.repeats is None else args.repeats
+    if min(rounds) < 1 or repeats < 1 or profile.players < 2:
+        raise SystemExit("--rounds-at-once and --repeats must be at least 1, and --players at least 2")
+    return profile, rounds, repeats
 
 
 def _setups(args: argparse.Namespace) -> Any:
@@ -155,6 +202,13 @@ async def _main(args: argparse.Namespace) -> tuple[dict[str, Any] | None, dict[s
     assert main_task is not None
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, main_task.cancel)
     results = storage = scale = None
+    if args.mode == "budget":
+        from bench.budget import run_budget
+
+        profile, rounds, repeats = _budget(args)
+        with tempfile.TemporaryDirectory(prefix="orbit-bench-") as workdir:
+            budget = await run_budget(rounds, profile, repeats, Path(workdir))
+        return {"budget": budget}, storage, scale
     if args.mode == "scale":
         from bench.scale import run_scale
 
@@ -163,12 +217,19 @@ async def _main(args: argparse.Namespace) -> tuple[dict[str, Any] | None, dict[s
             scale = await run_scale(_profile(args), Path(workdir), setups, args.database_url)
         return results, storage, scale
     async with _postgres(args) as new_database:
+        if args.mode == "steady":
+            from bench.steady import run_steady
+
+            url = await new_database() if new_database is not None else None
+            with tempfile.TemporaryDirectory(prefix="orbit-bench-") as workdir:
+                results = await run_steady(_profile(args), _steady(args), Path(workdir), database_url=url)
         if args.mode in ("load", "all"):
             from bench.run import run_load
 
             url = await new_database() if new_database is not None else None
+            steady = _steady(args) if args.mode == "all" and not args.no_steady else None
             with tempfile.TemporaryDirectory(prefix="orbit-bench-") as workdir:
-                results = await run_load(_profile(args), Path(workdir), database_url=url)
+                results = await run_load(_profile(args), Path(workdir), database_url=url, steady=steady)
         if args.mode in ("storage", "all"):
             from bench.storage_bench import StorageOptions, run_storage
 
@@ -196,6 +257,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (KeyboardInterrupt, asyncio.CancelledError):
         print("interrupted", file=sys.stderr)
         return 130
+    if results is not None and "budget" in results:
+        from bench.budget import format_budget
+
+        print(format_budget(results["budget"]))
+        if args.json is not None:
+            args.json.write_text(json.dumps(results, indent=2, default=str))
+        return 0 if all(run["bound_held"] and not run["failures"] for run in results["budget"]["runs"]) else 1
     print(format_scale(scale) if scale is not None else format_report(results, storage))
     if args.json is not None:
         data = {"scale": scale} if scale is not None else {"load": results, "storage": storage}

@@ -7,6 +7,8 @@ from typing import Any
 REPORT_KINDS = ("start", "click", "answer", "leaderboard", "stats", "all")
 MEMORY_GROWTH_LIMIT = 512 * 1024
 """Bytes per active round below which memory growth counts as small."""
+STEADY_CPU_LIMIT = 1.3
+"""CPU per stored answer at a steady rate, as a multiple of the baseline's (issue 12)."""
 STORAGE_QUERY_LIMIT = 0.001
 """Seconds: leaderboard and stats must answer faster than this at 1,000,000 answers."""
 
@@ -51,6 +53,8 @@ def missed_total(results: dict[str, Any], system: str) -> int:
         if step["offered_rate"] <= rate:
             missed += int(step["clicks"]["missed"])
     missed += int(saturation.get("half", {}).get(system, {}).get("missed", 0))
+    for run in results.get("steady", {}).get("runs", []):
+        missed += sum(int(row[system]["clicks"]["missed"]) for row in run.values())
     return missed
 
 
@@ -93,6 +97,7 @@ def targets(results: dict[str, Any], storage: dict[str, Any] | None) -> list[tup
                 _half_limit(half),
             )
         )
+    rows += _steady_targets(results.get("steady"))
     rows += _storage_targets(storage)
     writes = rounds.get("channel_writes")
     if writes:
@@ -107,6 +112,8 @@ def targets(results: dict[str, Any], storage: dict[str, Any] | None) -> list[tup
             )
         )
     growth = rounds.get("memory_growth_per_round_bytes")
+    if not rounds:
+        return rows
     rows.append(
         (
             "memory growth per active round reported and small",
@@ -134,6 +141,93 @@ def _half_limit(half: dict[str, Any]) -> str:
         return float(sum(s["bot_cpu_percent"] for s in steps)) / max(1, len(steps))
 
     return f"bot CPU {cpu('trivia'):.0f}% vs {cpu('baseline'):.0f}% at this rate: more work per click, more queueing"
+
+
+def _spread(values: dict[str, float] | None, unit: str = "x", scale: float = 1.0, digits: int = 2) -> str:
+    if not values:
+        return "-"
+    return "/".join(f"{values[k] * scale:.{digits}f}" for k in ("min", "median", "max")) + unit
+
+
+def _cpu_ms(values: dict[str, float] | None) -> str:
+    return "-" if not values else f"{values['median'] * 1000:.3f} ms"
+
+
+def _steady_targets(steady: dict[str, Any] | None) -> list[tuple[str, str, str, str]]:
+    if not steady:
+        return []
+    rows = []
+    rate, runs = steady["options"]["rate"], len(steady["runs"])
+    for kind, label in (("click", "clicks"), ("answer", "/answer")):
+        summary = steady["summary"][kind]
+        cpu = summary["cpu_ratio"]
+        if cpu is None:
+            continue
+        mine, theirs = summary["trivia_cpu_seconds_per_answer"], summary["baseline_cpu_seconds_per_answer"]
+        rows.append(
+            (
+                f"CPU per stored answer at {rate:.0f}/s, {label}, <= {STEADY_CPU_LIMIT} x baseline",
+                f"{_spread(cpu)} (min/median/max of {runs} run(s))",
+                "met" if cpu["median"] <= STEADY_CPU_LIMIT else "NOT met",
+                f"median {_cpu_ms(mine)} vs {_cpu_ms(theirs)} of CPU per answer",
+            )
+        )
+    return rows
+
+
+def format_steady(steady: dict[str, Any]) -> list[str]:
+    """Render the steady-rate pass: every step, then min/median/max over the runs."""
+    options = steady["options"]
+    out = [
+        f"Steady rate: {options['rate']:.0f}/s for {options['seconds']:g} s per step, {options['runs']} run(s); "
+        "every trivia interaction is a stored answer (a changed choice, or a new typed answer); the two bots take "
+        "their steps in turn. CPU = the bot process's user+system CPU (all threads) until every interaction was "
+        "answered, per stored answer (trivia: read from its database) or per answered interaction (baseline)"
+    ]
+    rows = []
+    for number, run in enumerate(steady["runs"], start=1):
+        for kind, row in run.items():
+            for name in ("trivia", "baseline"):
+                one = row[name]
+                rows.append(
+                    [
+                        str(number),
+                        kind,
+                        name,
+                        f"{one['achieved_rate']:.0f}",
+                        str(one["answers"]),
+                        "-" if one["cpu_seconds_per_answer"] is None else f"{one['cpu_seconds_per_answer'] * 1000:.3f}",
+                        ratio(one["cpu_seconds_per_answer"], row["baseline"]["cpu_seconds_per_answer"]),
+                        ms(one["clicks"]["p50"]),
+                        ms(one["clicks"]["p99"]),
+                        str(one["clicks"]["missed"]),
+                        f"{one['bot_cpu_percent']:.0f}%",
+                        f"{one['driver_cpu_percent']:.0f}%",
+                        f"{one['other_cpu_percent']:.0f}%",
+                        f"{one['steal_percent']:.0f}%",
+                        f"{row['load_average']:.1f}",
+                    ]
+                )
+    header = ["run", "kind", "system", "sent/s", "answers", "CPU ms/answer", "x base", "p50 ms", "p99 ms", "missed"]
+    out += _table([*header, "bot CPU", "driver", "other", "steal", "load avg"], rows)
+    out.append("")
+    summary_rows = []
+    for kind, summary in steady["summary"].items():
+        summary_rows.append(
+            [
+                kind,
+                _spread(summary["cpu_ratio"]),
+                _spread(summary["trivia_cpu_seconds_per_answer"], "", 1000, 3),
+                _spread(summary["baseline_cpu_seconds_per_answer"], "", 1000, 3),
+                _spread(summary["trivia_p99"], "", 1000, 1),
+                _spread(summary["baseline_p99"], "", 1000, 1),
+                _spread(summary["p99_ratio"]),
+                _spread(summary["other_cpu_percent"], "%", 1, 0),
+            ]
+        )
+    header = ["kind", "CPU/answer x base", "trivia ms CPU", "base ms CPU", "trivia p99 ms", "base p99 ms", "p99 x"]
+    out += ["min/median/max over the runs:", *_table([*header, "other load"], summary_rows)]
+    return out
 
 
 def _storage_targets(storage: dict[str, Any] | None) -> list[tuple[str, str, str, str]]:
@@ -366,11 +460,16 @@ def format_report(results: dict[str, Any] | None, storage: dict[str, Any] | None
     if machine:
         out.append(
             f"Machine: {machine['cpus']} CPUs ({machine['cpu_model']}), Python {machine['python']}, "
-            f"discord.py {machine['discord.py']}, SQLite {machine['sqlite']}"
+            f"discord.py {machine['discord.py']}, SQLite {machine['sqlite']}; "
+            f"uvloop {machine.get('uvloop') or 'not installed'} (trivia bot only), "
+            f"orjson {machine.get('orjson') or 'not installed'} (discord.py in both bots)"
         )
         out.append("")
-    if results:
+    if results and "rounds" in results:
         out += format_load(results)
+        out.append("")
+    if results and results.get("steady"):
+        out += format_steady(results["steady"])
         out.append("")
     if storage:
         out += format_storage(storage)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib.metadata
 import logging
 import os
 import platform
@@ -12,7 +13,7 @@ import statistics
 from collections.abc import AsyncIterator
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import asyncpg
 import discord
@@ -34,6 +35,9 @@ from questions.generate import build_bank
 from questions.loader import default_seeds_dir, load_store
 from questions.models import Question
 
+if TYPE_CHECKING:
+    from bench.steady import SteadyOptions
+
 log = logging.getLogger(__name__)
 
 
@@ -52,7 +56,23 @@ def machine() -> dict[str, Any]:
         "discord.py": discord.__version__,
         "sqlite": sqlite3.sqlite_version,
         "platform": platform.platform(),
+        # The trivia bot runs on uvloop when installed (the `speed` extra); discord.py uses orjson if installed.
+        "uvloop": _version_of("uvloop"),
+        "orjson": _version_of("orjson"),
     }
+
+
+def _version_of(package: str) -> str | None:
+    """Return an installed package's version, or None."""
+    try:
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def trivia_env(profile: Profile) -> dict[str, str]:
+    """Return the trivia bot's settings for a benchmark run (the question bank the players know)."""
+    return {"ROUND_PAUSE_SECONDS": str(profile.pause), "QUESTION_SEED": "0", "SEEDS_DIR": str(default_seeds_dir())}
 
 
 def questions_by_prompt(seed: int = 0) -> dict[str, Question]:
@@ -61,15 +81,17 @@ def questions_by_prompt(seed: int = 0) -> dict[str, Question]:
     return {question.prompt: question for question in build_bank(store, seed=seed)}
 
 
-async def count_answers(database: Path, database_url: str | None = None) -> int:
-    """Return how many answers the trivia bot stored (in the SQLite file, or the PostgreSQL database)."""
+async def count_answers(database: Path, database_url: str | None = None, *, attempts: bool = False) -> int:
+    """Return how many answers the trivia bot stored (in the SQLite file, or the PostgreSQL database); with
+    ``attempts``, how many times answers were stored (every changed choice and every typed try counts)."""
+    sql = "SELECT coalesce(sum(attempts), 0) FROM answers" if attempts else "SELECT count(*) FROM answers"
     if database_url is not None:
         connection = await asyncpg.connect(database_url)
         try:
-            return int(await connection.fetchval("SELECT count(*) FROM answers"))
+            return int(await connection.fetchval(sql))
         finally:
             await connection.close()
-    return await asyncio.to_thread(_count_sqlite_answers, database)
+    return await asyncio.to_thread(_count_sqlite_answers, database, sql)
 
 
 async def database_bytes(system: System) -> int:
@@ -83,33 +105,31 @@ async def database_bytes(system: System) -> int:
         await connection.close()
 
 
-def _count_sqlite_answers(database: Path) -> int:
+def _count_sqlite_answers(database: Path, sql: str) -> int:
     if not database.exists():
         return 0
     with contextlib.closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as connection:
-        return int(connection.execute("SELECT count(*) FROM answers").fetchone()[0])
+        return int(connection.execute(sql).fetchone()[0])
 
 
 def _kinds(figures: dict[str, KindFigures]) -> dict[str, dict[str, Any]]:
     return {kind: row.as_dict() for kind, row in figures.items()}
 
 
-async def run_load(profile: Profile, workdir: Path, database_url: str | None = None) -> dict[str, Any]:
+async def run_load(
+    profile: Profile, workdir: Path, database_url: str | None = None, steady: SteadyOptions | None = None
+) -> dict[str, Any]:
     """Run every phase and return the results as plain data.
 
     1. A first baseline process is ramped to saturation, alone, to fix the half rate; then it is stopped.
     2. The trivia bot and a fresh baseline are started side by side (the one not measured idles):
        the rounds workload on the trivia bot, its trace replayed on the baseline, fixed-rate steps at half
-       the baseline's saturation taken in turn, and finally both ramped to saturation in turn.
+       the baseline's saturation taken in turn, and finally both ramped to saturation in turn. With ``steady``,
+       the steady-rate pass (bench/steady.py) runs on the same two processes after the replay.
     Overload leaves a process with a backlog and a bloated heap, so ramps come last in each process; taking
     the steps of the two systems in turn spreads any change in the machine's speed over both.
     With ``database_url`` the trivia bot stores in that (empty) PostgreSQL database instead of a SQLite file.
     """
-    trivia_env = {
-        "ROUND_PAUSE_SECONDS": str(profile.pause),
-        "QUESTION_SEED": "0",
-        "SEEDS_DIR": str(default_seeds_dir()),
-    }
     results: dict[str, Any] = {
         "profile": asdict(profile),
         "machine": machine(),
@@ -132,7 +152,7 @@ async def run_load(profile: Profile, workdir: Path, database_url: str | None = N
 
     trivia = System("trivia", "bot", profile.channels, profile.players, workdir, database_url=database_url)
     baseline = System("baseline", "bench.baseline", profile.channels, profile.players, workdir)
-    async with running(trivia, trivia_env) as trivia_child, running(baseline) as baseline_child:
+    async with running(trivia, trivia_env(profile)) as trivia_child, running(baseline) as baseline_child:
         results["processes"].update(trivia=trivia_child.pid, baseline=baseline_child.pid)
         log.info("rounds workload on the trivia bot")
         rounds = await RoundsWorkload(trivia, profile, questions).run()
@@ -141,6 +161,10 @@ async def run_load(profile: Profile, workdir: Path, database_url: str | None = N
         log.info("the same interactions replayed on the baseline")
         replayed = await replay(baseline, rounds.trace)
         results["baseline_rounds"] = _replay_figures(baseline, replayed, profile)
+        if steady is not None:
+            from bench.steady import steady_pass
+
+            results["steady"] = await steady_pass(trivia, baseline, steady)
         if profile.saturation:
             loads = [ClickLoad(trivia, trivia=True), ClickLoad(baseline, trivia=False)]
             if half.get("rate"):

@@ -1,10 +1,12 @@
 """The ``scale`` benchmark: answers per second and p99 of the trivia bot on SQLite and on PostgreSQL, with one or
 several bot processes over one database, measured side by side in one run by the same click-rate ramp.
 
-Several processes: this branch's bot has no shard settings yet, so each process logs in to its OWN local fake
-Discord holding its own, disjoint guilds (distinct snowflakes), and all of them share one PostgreSQL database;
-the players are the same user ids in every fake, so global totals rows are written by every process. The click
-rate is split evenly over the processes and offered to all at once.
+Several processes are the shards of ONE bot, as in production: process i runs with ``SHARD_COUNT=N`` and
+``SHARD_IDS=i``, all logged in to one local fake Discord whose gateway sends each guild's events to the process
+holding the guild's shard (``(guild_id >> 22) % N``), and all store in one PostgreSQL database. Each shard holds
+an equal share of the channels (in guilds of its own shard); the same player ids play in every guild, so global
+totals rows are written by every process. Shard 0 syncs the commands; the click rate is split evenly over the
+processes and offered to all at once.
 """
 
 from __future__ import annotations
@@ -22,8 +24,9 @@ from typing import Any
 import asyncpg
 
 from bench.run import machine
-from bench.systems import System
+from bench.systems import System, build_world
 from bench.workloads import ClickLoad, ClickLoadGroup, Profile, Ramp, ramp
+from fake_discord import FakeDiscord
 from questions.loader import default_seeds_dir
 
 log = logging.getLogger(__name__)
@@ -93,18 +96,48 @@ class Databases:
 
 @contextlib.asynccontextmanager
 async def started(systems: list[System], env: dict[str, str]) -> AsyncIterator[None]:
-    """Start every system (one after the other: they migrate the same database); always stop them all."""
+    """Start every system, shard 0 first (they migrate the same database, and shard 0 syncs the commands the
+    others wait for), and the fake they share if they do; always stop them all, and the shared fake last."""
+    shared = [] if systems[0].owns_fake else [systems[0].fake]
     try:
+        for fake in shared:
+            await fake.start()
         for system in systems:
-            if system is not systems[0]:
-                # One application on Discord: its global commands, synced by the first process (which stores the
-                # tree's hash in the shared database, so the others rightly skip the sync), exist for all.
-                system.fake.commands[None] = [dict(command) for command in systems[0].fake.commands[None]]
             await system.start(env)
         yield
     finally:
-        for system in systems:
-            await system.stop()
+        try:
+            for system in systems:
+                await system.stop()
+        finally:
+            for fake in shared:
+                await fake.stop()
+
+
+def shard_systems(
+    setup: Setup, per_process: int, players: int, folder: Path, url: str | None, worker: int
+) -> list[System]:
+    """Return the setup's bot processes: one unsharded process, or the N shard processes of one bot on one fake."""
+    name = f"{setup.storage}x{setup.processes}"
+    if setup.processes == 1:
+        return [System(f"{name}-0", "bot", per_process, players, folder, database_url=url, worker=worker)]
+    systems: list[System] = []
+    fake: FakeDiscord | None = None  # built with the first shard's guilds, shared by the others
+    for shard_id in range(setup.processes):
+        shard = (shard_id, setup.processes)
+        fake, channels = build_world(per_process, players, worker, into=fake, shard=shard)
+        system = System(
+            f"{name}-{shard_id}",
+            "bot",
+            per_process,
+            players,
+            folder,
+            database_url=url,
+            world=(fake, channels),
+            shard=shard,
+        )
+        systems.append(system)
+    return systems
 
 
 @dataclass
@@ -126,13 +159,7 @@ async def start_setup(
     per_process = max(1, profile.channels // setup.processes)
     folder = workdir / setup.label.replace(" ", "")
     folder.mkdir(parents=True, exist_ok=True)
-    systems = [
-        System(
-            f"{setup.storage}x{setup.processes}-{number}", "bot", per_process, profile.players, folder,
-            database_url=url, worker=first_worker + number,
-        )
-        for number in range(setup.processes)
-    ]  # fmt: skip
+    systems = shard_systems(setup, per_process, profile.players, folder, url, first_worker)
     env = {"ROUND_PAUSE_SECONDS": str(profile.pause), "QUESTION_SEED": "0", "SEEDS_DIR": str(default_seeds_dir())}
     await stack.enter_async_context(started(systems, env))
     loads = [ClickLoad(system, trivia=True) for system in systems]
@@ -157,6 +184,7 @@ def _figures(running: Running, result: Ramp) -> dict[str, Any]:
         "other_percent": statistics.fmean(s["other_cpu_percent"] for s in steps) if steps else 0.0,
         "steal_percent": statistics.fmean(s["steal_percent"] for s in steps) if steps else 0.0,
         "processes": [system.child.pid for system in running.systems if system.child is not None],
+        "shards": [list(system.shard) if system.shard is not None else None for system in running.systems],
     }
 
 

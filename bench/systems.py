@@ -57,22 +57,37 @@ class ChannelState:
     round_running: bool = False
 
 
-def build_world(channels: int, players: int, worker: int = 1) -> tuple[FakeDiscord, list[Channel]]:
+def build_world(
+    channels: int,
+    players: int,
+    worker: int = 1,
+    *,
+    into: FakeDiscord | None = None,
+    shard: tuple[int, int] | None = None,
+) -> tuple[FakeDiscord, list[Channel]]:
     """Return a fake with ``channels`` text channels in guilds of up to 25, each with its own ``players``.
 
     Fakes built with different ``worker`` numbers hand out disjoint snowflakes (guilds, channels, messages), so
-    bot processes logged in to different fakes can share one database.
+    bot processes logged in to different fakes can share one database. With ``into``, the guilds are added to
+    that fake instead of a new one; with ``shard=(shard_id, shard_count)``, every guild is on that shard (its
+    events go to the bot process holding it).
     """
-    fake = FakeDiscord(players=0, channels=())
-    fake._snowflake = SnowflakeFactory(worker)  # before any guild exists
-    fake.interaction_ack_timeout = DEADLINE  # a late callback is refused, as Discord does
+    fake = into
+    if fake is None:
+        fake = FakeDiscord(players=0, channels=())
+        fake._snowflake = SnowflakeFactory(worker)  # before any guild exists
+        fake.interaction_ack_timeout = DEADLINE  # a late callback is refused, as Discord does
     world: list[Channel] = []
+    suffix = "" if shard is None else f" (shard {shard[0]})"
     for guild_number in range(math.ceil(channels / CHANNELS_PER_GUILD)):
         first = guild_number * CHANNELS_PER_GUILD
         indices = range(first, min(channels, first + CHANNELS_PER_GUILD))
         members = range(1 + first * players, 1 + (indices[-1] + 1) * players)
         guild = fake.add_guild(
-            f"Bench guild {guild_number + 1}", channels=[f"trivia-{i}" for i in indices], players=members
+            f"Bench guild {guild_number + 1}{suffix}",
+            channels=[f"trivia-{i}" for i in indices],
+            players=members,
+            shard=shard,
         )
         for index in indices:
             base = 1 + index * players
@@ -109,11 +124,17 @@ class System:
         *,
         database_url: str | None = None,
         worker: int = 1,
+        world: tuple[FakeDiscord, list[Channel]] | None = None,
+        shard: tuple[int, int] | None = None,
     ) -> None:
         self.name = name
         self.module = module
         self.database_url = database_url
-        self.fake, self.channels = build_world(channels, players, worker)
+        self.fake, self.channels = world if world is not None else build_world(channels, players, worker)
+        self.owns_fake = world is None
+        """False when the fake is shared with other systems (shard processes): whoever built it starts and stops it."""
+        self.shard = shard
+        """``(shard_id, shard_count)``: the bot process runs only that shard (``SHARD_IDS``, ``SHARD_COUNT``)."""
 
         self.workdir = workdir
         self.index = CallbackIndex(self.fake)
@@ -137,8 +158,13 @@ class System:
         )
 
     async def start(self, extra_env: dict[str, str], within: float = 60.0) -> None:
-        """Start the fake and the bot, wait until it is connected with its commands synced, and warm it up."""
-        await self.fake.start()
+        """Start the fake and the bot, wait until it is connected with its commands synced, and warm it up.
+
+        A shard process is ready once its shard is connected and shard 0 (started first) has synced the commands.
+        """
+        if self.owns_fake:
+            await self.fake.start()
+        shard_env = {} if self.shard is None else {"SHARD_COUNT": str(self.shard[1]), "SHARD_IDS": str(self.shard[0])}
         env = {
             "DISCORD_TOKEN": self.fake.token,
             "DISCORD_API_BASE": self.fake.base_url,
@@ -146,12 +172,13 @@ class System:
             **({"DATABASE_URL": self.database_url} if self.database_url else {}),
             "DEV_GUILD_IDS": "",
             "LOG_LEVEL": "WARNING",
+            **shard_env,
             **extra_env,
         }
         self.child = ChildProcess(self.name, self.module, env, self.workdir / f"{self.name}.log")
         await self.child.start()
         child = self.child
-        await self.wait_until(lambda: self.fake.connected and None in self.fake.commands, within, "login and sync")
+        await self.wait_until(self._connected_and_synced, within, "login and sync")
         self._watcher = asyncio.create_task(self._watch_channels(), name=f"watcher:{self.name}")
         # The first interactions pay for imports and caches; keep them out of the figures.
         for channel in self.channels[: max(1, len(self.channels) // CHANNELS_PER_GUILD)]:
@@ -162,6 +189,10 @@ class System:
                 await self.fake.interact(payload, timeout=within)
         child.check_alive()
         self.ready_at = time.monotonic()
+
+    def _connected_and_synced(self) -> bool:
+        connected = self.fake.connected if self.shard is None else self.shard[0] in self.fake.live_shards
+        return connected and None in self.fake.commands
 
     async def wait_until(self, predicate: Callable[[], object], within: float, what: str) -> None:
         """Poll ``predicate`` until true; fail early if the bot process died."""
@@ -186,7 +217,8 @@ class System:
                 if self.child is not None:
                     await self.child.stop()
             finally:
-                await self.fake.stop()
+                if self.owns_fake:
+                    await self.fake.stop()
 
     async def send(self, kind: str, payload: Json, into: list[Sent]) -> Sent:
         """Dispatch an interaction over the gateway and remember it for the figures."""

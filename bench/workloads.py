@@ -369,6 +369,8 @@ class StepResult:
     driver_cpu_percent: float
     other_cpu_percent: float = 0.0
     steal_percent: float = 0.0
+    bot_cpu_seconds: float = 0.0
+    """The bot's CPU from the first interaction until every one was answered (the drain included)."""
 
     @property
     def driver_limited(self) -> bool:
@@ -390,6 +392,7 @@ class StepResult:
             "driver_cpu_percent": self.driver_cpu_percent,
             "other_cpu_percent": self.other_cpu_percent,
             "steal_percent": self.steal_percent,
+            "bot_cpu_seconds": self.bot_cpu_seconds,
             "driver_limited": self.driver_limited,
             "sustained": self.sustained,
             "clicks": self.clicks.as_dict(),
@@ -408,6 +411,9 @@ class ClickTarget:
 
 class ClickLoad:
     """Clicks at a fixed rate on open questions, round-robin over every channel's players, always changing choice."""
+
+    kind = "click"
+    question_kind = "multiple_choice"
 
     def __init__(self, system: System, trivia: bool) -> None:
         self.system = system
@@ -453,7 +459,7 @@ class ClickLoad:
             await system.wait_until(lambda: not state.round_running, 30, f"the end of the round in {channel.index}")
         while not state.events.empty():
             state.events.get_nowait()
-        options_json = {"questions": 1, "seconds": LONG_QUESTION_SECONDS, "kind": "multiple_choice"}
+        options_json = {"questions": 1, "seconds": LONG_QUESTION_SECONDS, "kind": self.question_kind}
         await system.fake.interact(system.slash(channel, "trivia start", options_json, channel.starter), timeout=10)
         while True:
             event, seen, moment = await asyncio.wait_for(state.events.get(), 15)
@@ -473,45 +479,120 @@ class ClickLoad:
                     self.system.slash(channel, "trivia stop", {}, channel.starter), timeout=DEADLINE + 2
                 )
 
-    async def step(self, rate: float, seconds: float) -> StepResult:
-        """Offer ``rate`` clicks per second for ``seconds``; return latency, misses and CPU while offered."""
+    def forget_targets(self) -> None:
+        """Open fresh questions before the next step (another load has replaced this one's rounds meanwhile)."""
+        self.targets.clear()
+
+    def payload(self, number: int, pairs: list[tuple[ClickTarget, int]]) -> Json:
+        """Return the ``number``-th interaction of a step: a click that changes the player's choice."""
+        target, user = pairs[number % len(pairs)]
+        turn = self.choice_counter.get(user, 0) + 1
+        self.choice_counter[user] = turn
+        custom_id = target.options[turn % len(target.options)]
+        return self.system.fake.click(target.message_id, custom_id, user=user)
+
+    async def prepare(self, total: int, seconds: float) -> None:
+        """Make sure the next ``total`` interactions, offered over ``seconds``, find their questions open."""
         await self.ensure_targets(seconds + DEADLINE + 2)
-        child = self.system.child
-        assert child is not None
-        await child.wait_idle()  # neither a previous step's backlog nor new rounds' start-up may count here
-        pairs = [(t, user) for t in self.targets.values() for user in t.channel.players]
-        sent: list[Sent] = []
+
+    async def step(self, rate: float, seconds: float) -> StepResult:
+        """Offer ``rate`` interactions per second for ``seconds``; return latency, misses and CPU while offered."""
         total = max(1, round(rate * seconds))
-        meter = LoadMeter(child)
-        with quiet_driver():
-            meter.start()
-            begin = time.monotonic()
-            number = 0
-            while number < total:
-                due = min(total, int((time.monotonic() - begin) * rate) + 1)
-                while number < due:
-                    target, user = pairs[number % len(pairs)]
-                    turn = self.choice_counter.get(user, 0) + 1
-                    self.choice_counter[user] = turn
-                    custom_id = target.options[turn % len(target.options)]
-                    payload = self.system.fake.click(target.message_id, custom_id, user=user)
-                    await self.system.send("click", payload, sent)
-                    number += 1
-                await asyncio.sleep(0.002)
-            offered_for = time.monotonic() - begin
-            cpu = meter.stop()
-            await _wait_answered(self.system, sent)
-        figures, _ = summarise(self.system.fake, self.system.index, sent, offered_for)
-        return StepResult(
-            offered_rate=rate,
-            achieved_rate=total / offered_for if offered_for > 0 else 0.0,
-            seconds=offered_for,
-            clicks=figures.get("click", KindFigures()),
-            bot_cpu_percent=cpu["bot_percent"],
-            driver_cpu_percent=cpu["driver_percent"],
-            other_cpu_percent=cpu["other_percent"],
-            steal_percent=cpu["steal_percent"],
-        )
+        await self.prepare(total, seconds)
+        pairs = [(t, user) for t in self.targets.values() for user in t.channel.players]
+        return await offer_at_rate(self.system, self.kind, rate, total, partial(self.payload, pairs=pairs))
+
+
+TYPED_TRIES_PER_QUESTION = 2
+"""/answer interactions each player sends per open question: below the bot's 3 tries, so nobody runs out of tries
+(and the question never closes early because everyone has)."""
+NEW_WRONG_ANSWER = "no idea ({n})"
+
+
+class AnswerLoad(ClickLoad):
+    """``/answer`` at a fixed rate on open typed questions, round-robin over every channel's players.
+
+    Every answer is a new wrong one (so it is judged, stored as a new attempt and leaves the player tries), at most
+    `TYPED_TRIES_PER_QUESTION` per player per question; fresh questions are opened before a step that would need more.
+    """
+
+    kind = "answer"
+    question_kind = "typed"
+
+    def __init__(self, system: System, trivia: bool) -> None:
+        super().__init__(system, trivia)
+        self.tries_left = 0
+        self.answered = 0
+
+    def forget_targets(self) -> None:
+        """Open fresh questions before the next step (another load has replaced this one's rounds meanwhile)."""
+        super().forget_targets()
+        self.tries_left = 0
+
+    async def prepare(self, total: int, seconds: float) -> None:
+        """Open fresh typed questions everywhere unless those open take ``total`` more answers in time."""
+        players = sum(len(channel.players) for channel in self.system.channels)
+        if total > players * TYPED_TRIES_PER_QUESTION:
+            raise ValueError(
+                f"{total} answers need more than {players} players x {TYPED_TRIES_PER_QUESTION} tries: "
+                "add players or shorten the step"
+            )
+        if self.trivia and self.tries_left < total:
+            for target in self.targets.values():
+                target.open_until = 0.0  # used up: ensure_targets opens a new question
+            self.tries_left = players * TYPED_TRIES_PER_QUESTION
+            self.answered = 0
+        await self.ensure_targets(seconds + DEADLINE + 2)
+        self.tries_left -= total
+
+    def payload(self, number: int, pairs: list[tuple[ClickTarget, int]]) -> Json:
+        """Return the ``number``-th interaction of a step: a new wrong ``/answer`` by the next player."""
+        target, user = pairs[self.answered % len(pairs)]
+        self.answered += 1
+        text = NEW_WRONG_ANSWER.format(n=self.answered)
+        return self.system.slash(target.channel, "answer", {"text": text}, user)
+
+
+async def offer_at_rate(
+    system: System, kind: str, rate: float, total: int, payload: Callable[[int], Json]
+) -> StepResult:
+    """Send ``total`` interactions built by ``payload(number)`` at ``rate`` per second; return the step's figures.
+
+    The bot's CPU is read from the first interaction until all were answered (``bot_cpu_seconds``) as well as while
+    they were offered (the percentages, which the ramps use).
+    """
+    child = system.child
+    assert child is not None
+    await child.wait_idle()  # neither a previous step's backlog nor new rounds' start-up may count here
+    sent: list[Sent] = []
+    meter = LoadMeter(child)
+    with quiet_driver():
+        meter.start()
+        cpu_before = child.cpu_seconds()
+        begin = time.monotonic()
+        number = 0
+        while number < total:
+            due = min(total, int((time.monotonic() - begin) * rate) + 1)
+            while number < due:
+                await system.send(kind, payload(number), sent)
+                number += 1
+            await asyncio.sleep(0.002)
+        offered_for = time.monotonic() - begin
+        cpu = meter.stop()
+        await _wait_answered(system, sent)
+        bot_cpu_seconds = child.cpu_seconds() - cpu_before
+    figures, _ = summarise(system.fake, system.index, sent, offered_for)
+    return StepResult(
+        offered_rate=rate,
+        achieved_rate=total / offered_for if offered_for > 0 else 0.0,
+        seconds=offered_for,
+        clicks=figures.get(kind, KindFigures()),
+        bot_cpu_percent=cpu["bot_percent"],
+        driver_cpu_percent=cpu["driver_percent"],
+        other_cpu_percent=cpu["other_percent"],
+        steal_percent=cpu["steal_percent"],
+        bot_cpu_seconds=bot_cpu_seconds,
+    )
 
 
 class ClickLoadGroup:

@@ -64,15 +64,33 @@ async def acknowledged(
         except discord.NotFound as error:
             raise InteractionExpired(f"interaction {interaction.id} expired before it reached the bot") from error
         return await _unless_refused(interaction, work(), public=not ephemeral and not updates_message)
-    task = asyncio.ensure_future(work())
-    done, _ = await asyncio.wait({task}, timeout=budget)
-    if not done:
+    # The work runs in this task; only if it outlasts the budget does a timer start the deferral, alongside it.
+    # (Running the work as a task of its own and waiting on it cost every click a task and a wait.)
+    deferral: asyncio.Task[None] | None = None
+
+    async def defer_meanwhile() -> None:
         try:
             await defer()
         except discord.HTTPException as error:
             # The work goes on regardless: what it stores counts, and is kept.
             log.warning("Could not defer interaction %s: %s", interaction.id, error)
-    return await _unless_refused(interaction, task, public=not ephemeral and not updates_message)
+
+    def start_deferral() -> None:
+        nonlocal deferral
+        deferral = asyncio.ensure_future(defer_meanwhile())
+
+    timer = asyncio.get_running_loop().call_later(budget, start_deferral)
+    try:
+        try:
+            result = await work()
+        finally:
+            timer.cancel()
+            if deferral is not None:
+                await deferral  # a reply or refusal must follow the deferral, as its followup
+    except Exception:
+        await _withdraw_public_deferral(interaction, public=not ephemeral and not updates_message)
+        raise
+    return result
 
 
 async def _unless_refused(interaction: discord.Interaction[Any], work: Awaitable[T], *, public: bool) -> T:
@@ -83,12 +101,17 @@ async def _unless_refused(interaction: discord.Interaction[Any], work: Awaitable
     try:
         return await work
     except Exception:
-        if public and interaction.response.is_done():
-            try:
-                await interaction.delete_original_response()
-            except discord.HTTPException as error:
-                log.warning("Could not remove the deferred reply of interaction %s: %s", interaction.id, error)
+        await _withdraw_public_deferral(interaction, public=public)
         raise
+
+
+async def _withdraw_public_deferral(interaction: discord.Interaction[Any], *, public: bool) -> None:
+    """Remove the public "thinking…" of a deferred interaction whose work failed (the refusal goes privately)."""
+    if public and interaction.response.is_done():
+        try:
+            await interaction.delete_original_response()
+        except discord.HTTPException as error:
+            log.warning("Could not remove the deferred reply of interaction %s: %s", interaction.id, error)
 
 
 async def reply(

@@ -9,7 +9,15 @@
   response being accepted (histogram; Discord fails an interaction not answered within 3 s);
 - ``orbit_trivia_storage_write_seconds{operation}``: how long each storage write took (histogram);
 - ``orbit_trivia_discord_rate_limits_total{scope}``: 429 answers from Discord that discord.py waited out;
-- ``orbit_trivia_gateway_connected``: 1 while the gateway connection is up.
+- ``orbit_trivia_gateway_connected``: 1 while the gateway connection is up;
+- ``orbit_trivia_channel_writes_total{priority}``: channel writes the global write budget let through, by
+  priority (``essential``: posts, reveals, standings; ``hint``; ``progress``);
+- ``orbit_trivia_channel_writes_dropped_total`` and ``orbit_trivia_channel_writes_coalesced_total``: cosmetic
+  writes the budget dropped as stale, and those replaced by a newer edit of the same message;
+- ``orbit_trivia_channel_write_essential_wait_max_seconds``: the longest an essential write waited for the budget;
+- ``orbit_trivia_channel_write_lag_max_seconds``: the most a write was let through after its slot (loop lag);
+- ``orbit_trivia_channel_write_bound_exceeded_total``: essential writes that waited longer than the budget's
+  stated bound (0 unless the scheduler is broken).
 
 ``/healthz`` answers 200 with ``{"status": "ok", ...}`` when the gateway is connected and the database is
 writable, else 503 with ``"status": "unhealthy"`` and what is wrong.
@@ -24,13 +32,16 @@ import functools
 import logging
 import time
 import weakref
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import discord
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.metrics_core import Metric
+from prometheus_client.registry import Collector
 
 from bot.preflight import ConfigError, database_write_problem
 
@@ -106,6 +117,7 @@ class BotMetrics:
     def attach(self, bot: TriviaBot) -> None:
         """Feed these metrics from ``bot``: its events, its storage, its rounds and discord.py's responses."""
         self.rounds_running.set_function(lambda: _rounds_running(bot))
+        self.registry.register(_WriteBudgetCollector(bot))
         bot.add_listener(self._on_interaction, "on_interaction")
         for event in ("on_connect", "on_resumed", "on_ready"):
             bot.add_listener(functools.partial(self._on_up, bot), event)
@@ -178,6 +190,45 @@ class _RateLimitCounter(logging.Handler):
         for start, scope in _RATE_LIMIT_MESSAGES.items():
             if template.startswith(start):
                 self._metrics.rate_limits.labels(scope=scope).inc()
+
+
+class _WriteBudgetCollector(Collector):
+    """Report the global channel-write budget's own counts at each scrape (they live in its stats)."""
+
+    def __init__(self, bot: TriviaBot) -> None:
+        self._bot = bot
+
+    def collect(self) -> Iterator[Metric]:
+        stats = self._bot.write_budget.stats
+        writes = CounterMetricFamily(
+            "orbit_trivia_channel_writes", "Channel writes let through by the write budget.", labels=["priority"]
+        )
+        for priority, count in stats.granted_by_priority.items():
+            writes.add_metric([priority.name.lower()], count)
+        yield writes
+        yield CounterMetricFamily(
+            "orbit_trivia_channel_writes_dropped", "Cosmetic channel writes dropped as stale.", value=stats.dropped
+        )
+        yield CounterMetricFamily(
+            "orbit_trivia_channel_writes_coalesced",
+            "Cosmetic channel writes replaced by a newer edit of the same message.",
+            value=stats.coalesced,
+        )
+        yield GaugeMetricFamily(
+            "orbit_trivia_channel_write_essential_wait_max_seconds",
+            "The longest an essential channel write waited for the write budget.",
+            value=stats.longest_essential_wait,
+        )
+        yield GaugeMetricFamily(
+            "orbit_trivia_channel_write_lag_max_seconds",
+            "The most a channel write was let through after its budget slot (the event loop's lag).",
+            value=stats.longest_lag,
+        )
+        yield CounterMetricFamily(
+            "orbit_trivia_channel_write_bound_exceeded",
+            "Essential channel writes that waited longer than the budget's stated bound.",
+            value=stats.essential_bound_exceeded,
+        )
 
 
 def _rounds_running(bot: TriviaBot) -> float:

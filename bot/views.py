@@ -79,33 +79,39 @@ def pages_of(interaction: discord.Interaction[TriviaBot]) -> PageTurner:
     return interaction.client.page_turner
 
 
-class ChoiceButton(ui.DynamicItem[ui.Button[Any]], template=rf"{PREFIX}:c:(?P<round>\d+):(?P<pos>\d+):(?P<choice>\d+)"):
-    """One option of a multiple-choice or true/false question: ``ot:c:<round>:<position>:<choice>``."""
+CHOICE_CLICK = re.compile(rf"{PREFIX}:c:(?P<round>\d+):(?P<pos>\d+):(?P<choice>\d+)")
+"""custom_id of an option button: ``ot:c:<round>:<position>:<choice>``."""
+
+
+class ChoiceButton(ui.Button[Any]):
+    """One option of a multiple-choice or true/false question: ``ot:c:<round>:<position>:<choice>``.
+
+    Option clicks are the bot's hottest path, so `TriviaBot` routes them itself by custom_id (to `choose`), and
+    the button is not a discord.py ``DynamicItem``: for each click, discord.py would rebuild the question's whole
+    view from the message (every button of it) in a task of its own, just to find the one clicked. Not being
+    dispatchable also keeps question views out of discord.py's view store. Like a ``DynamicItem``, it carries its
+    state in the custom_id, so it keeps working (or answers politely) after a restart.
+    """
 
     def __init__(self, round_id: int, position: int, choice: int, label: str = "?", *, style: Any = None) -> None:
         super().__init__(
-            ui.Button(
-                label=clip(label, 80),
-                style=style or discord.ButtonStyle.secondary,
-                custom_id=f"{PREFIX}:c:{round_id}:{position}:{choice}",
-            )
+            label=clip(label, 80),
+            style=style or discord.ButtonStyle.secondary,
+            custom_id=f"{PREFIX}:c:{round_id}:{position}:{choice}",
         )
         self.round_id, self.position, self.choice = round_id, position, choice
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: ui.Item[Any], match: re.Match[str], /
-    ) -> ChoiceButton:
-        """Rebuild the button from its custom_id."""
-        label = item.label if isinstance(item, ui.Button) else None
-        return cls(int(match["round"]), int(match["pos"]), int(match["choice"]), label or "?")
+    def is_dispatchable(self) -> bool:
+        """Return False: discord.py does not dispatch these clicks (`TriviaBot` does)."""
+        return False
 
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        """Store the player's choice and confirm it privately."""
-        try:
-            await rounds_of(interaction).handle_choice(interaction, self.round_id, self.position, self.choice)
-        except Exception as error:
-            await send_error(interaction, error)
+
+async def choose(interaction: discord.Interaction[Any], round_id: int, position: int, choice: int) -> None:
+    """Store a click on an option and confirm it privately (the one path of every option click)."""
+    try:
+        await rounds_of(interaction).handle_choice(interaction, round_id, position, choice)
+    except Exception as error:
+        await send_error(interaction, error)
 
 
 class TypedAnswerButton(ui.DynamicItem[ui.Button[Any]], template=rf"{PREFIX}:t:(?P<round>\d+):(?P<pos>\d+)"):
@@ -365,7 +371,6 @@ class PackRemoveButton(ui.DynamicItem[ui.Button[Any]], template=rf"{PREFIX}:pkrm
 
 
 DYNAMIC_ITEMS: tuple[type[ui.DynamicItem[Any]], ...] = (
-    ChoiceButton,
     TypedAnswerButton,
     LeaderboardPageButton,
     DisputeDecisionButton,
@@ -373,3 +378,4 @@ DYNAMIC_ITEMS: tuple[type[ui.DynamicItem[Any]], ...] = (
     PackReviewButton,
     PackRemoveButton,
 )
+"""The buttons discord.py dispatches (option clicks are routed by the bot itself: see `ChoiceButton`)."""

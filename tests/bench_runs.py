@@ -36,7 +36,8 @@ STOP_GRACE = 15.0
 RUNS: dict[str, list[str]] = {
     "quick": ["all", "--quick"],
     "scale-postgresql-x2": ["scale", "--quick", "--storage", "postgresql", "--processes", "2"],
-    "all-postgresql": ["all", "--quick", "--no-saturation", "--storage", "postgresql"],
+    "all-postgresql": ["all", "--quick", "--no-saturation", "--no-steady", "--storage", "postgresql"],
+    "budget-quick": ["budget", "--quick"],
 }
 """The benchmark runs by name: their arguments (each also gets ``--json``)."""
 _wrappers: list[subprocess.Popen[bytes]] = []

@@ -175,7 +175,7 @@ async def test_sigkill_at_random_moments_loses_no_confirmed_answer(
             async with bot_process(env, tmp_path) as bot:
                 await fake.wait_for(
                     lambda: fake.identify_count > identified and fake.connected,  # noqa: B023 - waited on here
-                    timeout=20,
+                    timeout=60,
                     description="the bot to connect",
                 )
                 if life:
@@ -184,7 +184,7 @@ async def test_sigkill_at_random_moments_loses_no_confirmed_answer(
                     told = {channel: notices[channel] + 1 for channel in killed_rounds}
                     await fake.wait_for(
                         lambda: all(_notices(fake, c) == n for c, n in told.items()),  # noqa: B023 - waited on here
-                        timeout=5,
+                        timeout=30,
                         description="the interrupted notices",
                     )
                     # Buttons and forms of the killed rounds answer politely.
@@ -199,7 +199,7 @@ async def test_sigkill_at_random_moments_loses_no_confirmed_answer(
                         fake.slash_command(
                             "trivia start", {"questions": 20, "seconds": 5}, user=n + 1, channel_id=channel
                         ),
-                        timeout=10,
+                        timeout=30,
                     )
                     assert "started a round" in (started.content or ""), started.content
                 await players.play(rng.uniform(1.5, 3.0))

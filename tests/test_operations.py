@@ -263,6 +263,11 @@ async def test_metrics_and_health_of_a_real_bot_change_as_a_round_is_played(
         await _until(round_over, "the round to end")
         after = await _scrape(port)
         assert _value(after, "orbit_trivia_storage_write_seconds_count", operation="finish_round") >= 1
+        # The global write budget let through the post, the reveal and the standings, and broke no bound.
+        assert _value(after, "orbit_trivia_channel_writes_total", priority="essential") >= 3
+        for counter in ("write_bound_exceeded", "writes_dropped", "writes_coalesced"):
+            assert (f"orbit_trivia_channel_{counter}_total", ()) in after, sorted(after)
+        assert _value(after, "orbit_trivia_channel_write_bound_exceeded_total") == 0
 
         # Another process holding the database's write lock makes the bot's writes fail: the health says so.
         with sqlite3.connect(database, isolation_level=None) as intruder:

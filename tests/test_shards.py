@@ -57,6 +57,18 @@ def test_shard_settings_make_a_plan(
 
 
 @pytest.mark.parametrize(
+    ("count", "ids", "per_second"),
+    [(None, None, 40), ("2", "0", 20), ("2", "1", 20), ("4", "3, 1", 20), ("3", None, 40), ("3", "2", 13)],
+)
+def test_shard_processes_split_the_bot_wide_channel_write_budget(
+    count: str | None, ids: str | None, per_second: int, question_source: QuestionSource
+) -> None:
+    # Discord's global request limit is per bot, not per process: together the processes stay within it.
+    settings = Settings(discord_token="t", shard_count=count, shard_ids=ids)
+    assert make_bot(settings, source=question_source).write_budget.per_second == per_second
+
+
+@pytest.mark.parametrize(
     ("env", "line"),
     [
         ({"SHARD_IDS": "0"}, "SHARD_IDS: needs SHARD_COUNT too"),

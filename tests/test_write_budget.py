@@ -9,10 +9,13 @@ import pytest
 from bench.write_budget import WriteLog, logged_write, simulate
 from bot.engine import FakeClock
 from bot.engine.write_budget import (
+    CATCH_UP_SECONDS,
     COSMETIC_MAX_WAIT_SECONDS,
+    DISCORD_GLOBAL_REQUESTS_PER_SECOND,
     GLOBAL_CHANNEL_WRITES_PER_SECOND,
     ChannelWriteBudget,
     WritePriority,
+    process_share,
 )
 
 ESSENTIAL, HINT, PROGRESS = WritePriority.ESSENTIAL, WritePriority.HINT, WritePriority.PROGRESS
@@ -34,6 +37,36 @@ async def test_a_burst_is_let_through_at_the_rate_and_no_faster() -> None:
     assert log.most_in_any_second() == 10
     assert budget.stats.longest_essential_wait == 3.0
     assert budget.stats.essential_bound_exceeded == 0  # the 35th waited 3 s <= ceil(35 / 10)
+
+
+class LateClock(FakeClock):
+    """A fake clock whose sleepers wake ``lag`` seconds late, like a busy event loop's."""
+
+    lag = 0.05
+
+    async def sleep_until(self, deadline: float) -> None:
+        await super().sleep_until(deadline + self.lag)
+
+
+async def test_a_busy_loop_waking_late_delays_a_write_by_its_lag_only_not_once_per_second_of_queue() -> None:
+    clock = LateClock()
+    budget, log = ChannelWriteBudget(clock, per_second=10), Log()
+    results = await asyncio.gather(*(write(budget, log, ESSENTIAL) for _ in range(100)))
+    assert all(results)
+    # The 100th is scheduled at 9 s, as on a punctual clock, and let through one lag later (not 10 lags).
+    assert max(t for t, _ in log.grants) == pytest.approx(9.0 + LateClock.lag)
+    assert budget.stats.essential_bound_exceeded == 0
+    assert budget.stats.longest_lag == pytest.approx(LateClock.lag)
+
+
+async def test_a_very_late_wake_up_catches_up_no_more_than_the_headroom_allows() -> None:
+    clock = LateClock()
+    clock.lag = 1.0  # a loop stalled for a second at every wake-up
+    budget, log = ChannelWriteBudget(clock, per_second=10), Log()
+    assert all(await asyncio.gather(*(write(budget, log, ESSENTIAL) for _ in range(60))))
+    # At most CATCH_UP_SECONDS of slots are taken back: 10/s + 25% = 12 (Discord's 50 for the default 40/s).
+    assert log.most_in_any_second() <= 10 * (1 + CATCH_UP_SECONDS)
+    assert 40 * (1 + CATCH_UP_SECONDS) == DISCORD_GLOBAL_REQUESTS_PER_SECOND
 
 
 async def test_essential_goes_before_hints_before_progress() -> None:
@@ -123,3 +156,11 @@ def test_the_benchmark_reports_the_total_rate_and_the_bound() -> None:
     assert 0 < report["writes_per_second"] <= report["most_in_any_second"] <= GLOBAL_CHANNEL_WRITES_PER_SECOND
     assert report["sent_by_priority"]["essential"] == 60 * 2 * 2
     assert report["bound_held"] is True
+
+
+def test_a_process_share_of_the_budget_follows_its_shards() -> None:
+    assert process_share() == GLOBAL_CHANNEL_WRITES_PER_SECOND
+    assert [process_share(1, n) for n in (1, 2, 3, 4)] == [40, 20, 13, 10]
+    assert process_share(3, 4) == 30 and process_share(1, 100) == 1  # never nothing at all
+    with pytest.raises(ValueError, match="1 to 2"):
+        process_share(3, 2)

@@ -179,7 +179,8 @@ class RoundSession:
         self._player_locks: dict[int, asyncio.Lock] = {}
         self._sequence = itertools.count(1)
         self._current: _OpenQuestion | None = None
-        self._answers_changed = asyncio.Event()
+        self._wake: asyncio.Future[None] | None = None
+        """Set while the round's loop sleeps: resolving it wakes the loop (see `_wake_loop`)."""
         self._last_progress_at: float | None = None
         self._questions_played = 0
         self._task: asyncio.Task[None] | None = None
@@ -276,7 +277,7 @@ class RoundSession:
         self._players.pop(player_id, None)
         if self._current is not None:
             self._current.answers.pop(player_id, None)
-        self._answers_changed.set()
+        self._wake_loop()  # the others may all be through now
 
     async def wait_quietly(self) -> None:
         """Wait until the round's task has ended, however it ended."""
@@ -442,7 +443,6 @@ class RoundSession:
     async def _collect_answers(self, state: _OpenQuestion, hint_schedule: list[tuple[float, str]]) -> bool:
         """Wait out the question, sending hints and progress; return True if it closed early."""
         while True:
-            self._answers_changed.clear()
             self._raise_if_stopping()
             now = self._clock.now()
             if now >= state.deadline:
@@ -486,15 +486,26 @@ class RoundSession:
         return self._last_progress_at + self.settings.progress_interval
 
     async def _sleep_until_or_answer(self, wake_at: float) -> None:
-        sleeper = asyncio.create_task(self._clock.sleep_until(wake_at))
-        answer_waiter = asyncio.create_task(self._answers_changed.wait())
+        """Sleep until ``wake_at``, or until an answer gives the loop something to do (`_wake_loop`)."""
+        self._wake = wake = asyncio.get_running_loop().create_future()
+        sleeper = asyncio.ensure_future(self._clock.sleep_until(wake_at))
         try:
-            done, _ = await asyncio.wait({sleeper, answer_waiter}, return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait((sleeper, wake), return_when=asyncio.FIRST_COMPLETED)
         finally:
+            self._wake = None
             sleeper.cancel()
-            answer_waiter.cancel()
-        for task in done:
-            task.result()
+        if sleeper.done() and not sleeper.cancelled():
+            sleeper.result()
+
+    def _wake_loop(self) -> None:
+        """Wake the round's loop if it sleeps; it re-checks everything (deadline, hints, progress, who is through).
+
+        Only answers that change what the loop does call this: a player's first answer to the question (a
+        progress refresh becomes due) and one after which every player is through (the question closes early).
+        A changed choice or another try changes neither, and does not cost the loop a wake-up.
+        """
+        if self._wake is not None and not self._wake.done():
+            self._wake.set_result(None)
 
     # ------------------------------------------------------------------ answers
 
@@ -621,8 +632,10 @@ class RoundSession:
         try:
             await self._recorder.record_answer(record)
             answers = state.answers.get(player.id)
+            wake = False
             if answers is None:
                 answers = state.answers[player.id] = _PlayerAnswers(player)
+                wake = not state.progress_pending  # a progress refresh is due from now on
                 state.progress_pending = True
             answers.player = player
             answers.submissions.append(submission)
@@ -631,7 +644,9 @@ class RoundSession:
                 self._players[player.id] = _Tally(player=player, join_order=len(self._players))
             else:
                 tally.player = player
-            self._answers_changed.set()
+            # Everyone can be through only once everyone has answered (every answering player is in _players).
+            if wake or (len(state.answers) >= len(self._players) and self._everyone_finished(state)):
+                self._wake_loop()
             return answers
         finally:
             state.end_write()

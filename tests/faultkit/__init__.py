@@ -384,28 +384,39 @@ def round_statuses(database: Path) -> dict[int, str]:
 # --------------------------------------------------------------------------- the bot's own disk, stalled or full
 
 
+class _TroubledDisk:
+    """The writer's sqlite3 connection, whose COMMITs stall or fail; everything else goes to the real one."""
+
+    def __init__(self, real: sqlite3.Connection, stall: float, full: bool) -> None:
+        self._real, self._stall, self._full = real, stall, full
+
+    def execute(self, sql: str, parameters: Any = ()) -> sqlite3.Cursor:
+        if sql.strip().upper() == "COMMIT":
+            if self._stall:
+                time.sleep(self._stall)  # on the connection's thread, as a stalled disk would
+            if self._full:
+                error = sqlite3.OperationalError("database or disk is full")
+                error.sqlite_errorcode = sqlite3.SQLITE_FULL
+                raise error
+        return self._real.execute(sql, parameters)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real, name)
+
+
 @contextlib.contextmanager
 def disk_trouble(storage: object, *, stall: float = 0.0, full: bool = False) -> Iterator[None]:
     """Make every COMMIT of the bot's storage take ``stall`` seconds longer, or fail as on a full disk.
 
     SQLite writes a transaction's pages at COMMIT, so that is where a stalled or full disk shows: the
-    transaction is rolled back and the error is SQLITE_FULL, as the real one would be.
+    transaction is rolled back and the error is SQLITE_FULL, as the real one would be. The writer's sqlite3
+    connection is swapped under aiosqlite, so COMMITs sent one by one and those of a whole answer batch run
+    on the writer's thread (`SQLiteStorage._write_answer_batch`) are both caught.
     """
     writer = storage._writer  # type: ignore[attr-defined]
-    real_execute = writer.execute
-
-    async def execute(sql: str, parameters: Any = None) -> Any:
-        if sql.strip().upper() == "COMMIT":
-            if stall:
-                await asyncio.sleep(stall)
-            if full:
-                error = sqlite3.OperationalError("database or disk is full")
-                error.sqlite_errorcode = sqlite3.SQLITE_FULL
-                raise error
-        return await real_execute(sql, parameters)
-
-    writer.execute = execute
+    real = writer._connection
+    writer._connection = _TroubledDisk(real, stall, full)
     try:
         yield
     finally:
-        del writer.execute
+        writer._connection = real

@@ -260,38 +260,74 @@ class SQLiteStorage(SQLStorage):
         await self._answers.submit(answer, answer_params(answer))
 
     async def _write_answer_batch(self, batch: Sequence[PendingAnswer]) -> dict[int, Exception]:
-        """Write one batch of answers in one transaction; return the refused ones by position in the batch."""
-        refusals: dict[int, Exception] = {}
-        async with self.transaction():
-            written = await self._execute_many(ANSWER_UPSERT_SQL, [pending.params for pending in batch])
-            if written != len(batch):
-                refusals = await self._answer_refusals(batch)
-        return refusals
+        """Write one batch of answers in one transaction, in one trip to the writer's thread; return the refused
+        ones by position in the batch."""
+        self._ensure_open()
+        params = [pending.params for pending in batch]
+        question_ids = sorted({pending.answer.round_question_id for pending in batch})
+        async with self._write_lock:  # no other transaction's statements between ours
+            self._ensure_open()
+            with domain_errors():
+                open_rows = await _in_one_trip(self._writer, _write_answers, params, question_ids)
+            self._commits += 1
+        return {} if open_rows is None else _answer_refusals(batch, open_rows)
 
-    async def _answer_refusals(self, batch: Sequence[PendingAnswer]) -> dict[int, Exception]:
-        """Explain, by position in the batch, each answer the upsert's WHERE clause skipped.
 
-        Runs in the batch's transaction, so it sees the same questions and rounds the upsert saw.
-        """
-        ids = sorted({pending.answer.round_question_id for pending in batch})
-        placeholders = ", ".join("?" * len(ids))
-        rows = await self._fetch(
-            f"""
-            SELECT rq.id, rq.round_id, r.guild_id FROM round_questions AS rq JOIN rounds AS r ON r.id = rq.round_id
-            WHERE rq.id IN ({placeholders}) AND rq.closed_at IS NULL AND r.status = 'running'
-            """,
-            ids,
-        )
-        open_questions = {int(row["id"]): (int(row["round_id"]), int(row["guild_id"])) for row in rows}
-        refusals: dict[int, Exception] = {}
-        for position, pending in enumerate(batch):
-            answer = pending.answer
-            placement = open_questions.get(answer.round_question_id)
-            if placement is None:
-                refusals[position] = QuestionNotOpen(f"question {answer.round_question_id} is closed or unknown")
-            elif placement != (answer.round_id, answer.guild_id):
-                refusals[position] = ValueError(
-                    f"question {answer.round_question_id} belongs to round {placement[0]} in guild {placement[1]}, "
-                    f"not round {answer.round_id} in guild {answer.guild_id}"
-                )
-        return refusals
+_OPEN_QUESTIONS_SQL = """
+SELECT rq.id, rq.round_id, r.guild_id FROM round_questions AS rq JOIN rounds AS r ON r.id = rq.round_id
+WHERE rq.id IN ({placeholders}) AND rq.closed_at IS NULL AND r.status = 'running'
+"""
+
+
+async def _in_one_trip(connection: aiosqlite.Connection, work: Any, *args: Any) -> Any:
+    """Run ``work(sqlite3_connection, *args)`` on the connection's own thread and return its result.
+
+    aiosqlite has no public way to run several statements in one trip: each ``execute`` is a queue put, a thread
+    wake-up and a ``call_soon_threadsafe`` back to the loop, and an answer batch took three (BEGIN, upsert,
+    COMMIT), the biggest share of the bot's event-loop iterations per click (issue 12). ``_execute`` is the
+    method every public one of ``aiosqlite.Connection`` goes through (unchanged since 0.17); the version is
+    pinned in requirements.lock and tests/test_storage.py checks that the batch still takes one trip.
+    """
+    return await connection._execute(work, connection._conn, *args)  # type: ignore[no-untyped-call]
+
+
+def _write_answers(
+    connection: sqlite3.Connection, params: Sequence[Params], question_ids: Sequence[int]
+) -> list[sqlite3.Row] | None:
+    """On the writer's thread: upsert a batch of answers in one transaction and COMMIT it.
+
+    Returns None if every answer was written, else the batch's questions still open (read in the same
+    transaction, so they are what the upsert saw) to explain the ones its WHERE clause skipped.
+    """
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        written = connection.executemany(ANSWER_UPSERT_SQL, params).rowcount
+        open_rows = None
+        if written != len(params):
+            sql = _OPEN_QUESTIONS_SQL.format(placeholders=", ".join("?" * len(question_ids)))
+            open_rows = connection.execute(sql, question_ids).fetchall()
+        connection.execute("COMMIT")
+    except BaseException:
+        try:
+            connection.execute("ROLLBACK")
+        except sqlite3.Error as exc:  # SQLite may have rolled back by itself already (it may, on a full disk)
+            log.debug("ROLLBACK of an answer batch: %s", exc)
+        raise
+    return open_rows
+
+
+def _answer_refusals(batch: Sequence[PendingAnswer], open_rows: Iterable[sqlite3.Row]) -> dict[int, Exception]:
+    """Explain, by position in the batch, each answer the upsert's WHERE clause skipped."""
+    open_questions = {int(row["id"]): (int(row["round_id"]), int(row["guild_id"])) for row in open_rows}
+    refusals: dict[int, Exception] = {}
+    for position, pending in enumerate(batch):
+        answer = pending.answer
+        placement = open_questions.get(answer.round_question_id)
+        if placement is None:
+            refusals[position] = QuestionNotOpen(f"question {answer.round_question_id} is closed or unknown")
+        elif placement != (answer.round_id, answer.guild_id):
+            refusals[position] = ValueError(
+                f"question {answer.round_question_id} belongs to round {placement[0]} in guild {placement[1]}, "
+                f"not round {answer.round_id} in guild {answer.guild_id}"
+            )
+    return refusals
