@@ -18,7 +18,7 @@ import yarl
 from discord.ext import commands
 
 from bot.config import Settings
-from bot.engine import Clock, LoopClock
+from bot.engine import Clock, LoopClock, ScaledClock
 from bot.engine.write_budget import ChannelWriteBudget, process_share
 from bot.errors import TriviaCommandTree, reply_privately, send_error
 from bot.metrics import serve_metrics
@@ -354,7 +354,9 @@ async def run_bot(settings: Settings) -> int:
     """Run the bot until it is stopped; return the process exit code."""
     if settings.discord_api_base:
         point_discord_at(settings.discord_api_base)
-    bot = make_bot(settings, guild_ready_timeout=settings.guild_ready_timeout)
+    # Channel writes are spaced on their own clock: real time, unless a test against the fake speeds it up.
+    write_clock = None if settings.write_clock_speed == 1 else ScaledClock(settings.write_clock_speed)
+    bot = make_bot(settings, guild_ready_timeout=settings.guild_ready_timeout, write_clock=write_clock)
     # The modules, fact store and question bank loaded so far live as long as the process. Frozen, they are
     # left out of the collector's full passes, which otherwise stall every interaction for ~0.1 s under load.
     gc.collect()

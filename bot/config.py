@@ -117,6 +117,13 @@ class Settings(PlaySettings):
         le=60,
         description="Seconds discord.py waits after connecting for more servers' data before the bot is ready.",
     )
+    write_clock_speed: float = Field(
+        default=1.0,
+        ge=1,
+        le=100,
+        description="For tests against a fake Discord only: how many times faster the spacing of channel writes runs "
+        "(Discord rate-limits a bot that writes faster than 1).",
+    )
 
     @field_validator("dev_guild_ids", mode="before")
     @classmethod

@@ -9,6 +9,8 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import discord
@@ -153,11 +155,44 @@ def _range_text(low: float | None, high: float | None, unit: str = "") -> str:
     return f"at least {low:g}{unit}" if low is not None else f"at most {high:g}{unit}"
 
 
-def _option_problem(param: app_commands.Parameter, option: Mapping[str, Any]) -> str | None:
+@dataclass(frozen=True)
+class _OptionSpec:
+    """What `_option_problem` checks of one declared parameter, read once per command (was per interaction)."""
+
+    name: str
+    kind: AppCommandOptionType
+    low: float | None
+    high: float | None
+    required: bool
+    choices: frozenset[Any]
+    choice_names: str
+    wrong_type: str
+
+
+@lru_cache(maxsize=256)
+def _option_specs(command: app_commands.Command[Any, ..., Any]) -> dict[str, _OptionSpec]:
+    """The command's parameters by display name. A command's parameters are fixed once it is defined; measured:
+    building them (and their messages) on every ``/answer`` was a visible part of its CPU."""
+    return {
+        param.display_name: _OptionSpec(
+            name=param.display_name,
+            kind=param.type,
+            low=param.min_value,
+            high=param.max_value,
+            required=param.required,
+            choices=frozenset(choice.value for choice in param.choices),
+            choice_names=", ".join(choice.name for choice in param.choices),
+            wrong_type=f"`{param.display_name}` must be {_WHAT.get(param.type, 'something else')}: {RELOAD}.",
+        )
+        for param in command.parameters
+    }
+
+
+def _option_problem(param: _OptionSpec, option: Mapping[str, Any]) -> str | None:
     """Return why one received option doesn't fit its declared parameter, or None if it does."""
-    name, kind, value = param.display_name, param.type, option.get("value")
-    wrong_type = f"`{name}` must be {_WHAT.get(kind, 'something else')}: {RELOAD}."
-    low, high = param.min_value, param.max_value
+    name, kind, value = param.name, param.kind, option.get("value")
+    wrong_type = param.wrong_type
+    low, high = param.low, param.high
     if option.get("type") != kind.value:
         return wrong_type
     if kind is AppCommandOptionType.string:
@@ -180,9 +215,8 @@ def _option_problem(param: app_commands.Parameter, option: Mapping[str, Any]) ->
         text = str(value) if isinstance(value, str | int) and not isinstance(value, bool) else ""
         if not (text.isascii() and text.isdigit() and len(text) <= 20):
             return wrong_type
-    if param.choices and value not in {choice.value for choice in param.choices}:
-        names = ", ".join(choice.name for choice in param.choices)
-        return f"`{name}` must be one of: {names}."
+    if param.choices and value not in param.choices:
+        return f"`{name}` must be one of: {param.choice_names}."
     return None
 
 
@@ -190,17 +224,17 @@ def check_options(command: app_commands.Command[Any, ..., Any], options: Sequenc
     """Raise `InvalidOption` unless the options fit the command's declared names, types, ranges and choices."""
     if not isinstance(options, list):
         raise InvalidOption(OUTDATED)
-    params = {param.display_name: param for param in command.parameters}
+    params = _option_specs(command)
     given: set[str] = set()
     for option in options:
         name = option.get("name") if isinstance(option, Mapping) else None
         param = params.get(name) if isinstance(name, str) else None
         if param is None or name in given:
             raise InvalidOption(OUTDATED)
-        given.add(param.display_name)
+        given.add(param.name)
         if (problem := _option_problem(param, option)) is not None:
             raise InvalidOption(problem)
-    missing = [param.display_name for param in params.values() if param.required and param.display_name not in given]
+    missing = [param.name for param in params.values() if param.required and param.name not in given]
     if missing:
         raise InvalidOption(f"`{missing[0]}` is required: {RELOAD}.")
 

@@ -14,17 +14,20 @@ import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from bot.storage import GuildPack, NewPackFact, PackFact, PackSource, Storage
-from questions.extract import MAX_DOCUMENT_BYTES, DocumentRejectedError, DraftReport, decode_document, draft_pack
+from questions.extract import MAX_DOCUMENT_BYTES, DocumentRejectedError, decode_document
 from questions.generate import QuestionBank, build_bank
 from questions.loader import load_store
 from questions.matching import AnswerMatcher
 from questions.models import Fact, FactPack
 from questions.store import FactStore
+
+if TYPE_CHECKING:
+    from questions.extract import DraftReport
 
 __all__ = [
     "DOCUMENT_LIMITS",
@@ -96,6 +99,8 @@ def draft_guild_pack(data: bytes, filename: str, date: dt.date) -> DraftedPack:
 
     Blocking (it writes a temporary folder): run it in a worker thread.
     """
+    from questions.extract import draft_pack  # the drafter loads on the first upload, not with every bot
+
     check_upload(filename, len(data))
     text = decode_document(data)
     name = pack_name_of(filename)

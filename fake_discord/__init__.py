@@ -19,7 +19,8 @@ The public API of :class:`FakeDiscord`, by what a test does (each part lives in 
   like Discord's CDN (``uploads``; what the bot fetched is in ``downloads``);
 - what the bot did (``core``, ``message_store``, ``routes.interactions``): ``requests``, ``messages``,
   ``message_log``, ``channel_writes``, ``max_writes_in_window``, ``command_syncs``, ``commands``, ``interactions``,
-  ``original_message``, ``followups``, ``original_edits``, ``unhandled`` (routes the fake does not know);
+  ``original_message``, ``followups`` (``sent_followups`` without waiting), ``original_edits``, ``unhandled``
+  (routes the fake does not know);
 - waiting (``core``): ``wait_for(predicate)``, ``wait_for_request``, ``wait_for_message``, ``wait_until_ready``;
   ``pending_interactions`` and ``watch_pending_interactions`` (interactions awaiting the bot's answer);
 - faults: ``fail_next`` (REST, ``rest``), ``latency``, ``interaction_ack_timeout`` (Discord's 3 s);

@@ -16,7 +16,7 @@ import yaml
 from pydantic import ValidationError
 
 from questions.checks import find_problems
-from questions.extract.command import add_draft_parser, run_draft
+from questions.extract.arguments import add_draft_parser  # not the drafter: it loads for `draft` only
 from questions.generate import ROUND_KINDS, build_bank
 from questions.loader import FactPackError, default_seeds_dir, discover_packs, load_store
 from questions.matching import AnswerMatcher
@@ -50,6 +50,8 @@ def main(argv: Sequence[str] | None = None, *, prog: str = "python -m questions"
         return EXIT_USAGE
     command: str = args.command
     if command == "draft":
+        from questions.extract.command import run_draft
+
         return run_draft(args)
     packs: list[Path] = [*getattr(args, "paths", []), *(args.packs or [])] or [settings.seeds_dir]
     seed: int = settings.question_seed if args.seed is None else args.seed

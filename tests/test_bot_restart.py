@@ -93,6 +93,7 @@ async def bot_process(settings: Settings, workdir: Path) -> AsyncIterator[BotPro
         "DISCORD_API_BASE": settings.discord_api_base or "",
         "ROUND_PAUSE_SECONDS": "0",
         "GUILD_READY_TIMEOUT": "0.05",  # the fake sends every server at once (discord.py waits 2 s by default)
+        "WRITE_CLOCK_SPEED": "10",  # the fake enforces no rate limit: writes ~0.1 s apart, not ~1 s
         "LOG_LEVEL": "INFO",
     }
     process = await asyncio.create_subprocess_exec(
@@ -124,6 +125,7 @@ def question_shown(message: Json, source: QuestionSource) -> Question:
     raise AssertionError(f"no question in the bank is shown as {embed['description']!r}")
 
 
+@pytest.mark.slow  # two bot processes, one real-time round (~8 s): started first in a parallel run
 @pytest.mark.usefixtures("storage_backend")
 async def test_a_round_killed_mid_way_is_closed_by_the_next_bot(
     fake: FakeDiscord,

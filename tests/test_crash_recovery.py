@@ -57,6 +57,9 @@ class Sent:
 
     def reply(self, fake: FakeDiscord) -> str | None:
         record = fake.interactions[self.token]
+        if record.callback_type == 5:  # deferred (storing took over 2 s on a busy machine): its followup answers
+            followups = fake.sent_followups(self.token)
+            return str(followups[0].get("content")) if followups else None
         if record.callback_type != 4 or record.callback_data is None:
             return None
         return str(record.callback_data.get("content"))

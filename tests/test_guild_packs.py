@@ -70,6 +70,30 @@ async def add_pack(storage: AnyStorage, guild_id: int, name: str, count: int = 3
 # ---------------------------------------------------------------------------------------------- storage
 
 
+async def test_text_a_database_cannot_hold_is_stored_with_question_marks(
+    storage: AnyStorage, storage_backend: StorageBackend
+) -> None:
+    # Lone surrogates (a modified client, a broken upload) fit neither database's UTF-8; NUL does not fit PostgreSQL.
+    fact = NewPackFact("doc.fact--0", "an\ud800swer", '{"id": "doc.fact--0"}')
+    pack = await storage.create_guild_pack(
+        guild_id=1,
+        name="odd",
+        title="Ti\udfffle",
+        document_date=ARTICLE_DATE,
+        document_text="The\x00 text.",
+        pack_json="{}",
+        facts=[fact],
+        created_by=7,
+        created_at=NOW,
+    )
+    assert pack.title == "Ti?le"
+    (stored,) = await storage.pack_facts(pack.id)
+    assert stored.answer == "an?swer"
+    source = await storage.guild_pack_source(pack.id)
+    assert source is not None
+    assert source.document_text == ("The? text." if storage_backend.name == "postgresql" else "The\x00 text.")
+
+
 async def test_packs_are_stored_reviewed_and_removed_per_server(storage: AnyStorage) -> None:
     pack_id = await add_pack(storage, 1, "moon", count=3)
     await add_pack(storage, 2, "moon", count=2)  # the same name in another server is another pack

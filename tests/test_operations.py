@@ -206,6 +206,7 @@ async def _until(check: Callable[[], Awaitable[bool]], what: str) -> None:
         raise AssertionError(f"waited {WAIT_SECONDS:g}s for {what}") from None
 
 
+@pytest.mark.slow  # a bot process plays a real-time round (~20 s): started first in a parallel run
 async def test_metrics_and_health_of_a_real_bot_change_as_a_round_is_played(
     tmp_path: Path, fake: FakeDiscord, question_source: QuestionSource
 ) -> None:

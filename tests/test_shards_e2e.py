@@ -76,6 +76,8 @@ class Sent:
 
     def confirmed(self, fake: FakeDiscord) -> bool:
         record = fake.interactions[self.token]
+        if record.callback_type == 5:  # deferred (storing took over 2 s on a busy machine): its followup confirms
+            return any(CHOSE in str(message.get("content")) for message in fake.sent_followups(self.token))
         return record.callback_type == 4 and CHOSE in str((record.callback_data or {}).get("content"))
 
 

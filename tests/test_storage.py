@@ -7,6 +7,7 @@ import asyncio
 import datetime as dt
 import json
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -36,7 +37,9 @@ from bot.storage import (
 )
 from bot.storage.opening import AnyStorage
 from bot.storage.postgresql import load_migrations as postgres_migrations
+from bot.storage.sql import statements as shared_statements
 from bot.storage.sqlite import load_migrations, split_sql_statements
+from bot.storage.sqlite.statements import sqlite_sql
 from tests.storage_backends import StorageBackend
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -185,9 +188,54 @@ def test_migrations_are_numbered_without_gaps_and_split_into_statements() -> Non
         split_sql_statements("CREATE TABLE a (x)")
 
 
+async def test_the_shared_sql_translates_into_statements_sqlite_prepares(tmp_path: Path) -> None:
+    """Every statement of the shared SQL (PostgreSQL's form) becomes one SQLite accepts: numbered ``?n``
+    placeholders, no casts, no row locks. EXPLAIN prepares each one against the migrated schema without running
+    it."""
+    database = tmp_path / "shared.db"
+    async with await SQLiteStorage.open(database):
+        pass
+    shared = {name: value for name, value in vars(shared_statements).items() if name.isupper()}
+    texts = [text for value in shared.values() for text in (value if isinstance(value, tuple) else (value,))]
+    assert len(texts) > 20
+    connection = sqlite3.connect(database)
+    try:
+        for text in texts:
+            translated = sqlite_sql(text)
+            assert "$" not in translated and "::" not in translated and " FOR " not in translated.upper()
+            if not translated.lstrip().upper().startswith(("SELECT", "INSERT", "UPDATE", "DELETE")):
+                continue  # a fragment (a column list), not a statement
+            parameters = max((int(n) for n in re.findall(r"\?(\d+)", translated)), default=0)
+            connection.execute(f"EXPLAIN {translated}", [None] * parameters)
+    finally:
+        connection.close()
+    assert sqlite_sql("SELECT x FROM t WHERE a = $2 AND b = $1::bigint FOR UPDATE OF t") == (
+        "SELECT x FROM t WHERE a = ?2 AND b = ?1"
+    )
+
+
 async def test_storage_satisfies_the_protocol(storage: AnyStorage) -> None:
     as_protocol: Storage = storage  # mypy checks every method signature here
     assert await as_protocol.get_guild_settings(GUILD) == await storage.get_guild_settings(GUILD)
+
+
+async def test_ids_beyond_64_bits_are_simply_not_found_on_every_backend(storage: AnyStorage) -> None:
+    huge = 2**63  # ids parsed from custom_ids can be anything; no driver may see one that does not fit
+    assert await storage.get_round(huge) is None
+    assert await storage.get_round_question(-huge - 1) is None
+    assert await storage.round_questions(huge) == []
+    assert await storage.question_answers(huge) == []
+    assert await storage.get_dispute(huge) is None
+    with pytest.raises(RecordNotFound):
+        await storage.finish_round(huge, status="finished", ended_at=WEDNESDAY, winner_id=None)
+    with pytest.raises(RecordNotFound):
+        await storage.score_question(huge, [], closed_at=WEDNESDAY)
+    with pytest.raises(RecordNotFound):
+        await storage.create_dispute(
+            round_question_id=huge, guild_id=GUILD, user_id=ALICE, answer_text="x", created_at=WEDNESDAY
+        )
+    with pytest.raises(RecordNotFound):
+        await storage.decide_dispute(huge, accepted=True, decided_by=BOB, decided_at=WEDNESDAY, points_awarded=1)
 
 
 # --------------------------------------------------------------------------- settings and rounds

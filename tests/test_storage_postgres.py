@@ -18,6 +18,7 @@ import pytest
 
 from bot.storage import AnswerInput, ScoredAnswer, StorageUnavailable
 from bot.storage.postgresql import PostgresStorage, load_migrations, statements
+from bot.storage.sql import statements as shared_statements
 from fake_discord import FakeDiscord
 from tests.faultkit import bot_env, run_command
 from tests.postgres_cluster import PostgresCluster
@@ -249,7 +250,7 @@ async def test_leaderboards_and_stats_are_index_lookups_not_scans(postgres_clust
             "all-time page": (statements.LEADERBOARD_ALL_TIME_SQL, (0, 10, 6000)),
             "weekly page": (statements.LEADERBOARD_WEEKLY_SQL, (GUILDS[0], 10, 0, WEEK)),
             "size": (statements.LEADERBOARD_SIZE_SQL, (0, None)),
-            "stats": (statements.PLAYER_STATS_SQL, (0, 12345)),
+            "stats": (shared_statements.PLAYER_STATS_SQL, (0, 12345)),
         }
         for name, (sql, args) in queries.items():
             (plan,) = json.loads(await connection.fetchval(f"EXPLAIN (FORMAT JSON) {sql}", *args))

@@ -198,6 +198,11 @@ class InteractionRoutes(MessageStore):
             return None
         return self._all_messages.get(record.original_message_id)
 
+    def sent_followups(self, token: str) -> list[Json]:
+        """Return the followups an interaction has so far, in their latest state (no waiting)."""
+        record = self._record(token)
+        return [self._all_messages.get(i) or self.deleted_messages[i] for i in record.followup_ids]
+
     async def followups(self, token: str, count: int = 1, timeout: float = 5.0) -> list[Json]:
         """Wait until an interaction has ``count`` followups; return them in their latest state."""
         record = self._record(token)

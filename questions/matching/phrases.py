@@ -86,9 +86,15 @@ def negation_in(key: str, phrasings: Sequence[str]) -> str | None:
     found = next((word for word in words if word in _NEGATIONS), None)
     if found is None:
         return None
-    if any(found in normalize(phrasing).split() for phrasing in phrasings):
+    if any(found in _phrasing_words(phrasing) for phrasing in phrasings):
         return None
     return found
+
+
+@lru_cache(maxsize=4096)
+def _phrasing_words(phrasing: str) -> frozenset[str]:
+    """The normalised words of an accepted phrasing, computed once per phrasing (it was per answer: measured)."""
+    return frozenset(normalize(phrasing).split())
 
 
 def judge_text(

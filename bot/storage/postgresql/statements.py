@@ -1,4 +1,5 @@
-"""The SQL text of the PostgreSQL backend that more than one method runs."""
+"""PostgreSQL's own SQL text (the answer upsert, totals, leaderboards); the SQL both backends share is in
+`bot.storage.sql.statements`."""
 
 from __future__ import annotations
 
@@ -38,39 +39,6 @@ ON CONFLICT (guild_id, user_id) DO UPDATE SET
     rounds_won = player_totals.rounds_won + excluded.rounds_won
 """
 
-WEEKLY_UPSERT_SQL = """
-INSERT INTO player_weekly (guild_id, week_start, user_id, points, answers, correct)
-VALUES ($1, $2, $3, $4, $5, $6)
-ON CONFLICT (guild_id, week_start, user_id) DO UPDATE SET
-    points = player_weekly.points + excluded.points,
-    answers = player_weekly.answers + excluded.answers,
-    correct = player_weekly.correct + excluded.correct
-"""
-
-ROUND_SELECT = """
-SELECT id, guild_id, channel_id, starter_id, question_count, seconds, category, kind, status,
-       started_at, ended_at, winner_id
-FROM rounds
-"""
-
-QUESTION_SELECT = """
-SELECT rq.id, rq.round_id, r.guild_id, r.channel_id, rq.position, rq.question_id, rq.fact_id, rq.kind,
-       rq.correct_choice, rq.opened_at, rq.deadline_at, rq.message_id, rq.closed_at
-FROM round_questions AS rq JOIN rounds AS r ON r.id = rq.round_id
-"""
-
-ANSWER_SELECT = """
-SELECT a.round_question_id, rq.round_id, a.guild_id, a.user_id, rq.question_id, rq.fact_id, a.choice, a.text,
-       a.correct, a.credit, a.points, a.attempts, a.answered_at, a.elapsed_ms
-FROM answers AS a JOIN round_questions AS rq ON rq.id = a.round_question_id
-"""
-
-DISPUTE_SELECT = """
-SELECT d.id, d.round_question_id, rq.round_id, d.guild_id, d.user_id, rq.question_id, rq.fact_id, d.answer_text,
-       d.status, d.created_at, d.decided_by, d.decided_at, d.points_awarded
-FROM disputes AS d JOIN round_questions AS rq ON rq.id = d.round_question_id
-"""
-
 # A page of standings. Only the page's first row needs a count of the players above it: later rows either tie
 # with the row before them or sit exactly at their position. All time, that count sums the points histogram
 # (one row per distinct score above, migration 002); for a week it walks the ranking index.
@@ -102,11 +70,3 @@ LEADERBOARD_SIZE_SQL = """
 SELECT players FROM leaderboard_sizes WHERE guild_id = $1 AND week_start = coalesce($2::date, '-infinity'::date)
 """
 """Parameters: scope, week start or None for all time."""
-
-PLAYER_STATS_SQL = """
-SELECT t.points, t.rounds_played, t.rounds_won, t.answers, t.correct, t.best_streak,
-       (SELECT coalesce(sum(h.players), 0) FROM points_histogram AS h
-        WHERE h.guild_id = t.guild_id AND h.points > t.points) AS above
-FROM player_totals AS t WHERE t.guild_id = $1 AND t.user_id = $2
-"""
-"""Parameters: scope, user id. The rank sums the histogram buckets above the player's points."""

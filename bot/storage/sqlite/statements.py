@@ -1,6 +1,12 @@
-"""The SQL text of the SQLite backend that more than one place runs (the storage and the benchmark's seeder)."""
+"""SQLite's own SQL text (the answer upsert, totals, leaderboards), and `sqlite_sql`, which turns the SQL the
+backends share (`bot.storage.sql.statements`, written in PostgreSQL's form) into SQLite's."""
 
 from __future__ import annotations
+
+import functools
+import re
+
+import bot.storage.sql.statements as shared
 
 # One statement per answer: the SELECT writes nothing unless the question is still open in a running round
 # of the stated guild, and a repeated answer replaces the previous attempt and counts it.
@@ -32,35 +38,45 @@ ON CONFLICT (guild_id, user_id) DO UPDATE SET
     rounds_won = player_totals.rounds_won + excluded.rounds_won
 """
 
-WEEKLY_UPSERT_SQL = """
-INSERT INTO player_weekly (guild_id, week_start, user_id, points, answers, correct)
-VALUES (?, ?, ?, ?, ?, ?)
-ON CONFLICT (guild_id, week_start, user_id) DO UPDATE SET
-    points = player_weekly.points + excluded.points,
-    answers = player_weekly.answers + excluded.answers,
-    correct = player_weekly.correct + excluded.correct
+# A page of standings. Only the page's first row needs a count: later rows either tie with the row before them
+# or sit exactly at their position. The count walks the ranking index, never the answers.
+_LEADERBOARD_SQL = """
+WITH page AS (
+    SELECT user_id, points, correct, answers FROM {table} WHERE {where}
+    ORDER BY points DESC, correct DESC, user_id LIMIT ?2 OFFSET ?3
+)
+SELECT user_id, points, correct, answers,
+       (SELECT count(*) FROM {table} WHERE {where} AND points > (SELECT max(points) FROM page)) AS above
+FROM page ORDER BY points DESC, correct DESC, user_id
 """
 
-ROUND_SELECT = """
-SELECT id, guild_id, channel_id, starter_id, question_count, seconds, category, kind, status,
-       started_at, ended_at, winner_id
-FROM rounds
-"""
+LEADERBOARD_ALL_TIME_SQL = _LEADERBOARD_SQL.format(table="player_totals", where="guild_id = ?1")
+"""Parameters: scope (guild id, or 0 for every guild), limit, offset."""
 
-QUESTION_SELECT = """
-SELECT rq.id, rq.round_id, r.guild_id, r.channel_id, rq.position, rq.question_id, rq.fact_id, rq.kind,
-       rq.correct_choice, rq.opened_at, rq.deadline_at, rq.message_id, rq.closed_at
-FROM round_questions AS rq JOIN rounds AS r ON r.id = rq.round_id
-"""
+LEADERBOARD_WEEKLY_SQL = _LEADERBOARD_SQL.format(table="player_weekly", where="guild_id = ?1 AND week_start = ?4")
+"""Parameters: scope, limit, offset, week start (ISO text of a Monday)."""
 
-ANSWER_SELECT = """
-SELECT a.round_question_id, rq.round_id, a.guild_id, a.user_id, rq.question_id, rq.fact_id, a.choice, a.text,
-       a.correct, a.credit, a.points, a.attempts, a.answered_at, a.elapsed_ms
-FROM answers AS a JOIN round_questions AS rq ON rq.id = a.round_question_id
-"""
+# Kept by triggers (migration 002): counting the players would walk an index entry per player.
+LEADERBOARD_SIZE_SQL = "SELECT players FROM leaderboard_sizes WHERE guild_id = ?1 AND week_start = coalesce(?2, '')"
+"""Parameters: scope, week start or None for all time (stored as '')."""
 
-DISPUTE_SELECT = """
-SELECT d.id, d.round_question_id, rq.round_id, d.guild_id, d.user_id, rq.question_id, rq.fact_id, d.answer_text,
-       d.status, d.created_at, d.decided_by, d.decided_at, d.points_awarded
-FROM disputes AS d JOIN round_questions AS rq ON rq.id = d.round_question_id
-"""
+_NUMBERED_PLACEHOLDER = re.compile(r"\$(\d+)")
+_CAST = re.compile(r"::(?:double precision|[a-z]+)(?:\[\])?")
+_ROW_LOCK = re.compile(r"\s+FOR (?:UPDATE|SHARE)(?: OF \w+(?:, \w+)*)?")
+
+
+@functools.cache
+def sqlite_sql(text: str) -> str:
+    """Return shared SQL as SQLite runs it, translated once per statement text (then a cache lookup).
+
+    ``$n`` becomes ``?n`` (the same numbered parameter); ``::type`` casts are dropped (they only tell PostgreSQL
+    a parameter's type; SQLite binds the values as given); ``FOR UPDATE``/``FOR SHARE`` clauses are dropped
+    (SQLite has no row locks: its single writer holds the database lock for the whole transaction).
+    """
+    text = _ROW_LOCK.sub("", text)
+    text = _CAST.sub("", text)
+    return _NUMBERED_PLACEHOLDER.sub(r"?\1", text)
+
+
+WEEKLY_UPSERT_SQL = sqlite_sql(shared.WEEKLY_UPSERT_SQL)
+"""The shared weekly upsert in SQLite's form (the benchmark's seeder runs it on a bare connection)."""
