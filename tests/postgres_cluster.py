@@ -1,7 +1,7 @@
 """The tests' throwaway PostgreSQL cluster (it lives in `bench.postgres_cluster`, which the benchmark uses too), and
 the one cluster that every pytest-xdist worker of a run shares.
 
-Starting a cluster costs a second or two of CPU (``initdb``, then a server per cluster): with ``-n 4`` on a small
+Starting a cluster costs a second or two of CPU (``initdb``, then a server per cluster): with ``-n 8`` on a small
 machine, one per worker is a noticeable share of the run. So the first worker that needs PostgreSQL starts it under
 a file lock in the run's shared folder (tests/run_folder.py) and writes where it listens; the other workers read
 that. Each worker's databases carry its name (``gw0_...``), so two workers never meet. The xdist controller stops
