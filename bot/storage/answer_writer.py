@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bot.storage.base import AnswerInput, StorageError, StorageUnavailable
+from bot.storage.base import AnswerInput, QuestionNotOpen, StorageError, StorageUnavailable
+
+if TYPE_CHECKING:
+    from bot.storage.sql.dialect import Row  # the sql package imports this module
 
 log = logging.getLogger(__name__)
 
@@ -133,3 +136,24 @@ def settle(future: asyncio.Future[None], outcome: BaseException | None) -> None:
         future.set_result(None)
     else:
         future.set_exception(outcome)
+
+
+def answer_refusals(batch: Sequence[PendingAnswer], open_rows: Iterable[Row]) -> dict[int, Exception]:
+    """Explain, by position in the batch, each answer the upsert's WHERE clause skipped.
+
+    ``open_rows`` are the batch's questions that were open when it was written (``id``, ``round_id``,
+    ``guild_id``), read in the batch's own transaction, as the upsert saw them.
+    """
+    open_questions = {int(row["id"]): (int(row["round_id"]), int(row["guild_id"])) for row in open_rows}
+    refusals: dict[int, Exception] = {}
+    for position, pending in enumerate(batch):
+        answer = pending.answer
+        placement = open_questions.get(answer.round_question_id)
+        if placement is None:
+            refusals[position] = QuestionNotOpen(f"question {answer.round_question_id} is closed or unknown")
+        elif placement != (answer.round_id, answer.guild_id):
+            refusals[position] = ValueError(
+                f"question {answer.round_question_id} belongs to round {placement[0]} in guild {placement[1]}, "
+                f"not round {answer.round_id} in guild {answer.guild_id}"
+            )
+    return refusals

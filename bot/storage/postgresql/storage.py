@@ -33,8 +33,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
-from bot.storage.answer_writer import AnswerWriter, PendingAnswer
-from bot.storage.base import AnswerInput, QuestionNotOpen, StorageUnavailable
+from bot.storage.answer_writer import AnswerWriter, PendingAnswer, answer_refusals
+from bot.storage.base import AnswerInput, StorageUnavailable
 from bot.storage.postgresql.dialect import POSTGRESQL
 from bot.storage.postgresql.errors import TransientConflict, domain_errors
 from bot.storage.postgresql.rows import answer_params
@@ -324,16 +324,4 @@ class PostgresStorage(SQLStorage):
             """,
             ids,
         )
-        open_questions = {int(row["id"]): (int(row["round_id"]), int(row["guild_id"])) for row in rows}
-        refusals: dict[int, Exception] = {}
-        for position, pending in enumerate(batch):
-            answer = pending.answer
-            placement = open_questions.get(answer.round_question_id)
-            if placement is None:
-                refusals[position] = QuestionNotOpen(f"question {answer.round_question_id} is closed or unknown")
-            elif placement != (answer.round_id, answer.guild_id):
-                refusals[position] = ValueError(
-                    f"question {answer.round_question_id} belongs to round {placement[0]} in guild {placement[1]}, "
-                    f"not round {answer.round_id} in guild {answer.guild_id}"
-                )
-        return refusals
+        return answer_refusals(batch, rows)

@@ -35,10 +35,9 @@ from typing import Any, Literal, TypeVar
 
 import aiosqlite
 
-from bot.storage.answer_writer import AnswerWriter, PendingAnswer
+from bot.storage.answer_writer import AnswerWriter, PendingAnswer, answer_refusals
 from bot.storage.base import (
     AnswerInput,
-    QuestionNotOpen,
     StorageError,
     StorageUnavailable,
 )
@@ -272,7 +271,7 @@ class SQLiteStorage(SQLStorage):
             with domain_errors():
                 open_rows = await _in_one_trip(self._writer, _write_answers, params, question_ids)
             self._commits += 1
-        return {} if open_rows is None else _answer_refusals(batch, open_rows)
+        return {} if open_rows is None else answer_refusals(batch, open_rows)
 
 
 _OPEN_QUESTIONS_SQL = """
@@ -316,20 +315,3 @@ def _write_answers(
             log.debug("ROLLBACK of an answer batch: %s", exc)
         raise
     return open_rows
-
-
-def _answer_refusals(batch: Sequence[PendingAnswer], open_rows: Iterable[sqlite3.Row]) -> dict[int, Exception]:
-    """Explain, by position in the batch, each answer the upsert's WHERE clause skipped."""
-    open_questions = {int(row["id"]): (int(row["round_id"]), int(row["guild_id"])) for row in open_rows}
-    refusals: dict[int, Exception] = {}
-    for position, pending in enumerate(batch):
-        answer = pending.answer
-        placement = open_questions.get(answer.round_question_id)
-        if placement is None:
-            refusals[position] = QuestionNotOpen(f"question {answer.round_question_id} is closed or unknown")
-        elif placement != (answer.round_id, answer.guild_id):
-            refusals[position] = ValueError(
-                f"question {answer.round_question_id} belongs to round {placement[0]} in guild {placement[1]}, "
-                f"not round {answer.round_id} in guild {answer.guild_id}"
-            )
-    return refusals
