@@ -10,6 +10,8 @@ import functools
 
 import pycountry
 
+from questions.text.dates import MONTH_NAMES
+
 PERSON_ROLES = frozenset(
     [
         "actor",
@@ -509,20 +511,7 @@ FUNCTION_WORDS = frozenset(
         "just",
     ]
 )
-MONTHS = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-]
+MONTHS = MONTH_NAMES  # one list of month names: questions.text.dates
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 DEMONYM_ENDINGS = ("ian", "ean", "ese", "ish", "ic", "i", "an")
 EXTRA_DEMONYMS = frozenset({"Soviet", "Thai", "Swiss", "Dutch", "French", "Greek", "Czech", "Welsh", "Irish"})
