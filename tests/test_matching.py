@@ -1099,3 +1099,46 @@ def test_an_opposite_word_is_refused(text: str, accepted: bool) -> None:
     assert verdict.accepted == accepted, verdict.reason
     if not accepted:
         assert "the opposite of the answer" in verdict.reason
+
+
+@pytest.mark.parametrize(
+    ("text", "accepted"),
+    [
+        ("military funding", False),  # 'military' names another answer of the store
+        ("defence funding", False),  # ... under another accepted phrasing of it
+        ("tourist funding", False),  # 'tourist' names a distractor
+        ("funding", True),
+        ("government funding", True),
+        ("more funding", True),  # a word that names nothing else
+    ],
+)
+def test_a_word_added_to_the_answer_that_names_another_answer_is_refused(text: str, accepted: bool) -> None:
+    def fact(fact_id: str, answer: dict[str, object]) -> Fact:
+        return Fact.model_validate(
+            {
+                "id": fact_id,
+                "category": "test",
+                "prompts": ["What is it?"],
+                "answer": {"type": "text", **answer},
+                "source": {"quote": "q"},
+            }
+        )
+
+    store = FactStore(
+        documents={},
+        entities={},
+        facts={
+            "funding": fact(
+                "funding",
+                {"value": "government funding", "accept": ["funding"], "distractors": ["tourist visits"]},
+            ),
+            "priority": fact("priority", {"value": "military spending", "accept": ["defence spending"]}),
+        },
+        categories={},
+    )
+    expected = store.expected_answer(store.facts["funding"])
+    question = _question("funding", QuestionKind.TYPED, expected.display, expected)
+    verdict = AnswerMatcher(store).judge(question, text)
+    assert verdict.accepted == accepted, verdict.reason
+    if not accepted:
+        assert "names" in verdict.reason

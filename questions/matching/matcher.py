@@ -11,7 +11,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from questions.matching.choices import judge_choice
-from questions.matching.phrases import judge_text, negation_in
+from questions.matching.phrases import judge_text, negation_in, phrase_keywords
 from questions.matching.values import judge_date, judge_quantity, judge_time
 from questions.matching.verdicts import (
     MAX_ANSWER_LENGTH,
@@ -125,6 +125,7 @@ class AnswerMatcher:
             word for document in store.documents.values() for word in normalize(document.text).split()
         }
         self._places = self._containing_places()
+        self._rivals: dict[str, dict[str, str]] = {}
         load_word_lists()
         self._proper_words = {word for word in self._name_words if not is_english_word(word)}
         self._exonyms = {name_key(russian): name_key(english) for russian, english in RUSSIAN_EXONYMS.items()}
@@ -201,7 +202,8 @@ class AnswerMatcher:
             return judge_date(expected, cleaned, key, shown)
         if expected.type == AnswerType.TIME:
             return judge_time(expected, cleaned, shown)
-        return judge_text(expected, self._text_distractors(question), full_key, key, shown, extra_aliases)
+        rivals = self._rival_words(question.fact_id)
+        return judge_text(expected, self._text_distractors(question), full_key, key, shown, extra_aliases, rivals)
 
     def _english_names(self, key: str) -> str:
         """Rewrite the Russian names of well-known things in a transliterated key in English ('mks' -> 'iss')."""
@@ -763,6 +765,19 @@ class AnswerMatcher:
         return any(not is_english_word(word) or word in self._name_words for word in words)
 
     # ----------------------------------------------------------------- numbers and durations
+
+    def _rival_words(self, fact_id: str) -> dict[str, str]:
+        """Map each key word of the store's other text answers to that answer (built once per fact)."""
+        cached = self._rivals.get(fact_id)
+        if cached is None:
+            cached = {}
+            for other in self._store.facts.values():
+                if other.id != fact_id and isinstance(other.answer, TextAnswer):
+                    for phrasing in (other.answer.value, *other.answer.accept):
+                        for word in phrase_keywords(phrasing):
+                            cached.setdefault(word, other.answer.value)
+            self._rivals[fact_id] = cached
+        return cached
 
     def _text_distractors(self, question: Question) -> list[str]:
         fact = self._store.facts.get(question.fact_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Final
@@ -104,8 +104,13 @@ def judge_text(
     key: str,
     shown: str,
     extra_aliases: Sequence[str],
+    rivals: Mapping[str, str] | None = None,
 ) -> Verdict:
     """Judge a phrase against the answer, its accepted phrasings and (as counter-evidence) its distractors.
+
+    ``rivals`` maps the key words of other answers of the store to the answer each belongs to: a word the player
+    adds to the answer that is one of those (and of no accepted phrasing) names that other thing ('military
+    funding' is not 'funding' when 'military spending' is another answer), and so does a word of a distractor.
 
     Rule: an exact phrasing (after normalisation) is accepted. Otherwise the answer's key words
     (content words, lightly stemmed: 'saves' is 'save') are looked up in the player's words, each
@@ -158,8 +163,26 @@ def judge_text(
                 f"Rejected: {quote(shown)} reads as {quote(distractor)}, not {quote(expected.display)}.",
                 distractor,
             )
+    named = _names_another(words, phrasings, distractors, rivals or {})
+    if named is not None:
+        return reject(
+            VerdictCode.WRONG,
+            f"Rejected: {quote(named[0])} in {quote(shown)} names {quote(named[1])}, not {quote(expected.display)}.",
+        )
     code = VerdictCode.TYPO if best[0].typos else VerdictCode.ALIAS
     return accept(code, f"Accepted: {quote(shown)} matches {quote(best[1])}.", expected.display)
+
+
+def _names_another(
+    words: Sequence[str], phrasings: Sequence[str], distractors: Sequence[str], rivals: Mapping[str, str]
+) -> tuple[str, str] | None:
+    """Return (word, what it names) for a word the player added that belongs to a distractor or another answer."""
+    own = {word for phrasing in phrasings for word in phrase_keywords(phrasing)}
+    others = dict(rivals)
+    for distractor in distractors:
+        for word in phrase_keywords(distractor):
+            others.setdefault(word, distractor)
+    return next(((word, others[word]) for word in words if word not in own and word in others), None)
 
 
 def choice_by_phrase(choices: Sequence[str], key: str) -> int | None:
