@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 import discord
 import pytest
 
+import bot.storage.sqlite.storage as sqlite_storage_module
 from bot.app import TriviaBot
 from bot.config import Settings
 from bot.engine import FakeClock, RoundSession, RoundSettings
@@ -20,7 +22,7 @@ from tests.conftest import button_ids
 from tests.faultkit import query, unanswered, wait_question_stored
 from tests.test_engine import ANN, FakeListener, FakeRecorder, Table, judge, multiple_choice
 from tests.test_engine import BOB as BEA
-from tests.test_storage import ALICE, BOB, CAROL, answer, ask, start_round
+from tests.test_storage import ALICE, BOB, CAROL, answer, ask, start_round, writer_busy
 
 
 @pytest.fixture
@@ -44,24 +46,43 @@ def count_trips(storage: SQLiteStorage) -> list[str]:
     return trips
 
 
-async def test_an_answer_batch_is_one_trip_to_the_database_thread_and_committed(sqlite_storage: SQLiteStorage) -> None:
+def answer_trips(trips: list[str]) -> list[str]:
+    return [trip for trip in trips if trip == "_write_answers"]
+
+
+async def test_an_answer_is_committed_at_once_without_a_trip_to_the_database_thread(
+    sqlite_storage: SQLiteStorage,
+) -> None:
+    storage = sqlite_storage
+    round_id = await start_round(storage)
+    question = await ask(storage, round_id, kind="mc")
+    trips = count_trips(storage)
+    commits = storage.commit_count
+    await storage.record_answer(answer(question, round_id, ALICE, choice=1, text=None))
+    assert trips == []
+    assert storage.commit_count == commits + 1
+    # Committed: another connection sees it.
+    assert query(storage.path, f"SELECT choice FROM answers WHERE user_id = {ALICE}") == [(1,)]
+    with pytest.raises(QuestionNotOpen):  # refused at once too, and explained
+        await storage.record_answer(answer(question + 100, round_id, BOB, choice=0, text=None))
+    assert trips == []
+
+
+async def test_answers_queued_behind_a_transaction_are_one_trip_per_batch(sqlite_storage: SQLiteStorage) -> None:
     storage = sqlite_storage
     round_id = await start_round(storage)
     question = await ask(storage, round_id, kind="mc")
     trips = count_trips(storage)
     before = storage.stats
-
-    await storage.record_answer(answer(question, round_id, ALICE, choice=1, text=None))
-    assert trips == ["_write_answers"]
-
-    trips.clear()
     answers = [answer(question, round_id, user, choice=user % 4, text=None) for user in range(2000, 2100)]
-    await asyncio.gather(*(storage.record_answer(one) for one in answers))
+    async with writer_busy(storage):
+        answering = asyncio.gather(*(storage.record_answer(one) for one in answers))
+        await asyncio.sleep(0)
+    await answering
     after = storage.stats
-    batches = after.answer_batches - before.answer_batches - 1
-    assert trips == ["_write_answers"] * batches and 1 <= batches <= 5
-    assert after.commits - before.commits == batches + 1
-    assert len(await storage.question_answers(question)) == 101
+    batches = after.answer_batches - before.answer_batches
+    assert answer_trips(trips) == ["_write_answers"] * batches and 1 <= batches <= 5
+    assert len(await storage.question_answers(question)) == 100
 
 
 async def test_a_refused_answer_in_a_batch_is_explained_in_the_same_trip(sqlite_storage: SQLiteStorage) -> None:
@@ -69,13 +90,96 @@ async def test_a_refused_answer_in_a_batch_is_explained_in_the_same_trip(sqlite_
     round_id = await start_round(storage)
     question = await ask(storage, round_id, kind="mc")
     trips = count_trips(storage)
-    good = [storage.record_answer(answer(question, round_id, user, choice=0, text=None)) for user in (ALICE, BOB)]
-    unknown = storage.record_answer(answer(question + 100, round_id, CAROL, choice=0, text=None))
-    results = await asyncio.gather(*good, unknown, return_exceptions=True)
+    async with writer_busy(storage):
+        good = [storage.record_answer(answer(question, round_id, user, choice=0, text=None)) for user in (ALICE, BOB)]
+        unknown = storage.record_answer(answer(question + 100, round_id, CAROL, choice=0, text=None))
+        answering = asyncio.gather(*good, unknown, return_exceptions=True)
+        await asyncio.sleep(0)
+    results = await answering
     assert results[:2] == [None, None]
     assert isinstance(results[2], QuestionNotOpen)
-    assert trips == ["_write_answers"]
+    assert answer_trips(trips) == ["_write_answers"]
     assert {row.user_id for row in await storage.question_answers(question)} == {ALICE, BOB}
+
+
+async def test_an_answer_never_overtakes_one_queued_before_it(sqlite_storage: SQLiteStorage) -> None:
+    """The latest choice wins: a change made while an earlier one still waits in the queue waits behind it."""
+    storage = sqlite_storage
+    round_id = await start_round(storage)
+    question = await ask(storage, round_id, kind="mc")
+    async with writer_busy(storage):
+        first = asyncio.create_task(storage.record_answer(answer(question, round_id, ALICE, choice=1, text=None)))
+        await asyncio.sleep(0)
+    # The transaction is committed and its lock free, but the first choice is still queued: the second must not be
+    # committed at once ahead of it.
+    await storage.record_answer(answer(question, round_id, ALICE, choice=2, text=None))
+    await first
+    assert [row.choice for row in await storage.question_answers(question)] == [2]
+
+
+async def test_another_process_holding_the_lock_sends_answers_the_queued_way(tmp_path: Path) -> None:
+    storage = await SQLiteStorage.open(tmp_path / "trivia.db", busy_timeout=30)
+    try:
+        round_id = await start_round(storage)
+        question = await ask(storage, round_id, kind="mc")
+        trips = count_trips(storage)
+        blocker = sqlite3.connect(storage.path, isolation_level=None)
+        blocker.execute("BEGIN IMMEDIATE")
+        answering = asyncio.create_task(storage.record_answer(answer(question, round_id, ALICE, choice=3, text=None)))
+        await asyncio.sleep(0.2)
+        assert not answering.done()  # waiting on the writer's thread (its busy timeout), not on the event loop
+        blocker.execute("ROLLBACK")
+        blocker.close()
+        await answering
+        assert answer_trips(trips) == ["_write_answers"]
+        assert [row.choice for row in await storage.question_answers(question)] == [3]
+    finally:
+        await storage.close()
+
+
+async def test_a_slow_commit_sends_answers_through_the_thread_for_a_while(
+    sqlite_storage: SQLiteStorage, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    storage = sqlite_storage
+    round_id = await start_round(storage)
+    question = await ask(storage, round_id, kind="mc")
+    trips = count_trips(storage)
+    monkeypatch.setattr(sqlite_storage_module, "SLOW_ANSWER_COMMIT_SECONDS", -1.0)  # every commit is "slow"
+    await storage.record_answer(answer(question, round_id, ALICE, choice=1, text=None))
+    assert trips == [] and "took" in caplog.text
+    await storage.record_answer(answer(question, round_id, BOB, choice=1, text=None))
+    assert answer_trips(trips) == ["_write_answers"]
+
+
+async def test_answers_committed_at_once_are_checkpointed_on_the_writers_thread(
+    sqlite_storage: SQLiteStorage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    storage = sqlite_storage
+    round_id = await start_round(storage)
+    question = await ask(storage, round_id, kind="mc")
+    monkeypatch.setattr(sqlite_storage_module, "CHECKPOINT_EVERY_COMMITS", 5)
+    for user in range(12):  # none of these awaits suspends: the checkpoint starts after them, once
+        await storage.record_answer(answer(question, round_id, user, choice=1, text=None))
+    assert storage._checkpointer is not None
+    await storage._checkpointer
+    assert storage.checkpoints == 1
+    await storage.record_answer(answer(question, round_id, 100, choice=1, text=None))  # 8 commits since: another
+    await storage._checkpointer
+    assert storage.checkpoints == 2
+    ((autocheckpoint,),) = storage._answer_writer.execute("PRAGMA wal_autocheckpoint").fetchall()  # type: ignore[union-attr]
+    assert autocheckpoint == 0  # the loop's thread never checkpoints (a checkpoint fsyncs)
+
+
+async def test_with_synchronous_full_every_answer_goes_through_the_writers_thread(tmp_path: Path) -> None:
+    storage = await SQLiteStorage.open(tmp_path / "trivia.db", synchronous="FULL")
+    try:
+        round_id = await start_round(storage)
+        question = await ask(storage, round_id, kind="mc")
+        trips = count_trips(storage)
+        await storage.record_answer(answer(question, round_id, ALICE, choice=1, text=None))
+        assert answer_trips(trips) == ["_write_answers"]
+    finally:
+        await storage.close()
 
 
 # --------------------------------------------------------------------------- the round loop is not woken per answer

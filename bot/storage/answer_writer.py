@@ -4,6 +4,12 @@
 `ANSWER_BATCH_LIMIT`), hands it to the backend, which writes it as one upsert per answer inside one
 transaction and COMMITs, and only then resolves every waiter; answers that arrive meanwhile form the next
 batch.
+
+A backend may also offer to write an answer *at once* (`WriteNow`): when nothing is queued or being written,
+the answer is committed right away in the caller's own step, with no task switch and no trip to another
+thread. The backend declines (`NotNow`) whenever that could wait on anything, and the answer is queued as
+above; since an answer is written at once only when nothing is queued before it, the order of a player's
+answers (the latest one wins) is kept either way.
 """
 
 from __future__ import annotations
@@ -48,14 +54,26 @@ WriteBatch = Callable[[Sequence[PendingAnswer]], Awaitable[dict[int, Exception]]
 """Write a batch in one committed transaction; return, by position in the batch, each answer refused."""
 
 
+class NotNow(Exception):  # noqa: N818 - an answer, like the engine's errors
+    """The backend cannot write this answer at once without waiting: queue it for the writer task instead."""
+
+
+WriteNow = Callable[[AnswerInput, Any], Exception | None]
+"""Write one answer (with its driver parameters) at once, committed, without awaiting anything; return its
+refusal, or None if it was stored. Raises `NotNow` when that would mean waiting (nothing was written)."""
+
+
 class AnswerWriter:
     """Queue answers and write them batch after batch through `write_batch`, one transaction each."""
 
-    def __init__(self, write_batch: WriteBatch, *, name: str) -> None:
+    def __init__(self, write_batch: WriteBatch, *, name: str, write_now: WriteNow | None = None) -> None:
         self._write_batch = write_batch
+        self._write_now = write_now
         self._pending: list[PendingAnswer] = []
         self._waiting = asyncio.Event()
         self._closing = False
+        self._writing = False
+        self.answers_written_at_once = 0
         self.answer_batches = 0
         self.answers_written = 0
         self.largest_batch = 0
@@ -67,7 +85,28 @@ class AnswerWriter:
         return not self._closing and not self._task.done()
 
     async def submit(self, answer: AnswerInput, params: object) -> None:
-        """Queue an answer and return once the batch holding it has been committed (or raise its refusal)."""
+        """Queue an answer and return once the batch holding it has been committed (or raise its refusal).
+
+        With nothing queued or being written, the backend's `WriteNow` (if any) is tried first.
+        """
+        if self._write_now is not None and not self._pending and not self._writing:
+            try:
+                refusal = self._write_now(answer, params)
+            except NotNow:
+                pass
+            except StorageError as exc:
+                log.warning("Could not record an answer: %s", exc)
+                raise batch_failure(exc)  # noqa: B904 - its cause is set
+            except Exception as exc:
+                log.exception("Unexpected failure recording an answer")
+                raise batch_failure(exc)  # noqa: B904 - its cause is set
+            else:
+                self._counted(1, 0 if refusal is None else 1)
+                if refusal is None:
+                    self.answers_written_at_once += 1
+                if refusal is not None:
+                    raise refusal
+                return
         pending = PendingAnswer(answer, params, asyncio.get_running_loop().create_future())
         self._pending.append(pending)
         self._waiting.set()
@@ -91,7 +130,11 @@ class AnswerWriter:
                 continue
             batch = self._pending[:ANSWER_BATCH_LIMIT]
             del self._pending[:ANSWER_BATCH_LIMIT]
-            await self._write(batch)
+            self._writing = True
+            try:
+                await self._write(batch)
+            finally:
+                self._writing = False
 
     async def _write(self, batch: list[PendingAnswer]) -> None:
         """Write one batch, then settle every waiter; never raises but for cancellation."""
@@ -111,11 +154,14 @@ class AnswerWriter:
             for pending in batch:
                 settle(pending.future, batch_failure(exc))
             return
-        self.answer_batches += 1
-        self.answers_written += len(batch) - len(refusals)
-        self.largest_batch = max(self.largest_batch, len(batch))
+        self._counted(len(batch), len(refusals))
         for position, pending in enumerate(batch):
             settle(pending.future, refusals.get(position))
+
+    def _counted(self, answers: int, refused: int) -> None:
+        self.answer_batches += 1
+        self.answers_written += answers - refused
+        self.largest_batch = max(self.largest_batch, answers)
 
 
 def batch_failure(exc: BaseException) -> StorageError:
@@ -138,7 +184,7 @@ def settle(future: asyncio.Future[None], outcome: BaseException | None) -> None:
         future.set_exception(outcome)
 
 
-def answer_refusals(batch: Sequence[PendingAnswer], open_rows: Iterable[Row]) -> dict[int, Exception]:
+def answer_refusals(answers: Sequence[AnswerInput], open_rows: Iterable[Row]) -> dict[int, Exception]:
     """Explain, by position in the batch, each answer the upsert's WHERE clause skipped.
 
     ``open_rows`` are the batch's questions that were open when it was written (``id``, ``round_id``,
@@ -146,8 +192,7 @@ def answer_refusals(batch: Sequence[PendingAnswer], open_rows: Iterable[Row]) ->
     """
     open_questions = {int(row["id"]): (int(row["round_id"]), int(row["guild_id"])) for row in open_rows}
     refusals: dict[int, Exception] = {}
-    for position, pending in enumerate(batch):
-        answer = pending.answer
+    for position, answer in enumerate(answers):
         placement = open_questions.get(answer.round_question_id)
         if placement is None:
             refusals[position] = QuestionNotOpen(f"question {answer.round_question_id} is closed or unknown")

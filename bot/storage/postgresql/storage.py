@@ -324,4 +324,4 @@ class PostgresStorage(SQLStorage):
             """,
             ids,
         )
-        return answer_refusals(batch, rows)
+        return answer_refusals([pending.answer for pending in batch], rows)

@@ -72,3 +72,26 @@ async def _switch_to_wal(pragma: Pragma, busy_timeout: float) -> list[sqlite3.Ro
             if not busy or loop.time() >= deadline:
                 raise
         await asyncio.sleep(0.02)
+
+
+def connect_answer_writer(path: Path, *, max_size_bytes: int | None) -> sqlite3.Connection:
+    """Open the connection that writes answers at once on the event loop's thread (see `SQLiteStorage`).
+
+    It never waits: no busy timeout (a lock held elsewhere fails its BEGIN at once, and the answer goes the
+    queued way) and no automatic checkpoints (a checkpoint fsyncs; the storage runs them on the writer's
+    thread instead). The file is already in WAL mode, and ``synchronous=NORMAL`` makes a COMMIT a write to the
+    WAL in the OS page cache, no fsync.
+    """
+    with domain_errors():
+        connection = sqlite3.connect(path, isolation_level=None, timeout=0.0)
+        try:
+            connection.row_factory = sqlite3.Row
+            for statement in ("synchronous = NORMAL", "foreign_keys = ON", "wal_autocheckpoint = 0"):
+                connection.execute(f"PRAGMA {statement}").fetchall()
+            if max_size_bytes is not None:
+                (page_size,) = connection.execute("PRAGMA page_size").fetchone()
+                connection.execute(f"PRAGMA max_page_count = {max(1, max_size_bytes // int(page_size))}").fetchall()
+        except BaseException:
+            connection.close()
+            raise
+    return connection
