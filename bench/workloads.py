@@ -580,7 +580,10 @@ async def offer_at_rate(
     """
     child = system.child
     assert child is not None
-    await child.wait_idle()  # neither a previous step's backlog nor new rounds' start-up may count here
+    # Neither a previous step's backlog nor new rounds' start-up may count here: the paced writes of rounds being
+    # stopped and started go on at low CPU for seconds, so CPU idleness alone does not show they are over.
+    await system.wait_channels_quiet()
+    await child.wait_idle()
     sent: list[Sent] = []
     meter = LoadMeter(child)
     with quiet_driver():
