@@ -466,7 +466,8 @@ def format_report(results: dict[str, Any] | None, storage: dict[str, Any] | None
             f"Machine: {machine['cpus']} CPUs ({machine['cpu_model']}), Python {machine['python']}, "
             f"discord.py {machine['discord.py']}, SQLite {machine['sqlite']}; "
             f"uvloop {machine.get('uvloop') or 'not installed'} (trivia bot only), "
-            f"orjson {machine.get('orjson') or 'not installed'} (discord.py in both bots)"
+            f"orjson {machine.get('orjson') or 'not installed'} (discord.py in both bots), "
+            f"SQLITE_ANSWER_WRITES={machine.get('sqlite_answer_writes') or 'thread'} (trivia bot)"
         )
         out.append("")
     if results and "rounds" in results:

@@ -59,6 +59,8 @@ def machine() -> dict[str, Any]:
         # The trivia bot runs on uvloop when installed (the `speed` extra); discord.py uses orjson if installed.
         "uvloop": _version_of("uvloop"),
         "orjson": _version_of("orjson"),
+        # The trivia bot's children inherit the environment: SQLITE_ANSWER_WRITES=at_once measures that choice.
+        "sqlite_answer_writes": os.environ.get("SQLITE_ANSWER_WRITES") or "thread",
     }
 
 

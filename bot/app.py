@@ -151,7 +151,11 @@ class TriviaBot(commands.Bot):
         """Open storage, close rounds a restart interrupted, load the cogs and sync commands deliberately."""
         from bot.cogs import scores, settings, trivia
 
-        self._storage = await open_storage(self.settings.database_target, busy_timeout=1.5)
+        self._storage = await open_storage(
+            self.settings.database_target,
+            busy_timeout=1.5,
+            sqlite_answers_at_once=self.settings.sqlite_answer_writes == "at_once",
+        )
         self.add_dynamic_items(*DYNAMIC_ITEMS)
         trivia_cog, scores_cog = trivia.TriviaCog(self), scores.ScoresCog(self)
         self._round_actions, self._page_turner = trivia_cog, scores_cog

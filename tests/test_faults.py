@@ -336,14 +336,11 @@ async def test_a_full_database_gets_a_try_again_and_the_same_answer_works_after(
         )
         await _question(fake, channel, 1)
         await wait_question_stored(database)
-        # A disk that is full now: the bot's writers may not grow the file by a single page. (max_page_count
-        # belongs to a connection, so it is set on the bot's own writers, not from another connection: the
-        # thread's, and the one that commits answers at once.)
+        # A disk that is full now: the bot's writer may not grow the file by a single page. (max_page_count
+        # belongs to a connection, so it is set on the bot's own writer, not from another connection.)
         writer = bot.storage._writer  # type: ignore[attr-defined]
-        at_once = bot.storage._answer_writer  # type: ignore[attr-defined]
         ((pages,),) = await writer.execute_fetchall("PRAGMA page_count")
         await writer.execute_fetchall(f"PRAGMA max_page_count = {pages}")
-        at_once.execute(f"PRAGMA max_page_count = {pages}").fetchall()
 
         long_answer = "🚀" * 200  # 800 bytes: a handful fill the answers table's only page
         refused: tuple[Json, Json] | None = None
@@ -360,7 +357,6 @@ async def test_a_full_database_gets_a_try_again_and_the_same_answer_works_after(
         assert refused is not None, "the database never filled up"
 
         await writer.execute_fetchall("PRAGMA max_page_count = 1073741823")  # space freed
-        at_once.execute("PRAGMA max_page_count = 1073741823").fetchall()
         (retry,) = await send_all(fake, [fresh(refused[0])])
         assert retry is not None and str(retry["content"])[:1] in "✅🟡❌"
         assert len(_trivia(bot).registry) == 1, "the round goes on"

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import sqlite3
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import discord
 import pytest
 
 import bot.storage.sqlite.storage as sqlite_storage_module
+from bot.acks import interaction_age
 from bot.app import TriviaBot
 from bot.config import Settings
 from bot.engine import FakeClock, RoundSession, RoundSettings
@@ -27,7 +30,7 @@ from tests.test_storage import ALICE, BOB, CAROL, answer, ask, start_round, writ
 
 @pytest.fixture
 async def sqlite_storage(tmp_path: Path) -> AsyncIterator[SQLiteStorage]:
-    storage = await SQLiteStorage.open(tmp_path / "trivia.db")
+    storage = await SQLiteStorage.open(tmp_path / "trivia.db", answers_at_once=True)
     yield storage
     await storage.close()
 
@@ -118,7 +121,7 @@ async def test_an_answer_never_overtakes_one_queued_before_it(sqlite_storage: SQ
 
 
 async def test_another_process_holding_the_lock_sends_answers_the_queued_way(tmp_path: Path) -> None:
-    storage = await SQLiteStorage.open(tmp_path / "trivia.db", busy_timeout=30)
+    storage = await SQLiteStorage.open(tmp_path / "trivia.db", busy_timeout=30, answers_at_once=True)
     try:
         round_id = await start_round(storage)
         question = await ask(storage, round_id, kind="mc")
@@ -170,9 +173,13 @@ async def test_answers_committed_at_once_are_checkpointed_on_the_writers_thread(
     assert autocheckpoint == 0  # the loop's thread never checkpoints (a checkpoint fsyncs)
 
 
-async def test_with_synchronous_full_every_answer_goes_through_the_writers_thread(tmp_path: Path) -> None:
-    storage = await SQLiteStorage.open(tmp_path / "trivia.db", synchronous="FULL")
+@pytest.mark.parametrize("options", [{}, {"answers_at_once": True, "synchronous": "FULL"}], ids=["default", "full"])
+async def test_by_default_or_with_synchronous_full_every_answer_goes_through_the_writers_thread(
+    tmp_path: Path, options: dict[str, Any]
+) -> None:
+    storage = await SQLiteStorage.open(tmp_path / "trivia.db", **options)
     try:
+        assert storage._answer_writer is None
         round_id = await start_round(storage)
         question = await ask(storage, round_id, kind="mc")
         trips = count_trips(storage)
@@ -180,6 +187,15 @@ async def test_with_synchronous_full_every_answer_goes_through_the_writers_threa
         assert answer_trips(trips) == ["_write_answers"]
     finally:
         await storage.close()
+
+
+async def test_the_bot_commits_answers_at_once_only_when_the_operator_chose_it(
+    fake: FakeDiscord, make_bot: Callable[..., TriviaBot]
+) -> None:
+    async with running_bot(fake, make_bot()) as bot:
+        assert bot.storage._answer_writer is None  # type: ignore[attr-defined]
+    async with running_bot(fake, make_bot(sqlite_answer_writes="at_once")) as bot:
+        assert bot.storage._answer_writer is not None  # type: ignore[attr-defined]
 
 
 # --------------------------------------------------------------------------- the round loop is not woken per answer
@@ -278,3 +294,12 @@ def _count_tasks_of(bot: TriviaBot) -> list[str]:
 
     bot._interaction_tasks = Recording(bot._interaction_tasks)
     return spawned
+
+
+@pytest.mark.parametrize("age", [0.0, 2.5, 600.0])
+def test_interaction_age_is_read_from_the_snowflake(age: float) -> None:
+    created = discord.utils.utcnow() - dt.timedelta(seconds=age)
+    interaction: Any = SimpleNamespace(id=discord.utils.time_snowflake(created), created_at=created)
+    assert interaction_age(interaction) == pytest.approx(age, abs=0.5)
+    expected = (discord.utils.utcnow() - discord.utils.snowflake_time(interaction.id)).total_seconds()
+    assert interaction_age(interaction) == pytest.approx(expected, abs=0.5)

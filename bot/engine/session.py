@@ -595,7 +595,10 @@ class RoundSession:
             raise RoundEnded()
 
     def _lock_for(self, player: Player) -> asyncio.Lock:
-        return self._player_locks.setdefault(player.id, asyncio.Lock())
+        lock = self._player_locks.get(player.id)
+        if lock is None:  # not setdefault: that would build a lock on every answer
+            lock = self._player_locks[player.id] = asyncio.Lock()
+        return lock
 
     def _record_for(
         self,

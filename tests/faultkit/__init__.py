@@ -413,12 +413,19 @@ def disk_trouble(storage: object, *, stall: float = 0.0, full: bool = False) -> 
     SQLite writes a transaction's pages at COMMIT, so that is where a stalled or full disk shows: the
     transaction is rolled back and the error is SQLITE_FULL, as the real one would be. The writer's sqlite3
     connection is swapped under aiosqlite, so COMMITs sent one by one and those of a whole answer batch run
-    on the writer's thread (`SQLiteStorage._write_answer_batch`) are both caught.
+    on the writer's thread (`SQLiteStorage._write_answer_batch`) are both caught; so is the connection that
+    commits answers at once on the loop's thread, if the storage has one.
     """
     writer = storage._writer  # type: ignore[attr-defined]
     real = writer._connection
     writer._connection = _TroubledDisk(real, stall, full)
+    # With SQLITE_ANSWER_WRITES=at_once, the connection that commits answers on the loop's thread has the same disk.
+    at_once = getattr(storage, "_answer_writer", None)
+    if at_once is not None:
+        storage._answer_writer = _TroubledDisk(at_once, stall, full)  # type: ignore[attr-defined]
     try:
         yield
     finally:
         writer._connection = real
+        if at_once is not None:
+            storage._answer_writer = at_once  # type: ignore[attr-defined]

@@ -14,15 +14,18 @@ Group commit. `record_answer` hands the answer to an `AnswerWriter` (bot/storage
 writes everything queued so far as one upsert per answer inside one transaction, COMMITs, and only then
 resolves every waiter.
 
-Answers written at once. With ``synchronous=NORMAL`` a third connection, used only on the event loop's thread,
-commits an answer right away when nothing else is writing: measured here, an upsert and its COMMIT take about
-18 µs of CPU, while the trip through aiosqlite's thread (a queue put, a thread wake-up, a call back into the
-loop, and the writer task's turns) costs about 100 µs more per answer, the largest share of the bot's CPU per
-click beyond bare discord.py (issue 12). It never waits: its BEGIN fails at once if any other connection or
-process holds the write lock, it never checkpoints (the writer's thread does, every
-`CHECKPOINT_EVERY_COMMITS` answers), and a commit slower than `SLOW_ANSWER_COMMIT_SECONDS` (a stalled disk)
-sends answers the queued way for `SLOW_DISK_PAUSE_SECONDS`. With ``synchronous=FULL`` every COMMIT fsyncs, so
-answers always go through the writer's thread.
+Answers written at once (``answers_at_once=True``, the bot's ``SQLITE_ANSWER_WRITES=at_once``; off by default).
+A third connection, used only on the event loop's thread, commits an answer right away when nothing else is
+writing: measured here, an upsert and its COMMIT take about 20 µs of CPU, while the trip through aiosqlite's
+thread (a queue put, a thread wake-up, a call back into the loop, and the writer task's turns) costs about
+100 µs more per answer (0.2 ms per click in `python -m bench steady`; issue 12). It never waits on a lock: its
+BEGIN fails at once if any other connection or process holds the write lock, and the answer goes the queued
+way; it never checkpoints (the writer's thread does, every `CHECKPOINT_EVERY_COMMITS` answers); and a commit
+slower than `SLOW_ANSWER_COMMIT_SECONDS` sends answers the queued way for `SLOW_DISK_PAUSE_SECONDS`. What it
+cannot avoid is the disk itself: while one COMMIT's write to the WAL stalls (an overloaded or frozen disk),
+the whole event loop waits with it, every server's clicks included. That is why it is an operator's choice
+for a local, healthy disk, and not the default. With ``synchronous=FULL`` every COMMIT fsyncs, so answers
+always go through the writer's thread.
 
 Errors. "database is locked"/busy, disk full, I/O errors and the like become `StorageUnavailable`;
 constraint violations become the matching domain error. A failed transaction is rolled back whole.
@@ -117,11 +120,14 @@ class SQLiteStorage(SQLStorage):
         busy_timeout: float = 5.0,
         synchronous: Literal["NORMAL", "FULL"] = "NORMAL",
         max_size_bytes: int | None = None,
+        answers_at_once: bool = False,
     ) -> SQLiteStorage:
         """Open (creating if needed) and migrate the database at `path`.
 
         `busy_timeout` is how long a write waits for another process's lock before `StorageUnavailable`;
-        `max_size_bytes` caps the file size (writes past it fail with `StorageUnavailable`).
+        `max_size_bytes` caps the file size (writes past it fail with `StorageUnavailable`);
+        `answers_at_once` commits answers on the event loop's thread when nothing else writes (NORMAL only;
+        see the module's docstring for what that trades).
         """
         if sqlite3.sqlite_version_info < MIN_SQLITE_VERSION:
             raise StorageError(f"SQLite {sqlite3.sqlite_version} is too old; version 3.37 or newer is needed")
@@ -143,7 +149,7 @@ class SQLiteStorage(SQLStorage):
             await migrate(writer, migrations, database)
             reader = await connect(database, read_only=True, **settings)
             at_once = None
-            if synchronous == "NORMAL":  # with FULL, every COMMIT fsyncs: never on the loop's thread
+            if answers_at_once and synchronous == "NORMAL":  # with FULL, every COMMIT fsyncs: never on the loop
                 at_once = connect_answer_writer(database, max_size_bytes=max_size_bytes)
         except BaseException:
             if reader is not None:
