@@ -22,10 +22,9 @@ log = logging.getLogger(__name__)
 CHANNELS_PER_GUILD = 25
 
 CHANNEL_WRITE_METHODS = frozenset({"POST", "PATCH", "PUT", "DELETE"})
-CHANNELS_QUIET_SECONDS = 1.5
-"""After rounds were started or stopped, a step starts only once no channel was written to for this long: longer
-than the bot's 1.05-s gap between two writes to one channel, so no round's paced start-up or wind-down is still
-under way."""
+CHANNELS_QUIET_SECONDS = 2.5
+"""A step starts only after this long without a channel write: over twice the bot's 1.05-s gap between two writes
+to one channel, so no round's paced start-up or wind-down is still under way."""
 Json = dict[str, Any]
 
 
@@ -147,8 +146,6 @@ class System:
         self.child: ChildProcess | None = None
         self.states = {channel.channel_id: ChannelState() for channel in self.channels}
         self.round_end_ids: set[int] = set()
-        self.rounds_changed = False
-        """Set when the driver started or stopped rounds: the next step first waits for the channels to go quiet."""
         self._watcher: asyncio.Task[None] | None = None
         self.ready_at = 0.0
 

@@ -468,7 +468,6 @@ class ClickLoad:
                 break
         else:
             raise TimeoutError(f"no question opened in channel {channel.index} after {CONTROL_ATTEMPTS} starts")
-        system.rounds_changed = True
         seen, moment = opened
         options = [cid for cid in seen.custom_ids if cid.startswith("ot:c:")]
         self.targets[channel.index] = ClickTarget(channel, seen.message_id, options, moment + LONG_QUESTION_SECONDS - 1)
@@ -583,9 +582,7 @@ async def offer_at_rate(
     assert child is not None
     # Neither a previous step's backlog nor new rounds' start-up may count here: the paced writes of rounds being
     # stopped and started go on at low CPU for seconds, so CPU idleness alone does not show they are over.
-    if system.rounds_changed:
-        await system.wait_channels_quiet()
-        system.rounds_changed = False
+    await system.wait_channels_quiet()
     await child.wait_idle()
     sent: list[Sent] = []
     meter = LoadMeter(child)
