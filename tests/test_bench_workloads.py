@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import time
-from functools import partial
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
-from bench.systems import Channel, ChannelState, QuestionSeen, System
+from bench.systems import Channel, ChannelState, QuestionSeen
 from bench.workloads import CONTROL_ATTEMPTS, ClickLoad, _question_posted
 from fake_discord import CallbackRejectedError
-from fake_discord.records import RecordedRequest
 
 CHANNEL = Channel(index=0, guild_id=1, channel_id=10, players=[100, 101])
 LATE = (400, {"message": "Unknown interaction (the callback came after 3 s)"})
@@ -87,32 +85,3 @@ async def test_question_posted_skips_other_events_and_gives_up_in_time() -> None
     events.put_nowait(("question", seen, 2.0))
     assert await _question_posted(events, within=5) == (seen, 2.0)
     assert await _question_posted(events, within=0.05) is None
-
-
-def _request(method: str, path: str, at: float) -> RecordedRequest:
-    return RecordedRequest(method, path, {}, None, [], at, 200)
-
-
-async def test_a_step_waits_until_no_channel_was_written_to_for_a_while() -> None:
-    """Rounds start and stop in paced channel writes long after their commands were answered: a step that began
-    meanwhile would count their CPU as its own."""
-    system: Any = SimpleNamespace(fake=SimpleNamespace(requests=[]), child=None, name="trivia")
-    system.last_channel_write = partial(System.last_channel_write, system)
-    requests = system.fake.requests
-    requests.append(_request("POST", "/interactions/1/tok/callback", time.monotonic()))  # a reply: not a write
-    assert await System.wait_channels_quiet(system, quiet=0.3) < 0.1
-
-    async def paced_writes() -> None:
-        for n in range(4):  # a round winding down, then the next one's question
-            requests.append(_request("POST" if n % 2 else "PATCH", f"/channels/10/messages/{n}", time.monotonic()))
-            await asyncio.sleep(0.2)
-
-    writer = asyncio.create_task(paced_writes())
-    await asyncio.sleep(0.05)
-    waited = await System.wait_channels_quiet(system, quiet=0.3)
-    await writer
-    assert waited >= 0.6 + 0.3 - 0.1  # until 0.3 s after the last of the four writes
-    assert time.monotonic() - requests[-1].time >= 0.3
-    requests.append(_request("DELETE", "/channels/10/messages/9", time.monotonic()))
-    with pytest.raises(TimeoutError):
-        await System.wait_channels_quiet(system, quiet=5, within=0.2)
