@@ -9,6 +9,7 @@ other pack, and all problems are raised together as one ``FactPackError`` whose 
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import difflib
 import hashlib
 import importlib.resources
@@ -25,6 +26,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
+from questions.cache_files import PYTHON_TAG, cache_folder, read_cached, write_cached
 from questions.models import (
     CITATION_REQUIRED,
     DateAnswer,
@@ -305,6 +307,10 @@ def _parse_file(pack: _ParsedPack) -> object:
     key = (suffix, hashlib.blake2b(data, digest_size=16).digest())
     if key in _parsed_packs:
         return copy.deepcopy(_parsed_packs[key])
+    kept = _kept_parse_file(key)
+    if kept is not None and isinstance(parsed := _from_plain(read_cached(kept)), dict):
+        _remember_parse(key, parsed)
+        return parsed
     try:
         parsed = tomllib.loads(text) if suffix == ".toml" else yaml.load(text, Loader=_PackYamlLoader)
     except tomllib.TOMLDecodeError as exc:
@@ -316,17 +322,70 @@ def _parse_file(pack: _ParsedPack) -> object:
     except RecursionError:
         pack.error(None, "nested too deeply to parse")
     else:
-        if len(_parsed_packs) >= _PARSED_PACKS_KEPT:
-            _parsed_packs.pop(next(iter(_parsed_packs)))
-        _parsed_packs[key] = copy.deepcopy(parsed)
+        _remember_parse(key, parsed)
+        if kept is not None and isinstance(parsed, dict):
+            write_cached(kept, _to_plain(parsed), keep=_PARSE_FILES_KEPT)
         return parsed
     return _UNREADABLE
+
+
+def _remember_parse(key: tuple[str, bytes], parsed: object) -> None:
+    if len(_parsed_packs) >= _PARSED_PACKS_KEPT:
+        _parsed_packs.pop(next(iter(_parsed_packs)))
+    _parsed_packs[key] = copy.deepcopy(parsed)
+
+
+def _to_plain(value: object) -> object:
+    """Return parsed YAML as marshal's plain data: a date (or time stamp) becomes a tagged tuple (YAML makes none)."""
+    if isinstance(value, dict):
+        return {key: _to_plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_to_plain(item) for item in value]
+    if isinstance(value, dt.datetime):
+        return (_DATETIME_TAG, value.isoformat())
+    if isinstance(value, dt.date):
+        return (_DATE_TAG, value.isoformat())
+    return value
+
+
+def _from_plain(value: object) -> object:
+    """Undo `_to_plain`."""
+    if isinstance(value, dict):
+        return {key: _from_plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_from_plain(item) for item in value]
+    if isinstance(value, tuple) and len(value) == 2 and isinstance(value[1], str):
+        if value[0] == _DATETIME_TAG:
+            return dt.datetime.fromisoformat(value[1])
+        if value[0] == _DATE_TAG:
+            return dt.date.fromisoformat(value[1])
+    return value
+
+
+_DATE_TAG, _DATETIME_TAG = "date", "datetime"
+
+
+def _kept_parse_file(key: tuple[str, bytes]) -> Path | None:
+    """Return the cache file of a YAML pack's parsed data (None for TOML, which parses fast, or without a cache)."""
+    suffix, digest = key
+    folder = cache_folder()
+    if suffix == ".toml" or folder is None:
+        return None
+    return folder / "packs" / f"{_PARSE_CACHE_FORMAT}-{PYTHON_TAG}-pyyaml{yaml.__version__}-{digest.hex()}.marshal"
 
 
 _PARSED_PACKS_KEPT = 16
 _parsed_packs: dict[tuple[str, bytes], object] = {}
 """The raw data of the last pack files parsed, by their bytes' digest: parsing YAML in pure Python takes ~0.1 s a
 pack, and a process (the tests, a benchmark driver) often loads the same pack again. Handed out as copies."""
+
+_PARSE_CACHE_FORMAT = 1
+"""Bumped when the parser's output changes (``_PackYamlLoader``): a pack's data is kept between processes, by the
+digest of its bytes, Python's and PyYAML's versions. Only a successful parse is kept (a broken pack is parsed, and
+its errors reported, every time); what is read back is then validated like a fresh parse. The seed pack takes
+0.23 s of CPU to parse and 3 ms to read back: every bot process, command and test worker loads it."""
+_PARSE_FILES_KEPT = 32
+"""Most packs' data kept: the oldest go first."""
 
 
 def _read_limited(pack: _ParsedPack, path: Path, what: str, item: str | None = None) -> bytes | None:

@@ -24,7 +24,7 @@ def cache_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path
 def test_the_cached_word_lists_are_the_packages_lists(cache_home: Path) -> None:
     built = vocabulary._word_lists()  # no cache file yet: built from the packages, and written
     path = vocabulary._cache_file()
-    assert path.is_relative_to(cache_home) and path.is_file()
+    assert path is not None and path.is_relative_to(cache_home) and path.is_file()
     vocabulary._word_lists.cache_clear()
     assert vocabulary._word_lists() == built  # read back from the file
     assert len(built[0]) > 100_000 and len(built[1]) > 10_000 and len(built[2]) > 100_000
@@ -36,6 +36,7 @@ def test_the_cached_word_lists_are_the_packages_lists(cache_home: Path) -> None:
 def test_a_broken_cache_file_is_rebuilt(cache_home: Path, content: bytes, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(vocabulary, "_build_word_lists", lambda: SMALL)
     path = vocabulary._cache_file()
+    assert path is not None
     path.parent.mkdir(parents=True)
     path.write_bytes(content)
     assert vocabulary._word_lists() == SMALL

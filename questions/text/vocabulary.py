@@ -19,15 +19,12 @@ transliterated to Latin) to their English names, so "Россия", "США" or 
 
 from __future__ import annotations
 
-import marshal
-import os
-import sys
-import tempfile
 from functools import cache
 from importlib.metadata import version
 from pathlib import Path
 from typing import Final
 
+from questions.cache_files import PYTHON_TAG, cache_folder, read_cached, write_cached
 from questions.text.normalize import normalize
 
 WELL_KNOWN_NAMES: Final = (
@@ -204,18 +201,13 @@ _CACHE_FORMAT: Final = 1
 """Bumped when what the word-list cache holds changes."""
 
 
-def _cache_file() -> Path:
+def _cache_file() -> Path | None:
     """Return where the prepared word lists are kept: the user's cache folder, one file per package versions."""
-    root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    key = "-".join(
-        (
-            str(_CACHE_FORMAT),
-            f"py{sys.version_info[0]}{sys.version_info[1]}",  # marshal's format follows the Python version
-            f"ew{version('english-words')}",
-            f"sc{version('pyspellchecker')}",
-        )
-    )
-    return root / "orbit-trivia" / f"word-lists-{key}.marshal"
+    folder = cache_folder()
+    if folder is None:
+        return None
+    key = "-".join((str(_CACHE_FORMAT), PYTHON_TAG, f"ew{version('english-words')}", f"sc{version('pyspellchecker')}"))
+    return folder / f"word-lists-{key}.marshal"
 
 
 def _build_word_lists() -> tuple[frozenset[str], frozenset[str], dict[str, int]]:
@@ -239,24 +231,16 @@ def _word_lists() -> tuple[frozenset[str], frozenset[str], dict[str, int]]:
     them, so the built lists are kept in a cache file (marshal, read in about 0.05 s) keyed by the Python and
     package versions. A missing, unreadable or unwritable cache only means building them again.
     """
-    try:
-        path = _cache_file()
-    except (RuntimeError, KeyError):  # no home folder to hold a cache (an unusual service account)
-        return _build_word_lists()
-    try:
-        dictionary, proper_nouns, counts = marshal.loads(path.read_bytes())
-        if isinstance(dictionary, frozenset) and isinstance(proper_nouns, frozenset) and isinstance(counts, dict):
-            return dictionary, proper_nouns, counts
-    except (OSError, ValueError, EOFError, TypeError):
-        pass
+    path = _cache_file()
+    if path is not None:
+        cached = read_cached(path)
+        if isinstance(cached, tuple) and len(cached) == 3:
+            dictionary, proper_nouns, counts = cached
+            if isinstance(dictionary, frozenset) and isinstance(proper_nouns, frozenset) and isinstance(counts, dict):
+                return dictionary, proper_nouns, counts
     lists = _build_word_lists()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".word-lists-", delete=False) as file:
-            file.write(marshal.dumps(lists))
-        os.replace(file.name, path)  # atomic: a process reading it meanwhile sees the old file or the new one
-    except OSError:
-        pass
+    if path is not None:
+        write_cached(path, lists)
     return lists
 
 
