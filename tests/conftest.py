@@ -20,6 +20,7 @@ from fake_discord import FakeDiscord
 from questions.generate import build_bank
 from questions.loader import load_store
 from questions.matching import AnswerMatcher
+from questions.text.vocabulary import is_english_word
 from tests.bench_runs import start as start_bench_runs
 from tests.bench_runs import stop_all as stop_bench_runs
 from tests.postgres_cluster import PostgresCluster, PostgresUnavailable, shared_cluster, stop_shared_cluster
@@ -92,11 +93,13 @@ def _run_folder_of(config: pytest.Config) -> Path:
 def pytest_configure(config: pytest.Config) -> None:
     """(The xdist controller.) Import every test module once before the workers start, so that its rewritten and
     compiled form is cached: on a first run (CI's fresh clone) the workers would otherwise each do it at the same
-    time (~1.8 s of CPU per worker)."""
+    time (~1.8 s of CPU per worker). Likewise the files of prepared data (questions/cache_files.py): the seed pack's
+    parse (test_generate loads the store on import) and the matcher's word lists (~0.3 s each per worker)."""
     if hasattr(config, "workerinput") or not config.getoption("numprocesses", default=None):
         return
     for path in sorted(Path(__file__).resolve().parent.glob("test_*.py")):
         importlib.import_module(f"tests.{path.stem}")
+    is_english_word("orbit")  # the first look-up reads the word lists, building and keeping them if need be
 
 
 @pytest.hookimpl(optionalhook=True)
