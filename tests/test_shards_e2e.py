@@ -326,11 +326,24 @@ async def test_two_shard_processes_share_one_database(
             positions = {r: max(s.position for s in world.sent if s.round_id == r) for r in shard0_rounds}
             stop = asyncio.Event()
             keeper = asyncio.create_task(world.play(world.channels(0), (1,), stop))
-            await eventually(
-                lambda: all(any(s.round_id == r and s.position > p for s in world.sent) for r, p in positions.items()),
-                timeout=90,  # a hang guard: it ends as soon as each round moves on
-                what="a new question answered in each shard-0 round after the kill",
-            )
+            try:
+                await eventually(
+                    lambda: (
+                        keeper.done()
+                        or all(
+                            any(s.round_id == r and s.position > p for s in world.sent) for r, p in positions.items()
+                        )
+                    ),
+                    timeout=90,  # a hang guard: it ends as soon as each round moves on
+                    what="a new question answered in each shard-0 round after the kill",
+                )
+                if keeper.done():
+                    await keeper  # raises what stopped the player
+                    raise AssertionError("the player stopped by itself")
+            except (TimeoutError, AssertionError) as error:
+                answered = {r: sorted({s.position for s in world.sent if s.round_id == r}) for r in shard0_rounds}
+                tail = "\n".join(processes[0].log[-60:])
+                raise AssertionError(f"{error}\nanswered positions {answered}\nshard 0's log:\n{tail}") from error
             # Every click sent so far (the keeper goes on) is answered: confirmed, or, if it reached the bot just as
             # its question closed on time, told so. Each round confirmed at least one.
             after_kill = world.sent[sent_before:]
