@@ -120,7 +120,7 @@ class Settings(PlaySettings):
     sqlite_answer_writes: Literal["thread", "at_once"] = Field(
         default="thread",
         description="'thread': answers are committed on the database thread, so a stalled disk never holds up the "
-        "bot; 'at_once': committed on the event loop when nothing else writes, about 0.2 ms less CPU per answer, "
+        "bot; 'at_once': committed on the event loop when nothing else writes, about 0.15 ms less CPU per answer, "
         "but a disk stall freezes the whole bot while it lasts (a local, healthy disk only).",
     )
     write_clock_speed: float = Field(

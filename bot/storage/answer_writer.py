@@ -102,10 +102,9 @@ class AnswerWriter:
                 raise batch_failure(exc)  # noqa: B904 - its cause is set
             else:
                 self._counted(1, 0 if refusal is None else 1)
-                if refusal is None:
-                    self.answers_written_at_once += 1
                 if refusal is not None:
                     raise refusal
+                self.answers_written_at_once += 1
                 return
         pending = PendingAnswer(answer, params, asyncio.get_running_loop().create_future())
         self._pending.append(pending)

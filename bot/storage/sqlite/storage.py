@@ -18,9 +18,9 @@ Answers written at once (``answers_at_once=True``, the bot's ``SQLITE_ANSWER_WRI
 A third connection, used only on the event loop's thread, commits an answer right away when nothing else is
 writing: measured here, an upsert and its COMMIT take about 20 µs of CPU, while the trip through aiosqlite's
 thread (a queue put, a thread wake-up, a call back into the loop, and the writer task's turns) costs about
-100 µs more per answer (0.2 ms per click in `python -m bench steady`; issue 12). It never waits on a lock: its
-BEGIN fails at once if any other connection or process holds the write lock, and the answer goes the queued
-way; it never checkpoints (the writer's thread does, every `CHECKPOINT_EVERY_COMMITS` answers); and a commit
+100 µs more per answer (0.12-0.16 ms of CPU per click in `python -m bench steady`; issue 12). It never waits on
+a lock: its BEGIN fails at once if any other connection or process holds the write lock, and the answer goes the
+queued way; it never checkpoints (the writer's thread does, every `CHECKPOINT_EVERY_COMMITS` answers); and a commit
 slower than `SLOW_ANSWER_COMMIT_SECONDS` sends answers the queued way for `SLOW_DISK_PAUSE_SECONDS`. What it
 cannot avoid is the disk itself: while one COMMIT's write to the WAL stalls (an overloaded or frozen disk),
 the whole event loop waits with it, every server's clicks included. That is why it is an operator's choice
