@@ -6,6 +6,7 @@ import asyncio
 import datetime as dt
 import sqlite3
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -18,14 +19,14 @@ from bot.acks import interaction_age
 from bot.app import TriviaBot
 from bot.config import Settings
 from bot.engine import FakeClock, RoundSession, RoundSettings
-from bot.storage import QuestionNotOpen, SQLiteStorage
+from bot.storage import QuestionNotOpen, SQLiteStorage, StorageUnavailable
 from fake_discord import FakeDiscord, running_bot
 from tests.bot_helpers import reply_to, wait_question
 from tests.conftest import button_ids
 from tests.faultkit import query, unanswered, wait_question_stored
 from tests.test_engine import ANN, FakeListener, FakeRecorder, Table, judge, multiple_choice
 from tests.test_engine import BOB as BEA
-from tests.test_storage import ALICE, BOB, CAROL, answer, ask, start_round, writer_busy
+from tests.test_storage import ALICE, BOB, CAROL, answer, ask, start_round
 
 
 @pytest.fixture
@@ -33,6 +34,29 @@ async def sqlite_storage(tmp_path: Path) -> AsyncIterator[SQLiteStorage]:
     storage = await SQLiteStorage.open(tmp_path / "trivia.db", answers_at_once=True)
     yield storage
     await storage.close()
+
+
+@asynccontextmanager
+async def writer_busy(storage: SQLiteStorage) -> AsyncIterator[None]:
+    """Hold one of the storage's own transactions open while the block runs, then commit it.
+
+    Answers submitted meanwhile queue up (SQLite commits an answer at once only while nothing else writes) and
+    are group-committed after it.
+    """
+    started, release = asyncio.Event(), asyncio.Event()
+
+    async def hold() -> None:
+        async with storage.transaction():
+            started.set()
+            await release.wait()
+
+    holder = asyncio.create_task(hold())
+    await started.wait()
+    try:
+        yield
+    finally:
+        release.set()
+        await holder
 
 
 def count_trips(storage: SQLiteStorage) -> list[str]:
@@ -303,3 +327,30 @@ def test_interaction_age_is_read_from_the_snowflake(age: float) -> None:
     assert interaction_age(interaction) == pytest.approx(age, abs=0.5)
     expected = (discord.utils.utcnow() - discord.utils.snowflake_time(interaction.id)).total_seconds()
     assert interaction_age(interaction) == pytest.approx(expected, abs=0.5)
+
+
+async def test_a_full_disk_refuses_an_answer_committed_at_once_and_writes_nothing_of_it(tmp_path: Path) -> None:
+    path = tmp_path / "trivia.db"
+    async with await SQLiteStorage.open(path) as setup:
+        round_id = await start_round(setup)
+        question = await ask(setup, round_id, kind="mc")
+    # A one-byte cap is raised to the current size: only the free space left in existing pages remains.
+    storage = await SQLiteStorage.open(path, max_size_bytes=1, answers_at_once=True)
+    try:
+        trips = count_trips(storage)
+        confirmed = 0
+        refusal: StorageUnavailable | None = None
+        for user in range(300):
+            try:
+                await storage.record_answer(answer(question, round_id, user, choice=0, text="x" * 200))
+            except StorageUnavailable as error:
+                refusal = error
+                break
+            confirmed += 1
+        assert refusal is not None and "full" in str(refusal)
+        assert trips == []  # refused by the at-once connection itself
+        assert 0 < confirmed < 300
+        assert len(await storage.question_answers(question)) == confirmed
+        assert await storage.integrity_check() == "ok"
+    finally:
+        await storage.close()

@@ -123,8 +123,7 @@ def test_without_a_writable_cache_folder_packs_still_load(
     assert load_store([seeds]).facts
 
 
-def test_the_cache_keeps_only_the_newest_packs(cache_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(loader, "_PARSE_FILES_KEPT", 3)
+def test_the_cache_keeps_only_the_newest_packs(cache_home: Path) -> None:
     folder = cache_home / "orbit-trivia" / "packs"
     for n in range(5):
         assert write_cached(folder / f"{n}.marshal", {"n": n}, keep=3)
