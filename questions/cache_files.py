@@ -8,6 +8,7 @@ is done again.
 
 from __future__ import annotations
 
+import contextlib
 import marshal
 import os
 import sys
@@ -46,15 +47,22 @@ def write_cached(path: Path, value: object, *, keep: int | None = None) -> bool:
         data = marshal.dumps(value)  # type: ignore[arg-type]  # checked here: plain data only
     except ValueError:  # not plain data
         return False
+    temporary: str | None = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.stem[:20]}-", delete=False) as file:
+            temporary = file.name
             file.write(data)
-        os.replace(file.name, path)  # a process reading it meanwhile sees the old file or the new one
+        os.replace(temporary, path)  # a process reading it meanwhile sees the old file or the new one
+        temporary = None
         if keep is not None:
             _prune(path.parent, path.suffix, keep)
     except OSError:
         return False
+    finally:
+        if temporary is not None:  # written in part, or not moved into place: leave no stray file
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
     return True
 
 

@@ -128,3 +128,10 @@ def test_the_cache_keeps_only_the_newest_packs(cache_home: Path) -> None:
     for n in range(5):
         assert write_cached(folder / f"{n}.marshal", {"n": n}, keep=3)
     assert len(list(folder.glob("*.marshal"))) == 3
+
+
+def test_a_file_that_cannot_be_moved_into_place_leaves_no_stray_file(tmp_path: Path) -> None:
+    target = tmp_path / "kept" / "data.marshal"
+    target.mkdir(parents=True)  # a folder where the file should go: the move fails
+    assert not write_cached(target, {"a": 1})
+    assert [entry.name for entry in target.parent.iterdir()] == ["data.marshal"]
