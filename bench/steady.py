@@ -47,8 +47,11 @@ async def _stored(system: System) -> int:
 
 
 async def _trivia_step(load: ClickLoad, options: SteadyOptions) -> tuple[StepResult, int]:
-    """Run one step on the trivia bot; return it and how many answers it stored meanwhile."""
-    await load.prepare(max(1, round(options.rate * options.seconds)), options.seconds)
+    """Run one step on the trivia bot; return it and how many answers it stored meanwhile.
+
+    The step prepares its own questions (``load.step`` calls ``prepare`` once: preparing here as well made every
+    ``/answer`` step stop and restart all its rounds twice); opening them stores no answer, so counting first is exact.
+    """
     before = await _stored(load.system)
     step = await load.step(options.rate, options.seconds)
     return step, await _stored(load.system) - before

@@ -41,11 +41,16 @@ class WriteLog:
 
 
 async def logged_write(
-    budget: ChannelWriteBudget, log: WriteLog, priority: WritePriority, key: Hashable | None = None
+    budget: ChannelWriteBudget,
+    log: WriteLog,
+    priority: WritePriority,
+    key: Hashable | None = None,
+    *,
+    within: float | None = None,
 ) -> bool:
     """Ask the budget for one write slot and log it if granted."""
     asked = budget.clock.now()
-    granted = await budget.slot(priority, key=key)
+    granted = await budget.slot(priority, key=key, within=within)
     if granted:
         log.grants.append((budget.clock.now(), priority))
         if priority is WritePriority.ESSENTIAL:
@@ -65,11 +70,13 @@ async def simulated_round(
         await logged_write(budget, log, WritePriority.ESSENTIAL)
         last = opened = clock.now()
         hints = {opened + QUESTION_SECONDS / 3, opened + 2 * QUESTION_SECONDS / 3}
-        while (nxt := max(clock.now(), last + WRITE_GAP_SECONDS)) < opened + QUESTION_SECONDS:
+        closes = opened + QUESTION_SECONDS
+        # A cosmetic edit goes only if the channel is free again by the close (ChannelRoundDisplay's rule).
+        while (nxt := max(clock.now(), last + WRITE_GAP_SECONDS)) + WRITE_GAP_SECONDS <= closes:
             await clock.sleep_until(nxt)
             due_hint = any(h <= clock.now() for h in hints)
             priority = WritePriority.HINT if due_hint else WritePriority.PROGRESS
-            if await logged_write(budget, log, priority, key=(round_no, position)):
+            if await logged_write(budget, log, priority, (round_no, position), within=closes - WRITE_GAP_SECONDS - nxt):
                 last = clock.now()
                 hints = {h for h in hints if h > last} if due_hint else hints
         await clock.sleep_until(max(opened + QUESTION_SECONDS, last + WRITE_GAP_SECONDS))

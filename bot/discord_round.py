@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -34,7 +35,11 @@ class ChannelRoundDisplay:
 
     Every write also takes a slot from ``budget``, the bot-wide :class:`ChannelWriteBudget` shared by all
     rounds: posts, reveals and standings as essential writes, the paced edit as a hint or progress write
-    that the budget may drop when the bot as a whole is writing too fast.
+    that the budget may drop when the bot as a whole is writing too fast. No cosmetic edit is sent within
+    ``write_gap`` of the question's close: it would hold the reveal back by up to that long, to show for less.
+
+    ``clock`` spaces the writes; ``round_clock`` (``clock`` by default) is the one the round's question times run
+    on, so that the display knows when a question closes even where tests run the two at different speeds.
     """
 
     def __init__(
@@ -46,15 +51,18 @@ class ChannelRoundDisplay:
         clock: Clock | None = None,
         write_gap: float = WRITE_GAP_SECONDS,
         budget: ChannelWriteBudget | None = None,
+        round_clock: Clock | None = None,
     ) -> None:
         self.channel = channel
         self.clock: Clock = clock or LoopClock()
+        self.round_clock: Clock = round_clock or self.clock
         self.round_id = round_id
         self.store = store
         self.write_gap = write_gap
         self.budget = budget or ChannelWriteBudget(self.clock)
         self._message: discord.Message | None = None
         self._opening: QuestionOpening | None = None
+        self._closes_at: float | None = None  # the open question's close on ``round_clock`` (not wall time)
         self._answered = 0
         self._hints: list[str] = []
         self._write_lock = asyncio.Lock()
@@ -86,8 +94,11 @@ class ChannelRoundDisplay:
     async def question_opened(self, opening: QuestionOpening) -> int | None:
         """Post the question with its buttons and return the message id."""
         question = opening.question
+        # The question's time runs from when the engine asked for the post (now), not from when it is sent.
+        closes_at = self.round_clock.now() + opening.time_limit
         async with self._turn_to_write():
             self._opening, self._message, self._answered, self._hints = opening, None, 0, []
+            self._closes_at = closes_at
             self._hints_shown = 0
             try:
                 self._message = await self.channel.send(
@@ -127,15 +138,18 @@ class ChannelRoundDisplay:
                 message = self._message
                 if self._opening is None or message is None:
                     return  # the question closed meanwhile: its reveal replaces the message anyway
+                if self._too_close_to_the_close():
+                    self._refresh_wanted = False
+                    return  # the reveal is due before the channel would be free again: it shows everything
                 new_hint = len(self._hints) > self._hints_shown
                 priority = WritePriority.HINT if new_hint else WritePriority.PROGRESS
                 self._refresher_waiting = True
                 try:
-                    granted = await self.budget.slot(priority, key=message.id)
+                    granted = await self.budget.slot(priority, key=message.id, within=self._time_left_to_edit())
                 finally:
                     self._refresher_waiting = False
                 if not granted:
-                    continue  # dropped: the bot is over its global budget; a later change may still show
+                    continue  # dropped: over the global budget, or its turn came too near the close
                 opening = self._opening
                 if opening is None or self._message is not message:
                     return
@@ -157,6 +171,20 @@ class ChannelRoundDisplay:
                     return
                 finally:
                     self._wrote()
+
+    def _time_left_to_edit(self) -> float:
+        """Return how long from now an edit may still be sent and leave the channel free by the question's close.
+
+        Read on the round's clock: exact where the two clocks are one (the bot's default); where a test runs them
+        at different speeds, at worst an edit near the question's close is left out or still sent.
+        """
+        if self._closes_at is None:
+            return math.inf
+        return self._closes_at - self.write_gap - self.round_clock.now()
+
+    def _too_close_to_the_close(self) -> bool:
+        """Return whether an edit sent now would still hold the channel when the question closes."""
+        return self._time_left_to_edit() < 0
 
     async def question_closed(self, result: QuestionResult) -> None:
         """Turn the question message into the reveal, without buttons."""

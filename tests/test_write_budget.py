@@ -115,6 +115,22 @@ async def test_cosmetic_writes_are_dropped_when_they_would_wait_too_long_but_ess
     assert COSMETIC_MAX_WAIT_SECONDS[PROGRESS] < COSMETIC_MAX_WAIT_SECONDS[HINT]
 
 
+async def test_a_cosmetic_write_not_let_through_within_its_callers_limit_is_dropped() -> None:
+    # The round display gives the time left before its question closes: an edit later than that would hold
+    # the reveal back. Essential writes ignore the limit.
+    clock = FakeClock()
+    budget, log = ChannelWriteBudget(clock, per_second=1), Log()
+    essentials = [asyncio.create_task(write(budget, log, ESSENTIAL)) for _ in range(2)]
+    await asyncio.sleep(0)
+    too_late = asyncio.create_task(write(budget, log, HINT, key="a", within=1.5))  # its turn would come at 3.0
+    in_time = asyncio.create_task(write(budget, log, HINT, key="b", within=3.5))
+    essential = asyncio.create_task(write(budget, log, ESSENTIAL, within=0.0))  # goes first, at 2.0
+    assert all(await asyncio.gather(*essentials)) and await essential
+    assert await too_late is False and await in_time is True
+    assert log.grants == [(0.0, ESSENTIAL), (1.0, ESSENTIAL), (2.0, ESSENTIAL), (3.0, HINT)]
+    assert budget.stats.dropped == 1 and budget.stats.granted == 4
+
+
 async def test_a_cancelled_waiter_gives_its_place_up() -> None:
     clock = FakeClock()
     budget, log = ChannelWriteBudget(clock, per_second=1), Log()

@@ -303,6 +303,7 @@ class TriviaCog(commands.Cog, name="trivia"):
             store=source.store,
             clock=self.bot.write_clock,
             budget=self.bot.write_budget,
+            round_clock=self.bot.clock,
         )
         self.rounds[channel_id] = RoundInfo(round_id, interaction.guild_id, interaction.user.id)
         self.registry.create(

@@ -10,8 +10,9 @@ which the headroom under Discord's limit absorbs.
 
 Writes queue by priority: essential ones (question posts, reveals, standings, taking buttons off) always
 go first, then hint edits, then live "N answered" refreshes. Cosmetic writes (hints, progress) that would
-wait too long are dropped, and a newer edit of the same message replaces an older one still waiting
-(coalescing). Essential writes are never dropped.
+wait too long are dropped (too long: past their priority's ``COSMETIC_MAX_WAIT_SECONDS``, or past the
+``within`` their caller gives, e.g. the time left before their question closes), and a newer edit of the same
+message replaces an older one still waiting (coalescing). Essential writes are never dropped.
 
 **The stated bound.** An essential write is scheduled at most ``ceil(n / per_second)`` seconds after it
 asked, where ``n`` is the number of essential writes queued when it asked (itself included), and is let
@@ -79,6 +80,8 @@ class _Request:
     asked_at: float = field(compare=False)
     key: Hashable | None = field(compare=False)
     granted: asyncio.Future[bool] = field(compare=False)
+    expires_at: float = field(default=math.inf, compare=False)
+    """A cosmetic write not let through by then is dropped; an essential one never expires."""
     slot_at: float = field(default=0.0, compare=False)
     """The time of the window slot it was granted (at or before the moment it was let through)."""
 
@@ -125,23 +128,34 @@ class ChannelWriteBudget:
         """Return the longest an essential write may wait with ``queued`` essential writes (itself included)."""
         return float(math.ceil(queued / self.per_second))
 
-    async def slot(self, priority: WritePriority = WritePriority.ESSENTIAL, *, key: Hashable | None = None) -> bool:
+    async def slot(
+        self,
+        priority: WritePriority = WritePriority.ESSENTIAL,
+        *,
+        key: Hashable | None = None,
+        within: float | None = None,
+    ) -> bool:
         """Wait for a turn to send one channel write; return False if it was dropped or replaced instead.
 
         True means the caller must send its write now (the slot is counted). A cosmetic write with a
         ``key`` (the message it edits) replaces an older one with the same key that is still waiting: the
         older caller gets False, and the newer one keeps the older one's place and the higher priority.
+        A cosmetic write is dropped if it is not let through within ``within`` seconds (when given) or its
+        priority's longest wait, whichever ends first; essential writes ignore ``within``.
         """
         now = self.clock.now()
         loop = asyncio.get_running_loop()
         request = _Request(int(priority), next(self._order), now, key, loop.create_future())
+        if priority is not WritePriority.ESSENTIAL and within is not None:
+            request.expires_at = now + max(0.0, within)
         if priority is not WritePriority.ESSENTIAL and key is not None:
             older = self._by_key.pop(key, None)
             if older is not None and not older.granted.done():
                 self._queue.remove(older)
                 heapq.heapify(self._queue)
                 request.priority, request.order = min(older.priority, request.priority), older.order
-                request.asked_at = older.asked_at
+                request.asked_at = older.asked_at  # its longest wait runs from the older one's asking; ``within``
+                # (its own) from now
                 older.granted.set_result(False)
                 self.stats.coalesced += 1
             self._by_key[key] = request
@@ -174,7 +188,7 @@ class ChannelWriteBudget:
             r
             for r in self._queue
             if r.priority != WritePriority.ESSENTIAL
-            and now - r.asked_at > self.cosmetic_max_wait[WritePriority(r.priority)]
+            and (now - r.asked_at > self.cosmetic_max_wait[WritePriority(r.priority)] or now > r.expires_at)
         ]
         for request in stale:
             self._forget(request)
