@@ -154,8 +154,8 @@ class ChannelWriteBudget:
                 self._queue.remove(older)
                 heapq.heapify(self._queue)
                 request.priority, request.order = min(older.priority, request.priority), older.order
-                request.asked_at = older.asked_at  # its longest wait runs from the older one's asking; ``within``
-                # (its own) from now
+                # Its longest wait runs from the older one's asking; its own ``within`` from now.
+                request.asked_at = older.asked_at
                 older.granted.set_result(False)
                 self.stats.coalesced += 1
             self._by_key[key] = request
