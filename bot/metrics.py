@@ -13,7 +13,8 @@
 - ``orbit_trivia_channel_writes_total{priority}``: channel writes the global write budget let through, by
   priority (``essential``: posts, reveals, standings; ``hint``; ``progress``);
 - ``orbit_trivia_channel_writes_dropped_total`` and ``orbit_trivia_channel_writes_coalesced_total``: cosmetic
-  writes the budget dropped as stale, and those replaced by a newer edit of the same message;
+  writes the budget dropped (stale, or their turn came too near their question's close), and those replaced by a
+  newer edit of the same message;
 - ``orbit_trivia_channel_write_essential_wait_max_seconds``: the longest an essential write waited for the budget;
 - ``orbit_trivia_channel_write_lag_max_seconds``: the most a write was let through after its slot (loop lag);
 - ``orbit_trivia_channel_write_bound_exceeded_total``: essential writes that waited longer than the budget's
@@ -207,7 +208,9 @@ class _WriteBudgetCollector(Collector):
             writes.add_metric([priority.name.lower()], count)
         yield writes
         yield CounterMetricFamily(
-            "orbit_trivia_channel_writes_dropped", "Cosmetic channel writes dropped as stale.", value=stats.dropped
+            "orbit_trivia_channel_writes_dropped",
+            "Cosmetic channel writes dropped: stale, or too near their question's close.",
+            value=stats.dropped,
         )
         yield CounterMetricFamily(
             "orbit_trivia_channel_writes_coalesced",
