@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -75,50 +76,62 @@ def result(question: Question, message_id: int | None) -> QuestionResult:
     )
 
 
-async def test_a_cosmetic_edit_that_would_hold_up_the_reveal_is_left_out() -> None:
+@dataclass
+class ShownQuestion:
+    """A display on a fake clock that has just posted a 10-s question at time 0."""
+
+    clock: FakeClock
+    channel: FakeChannel
+    display: ChannelRoundDisplay
+    question: Question
+    message_id: int | None
+
+    async def close_at(self, seconds: float) -> None:
+        """Close the question (its reveal) at ``seconds``."""
+        await self.clock.sleep_until(seconds)
+        await self.display.question_closed(result(self.question, self.message_id))
+
+
+async def show_a_question(budget_per_second: int | None = None) -> ShownQuestion:
     clock = FakeClock()
     channel = FakeChannel(clock)
-    display = ChannelRoundDisplay(channel, round_id=1, store=seed_store(), clock=clock)  # type: ignore[arg-type]
+    budget = None if budget_per_second is None else ChannelWriteBudget(clock, per_second=budget_per_second)
+    display = ChannelRoundDisplay(channel, round_id=1, store=seed_store(), clock=clock, budget=budget)  # type: ignore[arg-type]
     question = a_multiple_choice_question()
     message_id = await display.question_opened(opening(question, clock))
+    return ShownQuestion(clock, channel, display, question, message_id)
+
+
+async def test_a_cosmetic_edit_that_would_hold_up_the_reveal_is_left_out() -> None:
+    shown = await show_a_question()
+    clock, display = shown.clock, shown.display
     await clock.sleep_until(2.0)
     await display.progress(1, 1)  # shown at once
     await clock.sleep_until(8.5)
     await display.progress(1, 2)  # shown at once: the channel is free again at 9.55, before the close
     await clock.sleep_until(8.6)
     await display.hint(1, "It starts with S.")  # its turn would come at 9.55, holding the channel past 10
-    await clock.sleep_until(SECONDS)
-    await display.question_closed(result(question, message_id))
-    assert channel.writes == [(0.0, "post"), (2.0, "edit"), (8.5, "edit"), (SECONDS, "reveal")]
+    await shown.close_at(SECONDS)
+    assert shown.channel.writes == [(0.0, "post"), (2.0, "edit"), (8.5, "edit"), (SECONDS, "reveal")]
 
 
 async def test_an_edit_that_leaves_the_channel_free_by_the_close_is_still_shown() -> None:
-    clock = FakeClock()
-    channel = FakeChannel(clock)
-    display = ChannelRoundDisplay(channel, round_id=1, store=seed_store(), clock=clock)  # type: ignore[arg-type]
-    question = a_multiple_choice_question()
-    message_id = await display.question_opened(opening(question, clock))
+    shown = await show_a_question()
     last_in_time = SECONDS - WRITE_GAP_SECONDS
-    await clock.sleep_until(last_in_time)
-    await display.hint(1, "It starts with S.")
-    await clock.sleep_until(SECONDS)
-    await display.question_closed(result(question, message_id))
-    assert channel.writes == [(0.0, "post"), (last_in_time, "edit"), (SECONDS, "reveal")]
+    await shown.clock.sleep_until(last_in_time)
+    await shown.display.hint(1, "It starts with S.")
+    await shown.close_at(SECONDS)
+    assert shown.channel.writes == [(0.0, "post"), (last_in_time, "edit"), (SECONDS, "reveal")]
 
 
 async def test_an_edit_the_global_budget_lets_through_too_near_the_close_is_dropped() -> None:
-    clock = FakeClock()
-    budget = ChannelWriteBudget(clock, per_second=1)
-    channel = FakeChannel(clock)
-    display = ChannelRoundDisplay(channel, round_id=1, store=seed_store(), clock=clock, budget=budget)  # type: ignore[arg-type]
-    question = a_multiple_choice_question()
-    message_id = await display.question_opened(opening(question, clock))
-    await clock.sleep_until(8.0)
+    shown = await show_a_question(budget_per_second=1)
+    budget = shown.display.budget
+    await shown.clock.sleep_until(8.0)
     assert await budget.slot(WritePriority.ESSENTIAL)  # another round's post takes the slot of 8.0
-    await display.hint(1, "It starts with S.")  # its turn would come at 9.0, past 8.95 (free again by 10)
-    await clock.sleep_until(SECONDS)
-    await display.question_closed(result(question, message_id))
-    assert channel.writes == [(0.0, "post"), (SECONDS, "reveal")]
+    await shown.display.hint(1, "It starts with S.")  # its turn would come at 9.0, past 8.95 (free again by 10)
+    await shown.close_at(SECONDS)
+    assert shown.channel.writes == [(0.0, "post"), (SECONDS, "reveal")]
     assert budget.stats.dropped == 1
 
 
