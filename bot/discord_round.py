@@ -139,7 +139,6 @@ class ChannelRoundDisplay:
                 if self._opening is None or message is None:
                     return  # the question closed meanwhile: its reveal replaces the message anyway
                 if self._too_close_to_the_close():
-                    self._refresh_wanted = False
                     return  # the reveal is due before the channel would be free again: it shows everything
                 new_hint = len(self._hints) > self._hints_shown
                 priority = WritePriority.HINT if new_hint else WritePriority.PROGRESS
