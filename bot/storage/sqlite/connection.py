@@ -11,7 +11,7 @@ from typing import Literal
 import aiosqlite
 
 from bot.storage.base import StorageError
-from bot.storage.sqlite.errors import domain_errors
+from bot.storage.sqlite.errors import domain_errors, is_busy
 
 MIN_SQLITE_VERSION = (3, 37, 0)  # STRICT tables
 
@@ -46,11 +46,16 @@ async def connect(
                 await pragma("query_only = ON")
             if max_size_bytes is not None:
                 (page_row,) = await pragma("page_size")
-                await pragma(f"max_page_count = {max(1, max_size_bytes // int(page_row[0]))}")
+                await pragma(max_page_count_pragma(max_size_bytes, int(page_row[0])))
     except BaseException:
         await connection.close()
         raise
     return connection
+
+
+def max_page_count_pragma(max_size_bytes: int, page_size: int) -> str:
+    """Return the PRAGMA (without the keyword) that caps the file at ``max_size_bytes`` (at least one page)."""
+    return f"max_page_count = {max(1, max_size_bytes // page_size)}"
 
 
 Pragma = Callable[[str], Awaitable[list[sqlite3.Row]]]
@@ -68,8 +73,7 @@ async def _switch_to_wal(pragma: Pragma, busy_timeout: float) -> list[sqlite3.Ro
         try:
             return await pragma("journal_mode = WAL")
         except sqlite3.OperationalError as error:
-            busy = getattr(error, "sqlite_errorname", "").startswith(("SQLITE_BUSY", "SQLITE_LOCKED"))
-            if not busy or loop.time() >= deadline:
+            if not is_busy(error) or loop.time() >= deadline:
                 raise
         await asyncio.sleep(0.02)
 
@@ -90,7 +94,7 @@ def connect_answer_writer(path: Path, *, max_size_bytes: int | None) -> sqlite3.
                 connection.execute(f"PRAGMA {statement}").fetchall()
             if max_size_bytes is not None:
                 (page_size,) = connection.execute("PRAGMA page_size").fetchone()
-                connection.execute(f"PRAGMA max_page_count = {max(1, max_size_bytes // int(page_size))}").fetchall()
+                connection.execute(f"PRAGMA {max_page_count_pragma(max_size_bytes, int(page_size))}").fetchall()
         except BaseException:
             connection.close()
             raise

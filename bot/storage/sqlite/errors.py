@@ -25,6 +25,12 @@ _UNAVAILABLE_CODES = frozenset(
 _UNIQUE_CODES = frozenset({sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY})
 
 
+def is_busy(exc: sqlite3.Error) -> bool:
+    """Return whether the error says another connection or process holds a lock (busy or locked)."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    return isinstance(code, int) and code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+
+
 def domain_error(exc: sqlite3.Error) -> StorageError | None:
     """Map a driver error to a domain error, or None for errors that mean a bug (bad SQL, misuse)."""
     if isinstance(exc, sqlite3.IntegrityError):

@@ -58,7 +58,7 @@ from bot.storage.base import (
 from bot.storage.sql import Row, SQLStorage
 from bot.storage.sqlite.connection import MIN_SQLITE_VERSION, connect, connect_answer_writer
 from bot.storage.sqlite.dialect import SQLITE
-from bot.storage.sqlite.errors import domain_errors
+from bot.storage.sqlite.errors import domain_errors, is_busy
 from bot.storage.sqlite.rows import answer_params
 from bot.storage.sqlite.schema import load_migrations, migrate
 from bot.storage.sqlite.statements import ANSWER_UPSERT_SQL, sqlite_sql
@@ -326,7 +326,7 @@ class SQLiteStorage(SQLStorage):
                 try:
                     open_rows = _write_answers(connection, [params], [answer.round_question_id])
                 except sqlite3.OperationalError as error:
-                    if _is_busy(error):
+                    if is_busy(error):
                         raise NotNow from error  # another connection or process writes: nothing was written
                     raise
         finally:
@@ -393,11 +393,6 @@ async def _in_one_trip(connection: aiosqlite.Connection, work: Any, *args: Any) 
     pinned in requirements.lock and tests/test_storage.py checks that the batch still takes one trip.
     """
     return await connection._execute(work, connection._conn, *args)  # type: ignore[no-untyped-call]
-
-
-def _is_busy(error: sqlite3.OperationalError) -> bool:
-    code = getattr(error, "sqlite_errorcode", None)
-    return isinstance(code, int) and code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 
 
 def _write_answers(
