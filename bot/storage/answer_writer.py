@@ -94,11 +94,8 @@ class AnswerWriter:
                 refusal = self._write_now(answer, params)
             except NotNow:
                 pass
-            except StorageError as exc:
-                log.warning("Could not record an answer: %s", exc)
-                raise batch_failure(exc)  # noqa: B904 - its cause is set
             except Exception as exc:
-                log.exception("Unexpected failure recording an answer")
+                _log_failure(exc, "an answer")
                 raise batch_failure(exc)  # noqa: B904 - its cause is set
             else:
                 self._counted(1, 0 if refusal is None else 1)
@@ -143,13 +140,8 @@ class AnswerWriter:
             for pending in batch:
                 settle(pending.future, batch_failure(exc))
             raise
-        except StorageError as exc:
-            log.warning("Could not record a batch of %s answer(s): %s", len(batch), exc)
-            for pending in batch:
-                settle(pending.future, batch_failure(exc))
-            return
         except Exception as exc:
-            log.exception("Unexpected failure recording a batch of %s answer(s)", len(batch))
+            _log_failure(exc, f"a batch of {len(batch)} answer(s)")
             for pending in batch:
                 settle(pending.future, batch_failure(exc))
             return
@@ -161,6 +153,14 @@ class AnswerWriter:
         self.answer_batches += 1
         self.answers_written += answers - refused
         self.largest_batch = max(self.largest_batch, answers)
+
+
+def _log_failure(exc: Exception, what: str) -> None:
+    """Log a failed answer write: a storage error as a warning, anything else (a bug) with its traceback."""
+    if isinstance(exc, StorageError):
+        log.warning("Could not record %s: %s", what, exc)
+    else:
+        log.exception("Unexpected failure recording %s", what, exc_info=exc)
 
 
 def batch_failure(exc: BaseException) -> StorageError:
