@@ -44,6 +44,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.metrics_core import Metric
 from prometheus_client.registry import Collector
 
+from bot import acks
 from bot.preflight import ConfigError, database_write_problem
 
 if TYPE_CHECKING:
@@ -242,7 +243,8 @@ def _rounds_running(bot: TriviaBot) -> float:
 
 @functools.cache
 def _install_response_hook() -> None:
-    """Time every interaction response discord.py sends (it has no hook for that: wrap its one call site)."""
+    """Time every interaction response sent (discord.py has no hook for that: wrap its one call site, and hook the
+    bot's own, `bot.acks.send_text_reply`)."""
     adapter_class = discord.webhook.async_.AsyncWebhookAdapter
     original = adapter_class.create_interaction_response
 
@@ -254,6 +256,12 @@ def _install_response_hook() -> None:
         return result
 
     adapter_class.create_interaction_response = create_interaction_response  # type: ignore[method-assign]
+
+    def text_reply_sent(interaction_id: int) -> None:
+        for metrics in list(_active):
+            metrics.observe_response(interaction_id)
+
+    acks.text_reply_hooks.append(text_reply_sent)  # the bot's own call site of the same request
 
 
 # --------------------------------------------------------------------------- the HTTP server

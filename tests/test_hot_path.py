@@ -14,6 +14,7 @@ from typing import Any
 import discord
 import pytest
 
+import bot.acks
 import bot.storage.sqlite.storage as sqlite_storage_module
 from bot.acks import interaction_age
 from bot.app import TriviaBot
@@ -305,6 +306,55 @@ async def test_an_option_click_is_stored_once_without_rebuilding_the_view_and_sl
         assert int(question["id"]) not in store._views
         assert not any(pattern.pattern.startswith("ot:c:") for pattern in store._dynamic_items)
     assert not unanswered(fake)
+
+
+# --------------------------------------------------------------------------- text replies without the copy back
+
+
+def _callback_of(fake: FakeDiscord, interaction_id: int) -> Any:
+    (request,) = [r for r in fake.requests if r.path.startswith(f"/interactions/{interaction_id}/")]
+    return request
+
+
+async def test_a_text_reply_is_discord_pys_request_without_asking_for_the_message_back(
+    fake: FakeDiscord, make_bot: Callable[..., TriviaBot], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    after_reply: list[str] = []
+    real_send = bot.acks.send_text_reply
+
+    async def send_and_check(interaction: discord.Interaction[Any], content: str, *, ephemeral: bool = True) -> None:
+        await real_send(interaction, content, ephemeral=ephemeral)
+        assert interaction.response.is_done()  # so the rest of discord.py treats it as answered
+        with pytest.raises(discord.InteractionResponded):
+            await real_send(interaction, "twice", ephemeral=True)
+        after_reply.append(content)
+        await interaction.followup.send("a followup still works", ephemeral=True)
+
+    monkeypatch.setattr(bot.acks, "send_text_reply", send_and_check)
+    async with running_bot(fake, make_bot()):
+        await reply_to(fake, fake.slash_command("trivia start", {"questions": 1, "kind": "multiple_choice"}))
+        question = await wait_question(fake, fake.channel_id, 1)
+        click = fake.click(question, button_ids(question)[1], user=2)
+        confirmed = await reply_to(fake, click)
+        assert confirmed.content.startswith("You chose **B · ") and confirmed.ephemeral
+        (followup,) = await fake.result(click["token"]).followups(1)
+        assert followup["content"] == "a followup still works"
+        assert after_reply[-1] == confirmed.content  # (the public "started a round" went the same way)
+        request = _callback_of(fake, int(click["id"]))
+        assert request.status == 204 and "with_response" not in request.query
+        assert request.json == {
+            "type": 4,
+            "data": {"tts": False, "content": confirmed.content, "flags": 64, "allowed_mentions": {"parse": []}},
+        }
+        # discord.py's own send_message sends the same body (here a refusal), asking for the message back.
+        refused = fake.slash_command("leaderboard", {"scope": "server", "period": "all"}, user=3)
+        stats = fake.slash_command("stats", {}, user=3)
+        for payload in (refused, stats):
+            await reply_to(fake, payload)
+        own = [_callback_of(fake, int(p["id"])) for p in (refused, stats)]
+        asked_back = [r for r in own if r.query.get("with_response") == "1"]
+        assert asked_back, "no reply went through discord.py's send_message to compare with"
+        assert all(r.json["data"]["allowed_mentions"] == {"parse": []} for r in asked_back)
 
 
 def _count_tasks_of(bot: TriviaBot) -> list[str]:
