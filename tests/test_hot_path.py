@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
+import os
 import sqlite3
+import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -21,6 +24,7 @@ from bot.app import TriviaBot
 from bot.config import Settings
 from bot.engine import FakeClock, RoundSession, RoundSettings
 from bot.storage import QuestionNotOpen, SQLiteStorage, StorageUnavailable
+from bot.storage.sqlite.affinity import CoreFollower
 from fake_discord import FakeDiscord, running_bot
 from tests.bot_helpers import reply_to, wait_question
 from tests.conftest import button_ids
@@ -221,6 +225,58 @@ async def test_the_bot_commits_answers_at_once_only_when_the_operator_chose_it(
         assert bot.storage._answer_writer is None  # type: ignore[attr-defined]
     async with running_bot(fake, make_bot(sqlite_answer_writes="at_once")) as bot:
         assert bot.storage._answer_writer is not None  # type: ignore[attr-defined]
+
+
+# --------------------------------------------------------------------------- the writer's thread follows the loop
+
+
+def test_the_writer_thread_is_moved_only_when_the_loop_changed_core(monkeypatch: pytest.MonkeyPatch) -> None:
+    moves: list[tuple[int, set[int]]] = []
+    monkeypatch.setattr(os, "sched_setaffinity", lambda tid, cores: moves.append((tid, set(cores))), raising=False)
+    cores = iter([3, 3, 3, 0, 0, 3])
+    follower = CoreFollower(4242, current_cpu=lambda: next(cores))
+    for _ in range(6):
+        follower.follow()
+    assert moves == [(4242, {3}), (4242, {0}), (4242, {3})]
+    assert follower.active and follower.core == 3
+
+
+def test_a_refused_move_stops_the_following_and_nothing_else(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    calls: list[int] = []
+
+    def refuse(tid: int, cores: set[int]) -> None:
+        calls.append(tid)
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(os, "sched_setaffinity", refuse, raising=False)
+    follower = CoreFollower(4242, current_cpu=lambda: len(calls))  # a new core every time
+    with caplog.at_level(logging.INFO, logger="bot.storage.sqlite.affinity"):
+        follower.follow()
+        follower.follow()
+    assert calls == [4242]  # tried once, then left alone
+    assert not follower.active and follower.core is None
+    assert "stays where the scheduler puts it" in caplog.text
+    assert not CoreFollower(None).active  # no thread id known: nothing to move
+    assert not CoreFollower(4242, current_cpu=None).active  # no sched_getcpu on this platform
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="thread affinity is Linux's")
+async def test_an_answer_batch_moves_the_writer_thread_to_the_loops_core(tmp_path: Path) -> None:
+    storage = await SQLiteStorage.open(tmp_path / "trivia.db")  # answers through the writer's thread
+    try:
+        follower = storage._writer_follower
+        writer_thread = await sqlite_storage_module._in_one_trip(storage._writer, lambda _: threading.get_native_id())
+        assert follower.active and follower._thread_id == writer_thread != threading.get_native_id()
+        round_id = await start_round(storage)
+        question = await ask(storage, round_id, kind="mc")
+        await storage.record_answer(answer(question, round_id, ALICE, choice=1, text=None))
+        assert follower.core is not None and follower.core in os.sched_getaffinity(0)
+        assert os.sched_getaffinity(writer_thread) == {follower.core}
+        assert storage.stats.answers_written == 1
+    finally:
+        await storage.close()
 
 
 # --------------------------------------------------------------------------- the round loop is not woken per answer
