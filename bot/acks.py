@@ -172,7 +172,10 @@ async def send_text_reply(interaction: discord.Interaction[Any], content: str, *
     )
     response._response_type = InteractionResponseType.channel_message
     for hook in text_reply_hooks:
-        hook(interaction.id)
+        try:
+            hook(interaction.id)
+        except Exception:  # the reply was sent: a broken observer must not turn it into an error
+            log.exception("A text reply hook failed")
 
 
 async def update(interaction: discord.Interaction[Any], **fields: Any) -> None:

@@ -214,8 +214,12 @@ class TriviaBot(commands.Bot):
         """Dispatch an event as discord.py does; a click or form submit also gets one task of ours.
 
         Overridden rather than defining ``on_interaction``, which would cost every slash command a task that
-        only clicks and forms need.
+        only clicks and forms need. Nothing is dispatched once `close` has let go of the event loop: discord.py's
+        own wait for the servers' data before "ready" is not cancelled by `close`, and when it ended after it (a stop
+        right after connecting), its dispatch failed on the missing loop in a task nobody awaits.
         """
+        if self.loop is discord.utils.MISSING:
+            return
         super().dispatch(event_name, *args, **kwargs)
         if event_name == "interaction" and args[0].type in ANSWERED_HERE:
             task = asyncio.create_task(self._on_click_or_form(args[0]), name="orbit-trivia: click or form")
@@ -298,7 +302,7 @@ def make_bot(settings: Settings, **options: Any) -> TriviaBot:
 def event_loop_runner() -> Callable[[Coroutine[Any, Any, Any]], Any]:
     """Return ``uvloop.run`` when uvloop is installed, else ``asyncio.run``."""
     try:
-        import uvloop  # type: ignore[import-not-found,unused-ignore]  # a dependency everywhere but on Windows
+        import uvloop  # type: ignore[import-not-found,unused-ignore]  # the optional speed extra
     except ImportError:
         return asyncio.run
     return cast(Callable[[Coroutine[Any, Any, Any]], Any], uvloop.run)
@@ -416,11 +420,10 @@ async def sync_once(settings: Settings) -> int:
 
 
 def run(coro: Any) -> int:
-    """Run an entry point on uvloop if it is installed, else asyncio's loop; Ctrl-C exits cleanly.
+    """Run an entry point on uvloop if it is installed (the ``speed`` extra), else asyncio's loop; Ctrl-C exits cleanly.
 
-    Measured (BENCHMARKS.md, "CPU per stored answer"): uvloop cut the bot's CPU per click by about 6-8%. It is a
-    dependency everywhere but on Windows, which uvloop does not support; there the bot runs the same on asyncio's own
-    loop.
+    Measured (BENCHMARKS.md, "CPU per stored answer"): uvloop cut the bot's CPU per click by about 6%. It is optional
+    because it has no wheel for every platform; without it the bot runs the same on asyncio's own loop.
     """
     try:
         return int(event_loop_runner()(coro))

@@ -7,19 +7,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import shlex
 import signal
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
 
+from bot.app import TriviaBot
 from bot.engine import EndReason
 from bot.render import END_TITLES
 from bot.shutdown import stop_on_signals
-from fake_discord import FakeDiscord
+from fake_discord import FakeDiscord, running_bot
 from tests.bot_helpers import mention_of, title_of, wait_question, wait_standings
 from tests.conftest import button_ids, embeds_of
 from tests.faultkit import BotProcess, bot_env, query
@@ -117,3 +119,23 @@ async def test_a_second_signal_stops_at_once() -> None:
         await asyncio.wait_for(task, 30)
     assert calls == ["stop"]
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # the handlers are gone again
+
+
+async def test_discord_pys_ready_wait_ending_after_a_close_dispatches_nothing(
+    fake: FakeDiscord, make_bot: Callable[..., TriviaBot], caplog: pytest.LogCaptureFixture
+) -> None:
+    # discord.py's close() does not cancel its wait for the servers' data before "ready": a stop right after
+    # connecting (a crash loop's restart, an operator's Ctrl-C) could see it end afterwards and dispatch "ready"
+    # on a closed client, which raised in a task nobody awaited ("Task exception was never retrieved").
+    readied: list[str] = []
+
+    async def on_ready() -> None:
+        readied.append("ready")
+
+    async with running_bot(fake, make_bot()) as bot:
+        bot.add_listener(on_ready, "on_ready")
+    assert bot.is_closed()
+    bot.dispatch("ready")  # what the late ready wait does
+    await asyncio.sleep(0)
+    assert readied == []
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]

@@ -1,27 +1,31 @@
-"""Keep the SQLite writer's thread on the core the event loop runs on (Linux; elsewhere it does nothing).
+"""Keep the SQLite writer's thread on the core the event loop runs on while answers come one by one (Linux).
 
 Why (issue 12, BENCHMARKS.md "CPU per stored answer at a steady rate"). At a steady rate every answer batch is a
 trip to the writer's thread and back: the loop puts the batch on aiosqlite's queue and sleeps, the writer wakes,
 commits, and wakes the loop. When the two threads sit on different cores, each wake-up is an inter-processor
 interrupt to a halted core, and on a VM that costs far more than the trip's Python: measured on the 2-vCPU
-benchmark machine at 160 answers/s, the hop cost ~0.13 ms of CPU per answer more across cores than on one
-(0.945 -> 0.80 ms per click with the writer following the loop, the same as pinning the whole process; the peak
-rate of `python -m bench scale` unchanged, 2,900 clicks/s). The loop itself stays free to move: before a trip, the
-writer's thread is moved to the loop's current core, with one system call only when the loop has moved since the
-last trip. Waiting for a trip, the loop sleeps, so the two never compete for that core on the answer path.
+benchmark machine at 160 answers/s, clicks cost 0.945 ms of CPU per stored answer with the threads apart and
+0.84-0.90 ms with the writer following the loop. The loop itself stays free to move: before a trip, the writer's
+thread is moved to the loop's current core, with one system call only when the loop has moved since the last trip.
 
-If the platform lacks the calls, or the kernel refuses the move (a sandbox, a changed CPU set), it stops trying
-and the writer's thread runs wherever the scheduler puts it, as before.
+That only pays while the loop waits for each trip. Under load, batches grow, the loop keeps working while the writer
+commits, and the two should run on different cores: `release` (called for a large batch) gives the writer back
+every core it had, so the scheduler places it again.
+
+If the platform lacks the calls, or the kernel refuses a move (a sandbox, a changed CPU set), it stops trying, gives
+the thread back the cores it had if it can, and the writer runs wherever the scheduler puts it, as before.
 """
 
 from __future__ import annotations
 
-import ctypes
 import logging
 import os
 from collections.abc import Callable
 
 log = logging.getLogger(__name__)
+
+FOLLOW_BATCH_LIMIT = 4
+"""Batches of up to this many answers move the writer to the loop's core; larger ones (the loop is busy) release it."""
 
 
 def _current_cpu_reader() -> Callable[[], int] | None:
@@ -29,9 +33,11 @@ def _current_cpu_reader() -> Callable[[], int] | None:
     if not hasattr(os, "sched_setaffinity"):
         return None
     try:
+        import ctypes
+
         libc = ctypes.CDLL(None, use_errno=True)
         getcpu = libc.sched_getcpu
-    except (OSError, AttributeError):
+    except (ImportError, OSError, AttributeError):
         return None
     getcpu.restype = ctypes.c_int
     getcpu.argtypes = []
@@ -48,6 +54,12 @@ class CoreFollower:
         self._thread_id = thread_id
         self._current_cpu = current_cpu if thread_id is not None else None
         self._core: int | None = None
+        self._own_cores: set[int] | None = None  # the thread's cores before the first move
+        if self._current_cpu is not None and thread_id is not None:
+            try:
+                self._own_cores = set(os.sched_getaffinity(thread_id))
+            except OSError:
+                self._current_cpu = None
 
     @property
     def active(self) -> bool:
@@ -56,7 +68,7 @@ class CoreFollower:
 
     @property
     def core(self) -> int | None:
-        """The core the thread was last moved to (None before the first move)."""
+        """The core the thread is kept on (None: wherever the scheduler puts it)."""
         return self._core
 
     def follow(self) -> None:
@@ -68,10 +80,22 @@ class CoreFollower:
             return
         try:
             if core < 0:
-                raise OSError(ctypes.get_errno(), "sched_getcpu failed")
+                raise OSError("sched_getcpu failed")
             os.sched_setaffinity(self._thread_id, {core})
         except OSError as error:
             self._current_cpu = None
-            log.info("The SQLite writer's thread stays where the scheduler puts it (cannot move it: %s)", error)
+            self.release()
+            log.info("The SQLite writer's thread is no longer moved to the event loop's core: %s", error)
             return
         self._core = core
+
+    def release(self) -> None:
+        """Give the thread back the cores it had before it was first moved (nothing if it was not moved)."""
+        if self._core is None or self._thread_id is None or self._own_cores is None:
+            return
+        try:
+            os.sched_setaffinity(self._thread_id, self._own_cores)
+        except OSError as error:
+            log.info("Could not give the SQLite writer's thread its cores back: %s", error)
+            return
+        self._core = None
