@@ -302,7 +302,7 @@ def make_bot(settings: Settings, **options: Any) -> TriviaBot:
 def event_loop_runner() -> Callable[[Coroutine[Any, Any, Any]], Any]:
     """Return ``uvloop.run`` when uvloop is installed, else ``asyncio.run``."""
     try:
-        import uvloop  # type: ignore[import-not-found,unused-ignore]  # the optional speed extra
+        import uvloop  # type: ignore[import-not-found,unused-ignore]  # a dependency but on Windows and PyPy
     except ImportError:
         return asyncio.run
     return cast(Callable[[Coroutine[Any, Any, Any]], Any], uvloop.run)
@@ -420,10 +420,11 @@ async def sync_once(settings: Settings) -> int:
 
 
 def run(coro: Any) -> int:
-    """Run an entry point on uvloop if it is installed (the ``speed`` extra), else asyncio's loop; Ctrl-C exits cleanly.
+    """Run an entry point on uvloop if it is installed, else asyncio's loop; Ctrl-C exits cleanly.
 
-    Measured (BENCHMARKS.md, "CPU per stored answer"): uvloop cut the bot's CPU per click by about 6%. It is optional
-    because it has no wheel for every platform; without it the bot runs the same on asyncio's own loop.
+    Measured (BENCHMARKS.md, "CPU per stored answer"): uvloop cut the bot's CPU per click by about 6-8%. It is a
+    dependency everywhere but on Windows and PyPy, which uvloop does not support; there the bot runs the same on
+    asyncio's own loop.
     """
     try:
         return int(event_loop_runner()(coro))
