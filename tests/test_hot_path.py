@@ -24,7 +24,7 @@ from bot.app import TriviaBot
 from bot.config import Settings
 from bot.engine import FakeClock, RoundSession, RoundSettings
 from bot.storage import QuestionNotOpen, SQLiteStorage, StorageUnavailable
-from bot.storage.sqlite.affinity import FOLLOW_BATCH_LIMIT, CoreFollower
+from bot.storage.sqlite.affinity import CoreFollower
 from fake_discord import FakeDiscord, running_bot
 from tests.bot_helpers import reply_to, wait_question
 from tests.conftest import button_ids
@@ -252,7 +252,7 @@ def test_the_writer_thread_is_moved_only_when_the_loop_changed_core(monkeypatch:
         follower.follow()
     assert moves == [(4242, {3}), (4242, {0}), (4242, {3})]
     assert follower.active and follower.core == 3
-    follower.release()  # a large batch: the writer gets all its cores back, once
+    follower.release()  # the writer gets all its cores back, once
     follower.release()
     assert moves[3:] == [(4242, {0, 1, 2, 3})] and follower.core is None
 
@@ -275,7 +275,7 @@ def test_a_refused_move_gives_the_thread_its_cores_back_and_stops_following(
 
 
 @pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="thread affinity is Linux's")
-async def test_a_small_batch_moves_the_writer_thread_to_the_loops_core_and_a_large_one_frees_it(tmp_path: Path) -> None:
+async def test_an_answer_batch_moves_the_writer_thread_to_the_loops_core(tmp_path: Path) -> None:
     storage = await SQLiteStorage.open(tmp_path / "trivia.db")  # answers through the writer's thread
     try:
         follower = storage._writer_follower
@@ -289,16 +289,6 @@ async def test_a_small_batch_moves_the_writer_thread_to_the_loops_core_and_a_lar
             pytest.skip("this kernel or sandbox refuses to move threads")
         assert follower.core is not None and follower.core in own_cores
         assert os.sched_getaffinity(writer_thread) == {follower.core}
-        players = [ALICE + 100 + n for n in range(FOLLOW_BATCH_LIMIT + 1)]
-        async with writer_busy(storage):  # they queue up and go as one batch
-            queued = [
-                asyncio.create_task(storage.record_answer(answer(question, round_id, p, choice=2, text=None)))
-                for p in players
-            ]
-            await asyncio.sleep(0.05)
-        await asyncio.gather(*queued)
-        assert storage.stats.largest_batch == len(players)
-        assert follower.core is None and os.sched_getaffinity(writer_thread) == own_cores
     finally:
         await storage.close()
 

@@ -12,9 +12,8 @@ group commit keeps that affordable.
 
 Group commit. `record_answer` hands the answer to an `AnswerWriter` (bot/storage/answer_writer.py), which
 writes everything queued so far as one upsert per answer inside one transaction, COMMITs, and only then
-resolves every waiter. Before a small batch's trip, the writer's thread is moved to the core the event loop runs on
-(Linux; `affinity.CoreFollower`), where waking it and being woken by it cost far less than across cores; a large
-batch (the loop is busy meanwhile) gives it back every core.
+resolves every waiter. Before each batch's trip, the writer's thread is moved to the core the event loop runs on
+(Linux; `affinity.CoreFollower`), where waking it and being woken by it cost far less than across cores.
 
 Answers written at once (``answers_at_once=True``, the bot's ``SQLITE_ANSWER_WRITES=at_once``; off by default).
 A third connection, used only on the event loop's thread, commits an answer right away when nothing else is
@@ -59,7 +58,7 @@ from bot.storage.base import (
     StorageUnavailable,
 )
 from bot.storage.sql import Row, SQLStorage
-from bot.storage.sqlite.affinity import FOLLOW_BATCH_LIMIT, CoreFollower
+from bot.storage.sqlite.affinity import CoreFollower
 from bot.storage.sqlite.connection import MIN_SQLITE_VERSION, connect, connect_answer_writer
 from bot.storage.sqlite.dialect import SQLITE
 from bot.storage.sqlite.errors import domain_errors, is_busy
@@ -379,10 +378,7 @@ class SQLiteStorage(SQLStorage):
         question_ids = sorted({pending.answer.round_question_id for pending in batch})
         async with self._write_lock:  # no other transaction's statements between ours
             self._ensure_open()
-            if len(batch) <= FOLLOW_BATCH_LIMIT:
-                self._writer_follower.follow()
-            else:
-                self._writer_follower.release()
+            self._writer_follower.follow()
             with domain_errors():
                 open_rows = await _in_one_trip(self._writer, _write_answers, params, question_ids)
             self._commits += 1
