@@ -56,7 +56,7 @@ def machine() -> dict[str, Any]:
         "discord.py": discord.__version__,
         "sqlite": sqlite3.sqlite_version,
         "platform": platform.platform(),
-        # The trivia bot runs on uvloop when installed (a dependency but on Windows); discord.py uses orjson if there.
+        # The trivia bot runs on uvloop when installed (a dependency but on Windows, PyPy); discord.py: orjson if there.
         "uvloop": _version_of("uvloop"),
         "orjson": _version_of("orjson"),
         # The trivia bot's children inherit the environment: SQLITE_ANSWER_WRITES=at_once measures that choice.

@@ -248,20 +248,18 @@ def _install_response_hook() -> None:
     adapter_class = discord.webhook.async_.AsyncWebhookAdapter
     original = adapter_class.create_interaction_response
 
+    def response_sent(interaction_id: int) -> None:
+        for metrics in list(_active):
+            metrics.observe_response(interaction_id)
+
     @functools.wraps(original)
     async def create_interaction_response(self: Any, interaction_id: int, *args: Any, **kwargs: Any) -> Any:
         result = await original(self, interaction_id, *args, **kwargs)
-        for metrics in list(_active):
-            metrics.observe_response(interaction_id)
+        response_sent(interaction_id)
         return result
 
     adapter_class.create_interaction_response = create_interaction_response  # type: ignore[method-assign]
-
-    def text_reply_sent(interaction_id: int) -> None:
-        for metrics in list(_active):
-            metrics.observe_response(interaction_id)
-
-    acks.text_reply_hooks.append(text_reply_sent)  # the bot's own call site of the same request
+    acks.text_reply_hooks.append(response_sent)  # the bot's own call site of the same request
 
 
 # --------------------------------------------------------------------------- the HTTP server
