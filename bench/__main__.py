@@ -243,6 +243,21 @@ async def _main(args: argparse.Namespace) -> tuple[dict[str, Any] | None, dict[s
     return results, storage, scale
 
 
+def _allow_open_files() -> None:
+    """Raise this process's open-file limit to its hard limit; the bots started from here inherit it.
+
+    The fake Discord holds the server end of every connection both bots open, and the baseline (bare discord.py,
+    no connection limit) opened over 8,000 at its saturation point: with the usual soft limit of 1,024 the driver
+    itself would fail there and the whole run would be lost.
+    """
+    with contextlib.suppress(ImportError, OSError, ValueError):
+        import resource  # not on Windows
+
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        if soft != hard:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the chosen benchmark, print the report; return 0, or 1 if any interaction missed its deadline."""
     args = parser().parse_args(argv)
@@ -252,6 +267,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     from bench.report import format_report, format_scale, missed_total
 
+    _allow_open_files()
     try:
         results, storage, scale = asyncio.run(_main(args))
     except (KeyboardInterrupt, asyncio.CancelledError):

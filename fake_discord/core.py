@@ -150,6 +150,9 @@ class FakeCore:
 
         self.guilds: dict[int, FakeGuild] = {}
         self.requests: list[RecordedRequest] = []
+        self.requests_in_flight = 0
+        """REST requests received and not yet answered: with HTTP/1.1, the bot's connections in use."""
+        self.most_requests_in_flight = 0
         self.uploads: dict[str, bytes] = {}
         """Path -> bytes of every file attached to a slash command (see ``UploadedAttachment``)."""
         self.downloads: list[str] = []

@@ -128,6 +128,8 @@ class RestServer(FakeCore):
         record = RecordedRequest(request.method, path, dict(request.query), body, files, time.monotonic())
         self.requests.append(record)
         self._notify()
+        self.requests_in_flight += 1
+        self.most_requests_in_flight = max(self.most_requests_in_flight, self.requests_in_flight)
         try:
             if self.latency:
                 await asyncio.sleep(self.latency)
@@ -137,6 +139,8 @@ class RestServer(FakeCore):
         except Exception:
             log.exception("fake discord crashed handling %s %s", request.method, path)
             response = self._response(500, {"message": "500: Internal Server Error", "code": 0})
+        finally:
+            self.requests_in_flight -= 1
         record.status = response.status
         if isinstance(response.body, bytes) and response.headers.get("Content-Type") == "application/json":
             record.response = json.loads(response.body)

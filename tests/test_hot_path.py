@@ -14,10 +14,12 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+import aiohttp
 import discord
 import pytest
 
 import bot.acks
+import bot.app
 import bot.storage.sqlite.storage as sqlite_storage_module
 from bot.acks import interaction_age
 from bot.app import TriviaBot
@@ -493,3 +495,19 @@ async def test_a_full_disk_refuses_an_answer_committed_at_once_and_writes_nothin
         assert await storage.integrity_check() == "ok"
     finally:
         await storage.close()
+
+
+async def test_the_bot_holds_at_most_its_connection_limit_and_still_answers_every_interaction(
+    fake: FakeDiscord, make_bot: Callable[..., TriviaBot], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # discord.py's default pool has no limit: 8 slow replies at once would take 8 connections (and files).
+    monkeypatch.setattr(bot.app, "HTTP_CONNECTION_LIMIT", 3)
+    async with running_bot(fake, make_bot()) as trivia:
+        connector = trivia.http.connector
+        assert isinstance(connector, aiohttp.TCPConnector) and connector.limit == 3
+        fake.latency = 0.3  # Discord slow to answer: requests pile up
+        fake.most_requests_in_flight = 0
+        asked = [fake.slash_command("stats", {}, user=10 + n) for n in range(8)]
+        replies = await asyncio.gather(*(reply_to(fake, payload, timeout=20) for payload in asked))
+        assert all(reply.ephemeral for reply in replies)
+        assert 1 < fake.most_requests_in_flight <= 3  # in parallel, within the limit (the gateway may take one)
