@@ -63,11 +63,12 @@ HTTP_CONNECTION_LIMIT = 512
 
 discord.py's own default has no limit. When the event loop falls behind (a burst, or more load than one process
 can take), every handler that sends its request before the loop has read the earlier responses opens a connection
-of its own: `python -m bench load` saw the bot hold 11,500 open files, nearly all of them sockets, at its saturation point. Started with the usual
-limit of 1,024 open files (systemd's and most shells' default), the process could then open nothing more: no new
-connection, no SQLite file, no metrics scrape. Connections in use = requests/s x seconds per request: at the most
-one process sustained (~2,900 clicks/s, ~3,400 requests/s with the live edits) and 100 ms per request that is ~340,
-so the limit binds only when Discord takes over 150 ms at that rate, and then a request waits rather than fails.
+of its own: `python -m bench load` saw the bot hold 11,500 open files, nearly all sockets, at its saturation point.
+Started with the usual limit of 1,024 open files (systemd's and most shells' default), the process could then open
+nothing more: no new connection, no SQLite file, no metrics scrape. Connections in use = requests/s x seconds per
+request: at the most one process sustained (~2,900 clicks/s, ~3,400 requests/s with the live edits) and 100 ms per
+request that is ~340, so the limit binds only when Discord takes over 150 ms at that rate, and then a request waits
+rather than fails.
 """
 
 
