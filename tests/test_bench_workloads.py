@@ -1,4 +1,4 @@
-"""The benchmark driver's own control commands survive a reply the fake refused as late (a loaded machine)."""
+"""The benchmark driver survives a loaded machine: control replies the fake refused as late, and many connections."""
 
 from __future__ import annotations
 
@@ -85,3 +85,23 @@ async def test_question_posted_skips_other_events_and_gives_up_in_time() -> None
     events.put_nowait(("question", seen, 2.0))
     assert await _question_posted(events, within=5) == (seen, 2.0)
     assert await _question_posted(events, within=0.05) is None
+
+
+def test_the_driver_raises_its_open_file_limit_to_the_hard_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    import resource
+
+    import bench.__main__ as bench_main
+
+    limits = {"now": (1024, 524288)}
+    monkeypatch.setattr(resource, "getrlimit", lambda which: limits["now"])
+    monkeypatch.setattr(resource, "setrlimit", lambda which, values: limits.__setitem__("now", values))
+    bench_main._allow_open_files()
+    assert limits["now"] == (524288, 524288)
+
+    def refuse(which: int, values: tuple[int, int]) -> None:
+        raise ValueError("not allowed")
+
+    limits["now"] = (1024, 4096)
+    monkeypatch.setattr(resource, "setrlimit", refuse)
+    bench_main._allow_open_files()  # a refusal leaves the limit as it was and does not stop the run
+    assert limits["now"] == (1024, 4096)
