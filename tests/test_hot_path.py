@@ -505,7 +505,7 @@ async def test_the_bot_holds_at_most_its_connection_limit_and_still_answers_ever
     async with running_bot(fake, make_bot()) as trivia:
         connector = trivia.http.connector
         assert isinstance(connector, aiohttp.TCPConnector) and connector.limit == 3
-        fake.latency = 0.3  # Discord slow to answer: requests pile up
+        fake.latency = 0.5  # Discord slow to answer: requests pile up
         fake.most_requests_in_flight = 0
         asked = [fake.slash_command("stats", {}, user=10 + n) for n in range(8)]
         replies = await asyncio.gather(*(reply_to(fake, payload, timeout=20) for payload in asked))
