@@ -243,19 +243,25 @@ async def _main(args: argparse.Namespace) -> tuple[dict[str, Any] | None, dict[s
     return results, storage, scale
 
 
+OPEN_FILES_WITHOUT_HARD_LIMIT = 65536
+"""The driver's open-file limit where the system sets no hard one."""
+
+
 def _allow_open_files() -> None:
     """Raise this process's open-file limit to its hard limit; the bots started from here inherit it.
 
     The fake Discord holds the server end of every connection both bots open, and the baseline (bare discord.py,
     no connection limit) opened over 8,000 at its saturation point: with the usual soft limit of 1,024 the driver
-    itself would fail there and the whole run would be lost.
+    itself would fail there and the whole run would be lost. (So the bots, too, run with more than 1,024 here.)
+    Where the hard limit is unlimited (macOS), the soft limit is raised to `OPEN_FILES_WITHOUT_HARD_LIMIT`.
     """
     with contextlib.suppress(ImportError, OSError, ValueError):
         import resource  # not on Windows
 
         soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-        if soft != hard:
-            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+        wanted = OPEN_FILES_WITHOUT_HARD_LIMIT if hard == resource.RLIM_INFINITY else hard
+        if soft != resource.RLIM_INFINITY and soft < wanted:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

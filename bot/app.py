@@ -59,16 +59,19 @@ SHARDING_CLOSE_CODES = {
 
 
 HTTP_CONNECTION_LIMIT = 512
-"""The most HTTP connections the bot holds open to Discord at once; further requests wait for a free one.
+"""The most HTTP connections the bot holds open to Discord at once (its gateway connections included, one per shard
+of the process); further requests wait for a free one.
 
 discord.py's own default has no limit. When the event loop falls behind (a burst, or more load than one process
 can take), every handler that sends its request before the loop has read the earlier responses opens a connection
 of its own: `python -m bench load` saw the bot hold 11,500 open files, nearly all sockets, at its saturation point.
 Started with the usual limit of 1,024 open files (systemd's and most shells' default), the process could then open
-nothing more: no new connection, no SQLite file, no metrics scrape. Connections in use = requests/s x seconds per
-request: at the most one process sustained (~2,900 clicks/s, ~3,400 requests/s with the live edits) and 100 ms per
-request that is ~340, so the limit binds only when Discord takes over 150 ms at that rate, and then a request waits
-rather than fails.
+nothing more: no new connection, no SQLite file, no metrics scrape. Connections in use = requests/s x the time from
+sending a request to reading its answer (Discord's latency plus the loop's own lag). At the most one process
+sustained (~2,900 clicks/s, each a reply, plus the live edits) and 100 ms, that is about 300-350; the limit is
+reached when the loop falls far behind (the benchmark's saturated ramps reach it), and then requests wait for a
+connection instead of failing to open one. An interaction reply that waits past Discord's 3 s still fails, as it
+would on a bot out of files.
 """
 
 

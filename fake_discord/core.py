@@ -151,7 +151,8 @@ class FakeCore:
         self.guilds: dict[int, FakeGuild] = {}
         self.requests: list[RecordedRequest] = []
         self.requests_in_flight = 0
-        """REST requests received and not yet answered: with HTTP/1.1, the bot's connections in use."""
+        """REST requests received and not yet answered: with HTTP/1.1, at least that many of the bot's connections are
+        in use (one stays in use until the bot has read the answer, too)."""
         self.most_requests_in_flight = 0
         self.uploads: dict[str, bytes] = {}
         """Path -> bytes of every file attached to a slash command (see ``UploadedAttachment``)."""

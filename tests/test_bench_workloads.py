@@ -88,8 +88,7 @@ async def test_question_posted_skips_other_events_and_gives_up_in_time() -> None
 
 
 def test_the_driver_raises_its_open_file_limit_to_the_hard_limit(monkeypatch: pytest.MonkeyPatch) -> None:
-    import resource
-
+    resource = pytest.importorskip("resource")  # not on Windows
     import bench.__main__ as bench_main
 
     limits = {"now": (1024, 524288)}
@@ -105,3 +104,8 @@ def test_the_driver_raises_its_open_file_limit_to_the_hard_limit(monkeypatch: py
     monkeypatch.setattr(resource, "setrlimit", refuse)
     bench_main._allow_open_files()  # a refusal leaves the limit as it was and does not stop the run
     assert limits["now"] == (1024, 4096)
+
+    limits["now"] = (256, resource.RLIM_INFINITY)  # macOS: no hard limit
+    monkeypatch.setattr(resource, "setrlimit", lambda which, values: limits.__setitem__("now", values))
+    bench_main._allow_open_files()
+    assert limits["now"] == (bench_main.OPEN_FILES_WITHOUT_HARD_LIMIT, resource.RLIM_INFINITY)
