@@ -136,8 +136,7 @@ async def reply(
         await interaction.response.send_message(content, ephemeral=ephemeral, **extra)
 
 
-_EPHEMERAL = discord.MessageFlags._from_value(0)
-_EPHEMERAL.ephemeral = True
+_EPHEMERAL = discord.MessageFlags(ephemeral=True)
 _CALLBACK_ROUTE = "/interactions/{webhook_id}/{webhook_token}/callback"
 
 text_reply_hooks: list[Callable[[int], None]] = []
