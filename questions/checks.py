@@ -10,6 +10,7 @@ import logging
 import re
 from collections import Counter
 from dataclasses import dataclass
+from typing import Final
 
 from questions.fairness import binding_qualifiers, class_reason
 from questions.generate import (
@@ -101,6 +102,7 @@ def find_problems(store: FactStore, bank: QuestionBank) -> list[Problem]:
     problems.extend(check_unique_prompts(bank))
     for stored_fact in store.facts.values():
         problems.extend(check_quotes_prove_answer(store, stored_fact))
+        problems.extend(check_year_is_cited(store, stored_fact))
         problems.extend(check_prompt_links_proven(store, stored_fact))
     problems.extend(check_partial_reveals(store, bank))
     for question in bank.questions:
@@ -262,6 +264,47 @@ def check_quotes_prove_answer(store: FactStore, fact: Fact) -> list[Problem]:
             "or state in 'derivation' how the answer follows from the quotes",
         )
     ]
+
+
+READS_THE_DATE: Final = re.compile(r"\b(?:dated|written in|this year|last year|next year)\b", re.IGNORECASE)
+"""Derivation words that read the report's own date ('The report is dated 5 October 2021, so "this year" ...')."""
+
+
+def needs_date_line(answer: object, quotes: str, derivation: str | None) -> bool:
+    """Tell whether an answer's year rests on the report's date: a date whose year no quote gives, or a derivation
+    that reads the report's date ('this year')."""
+    if isinstance(answer, DateAnswer) and str(answer.value.year) not in quotes:
+        return True
+    return bool(derivation and READS_THE_DATE.search(derivation))
+
+
+def check_year_is_cited(store: FactStore, fact: Fact) -> list[Problem]:
+    """Report a fact whose year rests on the report's date without citing it.
+
+    'Aboard October 17' names a day and a month, not the year; 'this year' means the year of the report. Either
+    way the date line ('date 2021-10-05', which the document's text begins with) must be among the quotes, or a
+    sentence that names the year, so that the cited sentences alone prove the answer.
+    """
+    document = store.document_for(fact)
+    date_line = f"date {document.meta.date.isoformat()}"
+    if date_line not in document.text:
+        return []  # a document without a date line cannot have it cited; its loader says what it holds
+    text = " ".join(citation.quote for citation in fact.citations)
+    if date_line in text:
+        return []
+    answer = fact.answer
+    if isinstance(answer, DateAnswer) and str(answer.value.year) not in text:
+        why = f"no quote gives the year {answer.value.year}"
+    elif fact.derivation and READS_THE_DATE.search(fact.derivation):
+        why = "the derivation reads the report's date"
+    else:
+        return []
+    return [Problem(fact.id, None, f"{why}: cite the date line ({quote_text(date_line)}) as a quote")]
+
+
+def quote_text(text: str) -> str:
+    """Return text in the typographic quotes the checks' messages use."""
+    return f"“{text}”"
 
 
 def is_true_answer(store: FactStore, fact: Fact, text: str) -> bool:

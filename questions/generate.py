@@ -688,7 +688,7 @@ class _Generator:
     def distractors(self, fact: Fact, rng: random.Random, *, context: str) -> list[_Option]:
         """Return false but believable answers to the fact, best first; ``context`` is the text asked."""
         answer = fact.answer
-        forbidden = truth_texts(self.store, fact)
+        forbidden = [*truth_texts(self.store, fact), *fact.unfair_options]
         if isinstance(answer, EntityAnswer | SetAnswer):
             pool = self._entity_distractors(fact, rng, context)
         elif isinstance(answer, NumberAnswer | DurationAnswer):

@@ -201,6 +201,11 @@ class Fact(_Strict):
     kinds: list[QuestionKind] | None = Field(
         default=None, description="Restrict the question kinds generated from this fact."
     )
+    unfair_options: list[NonEmpty] = Field(
+        default_factory=list,
+        description="Wrong answers the generator must never offer for this fact, as options or in false "
+        "statements: nearly true ('11 days' for a flight of 11 days 19 hours) or absurd in the story.",
+    )
     status: Literal["draft", "approved"] | None = Field(
         default=None, description="'draft' for facts drafted by `python -m questions draft`, until reviewed."
     )

@@ -22,10 +22,11 @@ from questions.checks import (
     check_true_false,
     check_unique_ids,
     check_unique_prompts,
+    check_year_is_cited,
     find_problems,
     is_true_answer,
 )
-from questions.generate import QuestionBank, build_bank
+from questions.generate import QuestionBank, build_bank, gives_away
 from questions.loader import load_store
 from questions.models import Entity, EntityType, Fact, NumberAnswer, Question, QuestionKind, TextAnswer
 from questions.store import FactStore
@@ -695,3 +696,53 @@ def test_a_veteran_qualifier_rules_out_a_first_time_flyer(classy: FactStore) -> 
     messages = _fairness(store, prompt, "vet", ["Anton Shkaplerov", "Pyotr Dubrov"])
     assert messages == ["give-away: 'veteran' in the prompt fits the answer alone (no other option is a veteran)"]
     assert _fairness(store, prompt, "vet", ["Anton Shkaplerov", "Sergey Prokopyev"]) == []
+
+
+# --------------------------------------------------------------------------- the year of a date, and the report's date
+
+
+def _seed_store_with(fact: Fact) -> FactStore:
+    """Return the seed pack's store with one fact replaced."""
+    seed = load_store()
+    facts = {**seed.facts, fact.id: fact}
+    [document_id] = seed.documents
+    return FactStore(
+        seed.documents, seed.entities, facts, seed.categories, fact_documents=dict.fromkeys(facts, document_id)
+    )
+
+
+def _without_date_line(fact: Fact) -> Fact:
+    kept = [citation for citation in fact.citations if not citation.quote.startswith("date ")]
+    return fact.model_copy(update={"source": None, "sources": kept})
+
+
+def test_the_seed_facts_cite_the_date_line_where_their_year_rests_on_it() -> None:
+    store = load_store()
+    assert [problem for fact in store.facts.values() for problem in check_year_is_cited(store, fact)] == []
+
+
+@pytest.mark.parametrize(
+    ("fact_id", "message"),
+    [
+        # 'Aboard October 17': the day and month are quoted, the year only by the report's date
+        ("return-date", "no quote gives the year 2021"),
+        # 'this year', resolved in the derivation against the report's date
+        ("tourism-restart", "the derivation reads the report's date"),
+        ("spacex-iss-year", "the derivation reads the report's date"),
+    ],
+)
+def test_a_year_that_rests_on_the_report_date_needs_the_date_line_quoted(fact_id: str, message: str) -> None:
+    fact = _without_date_line(load_store().facts[fact_id])
+    [problem] = check_year_is_cited(_seed_store_with(fact), fact)
+    assert message in problem.message and "date 2021-10-05" in problem.message
+
+
+def test_a_prompt_naming_a_country_by_its_adjective_keeps_the_question_about_it_apart() -> None:
+    """'Which Soviet cosmonaut...' tells a player that the state that sent the first man to space is Soviet."""
+    bank = build_bank(load_store(), seed=0)
+    state = next(question for question in bank.questions if question.id == "soviet-firsts-era.ty1")
+    gagarin = next(question for question in bank.questions if question.fact_id == "first-man-in-space")
+    assert not gives_away(state, gagarin)
+    assert gives_away(
+        state, gagarin.model_copy(update={"prompt": "Which Soviet cosmonaut was the first man in space?"})
+    )

@@ -750,3 +750,28 @@ def test_a_count_in_words_gives_a_number_answer_away() -> None:
     assert "three" in answer_spellings(store, count)
     assert prompt_reveals("Name all three people who flew.", answer_spellings(store, count))
     assert not prompt_reveals("Name the people who flew.", answer_spellings(store, count))
+
+
+def test_unfair_options_of_a_fact_are_never_offered() -> None:
+    """'11 days' for a flight that lasted 11 days 19 hours is nearly true; the launch day is no return day."""
+    store = load_store()
+    for seed in range(6):
+        for question in build_bank(store, seed=seed).questions:
+            unfair = {normalise_text(text) for text in store.facts[question.fact_id].unfair_options}
+            offered = {normalise_text(choice) for choice in question.choices} | {normalise_text(question.prompt)}
+            assert not unfair & offered, question.id
+    journey = store.facts["journey-length"]
+    assert journey.unfair_options == ["11 days"]
+    without = journey.model_copy(update={"unfair_options": []})
+    facts = {**store.facts, journey.id: without}
+    [document_id] = store.documents
+    plain = FactStore(
+        store.documents, store.entities, facts, store.categories, fact_documents=dict.fromkeys(facts, document_id)
+    )
+    offered_somewhere = any(
+        "11 days" in question.choices or "11 days" in question.prompt
+        for seed in range(12)
+        for question in build_bank(plain, seed=seed).questions
+        if question.fact_id == journey.id
+    )
+    assert offered_somewhere, "without the field the generator offers 11 days: the test above would prove nothing"

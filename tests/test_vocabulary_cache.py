@@ -9,7 +9,12 @@ import pytest
 
 from questions.text import vocabulary
 
-SMALL = (frozenset({"press", "other"}), frozenset({"prussian"}), {"the": 100, "press": 5})
+SMALL = (
+    frozenset({"press", "other"}),
+    frozenset({"prussian"}),
+    {"the": 100, "press": 5},
+    frozenset({"prussian", "john"}),
+)
 """Stand-in lists, for the tests of the cache's handling (building the real ones takes ~0.3 s)."""
 
 

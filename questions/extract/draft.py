@@ -19,13 +19,13 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from questions.checks import find_problems
+from questions.checks import find_problems, needs_date_line
 from questions.extract.document import DocumentRejectedError, PlainDocument, read_document
 from questions.extract.entities import EntityRecord, find_entities
 from questions.extract.rules import MAX_PROMPT_CHARS, Candidate, RuleSet, looks_like_instruction
 from questions.generate import build_bank
 from questions.loader import MAX_ITEMS, FactPackError, load_store, normalise_quote
-from questions.models import Fact, FactPack, QuestionKind
+from questions.models import DateAnswer, Fact, FactPack, QuestionKind
 
 DRAFT_STATUS = "draft"
 ID_PREFIX_CHARS = 40
@@ -126,7 +126,10 @@ def draft_pack(
     report.instructions_ignored = sum(1 for sentence in plain.sentences if looks_like_instruction(sentence.text))
     category_id = category or _slug(document_id)[:80]
     doc_title = title or _title_of(plain)
-    facts_raw, entity_keys = _facts_from(rules.candidates(), report, category_id, document_id)
+    date_line = f"date {date.isoformat()}"
+    facts_raw, entity_keys = _facts_from(
+        rules.candidates(), report, category_id, document_id, date_line if date_line in plain.text else None
+    )
     pack_raw = _pack_dict(
         plain, index.entities, entity_keys, facts_raw, document_id, document_file, doc_title, date, category_id
     )
@@ -167,8 +170,10 @@ def _namespace_ids(pack_raw: dict[str, Any], prefix: str) -> None:
 
 
 def _facts_from(
-    candidates: Any, report: DraftReport, category: str, document_id: str
+    candidates: Any, report: DraftReport, category: str, document_id: str, date_line: str | None
 ) -> tuple[list[dict[str, Any]], set[str]]:
+    """Turn rule candidates into fact dicts; a fact whose year rests on the document's date also quotes its date
+    line (``date_line``, when the document has one), as `check_year_is_cited` asks of every pack."""
     facts: list[dict[str, Any]] = []
     seen_prompts: set[str] = set()
     entity_keys: set[str] = set()
@@ -199,6 +204,10 @@ def _facts_from(
             "source": {"quote": candidate.quote},
             "status": DRAFT_STATUS,
         }
+        answer = DateAnswer.model_validate(candidate.answer) if candidate.answer.get("type") == "date" else None
+        if date_line and needs_date_line(answer, candidate.quote, candidate.derivation):
+            del fact["source"]
+            fact["sources"] = [{"quote": date_line}, {"quote": candidate.quote}]
         if candidate.statement:
             fact["statement"] = candidate.statement
         if candidate.derivation:

@@ -5,14 +5,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, Literal
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from questions.matching.choices import judge_choice
 from questions.matching.phrases import judge_text, negation_in, phrase_keywords
-from questions.matching.values import judge_date, judge_quantity, judge_time
+from questions.matching.values import judge_date, judge_quantity, judge_time, value_qualifier
 from questions.matching.verdicts import (
     MAX_ANSWER_LENGTH,
     NameKind,
@@ -40,12 +40,14 @@ from questions.text.normalize import (
     normalize,
     normalize_cleaned,
     strip_filler,
+    strip_filler_text,
     typo_budget,
 )
 from questions.text.numbers import digitize_number_words
 from questions.text.vocabulary import (
     RUSSIAN_EXONYMS,
     WELL_KNOWN_NAMES,
+    is_capitalised_name,
     is_english_word,
     is_proper_noun,
     load_word_lists,
@@ -82,6 +84,14 @@ class _Resolved:
     code: VerdictCode
 
 
+_VALUE_KINDS: Final[dict[AnswerType, Literal["quantity", "date", "time"]]] = {
+    AnswerType.NUMBER: "quantity",
+    AnswerType.DURATION: "quantity",
+    AnswerType.DATE: "date",
+    AnswerType.TIME: "time",
+}
+_SET_HEDGES: Final = frozenset({"or", "nor", "maybe", "perhaps", "possibly", "probably", "either", "vs", "versus"})
+"""Words that make a set answer a choice between names ('US or China', 'Peresild, Shipenko and maybe Novitsky')."""
 _SET_SEPARATORS: Final = re.compile(r"\s*(?:[,;/&+\n]|\band\b|\bor\b|\bnor\b|\bplus\b|\bvs\b|\bversus\b)\s*")
 _HEDGE_WORDS: Final = frozenset({"or", "maybe", "perhaps", "possibly", "either", "probably", "not"})
 _MAX_DESCRIPTION_WORDS: Final = 5
@@ -92,6 +102,14 @@ _DESIGNATION_WORD_MIN: Final = 5
 """In a designation like 'Soyuz MS-19', words shorter than this ('ms', 'tma') are series codes: no typos."""
 _MAX_SET_WINDOW: Final = 4
 _MAX_EXTRA_WORDS_AROUND_NAME: Final = 3
+_NAME_DESCRIPTORS: Final = frozenset(
+    {"mr", "mrs", "ms", "miss", "mister", "madam", "sir", "dame", "lady", "lord", "dr", "prof", "professor"}
+    | {"major", "general", "captain", "colonel", "commander", "pilot", "tech", "star", "mogul", "hollywood"}
+    | {"russian", "american", "soviet", "kazakh", "french", "british", "english", "german", "ukrainian", "us"}
+)
+"""Titles and descriptions that the dictionary also holds capitalised: 'Mr Musk' and 'Russian Peresild' name the
+expected person, not another person of the same surname."""
+_ROLE_END: Final = re.compile(r"\s(?:of|and|in|on|for|from)\s")
 _SLIP_WORD_MIN: Final = 4
 """A dictionary word read as a slip for a word of a name must be this long, and so must that word."""
 _COMMON_WORD_COUNT: Final = 1000
@@ -125,6 +143,15 @@ class AnswerMatcher:
             word for document in store.documents.values() for word in normalize(document.text).split()
         }
         self._places = self._containing_places()
+        # entities no document names (not even by an alias or surname) are only wrong options of the pack
+        texts = [f" {normalize(document.text)} " for document in store.documents.values()]
+        self._options_only = {
+            entity.id
+            for entity in store.entities.values()
+            if texts
+            and entity.source is None
+            and not any(f" {name_key(name)} " in text for name, _ in self._entity_names(entity) for text in texts)
+        }
         self._rivals: dict[str, dict[str, str]] = {}
         load_word_lists()
         self._proper_words = {word for word in self._name_words if not is_english_word(word)}
@@ -184,7 +211,7 @@ class AnswerMatcher:
         transliterated = bool(_CYRILLIC.search(text))
         if transliterated:
             key = self._english_names(key)
-        negation = negation_in(full_key, [expected.display, *expected.accepted, *extra_aliases])
+        negation = negation_in(full_key, [expected.display, *expected.accepted, *extra_aliases], cleaned)
         if negation is not None:
             return reject(
                 VerdictCode.WRONG, f"Rejected: {quote(shown)} says what the answer is not ({quote(negation)})."
@@ -196,14 +223,35 @@ class AnswerMatcher:
             return self._judge_entity(question, key, cleaned, shown, extra_aliases, transliterated)
         if expected.type == AnswerType.SET:
             return self._judge_set(expected, cleaned, shown, transliterated)
-        if expected.type in (AnswerType.NUMBER, AnswerType.DURATION):
-            return judge_quantity(expected, cleaned, shown)
-        if expected.type == AnswerType.DATE:
-            return judge_date(expected, cleaned, key, shown)
-        if expected.type == AnswerType.TIME:
-            return judge_time(expected, cleaned, shown)
+        value_kind = _VALUE_KINDS.get(expected.type)
+        if value_kind is not None:
+            return self._judge_value(expected, value_kind, cleaned, key, shown)
         rivals = self._rival_words(question.fact_id)
         return judge_text(expected, self._text_distractors(question), full_key, key, shown, extra_aliases, rivals)
+
+    @staticmethod
+    def _judge_value(
+        expected: ExpectedAnswer, kind: Literal["quantity", "date", "time"], cleaned: str, key: str, shown: str
+    ) -> Verdict:
+        """Judge a number, duration, date or time; a right value that is not plainly one value is refused.
+
+        'more than 3', '2020 or so', '3M' and '2020s' hold the right digits but say something else; a wrong
+        value keeps the reason that names it ('38 is not 37' for '37 or 38').
+        """
+        value_text = strip_filler_text(cleaned)
+        if kind == "quantity":
+            verdict = judge_quantity(expected, value_text, shown)
+        elif kind == "date":
+            verdict = judge_date(expected, value_text, key, shown)
+        else:
+            verdict = judge_time(expected, value_text, shown)
+        if not verdict.accepted:
+            return verdict
+        qualifier = value_qualifier(value_text, kind, expected.unit)
+        if qualifier is None:
+            return verdict
+        word, effect = qualifier
+        return reject(VerdictCode.WRONG, f"Rejected: {quote(word)} in {quote(shown)} {effect}; give one value.")
 
     def _english_names(self, key: str) -> str:
         """Rewrite the Russian names of well-known things in a transliterated key in English ('mks' -> 'iss')."""
@@ -241,7 +289,12 @@ class AnswerMatcher:
     def _describe_other(self, entity_id: str) -> str:
         entity = self._store.entity(entity_id)
         kind = "person" if entity.type == EntityType.PERSON else entity.type.value
-        return f"{entity.name}, another {kind} in this story"
+        # an entity the documents never name is only a wrong option of the pack, not part of the story
+        return (
+            f"{entity.name}, not the answer"
+            if entity_id in self._options_only
+            else f"{entity.name}, another {kind} in this story"
+        )
 
     def _judge_entity(
         self,
@@ -388,11 +441,30 @@ class AnswerMatcher:
             return False
         if self._well_known_named_in(words):
             return False
+        if self._roles_of_others(expected_ids) & set(words):
+            return False  # 'Peresild, the director': the director is another person of the story
         kinds = {self._store.entity(entity_id).type for entity_id in expected_ids if entity_id in self._store.entities}
         named = self._entities_named_in(words) - expected_ids
         if any(self._store.entity(entity_id).type in kinds for entity_id in named):
             return False
         return any(is_english_word(word) and word not in self._proper_words for word in words)
+
+    def _roles_of_others(self, expected_ids: set[str]) -> set[str]:
+        """Return the roles ('director', 'cosmonaut') of the story's other people that the answer's people lack.
+
+        A role is the head word of the entity's ``role``: the last word before a comma, 'of' or 'and' ('film
+        director' -> 'director', 'actor of "Mission Impossible" fame' -> 'actor').
+        """
+        if not self._is_person(expected_ids):
+            return set()
+        own: set[str] = set()
+        others: set[str] = set()
+        for entity in self._store.entities.values():
+            if entity.type == EntityType.PERSON and entity.role and entity.source is not None:
+                head = _ROLE_END.split(normalize(entity.role.split(",")[0]), maxsplit=1)[0].split()
+                if head:
+                    (own if entity.id in expected_ids else others).add(head[-1])
+        return others - own
 
     def _name_of(self, entity_id: str) -> str:
         return self._store.entity(entity_id).name
@@ -430,7 +502,9 @@ class AnswerMatcher:
             (
                 word
                 for word in differing
-                if not word.isdecimal() and self.is_known_word(word) and not _plural_of(word, name_words)
+                if not word.isdecimal()
+                and (self.is_known_word(word) or is_capitalised_name(word))
+                and not _plural_of(word, name_words)
             ),
             None,
         )
@@ -576,6 +650,15 @@ class AnswerMatcher:
                 return reject(VerdictCode.WRONG, f"Rejected: {quote(shown)} is another series than {target}.")
             if sum(word not in STOP_WORDS for word in rest) > _MAX_EXTRA_WORDS_AROUND_NAME:
                 continue
+            changed = (
+                None
+                if candidate.kind == "surname" or self._is_person(expected_ids)
+                else _word_next_to_plain_name(words, starts[0], name_words, self._kind_words(expected_ids, candidates))
+            )
+            if changed is not None:
+                return reject(
+                    VerdictCode.WRONG, f"Rejected: {quote(changed)} makes {quote(shown)} another name than {target}."
+                )
             if candidate.kind == "surname" and self._owners.get(compact(candidate.key), set()) - expected_ids:
                 continue
             if (
@@ -595,22 +678,45 @@ class AnswerMatcher:
     def _another_given_name(before: Sequence[str], candidates: Sequence[_Candidate], shown: str) -> bool:
         """Tell whether the answer is someone else's full name with this surname ('Errol Musk', 'Kimbal Musk').
 
-        One word before the surname, and it is a name: no word of the dictionaries (the English one, or the
-        frequency list, which has the newer words: 'billionaire'), no possessive ("Tesla's"), an initial or a
-        spelling of none of the expected given names. Longer answers ('Elon Reeve Musk', a patronymic, 'tech
-        billionaire Musk') are judged as a name with words around it.
+        One word before the surname, and it is a name: a name the dictionary holds capitalised ('John', 'Anna',
+        'Bill', though words too), or no word of the dictionaries (the English one, or the frequency list, which
+        has the newer words: 'billionaire'); no title or description (`_NAME_DESCRIPTORS`: 'Mr', 'Russian'), no
+        possessive ("Tesla's"), an initial or a spelling of none of the expected given names. Longer answers
+        ('Elon Reeve Musk', a patronymic, 'tech billionaire Musk') are judged as a name with words around it.
         """
         if len(before) != 1:
             return False
         word = before[0]
-        if word in STOP_WORDS or (is_english_word(word) and not is_proper_noun(word)):
+        if word in STOP_WORDS or word in _NAME_DESCRIPTORS:
             return False
-        if word_count(word) >= _COMMON_WORD_COUNT or re.search(rf"\b{re.escape(word[:-1])}['’]s\b", shown, re.I):
+        named = is_capitalised_name(word)  # 'John', 'Bill', 'Anna': words too, but names first in front of a surname
+        if not named and is_english_word(word) and not is_proper_noun(word):
+            return False
+        if (not named and word_count(word) >= _COMMON_WORD_COUNT) or re.search(
+            rf"\b{re.escape(word[:-1])}['’]s\b", shown, re.I
+        ):
             return False
         givens = {candidate.key.split()[0] for candidate in candidates if candidate.kind != "surname"}
         if len(word) == 1:
             return not any(given.startswith(word) for given in givens)
         return not any(OSA.distance(word, given) <= max(1, typo_budget(len(given))) for given in givens)
+
+    def _is_person(self, expected_ids: set[str]) -> bool:
+        return any(
+            entity_id in self._store.entities and self._store.entity(entity_id).type == EntityType.PERSON
+            for entity_id in expected_ids
+        )
+
+    def _kind_words(self, expected_ids: set[str], candidates: Sequence[_Candidate]) -> set[str]:
+        """Return the words that say what the answer is ('film', 'feature'), from its kind, type and description,
+        and the words of its other names ('The Challenge (Vyzov)')."""
+        words: set[str] = {"film", "movie", "picture", *(word for c in candidates for word in c.key.split())}
+        for entity_id in expected_ids:
+            entity = self._store.entities.get(entity_id)
+            if entity is not None:
+                for text in (entity.kind, entity.type.value, entity.description):
+                    words.update(normalize(text or "").split())
+        return words - STOP_WORDS
 
     def _well_known_named_in(self, words: Sequence[str]) -> list[str]:
         """Return the well-known names (other craft, people, places) that a run of words contains."""
@@ -705,6 +811,12 @@ class AnswerMatcher:
         """
         members = [entity_id for entity_id in expected.entity_ids if entity_id in self._store.entities]
         member_set = set(members)
+        hedge = self._set_hedge(cleaned, member_set)
+        if hedge is not None:
+            return reject(
+                VerdictCode.WRONG,
+                f"Rejected: give your answer, not a choice; {quote(hedge)} in {quote(shown)} offers one.",
+            )
         required = max(1, expected.required)
         named_members: list[str] = []
         wrong: list[str] = []
@@ -759,6 +871,15 @@ class AnswerMatcher:
             return reject(VerdictCode.OTHER_ENTITY, f"Rejected: {'; '.join(notes)}.", self._name_of(wrong[0]))
         return reject(VerdictCode.WRONG, f"Rejected: {quote(shown)} names none of them.")
 
+    def _set_hedge(self, cleaned: str, members: set[str]) -> str | None:
+        """Return the word that makes a set answer a choice ('or', 'maybe'), unless it is part of a member's name.
+
+        A lead-in ('maybe the US and China') says the whole answer with doubt and is not a choice between names.
+        """
+        words = strip_filler(normalize_cleaned(cleaned)).split()
+        own = {word for name in self._names if name.entity_id in members for word in name.key.split()}
+        return next((word for word in words if word in _SET_HEDGES and word not in own), None)
+
     def _is_a_guess(self, key: str) -> bool:
         """Tell whether an unresolved part of a set answer is a guess at a name, not filler like 'and others'."""
         words = [word for word in key.split() if word not in STOP_WORDS]
@@ -771,11 +892,19 @@ class AnswerMatcher:
         cached = self._rivals.get(fact_id)
         if cached is None:
             cached = {}
+            # the words of a document's title are every answer's context ('space', 'film'), so they name none
+            story_words = {
+                word for document in self._store.documents.values() for word in phrase_keywords(document.meta.title)
+            }
             for other in self._store.facts.values():
                 if other.id != fact_id and isinstance(other.answer, TextAnswer):
                     for phrasing in (other.answer.value, *other.answer.accept):
                         for word in phrase_keywords(phrasing):
                             cached.setdefault(word, other.answer.value)
+            for name in self._names:  # 'NASA funding' is not government funding: NASA is a thing of the story
+                if " " not in name.key and name.kind != "surname" and not is_english_word(name.key):
+                    cached.setdefault(name.key, self._name_of(name.entity_id))
+            cached = {word: answer for word, answer in cached.items() if word not in story_words}
             self._rivals[fact_id] = cached
         return cached
 
@@ -842,6 +971,20 @@ def _acronym_of(key: str, candidates: Sequence[_Candidate]) -> str | None:
         if candidate.kind != "surname" and compact(candidate.key) == initials and " " not in candidate.key:
             return candidate.original
     return None
+
+
+def _word_next_to_plain_name(
+    words: Sequence[str], start: int, name_words: Sequence[str], kind_words: set[str]
+) -> str | None:
+    """Return a word right before or after a one-word name that is an English word ('The Big Challenge').
+
+    Such a name is a word of the language, and a word next to it makes another name ('Challenge Accepted', 'The
+    Space Challenge'); only words for what it is ('the film Challenge') may stand there.
+    """
+    if len(name_words) != 1 or not is_english_word(name_words[0]):
+        return None
+    neighbours = [*words[max(0, start - 1) : start], *words[start + 1 : start + 2]]
+    return next((word for word in neighbours if word not in STOP_WORDS and word not in kind_words), None)
 
 
 def _plural_of(word: str, name_words: Sequence[str]) -> bool:

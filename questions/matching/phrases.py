@@ -32,10 +32,17 @@ from questions.text.vocabulary import is_known_word
 _NEGATIONS: Final = frozenset(
     {
         *("not", "no", "never", "nt", "isnt", "wasnt", "werent", "arent", "didnt", "doesnt", "dont", "cant"),
-        *("without", "non", "nothing", "none", "neither", "nor", "except", "excluding"),
+        *("without", "non", "nothing", "none", "neither", "nor", "except", "excluding", "anti"),
+        *("nope", "nah", "nay", "hardly", "scarcely", "wrong", "incorrect", "false", "untrue"),
     }
 )
-"""Words that say what the answer is not ('not Peresild', 'non-military spending', 'anything but X')."""
+"""Words that say what the answer is not ('not Peresild', 'non-military spending', 'X? nope', 'X is wrong')."""
+_NEGATING_PHRASES: Final = re.compile(
+    r"\b(?:(?:any|every|some|no)(?:thing|one|body|where)\s+but|all\s+but|other\s+than|rather\s+than|instead\s+of)\b"
+)
+"""Phrases that name the answer only to exclude it ('anything but X', 'other than X', 'X instead of Y')."""
+_NEGATING_SIGN: Final = re.compile(r"(?:^|\s)[!¬]+\s*\w")
+"""A logical 'not' written as a sign before a word ('!Peresild', '¬ Baikonur'); a trailing '!' is emphasis."""
 
 
 _ANTONYM_PAIRS: Final = (
@@ -47,6 +54,9 @@ _ANTONYM_PAIRS: Final = (
     ("uncrewed", "crewed"),
     ("unmanned", "crewed"),
     ("successful", "botched"),
+    ("corporate", "government"),
+    ("commercial", "government"),
+    ("business", "government"),
     ("post", "soviet"),
     ("pre", "soviet"),
 )
@@ -80,8 +90,17 @@ def _second_guess(key: str, phrasings: Sequence[str]) -> str | None:
     return next((part for part in parts if not set(content_words(part)) & known), None)
 
 
-def negation_in(key: str, phrasings: Sequence[str]) -> str | None:
-    """Return the negation word of an answer that none of the accepted phrasings has, if there is one."""
+def negation_in(key: str, phrasings: Sequence[str], text: str = "") -> str | None:
+    """Return the negation of an answer that none of the accepted phrasings has, if there is one.
+
+    ``key`` is the normalised answer; ``text`` the answer as typed, for a negating sign ('!X', '¬X') that
+    normalisation drops.
+    """
+    if text and _NEGATING_SIGN.search(text):
+        return next(char for char in text if char in "!¬")
+    phrase = _NEGATING_PHRASES.search(key)
+    if phrase is not None and not any(phrase.group(0) in normalize(phrasing) for phrasing in phrasings):
+        return phrase.group(0)
     words = key.split()
     found = next((word for word in words if word in _NEGATIONS), None)
     if found is None:
@@ -163,6 +182,12 @@ def judge_text(
                 f"Rejected: {quote(shown)} reads as {quote(distractor)}, not {quote(expected.display)}.",
                 distractor,
             )
+    modifier = _another_kind(words, best[1], expected.display, phrasings)
+    if modifier is not None:
+        return reject(
+            VerdictCode.WRONG,
+            f"Rejected: {quote(shown)} names another kind of {quote(best[1])} than {quote(expected.display)}.",
+        )
     named = _names_another(words, phrasings, distractors, rivals or {})
     if named is not None:
         return reject(
@@ -171,6 +196,23 @@ def judge_text(
         )
     code = VerdictCode.TYPO if best[0].typos else VerdictCode.ALIAS
     return accept(code, f"Accepted: {quote(shown)} matches {quote(best[1])}.", expected.display)
+
+
+def _another_kind(words: Sequence[str], matched: str, display: str, phrasings: Sequence[str]) -> str | None:
+    """Return the word the player put before a short phrasing's key word that no phrasing has ('medical' tourism).
+
+    An accepted short form ('tourism' for 'its space tourism programme') leaves out what the full answer says;
+    a word of the player's own in that place says something else ('medical tourism', 'NASA funding'). Words
+    after the key word ('funding from the Kremlin') and answers that match the full answer are not held to it.
+    """
+    keywords = phrase_keywords(matched)
+    if len(keywords) >= len(phrase_keywords(display)):
+        return None
+    known = {word for phrasing in phrasings for word in phrase_keywords(phrasing)} | _INTENSIFIERS
+    for index, word in enumerate(words):
+        if index > 0 and word in keywords and words[index - 1] not in known and not words[index - 1].isdecimal():
+            return words[index - 1]
+    return None
 
 
 def _names_another(
@@ -212,6 +254,15 @@ def stem(word: str) -> str:
             word = word[: -len(ending)]
             break
     return word[:-1] if word.endswith("e") and len(word) > 4 else word
+
+
+_INTENSIFIERS: Final = frozenset(
+    stem(word) for word in ("pure", "just", "mere", "merely", "simply", "only", "basically", "mostly", "mainly")
+) | frozenset(
+    stem(word)
+    for word in ("total", "complete", "plain", "really", "very", "all", "whole", "entire", "more", "extra", "new")
+)
+"""Words that stress or size a short answer without changing what it is ('pure PR', 'more funding')."""
 
 
 _SYNONYM_GROUPS: Final = (
@@ -361,4 +412,5 @@ def _another_word(word: str, keyword: str) -> bool:
     'military'.
     """
     inflected = word.startswith(keyword) or keyword.startswith(word)
-    return not inflected and is_known_word(word)
+    # stems drop a final e ('experience' -> 'experienc'): the word is known if either form is
+    return not inflected and (is_known_word(word) or is_known_word(word + "e"))

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from functools import lru_cache
+from typing import Final, Literal
 
 from questions.matching.verdicts import (
     Verdict,
@@ -18,6 +20,7 @@ from questions.store import format_number
 from questions.text.dates import MONTH_WORDS, DateReading, WrittenDate, parse_dates, parse_weekday
 from questions.text.durations import (
     APPROXIMATE_SLACK,
+    UNIT_WORDS,
     Quantity,
     combine_durations,
     convert_duration,
@@ -27,12 +30,64 @@ from questions.text.durations import (
     quantity_in_unit,
 )
 from questions.text.normalize import (
+    clean,
     compact,
     normalize,
     normalize_cleaned,
 )
-from questions.text.numbers import tokenize
+from questions.text.numbers import scan_numbers, tokenize
 from questions.text.times import TimeReading, parse_times, zone_offset
+
+_ALTERNATIVE_WORDS: Final = frozenset({"or", "either", "vs", "versus"})
+"""Words that offer a second value, even a vague one ('2020 or so', '3 or idk'): a hedge, not a value."""
+_BOUND_WORDS: Final = frozenset(
+    {"more", "fewer", "less", "over", "under", "above", "below", "beyond", "least", "most", "almost", "nearly"}
+    | {"within", "upto", "max", "min", "maximum", "minimum"}
+)
+"""Words that turn a value into a bound or a near miss ('more than 3', 'at most 3', 'nearly 12 days')."""
+_SHORT_OF: Final = frozenset({"almost", "nearly"})
+_BEFORE_AFTER_WORDS: Final = frozenset({"before", "after", "since", "until", "till", "til", "prior", "by"})
+"""Words that turn a date or year into a range ('before 2020'); a time of day reads them itself ('ten to nine')."""
+_FOREIGN_AFTER_NUMBER: Final = frozenset(
+    {"k", "m", "mn", "bn", "b", "lakh", "crore", "s", "bc", "bce", "light", "percent", "pc", "x", "times"}
+    | {"ms", "sec", "secs", "second", "seconds", "century", "centuries", "millennium", "millennia"}
+    | {"quarter", "quarters", "semester", "semesters", "km", "kg", "miles", "metres", "meters"}
+)
+"""What written right after a number makes it another quantity than the answer's ('3M', '2020s', '2020 BC',
+'6 ms', '6 light years', '6 centuries' for 6 months)."""
+_BOUND_SIGN: Final = re.compile(r"\d\s*\+(?!\s*\d)|[<>≤≥]")
+_MINUS_SIGN: Final = re.compile(r"^[\s(]*[-−–]\s*\d")
+
+_ValueKind = Literal["quantity", "date", "time"]
+
+
+def value_qualifier(cleaned: str, kind: _ValueKind, unit: str | None = None) -> tuple[str, str] | None:
+    """Return (word, what it does) when a typed value is not plainly one value: a second value offered ('or'),
+    a bound ('more than', '3+', 'before'), a minus sign, or a scale or unit written after the number that makes
+    it another quantity ('3M', '2020s'); the words of the answer's own ``unit`` ('km') are not. None for a plain
+    value (approximations such as 'about' are plain)."""
+    tokens = tokenize(cleaned)
+    words = set(tokens)
+    alternative = next((token for token in tokens if token in _ALTERNATIVE_WORDS), None)
+    if alternative is not None:
+        return alternative, "offers a second answer"
+    bounds = _BOUND_WORDS if kind == "time" else _BOUND_WORDS | _BEFORE_AFTER_WORDS
+    bound = next((token for token in tokens if token in bounds), None)
+    if bound is not None:
+        return bound, "says it falls short of the value" if bound in _SHORT_OF else "makes it a range, not one value"
+    sign = _BOUND_SIGN.search(cleaned)
+    if sign is not None:
+        return sign.group(0)[-1], "makes it a range, not one value"
+    if "minus" in words or "negative" in words or _MINUS_SIGN.search(cleaned):
+        return "minus", "makes it a negative number"
+    if kind != "time":
+        foreign = _FOREIGN_AFTER_NUMBER if kind == "quantity" else _FOREIGN_AFTER_NUMBER | UNIT_WORDS.keys()
+        foreign = foreign - set(tokenize(clean(unit or "")))
+        for number in scan_numbers(tokens):
+            after = tokens[number.end] if number.end < len(tokens) else None
+            if after in foreign:
+                return after, "after the number makes it another quantity"
+    return None
 
 
 def judge_quantity(expected: ExpectedAnswer, cleaned: str, shown: str) -> Verdict:
@@ -52,6 +107,11 @@ def judge_quantity(expected: ExpectedAnswer, cleaned: str, shown: str) -> Verdic
     converted_any = False
     approximate = False
     for quantity in quantities:
+        if unit is None and quantity.unit is not None:
+            return reject(
+                VerdictCode.WRONG_NUMBER,
+                f"Rejected: {describe_quantity(quantity)} is a duration, not {expected.display}.",
+            )
         value = quantity_in_unit(quantity, unit)
         slack = expected.tolerance + 1e-9
         if quantity.unit is not None and unit is not None:

@@ -170,6 +170,18 @@ def strip_filler(normalized: str) -> str:
     return normalized
 
 
+def strip_filler_text(cleaned: str) -> str:
+    """Drop a chatty lead-in ('I think it's', 'maybe') from cleaned text, keeping the rest as typed (with its
+    punctuation, which times and numbers need): 'maybe 8:55' -> '8:55'."""
+    words = cleaned.split(" ")
+    for count in range(1, min(len(words), 5)):
+        lead = normalize_cleaned(" ".join(words[:count]))
+        if any(prefix.strip() == lead for prefix in _FILLER_PREFIXES):
+            rest = " ".join(words[count:]).strip()
+            return strip_filler_text(rest) if rest else cleaned
+    return cleaned
+
+
 def compact(normalized: str) -> str:
     """Return a normalised key without spaces, so 'ms19' and 'ms 19' compare equal."""
     return normalized.replace(" ", "")

@@ -78,6 +78,8 @@ _TENS_ORDINALS: Final = {
 }
 _SCALES: Final = {"thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
 _ARTICLE_SCALES: Final = frozenset({"hundred", "dozen", "thousand", "million"})
+_DIGIT_SCALES: Final = {**_SCALES, "hundred": 100, "dozen": 12}
+"""Words that multiply the digits before them ('3 hundred' is 300, '2 dozen' 24)."""
 ORDINAL_SUFFIXES: Final = frozenset({"st", "nd", "rd", "th"})
 _TOKEN: Final = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+")
 _THOUSANDS_COMMA: Final = re.compile(r"\d{1,3}(?:,\d{3})+")
@@ -197,8 +199,8 @@ def scan_numbers(tokens: Sequence[str]) -> list[ParsedNumber]:
             end = index + 1
             ordinal = end < count and tokens[end] in ORDINAL_SUFFIXES
             end += ordinal
-            if not ordinal and end < count and tokens[end] in _SCALES:  # "2 million"
-                value *= _SCALES[tokens[end]]
+            if not ordinal and end < count and tokens[end] in _DIGIT_SCALES:  # "2 million", "3 hundred"
+                value *= _DIGIT_SCALES[tokens[end]]
                 end += 1
             half = and_a_half(tokens, end)
             digits = sum(char.isdecimal() for char in token)

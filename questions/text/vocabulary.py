@@ -83,6 +83,7 @@ WELL_KNOWN_NAMES: Final = (
     "JAXA",
     "ISRO",
     "CNSA",
+    "NASDA",
     "Blue Origin",
     "Virgin Galactic",
     "Boeing",
@@ -197,7 +198,7 @@ RUSSIAN_EXONYMS: Final[dict[str, str]] = {
 """Russian names of well-known things, for players who answer in Russian."""
 
 
-_CACHE_FORMAT: Final = 1
+_CACHE_FORMAT: Final = 2
 """Bumped when what the word-list cache holds changes."""
 
 
@@ -210,7 +211,10 @@ def _cache_file() -> Path | None:
     return folder / f"word-lists-{key}.marshal"
 
 
-def _build_word_lists() -> tuple[frozenset[str], frozenset[str], dict[str, int]]:
+_WordLists = tuple[frozenset[str], frozenset[str], dict[str, int], frozenset[str]]
+
+
+def _build_word_lists() -> _WordLists:
     from english_words import get_english_words_set  # only here: a process that reads the cache needs neither
     from spellchecker import SpellChecker
 
@@ -218,13 +222,15 @@ def _build_word_lists() -> tuple[frozenset[str], frozenset[str], dict[str, int]]
     # The web2 list keeps capitals: a word it holds only capitalised is a name ('Prussian', 'Musa').
     web2 = get_english_words_set(["web2"], lower=False, alpha=True)
     proper_nouns = frozenset(word.lower() for word in web2 if word[:1].isupper() and word.lower() not in web2)
+    # Every word it holds capitalised, also those that are words too ('John', 'Bill', 'Tom'): names people bear.
+    capitalised = frozenset(word.lower() for word in web2 if word[:1].isupper())
     # Only pyspellchecker's word list is used (not its corrector).
     counts = dict(SpellChecker(language="en", distance=1).word_frequency.dictionary)
-    return dictionary, proper_nouns, counts
+    return dictionary, proper_nouns, counts, capitalised
 
 
 @cache
-def _word_lists() -> tuple[frozenset[str], frozenset[str], dict[str, int]]:
+def _word_lists() -> _WordLists:
     """Return the dictionary, the dictionary's proper nouns and the word frequencies, once per process.
 
     Built from the packages they take about 0.3 s of CPU; every bot process and every test worker needs
@@ -234,10 +240,15 @@ def _word_lists() -> tuple[frozenset[str], frozenset[str], dict[str, int]]:
     path = _cache_file()
     if path is not None:
         cached = read_cached(path)
-        if isinstance(cached, tuple) and len(cached) == 3:
-            dictionary, proper_nouns, counts = cached
-            if isinstance(dictionary, frozenset) and isinstance(proper_nouns, frozenset) and isinstance(counts, dict):
-                return dictionary, proper_nouns, counts
+        if isinstance(cached, tuple) and len(cached) == 4:
+            dictionary, proper_nouns, counts, capitalised = cached
+            if (
+                isinstance(dictionary, frozenset)
+                and isinstance(proper_nouns, frozenset)
+                and isinstance(counts, dict)
+                and isinstance(capitalised, frozenset)
+            ):
+                return dictionary, proper_nouns, counts, capitalised
     lists = _build_word_lists()
     if path is not None:
         write_cached(path, lists)
@@ -278,6 +289,11 @@ def _forms(word: str) -> set[str]:
 def is_proper_noun(word: str) -> bool:
     """Tell whether a lower-case word (or the word it inflects) is a dictionary name: 'prussian', 'musa'."""
     return bool(_forms(word) & _word_lists()[1])
+
+
+def is_capitalised_name(word: str) -> bool:
+    """Tell whether the dictionary holds a lower-case word capitalised, as a name ('john', 'olga', 'bill')."""
+    return word in _word_lists()[3]
 
 
 def load_word_lists() -> None:
