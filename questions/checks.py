@@ -235,7 +235,7 @@ def quotes_name_answer(store: FactStore, fact: Fact) -> bool:
             entity = store.entities.get(member)
             if entity is None:
                 return False
-            names = [*store.names_of(entity), *([entity.surname] if entity.surname else [])]
+            names = [*store.names_of(entity), *store.surnames_of(entity)]
             if not any(mentions(text, name) for name in names):
                 return False
         return True
@@ -482,7 +482,7 @@ def check_plausible_false_statement(store: FactStore, fact: Fact, question: Ques
 
 
 def _entity_names(store: FactStore, entity: Entity) -> list[str]:
-    return [*store.names_of(entity), *([entity.surname] if entity.surname else [])]
+    return [*store.names_of(entity), *store.surnames_of(entity)]
 
 
 def check_prompt_links_proven(store: FactStore, fact: Fact) -> list[Problem]:

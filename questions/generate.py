@@ -199,7 +199,7 @@ class _Option:
 
 def _entity_option(store: FactStore, entity: Entity) -> _Option:
     names = tuple(store.names_of(entity))
-    surnames = (entity.surname,) if entity.surname else ()
+    surnames = tuple(store.surnames_of(entity))
     # mid-sentence, "the International Space Station" reads right where a bare option label would not
     with_article = next(
         (alias for alias in entity.aliases if alias.casefold() == f"the {entity.name}".casefold()), None

@@ -72,13 +72,21 @@ class FactStore:
         """Return the full name and every alias of an entity."""
         return [entity.name, *entity.aliases]
 
+    def surnames_of(self, entity: Entity) -> list[str]:
+        """Return the surnames a person is known by alone: the declared one, and the last word of each alias of
+        several words that spells it otherwise ('Novitski' from the alias 'Oleg Novitski')."""
+        if not entity.surname:
+            return []
+        variants = [alias.split()[-1] for alias in entity.aliases if len(alias.split()) > 1]
+        return list(dict.fromkeys([entity.surname, *variants]))
+
     def all_names(self) -> Iterable[tuple[str, Entity]]:
         """Yield every (name or alias or surname, entity) pair of the store."""
         for entity in self.entities.values():
             for name in self.names_of(entity):
                 yield name, entity
-            if entity.surname:
-                yield entity.surname, entity
+            for surname in self.surnames_of(entity):
+                yield surname, entity
 
     def expected_answer(self, fact: Fact) -> ExpectedAnswer:
         """Describe what a typed answer to this fact must be, for the matcher."""
@@ -89,7 +97,7 @@ class FactStore:
                 type=AnswerType.PERSON if entity.type == EntityType.PERSON else AnswerType.ENTITY,
                 display=entity.name,
                 accepted=self.names_of(entity),
-                surnames=[entity.surname] if entity.surname else [],
+                surnames=self.surnames_of(entity),
                 entity_ids=[entity.id],
             )
         if isinstance(answer, SetAnswer):
@@ -98,7 +106,7 @@ class FactStore:
                 type=AnswerType.SET,
                 display=", ".join(m.name for m in members),
                 accepted=[n for m in members for n in self.names_of(m)],
-                surnames=[m.surname for m in members if m.surname],
+                surnames=[surname for m in members for surname in self.surnames_of(m)],
                 entity_ids=[m.id for m in members],
                 required=len(members),
             )

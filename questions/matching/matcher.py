@@ -125,7 +125,7 @@ class AnswerMatcher:
         self._owners: dict[str, set[str]] = {}
         self._given_names: dict[str, set[str]] = {}
         for entity in store.entities.values():
-            for name, kind in self._entity_names(entity):
+            for name, kind in self._entity_names(store, entity):
                 key = name_key(name)
                 if not key:
                     continue
@@ -150,7 +150,9 @@ class AnswerMatcher:
             for entity in store.entities.values()
             if texts
             and entity.source is None
-            and not any(f" {name_key(name)} " in text for name, _ in self._entity_names(entity) for text in texts)
+            and not any(
+                f" {name_key(name)} " in text for name, _ in self._entity_names(store, entity) for text in texts
+            )
         }
         self._rivals: dict[str, dict[str, str]] = {}
         load_word_lists()
@@ -177,12 +179,12 @@ class AnswerMatcher:
         return is_english_word(word) or word in self._vocabulary
 
     @staticmethod
-    def _entity_names(entity: Entity) -> Iterable[tuple[str, NameKind]]:
+    def _entity_names(store: FactStore, entity: Entity) -> Iterable[tuple[str, NameKind]]:
         yield entity.name, "name"
         for alias in entity.aliases:
             yield alias, "alias"
-        if entity.surname:
-            yield entity.surname, "surname"
+        for surname in store.surnames_of(entity):
+            yield surname, "surname"
 
     # ----------------------------------------------------------------- entry point
 
@@ -600,6 +602,8 @@ class AnswerMatcher:
             )
         candidate = best[1]
         known = self._known_word_instead(key, candidate.key, transliterated)
+        if known is not None and len(known) == 1:
+            return None  # an initial ('T. Cruise', 'Elon R. Musk'), not a typo: a name with words around it
         if known is not None:
             slip = None if candidate.kind == "surname" else self._slip_in_name(key, candidate.key, expected_ids)
             if slip is None:
@@ -687,6 +691,9 @@ class AnswerMatcher:
         if len(before) != 1:
             return False
         word = before[0]
+        givens = {candidate.key.split()[0] for candidate in candidates if candidate.kind != "surname"}
+        if len(word) == 1:  # an initial: someone else's unless it starts an expected given name
+            return not any(given.startswith(word) for given in givens)
         if word in STOP_WORDS or word in _NAME_DESCRIPTORS:
             return False
         named = is_capitalised_name(word)  # 'John', 'Bill', 'Anna': words too, but names first in front of a surname
@@ -696,9 +703,6 @@ class AnswerMatcher:
             rf"\b{re.escape(word[:-1])}['’]s\b", shown, re.I
         ):
             return False
-        givens = {candidate.key.split()[0] for candidate in candidates if candidate.kind != "surname"}
-        if len(word) == 1:
-            return not any(given.startswith(word) for given in givens)
         return not any(OSA.distance(word, given) <= max(1, typo_budget(len(given))) for given in givens)
 
     def _is_person(self, expected_ids: set[str]) -> bool:

@@ -155,7 +155,8 @@ def normalize_cleaned(cleaned: str) -> str:
     """Like :func:`normalize`, for text that has already been through :func:`clean`."""
     spaced = _NON_ALNUM.sub(" ", cleaned.translate(_APOSTROPHES))
     words = _LETTER_DIGIT_BOUNDARY.sub(" ", spaced).split()
-    if len(words) > 1 and words[0] in ARTICLES:
+    # 'A. Peresild' starts with an initial, not with the article
+    if len(words) > 1 and words[0] in ARTICLES and not cleaned.lstrip().startswith("a."):
         words = words[1:]
     return " ".join(words)
 

@@ -112,6 +112,12 @@ _TIME_FILLERS: Final = frozenset(
         *ORDINAL_SUFFIXES,
     }
 )
+_ZONE_NAMES: Final = (
+    (re.compile(r"\bgreenwich mean time\b"), "gmt"),
+    (re.compile(r"\b(?:coordinated )?universal time\b"), "utc"),
+    (re.compile(r"\bmoscow (?:standard )?time\b"), "msk"),
+)
+"""Zones written out in words ('08:55 Greenwich Mean Time'), read as their abbreviations."""
 _AM_WORDS: Final = frozenset({"am", "morning"})
 _PM_WORDS: Final = frozenset({"pm", "afternoon", "evening"})
 
@@ -164,6 +170,8 @@ def parse_times(text: str) -> list[TimeReading]:
     'eight fifty-five am'.
     """
     cleaned = _ISO_OFFSET.sub(r" utc\1", clean(text))
+    for pattern, zone in _ZONE_NAMES:
+        cleaned = pattern.sub(zone, cleaned)
     offsets: list[tuple[int | None, str]] = []
 
     def _take_offset(match: re.Match[str]) -> str:
