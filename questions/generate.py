@@ -25,6 +25,7 @@ from questions.models import (
     DurationAnswer,
     Entity,
     EntityAnswer,
+    EntityType,
     ExpectedAnswer,
     Fact,
     NumberAnswer,
@@ -287,7 +288,36 @@ def answer_spellings(store: FactStore, fact: Fact) -> list[str]:
         return [format_date(answer.value), f"{answer.value:%B} {answer.value.day}"]
     if isinstance(answer, TimeAnswer):
         return [f"{answer.value:%H:%M}", f"{answer.value:%H%M}"]
+    if isinstance(answer, EntityAnswer) and store.entity(answer.entity).type == EntityType.COUNTRY:
+        return [*truth_texts(store, fact), *_adjectives(store.names_of(store.entity(answer.entity)))]
     return truth_texts(store, fact)
+
+
+def _adjectives(names: Iterable[str]) -> list[str]:
+    """Return the forms a country's one-word names take as adjectives: 'Russian', 'American', 'Chinese'."""
+    forms: list[str] = []
+    for name in names:
+        if " " in name or len(name) < 4 or not name[0].isupper():
+            continue
+        stem = name[:-1] if name.endswith(("a", "e")) else name
+        forms += [f"{name}n", f"{name}an", f"{name}ian", f"{stem}ese", f"{stem}ian", f"{stem}an"]
+    return forms
+
+
+def round_reveals(store: FactStore, fact: Fact) -> list[str]:
+    """Return what, in another question's prompt, gives this fact's answer away within a round: its spellings
+    and, for a country, the store's organisations and places of that country ('NASA' and 'Hollywood' say
+    'United States'). A prompt of the fact itself may name those ('In which country is Baikonur?')."""
+    spellings = answer_spellings(store, fact)
+    answer = fact.answer
+    if isinstance(answer, EntityAnswer) and store.entity(answer.entity).type == EntityType.COUNTRY:
+        spellings += [
+            name
+            for entity in store.entities.values()
+            if entity.country == answer.entity and entity.type in (EntityType.ORGANISATION, EntityType.PLACE)
+            for name in store.names_of(entity)
+        ]
+    return spellings
 
 
 def prompt_reveals(prompt: str, spellings: Iterable[str]) -> bool:
@@ -608,7 +638,7 @@ class _Generator:
             quote=quotes[0],
             quotes=quotes,
             derivation=fact.derivation,
-            reveals=answer_spellings(self.store, fact),
+            reveals=round_reveals(self.store, fact),
             difficulty=difficulty,
         )
 
@@ -694,7 +724,7 @@ class _Generator:
         elif isinstance(answer, NumberAnswer | DurationAnswer):
             pool = self._number_distractors(fact, answer, rng)
         elif isinstance(answer, DateAnswer):
-            pool = self._date_distractors(answer, rng)
+            pool = self._date_distractors(fact, answer, rng)
         elif isinstance(answer, TimeAnswer):
             pool = self._time_distractors(answer, rng)
         else:
@@ -775,15 +805,22 @@ class _Generator:
         shuffled_peers = _tiered_shuffle(rng, [peer_options])[:1]
         return [*shuffled_peers, *_tiered_shuffle(rng, [nearby_options])]
 
-    def _date_distractors(self, answer: DateAnswer, rng: random.Random) -> list[_Option]:
+    def _date_distractors(self, fact: Fact, answer: DateAnswer, rng: random.Random) -> list[_Option]:
         truth = answer.value
+        report_date = self.store.document_for(fact).meta.date
+        # an event the report awaits (a return on 17 October, told on 5 October) has no decoy on or before its date
+        after_report = truth > report_date
+
+        def believable(day: dt.date) -> bool:
+            return day.year == truth.year and (not after_report or day > report_date)
+
         peers = [
             other.answer.value
             for other in self.store.facts.values()
-            if isinstance(other.answer, DateAnswer) and other.answer.value.year == truth.year
+            if isinstance(other.answer, DateAnswer) and believable(other.answer.value)
         ]
         nearby = [truth + dt.timedelta(days=offset) for offset in _DATE_OFFSETS_DAYS]
-        nearby = [day for day in nearby if day.year == truth.year]
+        nearby = [day for day in nearby if believable(day)]
         peer_options = [_date_option(day) for day in peers if day != truth]
         shuffled_peers = _tiered_shuffle(rng, [peer_options])[:1]
         return [*shuffled_peers, *_tiered_shuffle(rng, [[_date_option(day) for day in nearby]])]

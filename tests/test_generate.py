@@ -775,3 +775,32 @@ def test_unfair_options_of_a_fact_are_never_offered() -> None:
         if question.fact_id == journey.id
     )
     assert offered_somewhere, "without the field the generator offers 11 days: the test above would prove nothing"
+
+
+def test_an_awaited_date_gets_no_decoy_on_or_before_the_report_date() -> None:
+    """The report (5 October) says the crew returns on 17 October: '3 October' or the launch day is no decoy."""
+    store = load_store()
+    report_date = dt.date(2021, 10, 5)
+    for seed in range(8):
+        bank = build_bank(store, seed=seed)
+        for question in bank.questions:
+            if question.fact_id == "return-date" and question.kind == QuestionKind.MULTIPLE_CHOICE:
+                offered = [dt.datetime.strptime(choice, "%d %B %Y").date() for choice in question.choices]
+                assert all(day > report_date for day in offered), (seed, question.choices)
+
+
+@pytest.mark.parametrize(
+    ("fact_id", "prompt"),
+    [
+        ("launching-country", "Which Russian actress was launched into orbit?"),  # the adjective
+        ("launching-country", "Which agency does Roscosmos answer to?"),  # an organisation of the country
+        ("beat-us", "Which agency joined the Hollywood plan?"),  # a place of the country
+        ("beat-us", "Which American actor planned a film in orbit?"),
+    ],
+)
+def test_a_prompt_that_points_at_a_country_keeps_the_country_question_apart(fact_id: str, prompt: str) -> None:
+    bank = build_bank(load_store(), seed=0)
+    country_question = next(question for question in bank.questions if question.fact_id == fact_id)
+    other = next(question for question in bank.questions if question.fact_id == "crew-size")
+    assert not gives_away(country_question, other)
+    assert gives_away(country_question, other.model_copy(update={"prompt": prompt}))

@@ -144,7 +144,7 @@ def test_fair_answers_are_accepted() -> None:
         ("rival-project-company", "Spice X", False, "“spice” is a word of its own"),
         ("rival-project-actor", "Cruse", False, "“cruse” is a word of its own"),
         ("soviet-firsts-era", "Onion", False, "is not Soviet Union"),
-        ("film-title", "The Challenger", False, "is another name"),
+        ("film-title", "The Challenger", False, "is the name of something else"),
         # ... nor a commoner word than the name's (the player may mean it), nor a name of its own
         ("spacex-owner", "Elon Mask", False, "“mask” is a word of its own"),
         ("spacex-owner", "Elon Musa", False, "“musa” is a word of its own"),  # a dictionary name (a genus)

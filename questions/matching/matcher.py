@@ -357,7 +357,7 @@ class AnswerMatcher:
                 VerdictCode.OTHER_ENTITY, f"Rejected: that names {self._describe_other(other)}.", self._name_of(other)
             )
         if answer_compact in self._well_known:
-            return reject(VerdictCode.WRONG, f"Rejected: {quote(shown)} is another name, not {target}.")
+            return reject(VerdictCode.WRONG, f"Rejected: {quote(shown)} is the name of something else, not {target}.")
 
         if key in self._given_names and self._given_names[key] & expected_ids:
             return reject(
