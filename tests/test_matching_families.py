@@ -36,7 +36,22 @@ NEGATIONS = (
     "other than {a}",
     "!{a}",
     "¬{a}",
+    # a second probe's finds
+    "ne {a}",
+    "it ain't {a}",
+    "someone besides {a}",
+    "apart from {a}",
+    "{a}? unlikely",
+    "{a} jk",
+    "≠ {a}",
+    "🚫 {a}",
+    "{a} ❌",
+    "~~{a}~~",
+    "I doubt it's {a}",
+    "couldn't be {a}",
 )
+DOUBTS = ("not sure but {a}", "{a} (not sure)", "I'm not sure it's {a}", "{a}, maybe", "{a} (I think)", "{a} lol")
+"""One answer said with doubt: accepted whenever the answer alone is (README: 'One answer said with doubt counts')."""
 VALUE_QUALIFIERS = (
     "{a} or something",
     "{a} or whatever",
@@ -54,10 +69,26 @@ VALUE_QUALIFIERS = (
     "<{a}",
     "minus {a}",
     "-{a}",
+    "up to {a}",
+    "{a} tops",
+    "{a} at the latest",
+    "{a} at the earliest",
+    "{a} onwards",
 )
-DATE_AND_NUMBER_BOUNDS = ("before {a}", "after {a}", "since {a}", "until {a}")
-NUMBER_SUFFIXES = ("{n} hundred", "{n} thousand", "{n}M", "{n}bn", "{n}k", "{n}s", "{n} BC", "{n}+", "{n} light years")
-DURATION_UNITS = ("{n} centuries", "{n} ms", "{n} s", "{n} millennia", "{n} seconds")
+DATE_AND_NUMBER_BOUNDS = ("before {a}", "after {a}", "since {a}", "until {a}", "from {a}")
+NUMBER_SUFFIXES = (
+    "{n} hundred",
+    "{n} thousand",
+    "{n}M",
+    "{n}bn",
+    "{n}k",
+    "{n}s",
+    "{n} BC",
+    "{n}+",
+    "{n} light years",
+    "{n}%",
+)
+DURATION_UNITS = ("{n} centuries", "{n} ms", "{n} s", "{n} millennia", "{n} seconds", "{n} seasons")
 SET_HEDGES = ("{a} or something", "{a}, or maybe not", "either {a}")
 VALUE_TYPES = (AnswerType.NUMBER, AnswerType.DURATION, AnswerType.DATE, AnswerType.TIME)
 
@@ -98,6 +129,18 @@ def _family(question: Question) -> list[str]:
     if kind == AnswerType.SET:
         forms += [form.format(a=answer) for form in SET_HEDGES]
     return forms
+
+
+@pytest.mark.parametrize("question_id", [question.id for question in _typed_questions()])
+def test_the_answer_said_with_doubt_is_still_accepted(question_id: str) -> None:
+    question = _question(question_id)
+    assert _judge(question, question.expected.display).accepted
+    refused = [
+        (text, v.reason)
+        for form in DOUBTS
+        if not (v := _judge(question, text := form.format(a=question.expected.display))).accepted
+    ]
+    assert refused == []
 
 
 def test_the_bank_has_typed_questions_of_every_answer_type_the_families_cover() -> None:
@@ -150,6 +193,26 @@ def test_no_negated_hedged_or_bounded_form_of_the_answer_earns_credit(question_i
         ("space-race-rivals.sa1", "USA and probably China"),
         ("crew-members.sa1", "Peresild or Shipenko or Shkaplerov"),
         ("crew-members.sa1", "Peresild, Shipenko and maybe Shkaplerov"),
+        # a second probe's finds: sets with a wrong name that is also a word, family names, prefixes, ranks
+        ("spacex-owner.ty1", "Musk Sr"),
+        ("spacex-owner.ty1", "the Musks"),
+        ("actress.ty1", "Peresild family"),
+        ("director.ty1", "Shipenko, the commander"),
+        ("soviet-firsts-era.ty1", "the post-Soviet Union"),
+        ("hollywood-initiative.ty1", "Hollywood North"),
+        ("hollywood-initiative.ty1", "Russian Hollywood"),
+        ("film-title.ty1", "MTV's The Challenge"),
+        ("film-title.ty1", "The Challenge, the Tom Cruise film"),
+        ("rival-project-agency.ty1", "NACA"),
+        ("director-experiment.ty1", "an experimenter"),
+        ("industry-funding.ty1", "funding cuts"),
+        ("industry-funding.ty1", "local government funding"),
+        ("tourism-reasons.ty1", "to boost its image and reduce its earnings"),
+        ("soviet-tech.ty1", "the Soviet/Apollo era"),
+        ("novitsky-stay.nu1", "6 seasons"),
+        ("crew-size.nu1", "3rd"),
+        ("launch-time.ty1", "8:55 +0300"),
+        ("launch-date.ty1", "5-6 October 2021"),
         # a number said as another quantity
         ("crew-size.nu1", "3 hours"),
         ("spacex-iss-year.nu1", "the 2020s"),
@@ -204,6 +267,30 @@ def test_near_misses_found_by_the_probe_are_refused(question_id: str, text: str)
         ("hollywood-initiative.ty1", "the US film industry"),
         ("launch-time.ty1", "08:55 Greenwich Mean Time"),
         ("launch-time.ty1", "11:55 Moscow Standard Time"),
+        # a second probe's finds
+        ("space-race-rivals.sa1", "both USA and China"),
+        ("space-race-rivals.sa1", "USA as well as China"),
+        ("crew-members.sa1", "all three: Peresild, Shipenko, Shkaplerov"),
+        ("crew-members.sa1", "Peresild the actress, Shipenko the director, Shkaplerov the commander"),
+        ("director.ty1", "Shipenko, no doubt"),
+        ("director.ty1", "none other than Shipenko"),
+        ("film-title.ty1", "The Challenge, by Klim Shipenko"),
+        ("rival-project-actor.ty1", "Mission Impossible star Tom Cruise"),
+        ("spacex-owner.ty1", "Musk, the billionaire"),
+        ("launch-site.ty1", "Baikonur, the cosmodrome"),
+        ("soviet-firsts-era.ty1", "the former Soviet Union"),
+        ("hollywood-initiative.ty1", "Hollywood studios"),
+        ("industry-funding.ty1", "Kremlin funding"),
+        ("industry-funding.ty1", "additional funding"),
+        ("tourism-restart.ty1", "Russian space tourism"),
+        ("tourism-restart.ty1", "spaec tourism"),
+        ("tourism-reasons.ty1", "to make money"),
+        ("novitsky-stay.nu1", "2 quarters"),
+        ("spacex-iss-year.nu1", "30 May 2020"),
+        ("spacex-iss-year.nu1", "2020 AD"),
+        ("launch-time.ty1", "8:55 sharp"),
+        ("launch-time.ty1", "8:55ish"),
+        ("launch-time.ty1", "11:55 +03:00"),
     ],
 )
 def test_fair_forms_next_to_the_families_are_still_accepted(question_id: str, text: str) -> None:
@@ -241,3 +328,18 @@ def test_a_wrong_option_the_story_never_names_is_not_said_to_be_in_it() -> None:
     assert "in this story" not in _judge(_question("launch-site.ty1"), "Plesetsk").reason
     in_story = _judge(_question("returns-with.ty1"), "Shkaplerov").reason
     assert in_story == "Rejected: that names Anton Shkaplerov, another person in this story."
+
+
+@pytest.mark.parametrize(
+    ("question_id", "text", "wrong"),
+    [
+        # a wrong name in a set costs a right one, even one that is an English word too
+        ("space-race-rivals.sa1", "USA, China, Canada", "canada"),
+        ("space-race-rivals.sa1", "USA, China, EU", "eu"),
+        ("crew-members.sa1", "Peresild, Shipenko, Shkaplerov, Smith", "smith"),
+    ],
+)
+def test_a_wrong_name_in_a_set_costs_credit_whatever_word_it_is(question_id: str, text: str, wrong: str) -> None:
+    verdict = _judge(_question(question_id), text)
+    assert not verdict.accepted and verdict.credit < 1
+    assert wrong in verdict.reason.casefold()

@@ -12,7 +12,7 @@ from rapidfuzz.distance import OSA
 
 from questions.matching.choices import judge_choice
 from questions.matching.phrases import judge_text, negation_in, phrase_keywords
-from questions.matching.values import judge_date, judge_quantity, judge_time, value_qualifier
+from questions.matching.values import judge_date, judge_quantity, judge_time, value_qualifier, year_as_date
 from questions.matching.verdicts import (
     MAX_ANSWER_LENGTH,
     NameKind,
@@ -39,12 +39,14 @@ from questions.text.normalize import (
     is_blank,
     normalize,
     normalize_cleaned,
+    strip_doubt_text,
     strip_filler,
     strip_filler_text,
     typo_budget,
 )
 from questions.text.numbers import digitize_number_words
 from questions.text.vocabulary import (
+    GIVEN_NAME_WORDS,
     RUSSIAN_EXONYMS,
     WELL_KNOWN_NAMES,
     is_capitalised_name,
@@ -90,6 +92,40 @@ _VALUE_KINDS: Final[dict[AnswerType, Literal["quantity", "date", "time"]]] = {
     AnswerType.DATE: "date",
     AnswerType.TIME: "time",
 }
+_ERA: Final = re.compile(r"(?<=\d)\s*(?:a\.?\s?d\.?|c\.?\s?e\.?)(?![a-z])")
+"""An era marker after a year ('2020 AD', '2020 CE'), which says the year itself."""
+_DAY_RANGE: Final = re.compile(
+    r"\b\d{1,2}\s*[-–]\s*\d{1,2}(?:st|nd|rd|th)?\s+[a-z]{3}|[a-z]{3,}\.?\s+\d{1,2}\s*[-–]\s*\d{1,2}\b"
+)
+"""Two days of one month ('5-6 October', 'October 5-6'): a range, not one date."""
+_AS_WELL_AS: Final = re.compile(r"\bas well as\b")
+_SET_FILLER: Final = frozenset(
+    {"others", "other", "etc", "so", "on", "more", "rest", "too", "also", "else", "both", "all", "namely"}
+    | {"they", "them", "were", "are", "is", "was", "i", "think", "guess", "believe", "2", "3", "two", "three", "four"}
+)
+"""Words of a set answer that name nobody ('both', 'all three', 'and so on'): neither a member nor a wrong guess."""
+
+
+def _without_set_filler(key: str) -> str:
+    """Drop the filler words at the start and end of one part of a set answer ('both usa' -> 'usa')."""
+    words = key.split()
+    while words and words[0] in _SET_FILLER:
+        words.pop(0)
+    while words and words[-1] in _SET_FILLER:
+        words.pop()
+    return " ".join(words)
+
+
+_SLASHED: Final = re.compile(r"[^\W\d_]\s*/\s*[^\W\d_]")
+"""Two words joined by a slash ('the Soviet/Apollo era'): a choice, not one answer."""
+_PLACE_TYPES: Final = frozenset({EntityType.PLACE, EntityType.COUNTRY})
+_NEGATING_PREFIXES: Final = frozenset({"post", "pre", "ex", "anti", "non", "neo", "pseudo", "proto"})
+"""Prefixes that make a name something else ('post-Soviet Union'); 'the former Soviet Union' is the same state."""
+_RELATIVES: Final = frozenset(
+    {"sr", "snr", "senior", "jr", "jnr", "junior", "brothers", "sisters", "siblings", "family", "clan"}
+    | {"father", "mother", "dad", "mom", "mum", "son", "daughter", "wife", "husband", "brother", "sister"}
+)
+"""Words that make a person's surname name a relative ('Musk Sr', 'the Peresild family')."""
 _SET_HEDGES: Final = frozenset({"or", "nor", "maybe", "perhaps", "possibly", "probably", "either", "vs", "versus"})
 """Words that make a set answer a choice between names ('US or China', 'Peresild, Shipenko and maybe Novitsky')."""
 _SET_SEPARATORS: Final = re.compile(r"\s*(?:[,;/&+\n]|\band\b|\bor\b|\bnor\b|\bplus\b|\bvs\b|\bversus\b)\s*")
@@ -207,17 +243,22 @@ class AnswerMatcher:
             and 0 <= question.correct_index < len(question.choices)
         ):
             return judge_choice(question, cleaned, key, shown, extra_aliases, self._choice_by_entity)
+        cleaned = strip_doubt_text(cleaned)
+        key = strip_filler(normalize_cleaned(cleaned))
         full_key = normalize_cleaned(cleaned)
+        said_with_doubt = shown
         if is_blank(key):
             return empty_verdict(shown)
         transliterated = bool(_CYRILLIC.search(text))
         if transliterated:
             key = self._english_names(key)
-        negation = negation_in(full_key, [expected.display, *expected.accepted, *extra_aliases], cleaned)
+        negation = negation_in(full_key, [expected.display, *expected.accepted, *extra_aliases], text)
         if negation is not None:
             return reject(
-                VerdictCode.WRONG, f"Rejected: {quote(shown)} says what the answer is not ({quote(negation)})."
+                VerdictCode.WRONG,
+                f"Rejected: {quote(said_with_doubt)} says what the answer is not ({quote(negation)}).",
             )
+        shown = strip_filler_text(strip_doubt_text(shown))  # the reasons below speak of the answer alone
         alias = extra_alias(key, extra_aliases)
         if alias is not None:
             return accept(VerdictCode.ALIAS, f"Accepted: {quote(alias)} is an accepted alias here.", expected.display)
@@ -228,6 +269,8 @@ class AnswerMatcher:
         value_kind = _VALUE_KINDS.get(expected.type)
         if value_kind is not None:
             return self._judge_value(expected, value_kind, cleaned, key, shown)
+        if _SLASHED.search(cleaned) and not any("/" in phrasing for phrasing in (expected.display, *expected.accepted)):
+            return reject(VerdictCode.WRONG, f"Rejected: give one answer; the “/” in {quote(shown)} offers two.")
         rivals = self._rival_words(question.fact_id)
         return judge_text(expected, self._text_distractors(question), full_key, key, shown, extra_aliases, rivals)
 
@@ -240,17 +283,20 @@ class AnswerMatcher:
         'more than 3', '2020 or so', '3M' and '2020s' hold the right digits but say something else; a wrong
         value keeps the reason that names it ('38 is not 37' for '37 or 38').
         """
-        value_text = strip_filler_text(cleaned)
+        value_text = _ERA.sub("", strip_filler_text(cleaned))  # '2020 AD' is 2020
+        if kind == "date" and _DAY_RANGE.search(value_text):
+            return reject(VerdictCode.WRONG_DATE, f"Rejected: {quote(shown)} is a range of days; give one date.")
         if kind == "quantity":
-            verdict = judge_quantity(expected, value_text, shown)
+            year = year_as_date(expected, value_text, shown)
+            verdict = year if year is not None else judge_quantity(expected, value_text, shown)
         elif kind == "date":
             verdict = judge_date(expected, value_text, key, shown)
         else:
             verdict = judge_time(expected, value_text, shown)
-        if not verdict.accepted:
-            return verdict
         qualifier = value_qualifier(value_text, kind, expected.unit)
-        if qualifier is None:
+        # a wrong value keeps the reason that names it; a time the word made unreadable ('before 8:55') gets it
+        unreadable = kind == "time" and verdict.code == VerdictCode.UNPARSEABLE
+        if qualifier is None or not (verdict.accepted or unreadable):
             return verdict
         word, effect = qualifier
         return reject(VerdictCode.WRONG, f"Rejected: {quote(word)} in {quote(shown)} {effect}; give one value.")
@@ -334,6 +380,18 @@ class AnswerMatcher:
         if shortened is not None and not _restates(key, question.prompt, target):
             return accept(VerdictCode.ALIAS, f"Accepted: {quote(shown)} is short for {shortened}.", target)
 
+        if self._is_person(expected_ids):
+            family = next(
+                (
+                    word
+                    for word in key.split()
+                    for candidate in candidates
+                    if candidate.kind == "surname" and word in (f"{candidate.key}s", f"{candidate.key}es")
+                ),
+                None,
+            )
+            if family is not None:
+                return reject(VerdictCode.WRONG, f"Rejected: {quote(shown)} is a family, not {target}.")
         hedge = self._hedge_verdict(cleaned, expected_ids, target, shown, transliterated)
         if hedge is not None:
             return hedge
@@ -449,21 +507,41 @@ class AnswerMatcher:
         named = self._entities_named_in(words) - expected_ids
         if any(self._store.entity(entity_id).type in kinds for entity_id in named):
             return False
-        return any(is_english_word(word) and word not in self._proper_words for word in words)
+        unrelated = named - self._related(expected_ids)
+        if any(self._store.entity(entity_id).type not in _PLACE_TYPES for entity_id in unrelated):
+            return False  # 'The Challenge, the Tom Cruise film': Cruise has nothing to do with it
+        if set(words) <= self._kind_words(expected_ids, ()):
+            return True  # 'Baikonur, the cosmodrome': what it is
+        return bool(named) or any(
+            (is_english_word(word) or word_count(word) >= _COMMON_WORD_COUNT) and word not in self._proper_words
+            for word in words
+        )
+
+    def _related(self, expected_ids: set[str]) -> set[str]:
+        """Return the entities a fact of the store relates to the answer ('The Challenge, by Klim Shipenko',
+        'SpaceX, founded by Musk'), and the places it lies in."""
+        related = set().union(*(self._places.get(entity_id, set()) for entity_id in expected_ids))
+        for fact in self._store.facts.values():
+            relation = fact.relation
+            if relation is not None and relation.object and {relation.subject, relation.object} & expected_ids:
+                related |= {relation.subject, relation.object}
+        return related - expected_ids
 
     def _roles_of_others(self, expected_ids: set[str]) -> set[str]:
         """Return the roles ('director', 'cosmonaut') of the story's other people that the answer's people lack.
 
-        A role is the head word of the entity's ``role``: the last word before a comma, 'of' or 'and' ('film
-        director' -> 'director', 'actor of "Mission Impossible" fame' -> 'actor').
+        A role is the head word of each comma-separated part of the entity's ``role``: its last word before 'of' or
+        'and' ('film director' -> 'director', 'actor of "Mission Impossible" fame' -> 'actor').
         """
         if not self._is_person(expected_ids):
             return set()
         own: set[str] = set()
         others: set[str] = set()
         for entity in self._store.entities.values():
-            if entity.type == EntityType.PERSON and entity.role and entity.source is not None:
-                head = _ROLE_END.split(normalize(entity.role.split(",")[0]), maxsplit=1)[0].split()
+            if entity.type != EntityType.PERSON or not entity.role or entity.id in self._options_only:
+                continue
+            for part in entity.role.split(","):  # 'veteran cosmonaut, commander of Soyuz MS-19': both roles
+                head = _ROLE_END.split(normalize(part), maxsplit=1)[0].split()
                 if head:
                     (own if entity.id in expected_ids else others).add(head[-1])
         return others - own
@@ -636,7 +714,18 @@ class AnswerMatcher:
             if any(word in name_words or word[0].isdecimal() for word in rest):
                 # "Soyuz MS-19 or MS-18", "Peresild Peresild": a second guess or a repeat, not a description
                 return reject(VerdictCode.WRONG, f"Rejected: give one answer; {quote(shown)} is more than {target}.")
-            others = self._entities_named_in(rest) - expected_ids - places
+            if starts[0] > 0 and words[starts[0] - 1] in _NEGATING_PREFIXES:
+                # 'the post-Soviet Union', 'ex-NASA': the prefix makes it something else
+                return reject(
+                    VerdictCode.WRONG, f"Rejected: {quote(words[starts[0] - 1])} makes {quote(shown)} not {target}."
+                )
+            if self._is_person(expected_ids) and set(rest) & _RELATIVES:
+                relative = next(word for word in rest if word in _RELATIVES)
+                return reject(
+                    VerdictCode.WRONG,
+                    f"Rejected: {quote(shown)} is another person ({quote(relative)}) of that name, not {target}.",
+                )
+            others = self._entities_named_in(rest) - expected_ids - places - self._related(expected_ids)
             if others:
                 names = join_names(sorted(self._name_of(entity_id) for entity_id in others))
                 return reject(VerdictCode.WRONG, f"Rejected: give one answer, not {target} and {names}.")
@@ -657,7 +746,7 @@ class AnswerMatcher:
             changed = (
                 None
                 if candidate.kind == "surname" or self._is_person(expected_ids)
-                else _word_next_to_plain_name(words, starts[0], name_words, self._kind_words(expected_ids, candidates))
+                else _word_next_to_name(words, starts[0], name_words, self._kind_words(expected_ids, candidates))
             )
             if changed is not None:
                 return reject(
@@ -696,8 +785,10 @@ class AnswerMatcher:
             return not any(given.startswith(word) for given in givens)
         if word in STOP_WORDS or word in _NAME_DESCRIPTORS:
             return False
-        named = is_capitalised_name(word)  # 'John', 'Bill', 'Anna': words too, but names first in front of a surname
-        if not named and is_english_word(word) and not is_proper_noun(word):
+        english = is_english_word(word)
+        # 'Bill', 'Anna': words too, but first names in front of a surname; 'Jeff', 'Olga': names, no words
+        named = word in GIVEN_NAME_WORDS or (is_capitalised_name(word) and not english)
+        if not named and english and not is_proper_noun(word):
             return False
         if (not named and word_count(word) >= _COMMON_WORD_COUNT) or re.search(
             rf"\b{re.escape(word[:-1])}['’]s\b", shown, re.I
@@ -715,6 +806,13 @@ class AnswerMatcher:
         """Return the words that say what the answer is ('film', 'feature'), from its kind, type and description,
         and the words of its other names ('The Challenge (Vyzov)')."""
         words: set[str] = {"film", "movie", "picture", *(word for c in candidates for word in c.key.split())}
+        for entity_id in expected_ids:
+            if entity_id in self._store.entities:
+                words.update(
+                    word
+                    for name in self._store.names_of(self._store.entity(entity_id))
+                    for word in name_key(name).split()
+                )
         for entity_id in expected_ids:
             entity = self._store.entities.get(entity_id)
             if entity is not None:
@@ -782,8 +880,11 @@ class AnswerMatcher:
         winners = [entity_id for entity_id, distance in nearest.items() if distance == closest]
         return _Resolved(winners[0], VerdictCode.TYPO) if len(winners) == 1 else None
 
-    def _resolve_part(self, key: str, preferred: set[str], transliterated: bool) -> list[_Resolved] | None:
-        """Resolve one comma-separated part; 'peresild shipenko' (no separator) is split into names."""
+    def _resolve_part(
+        self, key: str, preferred: set[str], transliterated: bool, described: frozenset[str] = frozenset()
+    ) -> list[_Resolved] | None:
+        """Resolve one comma-separated part; 'peresild shipenko' (no separator) is split into names, and words
+        that describe the members ('Shipenko the director', 'Shkaplerov (commander)') are passed over."""
         whole = self._resolve(key, preferred, transliterated)
         if whole is not None:
             return [whole]
@@ -791,7 +892,7 @@ class AnswerMatcher:
         found: list[_Resolved] = []
         start = 0
         while start < len(words):
-            if words[start] in STOP_WORDS:
+            if words[start] in STOP_WORDS or words[start] in described:
                 start += 1
                 continue
             for size in range(min(_MAX_SET_WINDOW, len(words) - start), 0, -1):
@@ -826,15 +927,16 @@ class AnswerMatcher:
         wrong: list[str] = []
         unknown: list[str] = []
         codes: set[VerdictCode] = set()
-        for part in _SET_SEPARATORS.split(cleaned):
-            part_key = strip_filler(normalize_cleaned(part))
+        described = self._description_words(member_set)
+        for part in _SET_SEPARATORS.split(_AS_WELL_AS.sub(",", cleaned)):
+            part_key = _without_set_filler(strip_filler(normalize_cleaned(part)))
             if transliterated:
                 part_key = self._english_names(part_key)
             if is_blank(part_key):
                 continue
-            resolved = self._resolve_part(part_key, member_set, transliterated)
+            resolved = self._resolve_part(part_key, member_set, transliterated, described)
             if resolved is None:
-                if self._is_a_guess(part_key):
+                if self._is_a_guess(part_key, described):
                     unknown.append(display_text(part, 30))
                 continue
             for item in resolved:
@@ -884,10 +986,20 @@ class AnswerMatcher:
         own = {word for name in self._names if name.entity_id in members for word in name.key.split()}
         return next((word for word in words if word in _SET_HEDGES and word not in own), None)
 
-    def _is_a_guess(self, key: str) -> bool:
-        """Tell whether an unresolved part of a set answer is a guess at a name, not filler like 'and others'."""
-        words = [word for word in key.split() if word not in STOP_WORDS]
-        return any(not is_english_word(word) or word in self._name_words for word in words)
+    def _is_a_guess(self, key: str, described: frozenset[str] = frozenset()) -> bool:
+        """Tell whether an unresolved part of a set answer is a guess, not filler ('and others', 'and so on') nor a
+        description of the members: any other word is one ('Canada', 'Smith', 'EU' are wrong names too)."""
+        return any(word not in STOP_WORDS and word not in _SET_FILLER and word not in described for word in key.split())
+
+    def _description_words(self, members: set[str]) -> frozenset[str]:
+        """Return the words that describe a set's members (their roles and kinds: 'director', 'commander')."""
+        words: set[str] = set()
+        for entity_id in members:
+            entity = self._store.entities.get(entity_id)
+            if entity is not None:
+                for text in (entity.role, entity.kind):
+                    words.update(normalize(text or "").split())
+        return frozenset(words - STOP_WORDS)
 
     # ----------------------------------------------------------------- numbers and durations
 
@@ -977,17 +1089,17 @@ def _acronym_of(key: str, candidates: Sequence[_Candidate]) -> str | None:
     return None
 
 
-def _word_next_to_plain_name(
-    words: Sequence[str], start: int, name_words: Sequence[str], kind_words: set[str]
-) -> str | None:
-    """Return a word right before or after a one-word name that is an English word ('The Big Challenge').
+def _word_next_to_name(words: Sequence[str], start: int, name_words: Sequence[str], kind_words: set[str]) -> str | None:
+    """Return a word right before or after a one-word name that makes it another name ('The Big Challenge').
 
-    Such a name is a word of the language, and a word next to it makes another name ('Challenge Accepted', 'The
-    Space Challenge'); only words for what it is ('the film Challenge') may stand there.
+    A word next to a one-word name makes a new name ('Challenge Accepted', 'The Space Challenge', 'Hollywood
+    North', 'Russian Hollywood'); only words for what it is ('the film Challenge', 'Baikonur launch site') and its
+    other names ('The Challenge (Vyzov)') may stand there. People are judged by their own rules.
     """
-    if len(name_words) != 1 or not is_english_word(name_words[0]):
+    if len(name_words) != 1:
         return None
-    neighbours = [*words[max(0, start - 1) : start], *words[start + 1 : start + 2]]
+    before = [word for word in words[:start] if word not in ("the", "a", "an")]  # "MTV's The Challenge"
+    neighbours = [*before[-1:], *words[start + 1 : start + 2]]
     return next((word for word in neighbours if word not in STOP_WORDS and word not in kind_words), None)
 
 

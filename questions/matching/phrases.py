@@ -34,15 +34,18 @@ _NEGATIONS: Final = frozenset(
         *("not", "no", "never", "nt", "isnt", "wasnt", "werent", "arent", "didnt", "doesnt", "dont", "cant"),
         *("without", "non", "nothing", "none", "neither", "nor", "except", "excluding", "anti"),
         *("nope", "nah", "nay", "hardly", "scarcely", "wrong", "incorrect", "false", "untrue"),
+        *("ne", "aint", "besides", "unlikely", "jk", "doubt", "couldnt", "wouldnt", "shouldnt", "mustnt"),
     }
 )
 """Words that say what the answer is not ('not Peresild', 'non-military spending', 'X? nope', 'X is wrong')."""
 _NEGATING_PHRASES: Final = re.compile(
-    r"\b(?:(?:any|every|some|no)(?:thing|one|body|where)\s+but|all\s+but|other\s+than|rather\s+than|instead\s+of)\b"
+    r"\b(?:(?:any|every|some|no)(?:thing|one|body|where)\s+but|all\s+but|other\s+than|rather\s+than|instead\s+of|"
+    r"apart\s+from)\b"
 )
 """Phrases that name the answer only to exclude it ('anything but X', 'other than X', 'X instead of Y')."""
-_NEGATING_SIGN: Final = re.compile(r"(?:^|\s)[!¬]+\s*\w")
-"""A logical 'not' written as a sign before a word ('!Peresild', '¬ Baikonur'); a trailing '!' is emphasis."""
+_NEGATING_SIGN: Final = re.compile(r"(?:^|\s)[!¬]+\s*\w|[≠🚫❌✗✘]|~~.+~~")
+"""A 'not' written as a sign: before a word ('!Peresild', '¬ Baikonur'; a trailing '!' is emphasis), a 'not
+equal' or a cross anywhere ('≠ 3', 'Shipenko ❌'), or Discord's strikethrough ('~~Shipenko~~': crossed out)."""
 
 
 _ANTONYM_PAIRS: Final = (
@@ -57,6 +60,18 @@ _ANTONYM_PAIRS: Final = (
     ("corporate", "government"),
     ("commercial", "government"),
     ("business", "government"),
+    ("local", "government"),
+    ("regional", "government"),
+    ("municipal", "government"),
+    ("cut", "funding"),
+    ("cuts", "funding"),
+    ("reduce", "boost"),
+    ("lower", "boost"),
+    ("damage", "boost"),
+    ("hurt", "boost"),
+    ("reduce", "diversify"),
+    ("concentrate", "diversify"),
+    ("narrow", "diversify"),
     ("post", "soviet"),
     ("pre", "soviet"),
 )
@@ -96,8 +111,9 @@ def negation_in(key: str, phrasings: Sequence[str], text: str = "") -> str | Non
     ``key`` is the normalised answer; ``text`` the answer as typed, for a negating sign ('!X', '¬X') that
     normalisation drops.
     """
-    if text and _NEGATING_SIGN.search(text):
-        return next(char for char in text if char in "!¬")
+    if text and (sign := _NEGATING_SIGN.search(text)) is not None:
+        sign_text = sign.group(0).strip()
+        return "~~" if sign_text.startswith("~~") else sign_text[0]
     phrase = _NEGATING_PHRASES.search(key)
     if phrase is not None and not any(phrase.group(0) in normalize(phrasing) for phrasing in phrasings):
         return phrase.group(0)
@@ -190,29 +206,42 @@ def judge_text(
         )
     named = _names_another(words, phrasings, distractors, rivals or {})
     if named is not None:
+        typed = _as_typed(named[0], key)
         return reject(
             VerdictCode.WRONG,
-            f"Rejected: {quote(named[0])} in {quote(shown)} names {quote(named[1])}, not {quote(expected.display)}.",
+            f"Rejected: {quote(typed)} in {quote(shown)} names {quote(named[1])}, not {quote(expected.display)}.",
         )
     code = VerdictCode.TYPO if best[0].typos else VerdictCode.ALIAS
     return accept(code, f"Accepted: {quote(shown)} matches {quote(best[1])}.", expected.display)
 
 
 def _another_kind(words: Sequence[str], matched: str, display: str, phrasings: Sequence[str]) -> str | None:
-    """Return the word the player put before a short phrasing's key word that no phrasing has ('medical' tourism).
+    """Return the player's own word in the place of a word the short form leaves out ('medical' tourism).
 
-    An accepted short form ('tourism' for 'its space tourism programme') leaves out what the full answer says;
-    a word of the player's own in that place says something else ('medical tourism', 'NASA funding'). Words
-    after the key word ('funding from the Kremlin') and answers that match the full answer are not held to it.
+    An accepted short form ('tourism' for 'its space tourism programme', 'funding' for 'government funding')
+    leaves out a word the full answer puts right before it ('space', 'government'); a word of the player's own
+    in that place says something else ('medical tourism', 'NASA funding'). A word where the full answer has none
+    ('Russian space tourism'), a word that only stresses ('more funding'), words after the key word ('funding
+    from the Kremlin') and answers that match the full answer are not held to it.
     """
     keywords = phrase_keywords(matched)
-    if len(keywords) >= len(phrase_keywords(display)):
+    full = phrase_keywords(display)
+    if len(keywords) >= len(full):
         return None
     known = {word for phrasing in phrasings for word in phrase_keywords(phrasing)} | _INTENSIFIERS
     for index, word in enumerate(words):
-        if index > 0 and word in keywords and words[index - 1] not in known and not words[index - 1].isdecimal():
-            return words[index - 1]
+        if index == 0 or word not in keywords or word not in full:
+            continue
+        before, place = words[index - 1], full.index(word)
+        left_out = full[place - 1] if place > 0 and full[place - 1] not in keywords else None
+        if left_out is not None and before not in known and not before.isdecimal():
+            return before
     return None
+
+
+def _as_typed(keyword: str, key: str) -> str:
+    """Return the player's word behind a key word ('programme' for 'programm', 'public' for 'government')."""
+    return next((word for word in key.split() if content_words(word) == [keyword]), keyword)
 
 
 def _names_another(
@@ -257,10 +286,13 @@ def stem(word: str) -> str:
 
 
 _INTENSIFIERS: Final = frozenset(
-    stem(word) for word in ("pure", "just", "mere", "merely", "simply", "only", "basically", "mostly", "mainly")
-) | frozenset(
     stem(word)
-    for word in ("total", "complete", "plain", "really", "very", "all", "whole", "entire", "more", "extra", "new")
+    for words in (
+        ("pure", "just", "mere", "merely", "simply", "only", "basically", "mostly", "mainly", "total", "complete"),
+        ("plain", "really", "very", "all", "whole", "entire", "more", "extra", "new", "additional", "increased"),
+        ("further",),
+    )
+    for word in words
 )
 """Words that stress or size a short answer without changing what it is ('pure PR', 'more funding')."""
 
@@ -275,7 +307,7 @@ _SYNONYM_GROUPS: Final = (
     ("save", "rescue", "rescuing", "saving", "rescued", "saved"),
     ("sent", "send", "dispatched", "dispatch", "deployed"),
     ("funding", "financing", "finance", "funds", "money", "cash", "budget"),
-    ("government", "state", "public", "federal"),
+    ("government", "state", "public", "federal", "kremlin"),
     ("military", "army", "defence", "defense", "armed"),
     ("spending", "expenditure", "expenditures", "outlays"),
     ("online", "internet", "virtual", "virtually", "remotely", "remote", "video"),
@@ -377,6 +409,7 @@ def phrase_score(words: Sequence[str], phrasing: str) -> _PhraseScore:
     return _PhraseScore(round(overlap, 9), order, typos, acceptable)
 
 
+_INFLECTION_ENDINGS: Final = frozenset({"", "s", "es", "ed", "d", "ing", "al", "ally", "ly", "ive", "ion", "ions"})
 _PREPOSITIONS: Final = frozenset({"to", "on", "in", "at", "aboard", "from", "into", "onto", "of"})
 
 
@@ -411,6 +444,7 @@ def _another_word(word: str, keyword: str) -> bool:
     'innovativ' and 'innovat' are one word inflected (one is the start of the other); 'militant' is not
     'military'.
     """
-    inflected = word.startswith(keyword) or keyword.startswith(word)
+    # an inflection ('experimental'), not another word made from it ('experimenter', a person)
+    inflected = keyword.startswith(word) or (word.startswith(keyword) and word[len(keyword) :] in _INFLECTION_ENDINGS)
     # stems drop a final e ('experience' -> 'experienc'): the word is known if either form is
     return not inflected and (is_known_word(word) or is_known_word(word + "e"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 import re
 from functools import lru_cache
@@ -42,20 +43,25 @@ _ALTERNATIVE_WORDS: Final = frozenset({"or", "either", "vs", "versus"})
 """Words that offer a second value, even a vague one ('2020 or so', '3 or idk'): a hedge, not a value."""
 _BOUND_WORDS: Final = frozenset(
     {"more", "fewer", "less", "over", "under", "above", "below", "beyond", "least", "most", "almost", "nearly"}
-    | {"within", "upto", "max", "min", "maximum", "minimum"}
+    | {"within", "upto", "up", "max", "min", "maximum", "minimum", "tops", "latest", "earliest"}
+    | {"onwards", "onward", "upwards", "upward"}
 )
 """Words that turn a value into a bound or a near miss ('more than 3', 'at most 3', 'nearly 12 days')."""
 _SHORT_OF: Final = frozenset({"almost", "nearly"})
 _BEFORE_AFTER_WORDS: Final = frozenset({"before", "after", "since", "until", "till", "til", "prior", "by"})
-"""Words that turn a date or year into a range ('before 2020'); a time of day reads them itself ('ten to nine')."""
+"""Words that turn a date or year into a range ('before 2020'); a time of day reads some itself ('ten to nine',
+'ten after eight', 'ten till nine'), and only the others are bounds there (`_TIME_BOUND_WORDS`)."""
+_TIME_BOUND_WORDS: Final = frozenset({"before", "since", "by", "prior"})
 _FOREIGN_AFTER_NUMBER: Final = frozenset(
     {"k", "m", "mn", "bn", "b", "lakh", "crore", "s", "bc", "bce", "light", "percent", "pc", "x", "times"}
     | {"ms", "sec", "secs", "second", "seconds", "century", "centuries", "millennium", "millennia"}
-    | {"quarter", "quarters", "semester", "semesters", "km", "kg", "miles", "metres", "meters"}
+    | {"semester", "semesters", "season", "seasons", "km", "kg", "miles", "metres", "meters"}
 )
 """What written right after a number makes it another quantity than the answer's ('3M', '2020s', '2020 BC',
 '6 ms', '6 light years', '6 centuries' for 6 months)."""
-_BOUND_SIGN: Final = re.compile(r"\d\s*\+(?!\s*\d)|[<>≤≥]")
+_BOUND_SIGN: Final = re.compile(r"\+(?!\s*\d)|[<>≤≥]")
+_TIME_BOUND_SIGN: Final = re.compile(r"\d\s*\+(?!\s*\d)|[<>≤≥]")
+"""A time's '+' may start its zone offset ('08:55+00:00', 'UTC+3'); elsewhere '3+' and '12 days+' are bounds."""
 _MINUS_SIGN: Final = re.compile(r"^[\s(]*[-−–]\s*\d")
 
 _ValueKind = Literal["quantity", "date", "time"]
@@ -71,13 +77,21 @@ def value_qualifier(cleaned: str, kind: _ValueKind, unit: str | None = None) -> 
     alternative = next((token for token in tokens if token in _ALTERNATIVE_WORDS), None)
     if alternative is not None:
         return alternative, "offers a second answer"
-    bounds = _BOUND_WORDS if kind == "time" else _BOUND_WORDS | _BEFORE_AFTER_WORDS
+    bounds = _BOUND_WORDS | (_TIME_BOUND_WORDS if kind == "time" else _BEFORE_AFTER_WORDS)
     bound = next((token for token in tokens if token in bounds), None)
+    if bound is None:  # 'from 2020', not 'three people from Russia'
+        bound = next((t for t, n in itertools.pairwise(tokens) if t == "from" and n[0].isdecimal()), None)
     if bound is not None:
         return bound, "says it falls short of the value" if bound in _SHORT_OF else "makes it a range, not one value"
-    sign = _BOUND_SIGN.search(cleaned)
+    sign = (_TIME_BOUND_SIGN if kind == "time" else _BOUND_SIGN).search(cleaned)
     if sign is not None:
         return sign.group(0)[-1], "makes it a range, not one value"
+    if kind == "quantity" and "%" in cleaned:
+        return "%", "makes it a percentage"
+    if kind == "quantity":
+        rank = next((number for number in scan_numbers(tokens) if number.ordinal), None)
+        if rank is not None:
+            return " ".join(tokens[rank.start : rank.end]), "is a rank, not an amount"
     if "minus" in words or "negative" in words or _MINUS_SIGN.search(cleaned):
         return "minus", "makes it a negative number"
     if kind != "time":
@@ -141,6 +155,22 @@ def judge_quantity(expected: ExpectedAnswer, cleaned: str, shown: str) -> Verdic
         f"of {expected.display}.",
         expected.display,
     )
+
+
+def year_as_date(expected: ExpectedAnswer, cleaned: str, shown: str) -> Verdict | None:
+    """Accept a full date in the right year for a question asking for a year ('30 May 2020' for 2020).
+
+    None when the answer is no year, or the text holds no date with a day and a month in it.
+    """
+    target = expected.number
+    if target is None or expected.unit or not float(target).is_integer() or not 1000 <= target <= 2100:
+        return None
+    dates = [reading for date in parse_dates(cleaned) for reading in date.readings]
+    if not dates or any(reading.day is None or reading.year is None for reading in dates):
+        return None
+    if all(reading.year == int(target) for reading in dates):
+        return accept(VerdictCode.EQUIVALENT, f"Accepted: {dates[0].describe()} is in {int(target)}.", expected.display)
+    return reject(VerdictCode.WRONG_NUMBER, f"Rejected: {dates[0].describe()} is not in {int(target)}.")
 
 
 def judge_date(expected: ExpectedAnswer, cleaned: str, key: str, shown: str) -> Verdict:

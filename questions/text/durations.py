@@ -50,6 +50,8 @@ UNIT_WORDS: Final[dict[str, tuple[DurationUnit, int]]] = {
     "yo": ("years", 1),
     "decade": ("years", 10),
     "decades": ("years", 10),
+    "quarter": ("months", 3),
+    "quarters": ("months", 3),
 }
 _UNIT_PREFIXES: Final = frozenset({"full", "whole", "more", "long", "calendar"})
 

@@ -176,11 +176,38 @@ def strip_filler_text(cleaned: str) -> str:
     punctuation, which times and numbers need): 'maybe 8:55' -> '8:55'."""
     words = cleaned.split(" ")
     for count in range(1, min(len(words), 5)):
-        lead = normalize_cleaned(" ".join(words[:count]))
+        lead = normalize(" ".join(words[:count]))
         if any(prefix.strip() == lead for prefix in _FILLER_PREFIXES):
             rest = " ".join(words[count:]).strip()
             return strip_filler_text(rest) if rest else cleaned
     return cleaned
+
+
+_LEADING_DOUBT: Final = re.compile(
+    r"^(?:not (?:100 ?% )?sure,? (?:but |if )?|i['’]?m not (?:100 ?% )?sure,? (?:but |if )?|(?:idk|dunno),? |"
+    r"no doubt,? |without a doubt,? |none other than |surely,? |definitely,? |obviously,? |of course,? |"
+    r"isn['’]?t it |is it not )",
+    re.IGNORECASE,
+)
+_TRAILING_DOUBT: Final = re.compile(
+    r"(?:[\s,;:-]+|\s*[(\[])(?:maybe|perhaps|probably|possibly|i think|i guess|i believe|i['’]?d say|not sure|"
+    r"i['’]?m not sure|not 100 ?% sure|no idea|idk|lol|lmao|haha|xd|sharp|for sure|right|ish|no doubt|"
+    r"without a doubt|definitely|surely|obviously|of course)[\s.!?)\]]*$",
+    re.IGNORECASE,
+)
+_GLUED_ISH: Final = re.compile(r"(?<=\d)-?ish\b", re.IGNORECASE)
+
+
+def strip_doubt_text(cleaned: str) -> str:
+    """Drop what only says how sure the player is, at either end of cleaned text: 'not sure but X', 'X, maybe',
+    'X (I think)', 'X lol', '8:55ish'. One answer said with doubt is still one answer; a doubt between two
+    things is not touched ('X or maybe Y'). Returns the text as it was if nothing else would be left."""
+    text = _GLUED_ISH.sub("", cleaned)
+    while True:
+        stripped = _TRAILING_DOUBT.sub("", _LEADING_DOUBT.sub("", text)).strip(" ,;:")
+        if stripped == text or not stripped:
+            return text if stripped == text else cleaned
+        text = stripped
 
 
 def compact(normalized: str) -> str:

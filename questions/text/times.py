@@ -77,7 +77,7 @@ _FOUR_DIGIT_CLOCK: Final = re.compile(_NUMBER_START + r"(\d{1,2})(\d{2})" + _NUM
 _BARE_HOUR: Final = re.compile(_NUMBER_START + r"(\d{1,2})" + _NUMBER_END)
 _EXPLICIT_OFFSET: Final = re.compile(r"(?<![^\W\d_])(utc|gmt|ut)\s?([+-])\s?(\d{1,2})(?::?(\d{2}))?(?!\d)")
 # "08:55+03:00": an ISO offset glued to the minutes is rewritten as "08:55 utc+03:00"
-_ISO_OFFSET: Final = re.compile(r"(?<=\d\d)([+-]\d{2}:?(?:00|30|45))(?!\d)")
+_ISO_OFFSET: Final = re.compile(r"(?<=\d\d)\s?([+-]\d{2}:?(?:00|30|45))(?!\d)")
 _TIME_FILLERS: Final = frozenset(
     {
         "at",

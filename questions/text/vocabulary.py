@@ -74,6 +74,7 @@ WELL_KNOWN_NAMES: Final = (
     "Star City",
     "Jiuquan",
     "Kourou",
+    "NACA",
     "Tanegashima",
     "Sriharikota",
     "Moscow",
@@ -146,6 +147,20 @@ WELL_KNOWN_NAMES: Final = (
     "Armageddon",
 )
 """Names a player may type that are not in a dictionary and are not typos of the store's names."""
+
+GIVEN_NAME_WORDS: Final = frozenset(
+    {"john", "tom", "bill", "mike", "anna", "maria", "mark", "will", "jack", "rose", "grace", "pat", "sue", "ray"}
+    | {"bob", "rob", "don", "frank", "joy", "hope", "faith", "art", "dawn", "drew", "earl", "gene", "guy", "ivy"}
+    | {"jay", "jean", "jerry", "jim", "joe", "ken", "lily", "max", "may", "miles", "nick", "norm", "olive", "pearl"}
+    | {"penny", "pete", "rich", "rick", "rod", "sally", "sandy", "stan", "ted", "terry", "tim", "toby", "wade"}
+    | {"ward", "bud", "chip", "dick", "hal", "kitty", "sam", "ben", "dan", "matt", "walt", "carol", "eve", "iris"}
+    | {"ruby", "holly", "heather", "daisy", "april", "june", "robin", "ruth", "victor", "grant", "chase", "cliff"}
+    | {"dale", "glen", "lance", "mason", "neil", "harry", "larry", "barry", "gary", "kim", "lee", "leo", "vera"}
+    | {"nina", "olga", "ivan", "boris", "igor", "yuri", "vlad", "lev", "roman", "jan", "eric", "dean", "jasmine"}
+)
+"""Given names that are English words too ('John', 'Bill', 'Anna', 'Roman'): in front of a surname they are still
+first names ('Bill Cruise' is not Tom Cruise). The dictionary's capitalised words are too noisy for this (it holds
+'Old' and 'Tech'), so this small list is curated; names that are no English word need no list."""
 
 RUSSIAN_EXONYMS: Final[dict[str, str]] = {
     # the Latin transliteration of the Russian name (as the text normaliser writes it) -> English name
