@@ -234,7 +234,8 @@ class AnswerMatcher:
         if len(text) > MAX_ANSWER_LENGTH:
             return reject(VerdictCode.TOO_LONG, f"Rejected: answers are limited to {MAX_ANSWER_LENGTH} characters.")
         cleaned = clean(text)
-        key = strip_filler(normalize_cleaned(cleaned))
+        full_key = normalize_cleaned(cleaned)
+        key = strip_filler(full_key)
         shown = display_text(text)
         expected = question.expected
         if (
@@ -243,10 +244,12 @@ class AnswerMatcher:
             and 0 <= question.correct_index < len(question.choices)
         ):
             return judge_choice(question, cleaned, key, shown, extra_aliases, self._choice_by_entity)
-        cleaned = strip_doubt_text(cleaned)
-        key = strip_filler(normalize_cleaned(cleaned))
-        full_key = normalize_cleaned(cleaned)
-        said_with_doubt = shown
+        doubtless = strip_doubt_text(cleaned)
+        said_with_doubt = doubtless != cleaned
+        if said_with_doubt:
+            cleaned, full_key = doubtless, normalize_cleaned(doubtless)
+            key = strip_filler(full_key)
+        typed_shown = shown
         if is_blank(key):
             return empty_verdict(shown)
         transliterated = bool(_CYRILLIC.search(text))
@@ -256,9 +259,10 @@ class AnswerMatcher:
         if negation is not None:
             return reject(
                 VerdictCode.WRONG,
-                f"Rejected: {quote(said_with_doubt)} says what the answer is not ({quote(negation)}).",
+                f"Rejected: {quote(typed_shown)} says what the answer is not ({quote(negation)}).",
             )
-        shown = strip_filler_text(strip_doubt_text(shown))  # the reasons below speak of the answer alone
+        if said_with_doubt or key != full_key:  # the reasons below speak of the answer alone
+            shown = strip_filler_text(strip_doubt_text(shown))
         alias = extra_alias(key, extra_aliases)
         if alias is not None:
             return accept(VerdictCode.ALIAS, f"Accepted: {quote(alias)} is an accepted alias here.", expected.display)

@@ -174,6 +174,9 @@ def strip_filler(normalized: str) -> str:
 def strip_filler_text(cleaned: str) -> str:
     """Drop a chatty lead-in ('I think it's', 'maybe') from cleaned text, keeping the rest as typed (with its
     punctuation, which times and numbers need): 'maybe 8:55' -> '8:55'."""
+    whole = normalize(cleaned)
+    if not any(whole.startswith(prefix) for prefix in _FILLER_PREFIXES):
+        return cleaned  # the common case, in one pass
     words = cleaned.split(" ")
     for count in range(1, min(len(words), 5)):
         lead = normalize(" ".join(words[:count]))
