@@ -181,7 +181,7 @@ class AnswerMatcher:
         self._places = self._containing_places()
         # entities no document names (not even by an alias or surname) are only wrong options of the pack
         texts = [f" {normalize(document.text)} " for document in store.documents.values()]
-        self._options_only = {
+        self._options_only: set[str] = {
             entity.id
             for entity in store.entities.values()
             if texts
@@ -190,6 +190,8 @@ class AnswerMatcher:
                 f" {name_key(name)} " in text for name, _ in self._entity_names(store, entity) for text in texts
             )
         }
+        self._relations = self._relations_of_store()
+        self._role_heads = self._role_heads_of_store()
         self._rivals: dict[str, dict[str, str]] = {}
         load_word_lists()
         self._proper_words = {word for word in self._name_words if not is_english_word(word)}
@@ -525,29 +527,46 @@ class AnswerMatcher:
         """Return the entities a fact of the store relates to the answer ('The Challenge, by Klim Shipenko',
         'SpaceX, founded by Musk'), and the places it lies in."""
         related = set().union(*(self._places.get(entity_id, set()) for entity_id in expected_ids))
-        for fact in self._store.facts.values():
-            relation = fact.relation
-            if relation is not None and relation.object and {relation.subject, relation.object} & expected_ids:
-                related |= {relation.subject, relation.object}
+        related = related.union(*(self._relations.get(entity_id, set()) for entity_id in expected_ids))
         return related - expected_ids
 
-    def _roles_of_others(self, expected_ids: set[str]) -> set[str]:
-        """Return the roles ('director', 'cosmonaut') of the story's other people that the answer's people lack.
+    def _relations_of_store(self) -> dict[str, set[str]]:
+        """Map each entity to those a fact's relation links it to, either way (built once)."""
+        relations: dict[str, set[str]] = {}
+        for fact in self._store.facts.values():
+            relation = fact.relation
+            if relation is not None and relation.object:
+                relations.setdefault(relation.subject, set()).add(relation.object)
+                relations.setdefault(relation.object, set()).add(relation.subject)
+        return relations
+
+    def _role_heads_of_store(self) -> dict[str, set[str]]:
+        """Map each person of the story to the head words of their roles (built once).
 
         A role is the head word of each comma-separated part of the entity's ``role``: its last word before 'of' or
-        'and' ('film director' -> 'director', 'actor of "Mission Impossible" fame' -> 'actor').
+        'and' ('film director' -> 'director', 'veteran cosmonaut, commander of Soyuz MS-19' -> both).
         """
-        if not self._is_person(expected_ids):
-            return set()
-        own: set[str] = set()
-        others: set[str] = set()
+        heads: dict[str, set[str]] = {}
         for entity in self._store.entities.values():
             if entity.type != EntityType.PERSON or not entity.role or entity.id in self._options_only:
                 continue
-            for part in entity.role.split(","):  # 'veteran cosmonaut, commander of Soyuz MS-19': both roles
-                head = _ROLE_END.split(normalize(part), maxsplit=1)[0].split()
-                if head:
-                    (own if entity.id in expected_ids else others).add(head[-1])
+            for part in entity.role.split(","):
+                words = _ROLE_END.split(normalize(part), maxsplit=1)[0].split()
+                if words:
+                    heads.setdefault(entity.id, set()).add(words[-1])
+        return heads
+
+    def _roles_of_others(self, expected_ids: set[str]) -> set[str]:
+        """Return the roles ('director', 'cosmonaut') of the story's other people that the answer's people lack."""
+        if not self._is_person(expected_ids):
+            return set()
+        own = set().union(*(self._role_heads.get(entity_id, set()) for entity_id in expected_ids))
+        others = {
+            head
+            for entity_id, entity_heads in self._role_heads.items()
+            if entity_id not in expected_ids
+            for head in entity_heads
+        }
         return others - own
 
     def _name_of(self, entity_id: str) -> str:
