@@ -49,8 +49,29 @@ NEGATIONS = (
     "~~{a}~~",
     "I doubt it's {a}",
     "couldn't be {a}",
+    # a third probe's finds
+    "{a} ✖",
+    "{a} 👎",
+    "⛔ {a}",
+    "{a}, just kidding",
+    "rule out {a}",
+    "{a}? doubtful",
+    "нет, {a}",
 )
-DOUBTS = ("not sure but {a}", "{a} (not sure)", "I'm not sure it's {a}", "{a}, maybe", "{a} (I think)", "{a} lol")
+DOUBTS = (
+    "not sure but {a}",
+    "{a} (not sure)",
+    "I'm not sure it's {a}",
+    "{a}, maybe",
+    "{a} (I think)",
+    "{a} lol",
+    "possibly {a}",
+    "most likely {a}",
+    "I'd say {a}",
+    "pretty sure {a}",
+    "{a} please",
+    "<@123456789> {a}",
+)
 """One answer said with doubt: accepted whenever the answer alone is (README: 'One answer said with doubt counts')."""
 VALUE_QUALIFIERS = (
     "{a} or something",
@@ -213,6 +234,22 @@ def test_no_negated_hedged_or_bounded_form_of_the_answer_earns_credit(question_i
         ("crew-size.nu1", "3rd"),
         ("launch-time.ty1", "8:55 +0300"),
         ("launch-date.ty1", "5-6 October 2021"),
+        # a third probe's finds: a second name the store does not know, listed guesses, a second time, homoglyphs
+        ("director.ty1", "either Shipenko or Mikhalkov"),
+        ("actress.ty1", "Peresild maybe Vysotskaya"),
+        ("actress.ty1", "Peresild? Vysotskaya?"),
+        ("rival-project-actor.ty1", "Tom Cruise (Keanu Reeves)"),
+        ("returns-with.ty1", "Novitsky Krikalev"),
+        ("director-experiment.ty1", "an experiment, a joke"),
+        ("director-experiment.ty1", "a joke (an experiment)"),
+        ("director-flight-suit.ty1", "a flight suit; a spacesuit"),
+        ("industry-funding.ty1", "funding & engineers"),
+        ("launch-time.ty1", "8:55 GMT, 9 am GMT"),
+        ("launch-time.ty1", "8:55 / 9am"),
+        ("spacex-owner.ty1", "Elon M\u0430sk"),  # a Cyrillic 'а' in a Latin word
+        ("returns-with.ty1", "Olg\u0430 Novitsky"),
+        ("roscosmos-name.ty2", "Roscosmos or Russia"),
+        ("actress.ty1", "P\u0336e\u0336r\u0336e\u0336s\u0336i\u0336l\u0336d\u0336"),  # Unicode strikethrough
         # a number said as another quantity
         ("crew-size.nu1", "3 hours"),
         ("spacex-iss-year.nu1", "the 2020s"),
@@ -291,6 +328,18 @@ def test_near_misses_found_by_the_probe_are_refused(question_id: str, text: str)
         ("launch-time.ty1", "8:55 sharp"),
         ("launch-time.ty1", "8:55ish"),
         ("launch-time.ty1", "11:55 +03:00"),
+        # a third probe's finds
+        ("spacex-owner.ty1", "Elon Musk's"),
+        ("rival-project-actor.ty1", "Tom Cruise's"),
+        ("spacex-owner.ty1", "Tesla's Musk"),
+        ("actress.ty1", "Yulia Borisovna Peresild"),
+        ("launch-time.ty1", "it was 8:55"),
+        ("launch-time.ty1", "8:55 GMT please"),
+        ("crew-size.nu1", "no idea, 3"),
+        ("crew-members.sa1", "1. Shkaplerov 2. Peresild 3. Shipenko"),
+        ("monopoly-breaker.ty1", "Elon Musk's SpaceX"),
+        ("director-experiment.ty1", "an experiment, really"),
+        ("director-flight-suit.ty1", "flight suit, blue"),
     ],
 )
 def test_fair_forms_next_to_the_families_are_still_accepted(question_id: str, text: str) -> None:

@@ -118,6 +118,16 @@ def _without_set_filler(key: str) -> str:
 
 _SLASHED: Final = re.compile(r"[^\W\d_]\s*/\s*[^\W\d_]")
 """Two words joined by a slash ('the Soviet/Apollo era'): a choice, not one answer."""
+_CHOICE_WORDS: Final = frozenset({"or", "either", "maybe", "perhaps", "possibly", "probably", "vs", "versus"})
+"""Words inside an answer (not a lead-in) that offer a choice: 'Peresild maybe Vysotskaya', 'either X or Y'."""
+_UNKNOWN_NAME_MIN: Final = 3
+_PATRONYMIC: Final = re.compile(r"(?:ovna|evna|ovich|evich|ichna|ich)$")
+"""Russian patronymic endings ('Borisovna', 'Nikolayevich'): part of a full name, not a second one."""
+_MENTION: Final = re.compile(r"<(?:@[!&]?|#)\d+>")
+"""A Discord mention or channel link inside typed text: it is no part of an answer."""
+_POSSESSIVE: Final = re.compile(r"(?<=\w)['’]s\b")
+_LIST_MARKER: Final = re.compile(r"(?:^|\s)\d{1,2}[.)]\s+")
+"""A numbered list's markers ('1. Shkaplerov 2. Peresild'), read as separators."""
 _PLACE_TYPES: Final = frozenset({EntityType.PLACE, EntityType.COUNTRY})
 _NEGATING_PREFIXES: Final = frozenset({"post", "pre", "ex", "anti", "non", "neo", "pseudo", "proto"})
 """Prefixes that make a name something else ('post-Soviet Union'); 'the former Soviet Union' is the same state."""
@@ -133,6 +143,7 @@ _HEDGE_WORDS: Final = frozenset({"or", "maybe", "perhaps", "possibly", "either",
 _MAX_DESCRIPTION_WORDS: Final = 5
 _ALTERNATIVE_JOINERS: Final = re.compile(r"[;/&+]|\b(?:and|or|nor|plus|vs|versus)\b")
 _CYRILLIC: Final = re.compile(r"[\u0400-\u04ff]")
+_MIXED_SCRIPT: Final = re.compile(r"[a-zA-Z][\u0400-\u04ff]|[\u0400-\u04ff][a-zA-Z]")
 _ACRONYM_SKIPPED: Final = frozenset({"of", "the", "and", "for", "de", "du", "la"})
 _DESIGNATION_WORD_MIN: Final = 5
 """In a designation like 'Soyuz MS-19', words shorter than this ('ms', 'tma') are series codes: no typos."""
@@ -235,7 +246,7 @@ class AnswerMatcher:
         """
         if len(text) > MAX_ANSWER_LENGTH:
             return reject(VerdictCode.TOO_LONG, f"Rejected: answers are limited to {MAX_ANSWER_LENGTH} characters.")
-        cleaned = clean(text)
+        cleaned = clean(_MENTION.sub(" ", text))
         full_key = normalize_cleaned(cleaned)
         key = strip_filler(full_key)
         shown = display_text(text)
@@ -254,7 +265,9 @@ class AnswerMatcher:
         typed_shown = shown
         if is_blank(key):
             return empty_verdict(shown)
-        transliterated = bool(_CYRILLIC.search(text))
+        # Cyrillic typed as such is transliterated loosely; a look-alike letter inside a Latin word ('Elon Mаsk') is
+        # a trick, held to the Latin rules
+        transliterated = bool(_CYRILLIC.search(text)) and not _MIXED_SCRIPT.search(text)
         if transliterated:
             key = self._english_names(key)
         negation = negation_in(full_key, [expected.display, *expected.accepted, *extra_aliases], text)
@@ -269,6 +282,11 @@ class AnswerMatcher:
         if alias is not None:
             return accept(VerdictCode.ALIAS, f"Accepted: {quote(alias)} is an accepted alias here.", expected.display)
         if expected.type in (AnswerType.PERSON, AnswerType.ENTITY):
+            # "Elon Musk's" (whose company?) is Elon Musk; "the Musks" stays a family
+            if _POSSESSIVE.search(cleaned):
+                cleaned = _POSSESSIVE.sub("", cleaned)
+                key = strip_filler(normalize_cleaned(cleaned))
+                key = self._english_names(key) if transliterated else key
             return self._judge_entity(question, key, cleaned, shown, extra_aliases, transliterated)
         if expected.type == AnswerType.SET:
             return self._judge_set(expected, cleaned, shown, transliterated)
@@ -278,7 +296,9 @@ class AnswerMatcher:
         if _SLASHED.search(cleaned) and not any("/" in phrasing for phrasing in (expected.display, *expected.accepted)):
             return reject(VerdictCode.WRONG, f"Rejected: give one answer; the “/” in {quote(shown)} offers two.")
         rivals = self._rival_words(question.fact_id)
-        return judge_text(expected, self._text_distractors(question), full_key, key, shown, extra_aliases, rivals)
+        return judge_text(
+            expected, self._text_distractors(question), full_key, key, shown, extra_aliases, rivals, cleaned
+        )
 
     @staticmethod
     def _judge_value(
@@ -398,6 +418,12 @@ class AnswerMatcher:
             )
             if family is not None:
                 return reject(VerdictCode.WRONG, f"Rejected: {quote(shown)} is a family, not {target}.")
+        name_words = {word for candidate in candidates for word in candidate.key.split()}
+        offered = next((word for word in key.split() if word in _CHOICE_WORDS and word not in name_words), None)
+        if offered is not None:
+            return reject(
+                VerdictCode.WRONG, f"Rejected: give one answer; {quote(offered)} in {quote(shown)} offers a choice."
+            )
         hedge = self._hedge_verdict(cleaned, expected_ids, target, shown, transliterated)
         if hedge is not None:
             return hedge
@@ -742,6 +768,13 @@ class AnswerMatcher:
                 return reject(
                     VerdictCode.WRONG, f"Rejected: {quote(words[starts[0] - 1])} makes {quote(shown)} not {target}."
                 )
+            # the one word before a surname is a first name, judged below ('Kimbal Musk' is another person)
+            around = rest[starts[0] :] if candidate.kind == "surname" and starts[0] == 1 else rest
+            unknown = self._second_name_in(around, candidates) if self._is_person(expected_ids) else None
+            if unknown is not None:
+                return reject(
+                    VerdictCode.WRONG, f"Rejected: give one answer; {quote(unknown)} is no part of {target}'s name."
+                )
             if self._is_person(expected_ids) and set(rest) & _RELATIVES:
                 relative = next(word for word in rest if word in _RELATIVES)
                 return reject(
@@ -790,6 +823,21 @@ class AnswerMatcher:
             return accept(code, f"Accepted: {quote(shown)} names {target}.", target)
         return None
 
+    def _second_name_in(self, rest: Sequence[str], candidates: Sequence[_Candidate]) -> str | None:
+        """Return a word around a person's name that reads as another person's name ('Peresild Vysotskaya', 'Tom
+        Cruise (Keanu Reeves)'): no English or common word, no word of the expected names, no patronymic, no
+        initial; None if there is none. The store's other names are judged apart (they name who they are)."""
+        own = {word for candidate in candidates for word in candidate.key.split()}
+        for word in rest:
+            if len(word) < _UNKNOWN_NAME_MIN or word in STOP_WORDS or word in own or word in _NAME_DESCRIPTORS:
+                continue
+            if word.isdecimal() or _PATRONYMIC.search(word) or word in GIVEN_NAME_WORDS:
+                continue
+            if is_english_word(word) or word_count(word) >= _COMMON_WORD_COUNT or word in self._vocabulary:
+                continue
+            return word
+        return None
+
     @staticmethod
     def _another_given_name(before: Sequence[str], candidates: Sequence[_Candidate], shown: str) -> bool:
         """Tell whether the answer is someone else's full name with this surname ('Errol Musk', 'Kimbal Musk').
@@ -814,7 +862,7 @@ class AnswerMatcher:
         if not named and english and not is_proper_noun(word):
             return False
         if (not named and word_count(word) >= _COMMON_WORD_COUNT) or re.search(
-            rf"\b{re.escape(word[:-1])}['’]s\b", shown, re.I
+            rf"\b(?:{re.escape(word)}|{re.escape(word[:-1])})['’]s\b", shown, re.I
         ):
             return False
         return not any(OSA.distance(word, given) <= max(1, typo_budget(len(given))) for given in givens)
@@ -829,6 +877,10 @@ class AnswerMatcher:
         """Return the words that say what the answer is ('film', 'feature'), from its kind, type and description,
         and the words of its other names ('The Challenge (Vyzov)')."""
         words: set[str] = {"film", "movie", "picture", *(word for c in candidates for word in c.key.split())}
+        for entity_id in self._related(expected_ids):  # "Elon Musk's SpaceX", "Baikonur, Kazakhstan"
+            words.update(
+                word for name in self._store.names_of(self._store.entity(entity_id)) for word in name_key(name).split()
+            )
         for entity_id in expected_ids:
             if entity_id in self._store.entities:
                 words.update(
@@ -951,7 +1003,7 @@ class AnswerMatcher:
         unknown: list[str] = []
         codes: set[VerdictCode] = set()
         described = self._description_words(member_set)
-        for part in _SET_SEPARATORS.split(_AS_WELL_AS.sub(",", cleaned)):
+        for part in _SET_SEPARATORS.split(_AS_WELL_AS.sub(",", _LIST_MARKER.sub(", ", cleaned))):
             part_key = _without_set_filler(strip_filler(normalize_cleaned(part)))
             if transliterated:
                 part_key = self._english_names(part_key)

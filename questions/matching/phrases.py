@@ -35,17 +35,20 @@ _NEGATIONS: Final = frozenset(
         *("without", "non", "nothing", "none", "neither", "nor", "except", "excluding", "anti"),
         *("nope", "nah", "nay", "hardly", "scarcely", "wrong", "incorrect", "false", "untrue"),
         *("ne", "aint", "besides", "unlikely", "jk", "doubt", "couldnt", "wouldnt", "shouldnt", "mustnt"),
+        *("kidding", "doubtful"),
     }
 )
 """Words that say what the answer is not ('not Peresild', 'non-military spending', 'X? nope', 'X is wrong')."""
 _NEGATING_PHRASES: Final = re.compile(
     r"\b(?:(?:any|every|some|no)(?:thing|one|body|where)\s+but|all\s+but|other\s+than|rather\s+than|instead\s+of|"
-    r"apart\s+from)\b"
+    r"apart\s+from|rule\s+out|ruled\s+out)\b"
 )
 """Phrases that name the answer only to exclude it ('anything but X', 'other than X', 'X instead of Y')."""
-_NEGATING_SIGN: Final = re.compile(r"(?:^|\s)[!¬]+\s*\w|[≠🚫❌✗✘]|~~.+~~")
+_CYRILLIC_NOT: Final = re.compile(r"не|нет")
+_NEGATING_SIGN: Final = re.compile(r"(?:^|\s)[!¬]+\s*\w|[≠🚫❌✗✘✖✕×⛔👎\u0336]|~~.+~~|(?<!\w)(?:не|нет)(?!\w)")
 """A 'not' written as a sign: before a word ('!Peresild', '¬ Baikonur'; a trailing '!' is emphasis), a 'not
-equal' or a cross anywhere ('≠ 3', 'Shipenko ❌'), or Discord's strikethrough ('~~Shipenko~~': crossed out)."""
+equal', a cross or a thumbs-down anywhere ('≠ 3', 'Shipenko ❌'), a strikethrough (Discord's '~~Shipenko~~', or
+Unicode's combining stroke), or the Russian 'не'/'нет' typed in Cyrillic."""
 
 
 _ANTONYM_PAIRS: Final = (
@@ -93,6 +96,32 @@ def _opposite_in(key: str, display: str, phrasings: Sequence[str]) -> str | None
     return None
 
 
+_LISTED: Final = re.compile(r"\s*([,;&()\[\]])\s*")
+_ANSWER_LIKE: Final = re.compile(r"^(?:a|an|the|to|for)\s")
+
+
+def _listed_guess(raw: str, phrasings: Sequence[str]) -> str | None:
+    """Return a part of a listed answer that shares no key word with any phrasing of the answer: a second guess.
+
+    After ';', '&' or in brackets any such part is one ('money; propaganda', 'a joke (an experiment)'); after a
+    comma only a part said like an answer ('an experiment, a joke': an article, 'to', two key words or more), as
+    a comma also brings a remark ('an experiment, really', 'flight suit, blue', 'an experiment, he said').
+    """
+    pieces = _LISTED.split(raw)
+    parts = [(pieces[index - 1] if index else "", pieces[index]) for index in range(0, len(pieces), 2)]
+    parts = [(separator, part) for separator, part in parts if part and content_words(normalize(part))]
+    if len(parts) < 2:
+        return None
+    known = {word for phrasing in phrasings for word in phrase_keywords(phrasing)}
+    for separator, part in parts:
+        words = content_words(normalize(part))
+        if set(words) & known:
+            continue
+        if separator != "," or _ANSWER_LIKE.match(part) or len(words) >= 2:
+            return part
+    return None
+
+
 def _second_guess(key: str, phrasings: Sequence[str]) -> str | None:
     """Return the part of 'X and Y' that shares no key word with any phrasing of the answer, if any.
 
@@ -113,12 +142,22 @@ def negation_in(key: str, phrasings: Sequence[str], text: str = "") -> str | Non
     """
     if text and (sign := _NEGATING_SIGN.search(text)) is not None:
         sign_text = sign.group(0).strip()
-        return "~~" if sign_text.startswith("~~") else sign_text[0]
+        if sign_text.startswith("~~") or _CYRILLIC_NOT.fullmatch(sign_text):
+            return sign_text[:2] if sign_text.startswith("~~") else sign_text
+        return sign_text[0]
     phrase = _NEGATING_PHRASES.search(key)
     if phrase is not None and not any(phrase.group(0) in normalize(phrasing) for phrasing in phrasings):
         return phrase.group(0)
     words = key.split()
-    found = next((word for word in words if word in _NEGATIONS), None)
+    # 'No. 19' is a number sign, not a 'no'
+    found = next(
+        (
+            word
+            for index, word in enumerate(words)
+            if word in _NEGATIONS and not (word == "no" and index + 1 < len(words) and words[index + 1].isdecimal())
+        ),
+        None,
+    )
     if found is None:
         return None
     if any(found in _phrasing_words(phrasing) for phrasing in phrasings):
@@ -140,6 +179,7 @@ def judge_text(
     shown: str,
     extra_aliases: Sequence[str],
     rivals: Mapping[str, str] | None = None,
+    raw: str = "",
 ) -> Verdict:
     """Judge a phrase against the answer, its accepted phrasings and (as counter-evidence) its distractors.
 
@@ -180,7 +220,7 @@ def judge_text(
         return reject(
             VerdictCode.WRONG, f"Rejected: {quote(shown)} says {quote(opposite)}, the opposite of the answer."
         )
-    extra = _second_guess(key, phrasings)
+    extra = _second_guess(key, phrasings) or _listed_guess(raw, phrasings)
     if extra is not None:
         return reject(VerdictCode.WRONG, f"Rejected: give one answer; {quote(extra)} is not part of it.")
     best: tuple[_PhraseScore, str] | None = None

@@ -47,6 +47,8 @@ _BOUND_WORDS: Final = frozenset(
     | {"onwards", "onward", "upwards", "upward"}
 )
 """Words that turn a value into a bound or a near miss ('more than 3', 'at most 3', 'nearly 12 days')."""
+_VALUE_PARTS: Final = re.compile(r"\s*[,;/]\s*|\s+and\s+")
+"""Where one typed time ends and a second begins ('8:55, 9', '8:55 / 9am')."""
 _SHORT_OF: Final = frozenset({"almost", "nearly"})
 _BEFORE_AFTER_WORDS: Final = frozenset({"before", "after", "since", "until", "till", "til", "prior", "by"})
 """Words that turn a date or year into a range ('before 2020'); a time of day reads some itself ('ten to nine',
@@ -86,6 +88,8 @@ def value_qualifier(cleaned: str, kind: _ValueKind, unit: str | None = None) -> 
     sign = (_TIME_BOUND_SIGN if kind == "time" else _BOUND_SIGN).search(cleaned)
     if sign is not None:
         return sign.group(0)[-1], "makes it a range, not one value"
+    if kind == "time" and sum(bool(re.search(r"\d", part)) for part in _VALUE_PARTS.split(cleaned)) > 1:
+        return next(sep for sep in ("/", ",", ";", "and") if sep in cleaned), "offers a second time"
     if kind == "quantity" and "%" in cleaned:
         return "%", "makes it a percentage"
     if kind == "quantity":

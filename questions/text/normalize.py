@@ -189,13 +189,14 @@ def strip_filler_text(cleaned: str) -> str:
 _LEADING_DOUBT: Final = re.compile(
     r"^(?:not (?:100 ?% )?sure,? (?:but |if )?|i['’]?m not (?:100 ?% )?sure,? (?:but |if )?|(?:idk|dunno),? |"
     r"no doubt,? |without a doubt,? |none other than |surely,? |definitely,? |obviously,? |of course,? |"
-    r"isn['’]?t it |is it not )",
+    r"isn['’]?t it |is it not |possibly,? |most likely,? |likely,? |i['’]?d say,? |(?:i['’]?m )?pretty sure,? |"
+    r"no idea,? (?:but )?|please,? |it was |it['’]?s )",
     re.IGNORECASE,
 )
 _TRAILING_DOUBT: Final = re.compile(
     r"(?:[\s,;:-]+|\s*[(\[])(?:maybe|perhaps|probably|possibly|i think|i guess|i believe|i['’]?d say|not sure|"
     r"i['’]?m not sure|not 100 ?% sure|no idea|idk|lol|lmao|haha|xd|sharp|for sure|right|ish|no doubt|"
-    r"without a doubt|definitely|surely|obviously|of course)[\s.!?)\]]*$",
+    r"without a doubt|definitely|surely|obviously|of course|please|pls|thanks|most likely|likely)[\s.!?)\]]*$",
     re.IGNORECASE,
 )
 _GLUED_ISH: Final = re.compile(r"(?<=\d)-?ish\b", re.IGNORECASE)

@@ -80,6 +80,11 @@ _EXPLICIT_OFFSET: Final = re.compile(r"(?<![^\W\d_])(utc|gmt|ut)\s?([+-])\s?(\d{
 _ISO_OFFSET: Final = re.compile(r"(?<=\d\d)\s?([+-]\d{2}:?(?:00|30|45))(?!\d)")
 _TIME_FILLERS: Final = frozenset(
     {
+        "was",
+        "please",
+        "pretty",
+        "sure",
+        "likely",
         "at",
         "in",
         "the",
