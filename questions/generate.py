@@ -36,6 +36,7 @@ from questions.models import (
     TimeAnswer,
 )
 from questions.store import FactStore, format_date, format_number
+from questions.text.vocabulary import adjective_forms
 
 log = logging.getLogger(__name__)
 
@@ -289,19 +290,12 @@ def answer_spellings(store: FactStore, fact: Fact) -> list[str]:
     if isinstance(answer, TimeAnswer):
         return [f"{answer.value:%H:%M}", f"{answer.value:%H%M}"]
     if isinstance(answer, EntityAnswer) and store.entity(answer.entity).type == EntityType.COUNTRY:
-        return [*truth_texts(store, fact), *_adjectives(store.names_of(store.entity(answer.entity)))]
+        country = store.entity(answer.entity)
+        return [
+            *truth_texts(store, fact),
+            *(form for name in store.names_of(country) for form in adjective_forms(name)),
+        ]
     return truth_texts(store, fact)
-
-
-def _adjectives(names: Iterable[str]) -> list[str]:
-    """Return the forms a country's one-word names take as adjectives: 'Russian', 'American', 'Chinese'."""
-    forms: list[str] = []
-    for name in names:
-        if " " in name or len(name) < 4 or not name[0].isupper():
-            continue
-        stem = name[:-1] if name.endswith(("a", "e")) else name
-        forms += [f"{name}n", f"{name}an", f"{name}ian", f"{stem}ese", f"{stem}ian", f"{stem}an"]
-    return forms
 
 
 def round_reveals(store: FactStore, fact: Fact) -> list[str]:

@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Final
 
 from questions.models import (
     AnswerType,
@@ -31,6 +32,9 @@ class LoadedDocument:
     meta: Document
     text: str
     path: Path
+
+
+_NAME_SUFFIXES: Final = frozenset({"jr", "sr", "ii", "iii", "iv", "junior", "senior"})
 
 
 class FactStore:
@@ -77,7 +81,15 @@ class FactStore:
         several words that spells it otherwise ('Novitski' from the alias 'Oleg Novitski')."""
         if not entity.surname:
             return []
-        variants = [alias.split()[-1] for alias in entity.aliases if len(alias.split()) > 1]
+        declared = entity.surname.casefold()
+        variants = [
+            last
+            for alias in entity.aliases
+            if len(alias.split()) > 1
+            and (last := alias.split()[-1].strip(".,")).casefold() not in _NAME_SUFFIXES
+            and last.casefold()[:3]
+            == declared[:3]  # a spelling of the surname ('Novitski'), not 'Liwei' of 'Yang Liwei'
+        ]
         return list(dict.fromkeys([entity.surname, *variants]))
 
     def all_names(self) -> Iterable[tuple[str, Entity]]:

@@ -737,7 +737,7 @@ def test_a_year_that_rests_on_the_report_date_needs_the_date_line_quoted(fact_id
     assert message in problem.message and "date 2021-10-05" in problem.message
 
 
-def test_a_prompt_naming_a_country_by_its_adjective_keeps_the_question_about_it_apart() -> None:
+def test_a_prompt_naming_a_state_by_a_short_name_keeps_the_question_about_it_apart() -> None:
     """'Which Soviet cosmonaut...' tells a player that the state that sent the first man to space is Soviet."""
     bank = build_bank(load_store(), seed=0)
     state = next(question for question in bank.questions if question.id == "soviet-firsts-era.ty1")
@@ -746,3 +746,30 @@ def test_a_prompt_naming_a_country_by_its_adjective_keeps_the_question_about_it_
     assert gives_away(
         state, gagarin.model_copy(update={"prompt": "Which Soviet cosmonaut was the first man in space?"})
     )
+
+
+def test_a_derivation_that_reads_no_date_needs_no_date_line() -> None:
+    """'written in Cyrillic' is no reading of the report's date; 'written in 2021' is."""
+    fact = _without_date_line(load_store().facts["spacex-iss-year"])
+    cyrillic = fact.model_copy(update={"derivation": "The name is written in Cyrillic in the report."})
+    assert check_year_is_cited(_seed_store_with(cyrillic), cyrillic) == []
+    dated = fact.model_copy(update={"derivation": "The report, written in 2021, says last year: 2020."})
+    assert len(check_year_is_cited(_seed_store_with(dated), dated)) == 1
+
+
+def test_surnames_of_a_person_are_spellings_of_the_declared_one() -> None:
+    """An alias's last word is a surname alone only if it spells the declared one: not 'Jr.', not a given name
+    written last ('Yang Liwei')."""
+    store = load_store()
+    novitsky = store.entity("oleg-novitsky")
+    assert "Novitski" in store.surnames_of(novitsky)
+    aldrin = Entity(
+        id="buzz-aldrin",
+        type=EntityType.PERSON,
+        name="Buzz Aldrin",
+        aliases=["Edwin Eugene Aldrin Jr.", "Aldrin Buzz"],
+        surname="Aldrin",
+    )
+    yang = Entity(id="yang-liwei", type=EntityType.PERSON, name="Yang Liwei", aliases=["Yang Liwei"], surname="Yang")
+    assert store.surnames_of(aldrin) == ["Aldrin"]
+    assert store.surnames_of(yang) == ["Yang"]

@@ -804,3 +804,14 @@ def test_a_prompt_that_points_at_a_country_keeps_the_country_question_apart(fact
     other = next(question for question in bank.questions if question.fact_id == "crew-size")
     assert not gives_away(country_question, other)
     assert gives_away(country_question, other.model_copy(update={"prompt": prompt}))
+
+
+def test_adjective_forms_of_place_names() -> None:
+    from questions.text.vocabulary import adjective_forms
+
+    assert "russian" in adjective_forms("Russia")
+    assert "american" in adjective_forms("America")
+    assert "chinese" in adjective_forms("China")
+    assert adjective_forms("Kazakhstan")[0] == "kazakh"
+    assert adjective_forms("Soviet Union") == ["soviet"]
+    assert adjective_forms("USSR") == [] and adjective_forms("Soviets") == [] and adjective_forms("United States") == []

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
 
@@ -14,6 +14,8 @@ from questions.matching.choices import judge_choice
 from questions.matching.phrases import judge_text, negation_in, phrase_keywords
 from questions.matching.values import judge_date, judge_quantity, judge_time, value_qualifier, year_as_date
 from questions.matching.verdicts import (
+    ALTERNATIVE_WORDS,
+    DOUBT_WORDS,
     MAX_ANSWER_LENGTH,
     NameKind,
     Verdict,
@@ -49,6 +51,7 @@ from questions.text.vocabulary import (
     GIVEN_NAME_WORDS,
     RUSSIAN_EXONYMS,
     WELL_KNOWN_NAMES,
+    adjective_forms,
     is_capitalised_name,
     is_english_word,
     is_proper_noun,
@@ -95,15 +98,27 @@ _VALUE_KINDS: Final[dict[AnswerType, Literal["quantity", "date", "time"]]] = {
 _ERA: Final = re.compile(r"(?<=\d)\s*(?:a\.?\s?d\.?|c\.?\s?e\.?)(?![a-z])")
 """An era marker after a year ('2020 AD', '2020 CE'), which says the year itself."""
 _DAY_RANGE: Final = re.compile(
-    r"\b\d{1,2}\s*[-–]\s*\d{1,2}(?:st|nd|rd|th)?\s+[a-z]{3}|[a-z]{3,}\.?\s+\d{1,2}\s*[-–]\s*\d{1,2}\b"
+    r"\b\d{1,2}\s*[-–]\s*\d{1,2}(?:st|nd|rd|th)?\s+[a-z]{3}|\b[a-z]{3,}\.?\s+\d{1,2}\s*[-–]\s*\d{1,2}\b(?![-–/.]\d)"
 )
 """Two days of one month ('5-6 October', 'October 5-6'): a range, not one date."""
-_AS_WELL_AS: Final = re.compile(r"\bas well as\b")
+_AS_WELL_AS: Final = re.compile(r"\b(?:as well as|besides|apart from|in addition to)\b")
 _SET_FILLER: Final = frozenset(
     {"others", "other", "etc", "so", "on", "more", "rest", "too", "also", "else", "both", "all", "namely"}
     | {"they", "them", "were", "are", "is", "was", "i", "think", "guess", "believe", "2", "3", "two", "three", "four"}
 )
 """Words of a set answer that name nobody ('both', 'all three', 'and so on'): neither a member nor a wrong guess."""
+
+
+def _as_well_as(match: re.Match[str]) -> str:
+    """Read 'besides' as 'and' between the names of a set answer; at its start ('apart from X, Y') or after 'someone'
+    ('someone besides X') it still says what the answer is not."""
+    before = match.string[: match.start()].split()
+    return match.group(0) if not before or before[-1] in _SOMEONE else " "
+
+
+_SOMEONE: Final = frozenset(
+    {f"{head}{tail}" for head in ("any", "every", "some", "no") for tail in ("one", "body", "thing", "where")}
+)
 
 
 def _without_set_filler(key: str) -> str:
@@ -118,7 +133,7 @@ def _without_set_filler(key: str) -> str:
 
 _SLASHED: Final = re.compile(r"[^\W\d_]\s*/\s*[^\W\d_]")
 """Two words joined by a slash ('the Soviet/Apollo era'): a choice, not one answer."""
-_CHOICE_WORDS: Final = frozenset({"or", "either", "maybe", "perhaps", "possibly", "probably", "vs", "versus"})
+_CHOICE_WORDS: Final = ALTERNATIVE_WORDS | DOUBT_WORDS
 """Words inside an answer (not a lead-in) that offer a choice: 'Peresild maybe Vysotskaya', 'either X or Y'."""
 _UNKNOWN_NAME_MIN: Final = 3
 _PATRONYMIC: Final = re.compile(r"(?:ovna|evna|ovich|evich|ichna|ich)$")
@@ -128,6 +143,10 @@ _MENTION: Final = re.compile(r"<(?:@[!&]?|#)\d+>")
 _POSSESSIVE: Final = re.compile(r"(?<=\w)['’]s\b")
 _LIST_MARKER: Final = re.compile(r"(?:^|\s)\d{1,2}[.)]\s+")
 """A numbered list's markers ('1. Shkaplerov 2. Peresild'), read as separators."""
+_COMPANY_WORDS: Final = frozenset(
+    {"inc", "corp", "corporation", "company", "co", "ltd", "llc", "plc", "group", "state", "agency", "organisation"}
+)
+"""Words of an organisation's legal or full name ('SpaceX Inc', 'Roscosmos State Corporation')."""
 _PLACE_TYPES: Final = frozenset({EntityType.PLACE, EntityType.COUNTRY})
 _NEGATING_PREFIXES: Final = frozenset({"post", "pre", "ex", "anti", "non", "neo", "pseudo", "proto"})
 """Prefixes that make a name something else ('post-Soviet Union'); 'the former Soviet Union' is the same state."""
@@ -136,10 +155,11 @@ _RELATIVES: Final = frozenset(
     | {"father", "mother", "dad", "mom", "mum", "son", "daughter", "wife", "husband", "brother", "sister"}
 )
 """Words that make a person's surname name a relative ('Musk Sr', 'the Peresild family')."""
-_SET_HEDGES: Final = frozenset({"or", "nor", "maybe", "perhaps", "possibly", "probably", "either", "vs", "versus"})
-"""Words that make a set answer a choice between names ('US or China', 'Peresild, Shipenko and maybe Novitsky')."""
+_SET_HEDGES: Final = (ALTERNATIVE_WORDS - {"vs", "versus"}) | DOUBT_WORDS | {"nor"}
+"""Words that make a set answer a choice between names ('US or China', 'Peresild, Shipenko and maybe Novitsky');
+'US vs China' names the two rivals."""
 _SET_SEPARATORS: Final = re.compile(r"\s*(?:[,;/&+\n]|\band\b|\bor\b|\bnor\b|\bplus\b|\bvs\b|\bversus\b)\s*")
-_HEDGE_WORDS: Final = frozenset({"or", "maybe", "perhaps", "possibly", "either", "probably", "not"})
+_HEDGE_WORDS: Final = ALTERNATIVE_WORDS | DOUBT_WORDS | {"not"}
 _MAX_DESCRIPTION_WORDS: Final = 5
 _ALTERNATIVE_JOINERS: Final = re.compile(r"[;/&+]|\b(?:and|or|nor|plus|vs|versus)\b")
 _CYRILLIC: Final = re.compile(r"[\u0400-\u04ff]")
@@ -191,19 +211,17 @@ class AnswerMatcher:
         }
         self._places = self._containing_places()
         # entities no document names (not even by an alias or surname) are only wrong options of the pack
-        texts = [f" {normalize(document.text)} " for document in store.documents.values()]
+        spans = _word_spans(normalize(document.text) for document in store.documents.values())
         self._options_only: set[str] = {
             entity.id
             for entity in store.entities.values()
-            if texts
+            if spans
             and entity.source is None
-            and not any(
-                f" {name_key(name)} " in text for name, _ in self._entity_names(store, entity) for text in texts
-            )
+            and not any(name_key(name) in spans for name, _ in self._entity_names(store, entity))
         }
         self._relations = self._relations_of_store()
         self._role_heads = self._role_heads_of_store()
-        self._rivals: dict[str, dict[str, str]] = {}
+        self._rival_sources: dict[str, list[tuple[str, str]]] | None = None
         load_word_lists()
         self._proper_words = {word for word in self._name_words if not is_english_word(word)}
         self._exonyms = {name_key(russian): name_key(english) for russian, english in RUSSIAN_EXONYMS.items()}
@@ -258,6 +276,10 @@ class AnswerMatcher:
         ):
             return judge_choice(question, cleaned, key, shown, extra_aliases, self._choice_by_entity)
         doubtless = strip_doubt_text(cleaned)
+        if doubtless != cleaned and self._answer_words(expected, extra_aliases) & (
+            set(full_key.split()) - set(normalize_cleaned(doubtless).split())
+        ):
+            doubtless = cleaned  # 'the far right', 'Tim Sharp': the words are the answer's own
         said_with_doubt = doubtless != cleaned
         if said_with_doubt:
             cleaned, full_key = doubtless, normalize_cleaned(doubtless)
@@ -270,7 +292,9 @@ class AnswerMatcher:
         transliterated = bool(_CYRILLIC.search(text)) and not _MIXED_SCRIPT.search(text)
         if transliterated:
             key = self._english_names(key)
-        negation = negation_in(full_key, [expected.display, *expected.accepted, *extra_aliases], text)
+        # in a set, 'besides' and 'apart from' add a name ('Peresild and Shipenko, besides Shkaplerov')
+        negated = _AS_WELL_AS.sub(_as_well_as, full_key) if expected.type == AnswerType.SET else full_key
+        negation = negation_in(negated, [expected.display, *expected.accepted, *extra_aliases], text)
         if negation is not None:
             return reject(
                 VerdictCode.WRONG,
@@ -297,7 +321,15 @@ class AnswerMatcher:
             return reject(VerdictCode.WRONG, f"Rejected: give one answer; the “/” in {quote(shown)} offers two.")
         rivals = self._rival_words(question.fact_id)
         return judge_text(
-            expected, self._text_distractors(question), full_key, key, shown, extra_aliases, rivals, cleaned
+            expected,
+            self._text_distractors(question),
+            full_key,
+            key,
+            shown,
+            extra_aliases,
+            rivals,
+            cleaned,
+            question.prompt,
         )
 
     @staticmethod
@@ -326,6 +358,12 @@ class AnswerMatcher:
             return verdict
         word, effect = qualifier
         return reject(VerdictCode.WRONG, f"Rejected: {quote(word)} in {quote(shown)} {effect}; give one value.")
+
+    @staticmethod
+    def _answer_words(expected: ExpectedAnswer, extra_aliases: Sequence[str]) -> set[str]:
+        """Return the words of every accepted form of the answer."""
+        forms = (expected.display, *expected.accepted, *expected.surnames, *extra_aliases)
+        return {word for form in forms for word in normalize(form).split()}
 
     def _english_names(self, key: str) -> str:
         """Rewrite the Russian names of well-known things in a transliterated key in English ('mks' -> 'iss')."""
@@ -578,7 +616,8 @@ class AnswerMatcher:
                 continue
             for part in entity.role.split(","):
                 words = _ROLE_END.split(normalize(part), maxsplit=1)[0].split()
-                if words:
+                # 'the first man in space', 'on his first flight' describe; 'commander of ...' is a role
+                if words and part.split()[0].casefold() not in STOP_WORDS:
                     heads.setdefault(entity.id, set()).add(words[-1])
         return heads
 
@@ -877,10 +916,11 @@ class AnswerMatcher:
         """Return the words that say what the answer is ('film', 'feature'), from its kind, type and description,
         and the words of its other names ('The Challenge (Vyzov)')."""
         words: set[str] = {"film", "movie", "picture", *(word for c in candidates for word in c.key.split())}
-        for entity_id in self._related(expected_ids):  # "Elon Musk's SpaceX", "Baikonur, Kazakhstan"
-            words.update(
-                word for name in self._store.names_of(self._store.entity(entity_id)) for word in name_key(name).split()
-            )
+        for entity_id in self._related(expected_ids):  # "Elon Musk's SpaceX", "Kazakhstan's Baikonur"
+            for name in self._store.names_of(self._store.entity(entity_id)):
+                words.update(name_key(name).split())
+                words.update(adjective_forms(name))  # "Russian Roscosmos", "American NASA"
+        words |= _COMPANY_WORDS
         for entity_id in expected_ids:
             if entity_id in self._store.entities:
                 words.update(
@@ -1001,6 +1041,7 @@ class AnswerMatcher:
         named_members: list[str] = []
         wrong: list[str] = []
         unknown: list[str] = []
+        swapped: list[str] = []
         codes: set[VerdictCode] = set()
         described = self._description_words(member_set)
         for part in _SET_SEPARATORS.split(_AS_WELL_AS.sub(",", _LIST_MARKER.sub(", ", cleaned))):
@@ -1014,6 +1055,9 @@ class AnswerMatcher:
                 if self._is_a_guess(part_key, described):
                     unknown.append(display_text(part, 30))
                 continue
+            if len(resolved) == 1 and self._other_members_role(part_key, resolved[0].entity_id, member_set):
+                swapped.append(display_text(part, 30))  # 'Peresild the director': a swapped role is wrong
+                continue
             for item in resolved:
                 if item.entity_id in member_set:
                     if item.entity_id not in named_members:
@@ -1021,7 +1065,7 @@ class AnswerMatcher:
                     codes.add(item.code)
                 elif item.entity_id not in wrong:
                     wrong.append(item.entity_id)
-        guesses_wrong = len(wrong) + len(unknown)
+        guesses_wrong = len(wrong) + len(unknown) + len(swapped)
         credit = max(0.0, min(1.0, (len(named_members) - guesses_wrong) / required))
         names = [self._name_of(entity_id) for entity_id in named_members]
         notes: list[str] = []
@@ -1030,6 +1074,9 @@ class AnswerMatcher:
             notes.append(f"{join_names([self._name_of(entity_id) for entity_id in wrong])} {verb} not one of them")
         if unknown:
             notes.append(f"{join_names([quote(part) for part in unknown])} matched no one")
+        if swapped:
+            verb = "gives" if len(swapped) == 1 else "give"
+            notes.append(f"{join_names([quote(part) for part in swapped])} {verb} another one's role")
         if guesses_wrong and named_members:
             notes.append("each wrong name costs one right one")
         note = f"; {'; '.join(notes)}" if notes else ""
@@ -1066,6 +1113,12 @@ class AnswerMatcher:
         description of the members: any other word is one ('Canada', 'Smith', 'EU' are wrong names too)."""
         return any(word not in STOP_WORDS and word not in _SET_FILLER and word not in described for word in key.split())
 
+    def _other_members_role(self, part_key: str, member: str, members: set[str]) -> bool:
+        """Tell whether a part names a member with another member's role and not its own ('Peresild the director')."""
+        words = set(part_key.split())
+        own = self._description_words({member})
+        return bool(words & (self._description_words(members - {member}) - own))
+
     def _description_words(self, members: set[str]) -> frozenset[str]:
         """Return the words that describe a set's members (their roles and kinds: 'director', 'commander')."""
         words: set[str] = set()
@@ -1078,26 +1131,31 @@ class AnswerMatcher:
 
     # ----------------------------------------------------------------- numbers and durations
 
-    def _rival_words(self, fact_id: str) -> dict[str, str]:
-        """Map each key word of the store's other text answers to that answer (built once per fact)."""
-        cached = self._rivals.get(fact_id)
-        if cached is None:
-            cached = {}
-            # the words of a document's title are every answer's context ('space', 'film'), so they name none
-            story_words = {
-                word for document in self._store.documents.values() for word in phrase_keywords(document.meta.title)
-            }
-            for other in self._store.facts.values():
-                if other.id != fact_id and isinstance(other.answer, TextAnswer):
-                    for phrasing in (other.answer.value, *other.answer.accept):
-                        for word in phrase_keywords(phrasing):
-                            cached.setdefault(word, other.answer.value)
-            for name in self._names:  # 'NASA funding' is not government funding: NASA is a thing of the story
-                if " " not in name.key and name.kind != "surname" and not is_english_word(name.key):
-                    cached.setdefault(name.key, self._name_of(name.entity_id))
-            cached = {word: answer for word, answer in cached.items() if word not in story_words}
-            self._rivals[fact_id] = cached
-        return cached
+    def _rival_words(self, fact_id: str) -> Mapping[str, str]:
+        """Map each key word of the store's other text answers (and each one-word name of its things) to that answer
+        or thing, as seen from one fact: a view of one map built once per store, not a map per fact."""
+        if self._rival_sources is None:
+            self._rival_sources = self._rival_sources_of_store()
+        return _RivalView(self._rival_sources, fact_id)
+
+    def _rival_sources_of_store(self) -> dict[str, list[tuple[str, str]]]:
+        """Map each rival word to its (fact id, answer) sources in store order; names have no fact id."""
+        # the words of a document's title are every answer's context ('space', 'film'), so they name none
+        story_words = {
+            word for document in self._store.documents.values() for word in phrase_keywords(document.meta.title)
+        }
+        sources: dict[str, list[tuple[str, str]]] = {}
+        for other in self._store.facts.values():
+            if isinstance(other.answer, TextAnswer):
+                for phrasing in (other.answer.value, *other.answer.accept):
+                    for word in phrase_keywords(phrasing):
+                        if word not in story_words:
+                            sources.setdefault(word, []).append((other.id, other.answer.value))
+        for name in self._names:  # 'NASA funding' is not government funding: NASA is a thing of the story
+            one_word_name = " " not in name.key and name.kind != "surname" and not is_english_word(name.key)
+            if one_word_name and name.key not in story_words:
+                sources.setdefault(name.key, []).append(("", self._name_of(name.entity_id)))
+        return sources
 
     def _text_distractors(self, question: Question) -> list[str]:
         fact = self._store.facts.get(question.fact_id)
@@ -1162,6 +1220,39 @@ def _acronym_of(key: str, candidates: Sequence[_Candidate]) -> str | None:
         if candidate.kind != "surname" and compact(candidate.key) == initials and " " not in candidate.key:
             return candidate.original
     return None
+
+
+_SPAN_WORDS: Final = 6
+"""Names up to this many words are looked up in a document's word spans; longer ones are no entity's name here."""
+
+
+def _word_spans(texts: Iterable[str]) -> set[str]:
+    """Return every run of up to `_SPAN_WORDS` words of the texts, to tell in one look-up whether they name a thing."""
+    spans: set[str] = set()
+    for text in texts:
+        words = text.split()
+        for size in range(1, _SPAN_WORDS + 1):
+            spans.update(" ".join(words[start : start + size]) for start in range(len(words) - size + 1))
+    return spans
+
+
+class _RivalView(Mapping[str, str]):
+    """The rival words as one fact sees them: each word's first source that is not the fact itself."""
+
+    def __init__(self, sources: dict[str, list[tuple[str, str]]], fact_id: str) -> None:
+        self._sources, self._fact_id = sources, fact_id
+
+    def __getitem__(self, word: str) -> str:
+        for fact_id, answer in self._sources.get(word, ()):
+            if fact_id != self._fact_id:
+                return answer
+        raise KeyError(word)
+
+    def __iter__(self) -> Iterator[str]:
+        return (word for word in self._sources if word in self)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
 def _word_next_to_name(words: Sequence[str], start: int, name_words: Sequence[str], kind_words: set[str]) -> str | None:

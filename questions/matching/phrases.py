@@ -13,6 +13,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from questions.matching.verdicts import (
+    ALTERNATIVE_WORDS,
     Verdict,
     VerdictCode,
     accept,
@@ -40,7 +41,7 @@ _NEGATIONS: Final = frozenset(
 )
 """Words that say what the answer is not ('not Peresild', 'non-military spending', 'X? nope', 'X is wrong')."""
 _NEGATING_PHRASES: Final = re.compile(
-    r"\b(?:(?:any|every|some|no)(?:thing|one|body|where)\s+but|all\s+but|other\s+than|rather\s+than|instead\s+of|"
+    r"\b(?:(?:any|every|some)(?:thing|one|body|where)\s+but|all\s+but|other\s+than|rather\s+than|instead\s+of|"
     r"apart\s+from|rule\s+out|ruled\s+out)\b"
 )
 """Phrases that name the answer only to exclude it ('anything but X', 'other than X', 'X instead of Y')."""
@@ -81,7 +82,7 @@ _ANTONYM_PAIRS: Final = (
 """Words that turn an answer into its opposite when the answer has the other word ('private funding')."""
 _OPPOSITES: Final = {word: other for pair in _ANTONYM_PAIRS for word, other in (pair, pair[::-1])}
 _JOINED_PARTS: Final = re.compile(r"\s+(?:and|plus)\s+")
-_ALTERNATIVES: Final = frozenset({"or", "either", "vs", "versus", "maybe"})
+_ALTERNATIVES: Final = ALTERNATIVE_WORDS | {"maybe"}
 """Words that offer a choice of answers ('a surgeon or a pilot'): a hedge, not an answer."""
 
 
@@ -180,6 +181,7 @@ def judge_text(
     extra_aliases: Sequence[str],
     rivals: Mapping[str, str] | None = None,
     raw: str = "",
+    prompt: str = "",
 ) -> Verdict:
     """Judge a phrase against the answer, its accepted phrasings and (as counter-evidence) its distractors.
 
@@ -238,7 +240,7 @@ def judge_text(
                 f"Rejected: {quote(shown)} reads as {quote(distractor)}, not {quote(expected.display)}.",
                 distractor,
             )
-    modifier = _another_kind(words, best[1], expected.display, phrasings)
+    modifier = _another_kind(words, best[1], expected.display, [*phrasings, prompt])
     if modifier is not None:
         return reject(
             VerdictCode.WRONG,
@@ -289,11 +291,18 @@ def _names_another(
 ) -> tuple[str, str] | None:
     """Return (word, what it names) for a word the player added that belongs to a distractor or another answer."""
     own = {word for phrasing in phrasings for word in phrase_keywords(phrasing)}
-    others = dict(rivals)
+    by_distractor: dict[str, str] = {}
     for distractor in distractors:
         for word in phrase_keywords(distractor):
-            others.setdefault(word, distractor)
-    return next(((word, others[word]) for word in words if word not in own and word in others), None)
+            by_distractor.setdefault(word, distractor)
+    for word in words:
+        if word in own:
+            continue
+        if word in rivals:  # another answer or thing of the store first, then a distractor
+            return word, rivals[word]
+        if word in by_distractor:
+            return word, by_distractor[word]
+    return None
 
 
 def choice_by_phrase(choices: Sequence[str], key: str) -> int | None:
@@ -330,7 +339,7 @@ _INTENSIFIERS: Final = frozenset(
     for words in (
         ("pure", "just", "mere", "merely", "simply", "only", "basically", "mostly", "mainly", "total", "complete"),
         ("plain", "really", "very", "all", "whole", "entire", "more", "extra", "new", "additional", "increased"),
-        ("further",),
+        ("further", "limited", "some", "steady", "continued"),
     )
     for word in words
 )
@@ -347,7 +356,7 @@ _SYNONYM_GROUPS: Final = (
     ("save", "rescue", "rescuing", "saving", "rescued", "saved"),
     ("sent", "send", "dispatched", "dispatch", "deployed"),
     ("funding", "financing", "finance", "funds", "money", "cash", "budget"),
-    ("government", "state", "public", "federal", "kremlin"),
+    ("government", "state", "public", "federal", "kremlin", "taxpayer", "taxpayers"),
     ("military", "army", "defence", "defense", "armed"),
     ("spending", "expenditure", "expenditures", "outlays"),
     ("online", "internet", "virtual", "virtually", "remotely", "remote", "video"),

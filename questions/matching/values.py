@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import math
 import re
 from functools import lru_cache
 from typing import Final, Literal
 
 from questions.matching.verdicts import (
+    ALTERNATIVE_WORDS,
     Verdict,
     VerdictCode,
     accept,
@@ -36,21 +36,24 @@ from questions.text.normalize import (
     normalize,
     normalize_cleaned,
 )
-from questions.text.numbers import scan_numbers, tokenize
+from questions.text.numbers import ParsedNumber, scan_numbers, tokenize
 from questions.text.times import TimeReading, parse_times, zone_offset
 
-_ALTERNATIVE_WORDS: Final = frozenset({"or", "either", "vs", "versus"})
+_ALTERNATIVE_WORDS: Final = ALTERNATIVE_WORDS
 """Words that offer a second value, even a vague one ('2020 or so', '3 or idk'): a hedge, not a value."""
 _BOUND_WORDS: Final = frozenset(
     {"more", "fewer", "less", "over", "under", "above", "below", "beyond", "least", "most", "almost", "nearly"}
-    | {"within", "upto", "up", "max", "min", "maximum", "minimum", "tops", "latest", "earliest"}
-    | {"onwards", "onward", "upwards", "upward"}
+    | {"within", "upto", "up", "max", "min", "maximum", "minimum"}
 )
-"""Words that turn a value into a bound or a near miss ('more than 3', 'at most 3', 'nearly 12 days')."""
+"""Words before a value that turn it into a bound or a near miss ('more than 3', 'at most 3', 'nearly 12 days')."""
+_BOUND_AFTER_WORDS: Final = frozenset(
+    {"tops", "latest", "earliest", "onwards", "onward", "upwards", "upward", "max", "min", "maximum", "minimum"}
+)
+"""Words after a value (and its unit) that turn it into a bound ('3 tops', '2020 at the latest')."""
 _VALUE_PARTS: Final = re.compile(r"\s*[,;/]\s*|\s+and\s+")
 """Where one typed time ends and a second begins ('8:55, 9', '8:55 / 9am')."""
 _SHORT_OF: Final = frozenset({"almost", "nearly"})
-_BEFORE_AFTER_WORDS: Final = frozenset({"before", "after", "since", "until", "till", "til", "prior", "by"})
+_BEFORE_AFTER_WORDS: Final = frozenset({"before", "after", "since", "until", "till", "til", "prior", "by", "from"})
 """Words that turn a date or year into a range ('before 2020'); a time of day reads some itself ('ten to nine',
 'ten after eight', 'ten till nine'), and only the others are bounds there (`_TIME_BOUND_WORDS`)."""
 _TIME_BOUND_WORDS: Final = frozenset({"before", "since", "by", "prior"})
@@ -79,10 +82,7 @@ def value_qualifier(cleaned: str, kind: _ValueKind, unit: str | None = None) -> 
     alternative = next((token for token in tokens if token in _ALTERNATIVE_WORDS), None)
     if alternative is not None:
         return alternative, "offers a second answer"
-    bounds = _BOUND_WORDS | (_TIME_BOUND_WORDS if kind == "time" else _BEFORE_AFTER_WORDS)
-    bound = next((token for token in tokens if token in bounds), None)
-    if bound is None:  # 'from 2020', not 'three people from Russia'
-        bound = next((t for t, n in itertools.pairwise(tokens) if t == "from" and n[0].isdecimal()), None)
+    bound = _bound_next_to_a_number(tokens, kind, unit)
     if bound is not None:
         return bound, "says it falls short of the value" if bound in _SHORT_OF else "makes it a range, not one value"
     sign = (_TIME_BOUND_SIGN if kind == "time" else _BOUND_SIGN).search(cleaned)
@@ -93,9 +93,10 @@ def value_qualifier(cleaned: str, kind: _ValueKind, unit: str | None = None) -> 
     if kind == "quantity" and "%" in cleaned:
         return "%", "makes it a percentage"
     if kind == "quantity":
-        rank = next((number for number in scan_numbers(tokens) if number.ordinal), None)
+        ranks = (number for number in scan_numbers(tokens) if number.ordinal and not _in_a_date(tokens, number))
+        rank = next(ranks, None)
         if rank is not None:
-            return " ".join(tokens[rank.start : rank.end]), "is a rank, not an amount"
+            return "".join(tokens[rank.start : rank.end]), "is a rank, not an amount"
     if "minus" in words or "negative" in words or _MINUS_SIGN.search(cleaned):
         return "minus", "makes it a negative number"
     if kind != "time":
@@ -106,6 +107,33 @@ def value_qualifier(cleaned: str, kind: _ValueKind, unit: str | None = None) -> 
             if after in foreign:
                 return after, "after the number makes it another quantity"
     return None
+
+
+def _bound_next_to_a_number(tokens: list[str], kind: _ValueKind, unit: str | None) -> str | None:
+    """Return a bound word right before a number ('more than 3', 'at most 3', 'from 2020', 'before 8:55') or right
+    after it and its unit ('3 tops', '2020 at the latest', '12 days onwards'), else None.
+
+    Only words next to a number count: '3 people went up', '12 days up in space' and 'six months, since April' are
+    one value with words around it.
+    """
+    before = _BOUND_WORDS | (_TIME_BOUND_WORDS if kind == "time" else _BEFORE_AFTER_WORDS)
+    units = set(UNIT_WORDS) | set(tokenize(clean(unit or "")))
+    for number in scan_numbers(tokens):
+        found = next((token for token in tokens[max(0, number.start - 3) : number.start] if token in before), None)
+        if found is not None:
+            return found
+        after = number.end
+        while after < len(tokens) and tokens[after] in units:
+            after += 1
+        found = next((token for token in tokens[after : after + 3] if token in _BOUND_AFTER_WORDS), None)
+        if found is not None:
+            return found
+    return None
+
+
+def _in_a_date(tokens: list[str], number: ParsedNumber) -> bool:
+    """Tell whether an ordinal is the day of a date ('30th May 2020', 'May 30th'), not a rank."""
+    return any(token in MONTH_WORDS for token in tokens[max(0, number.start - 2) : number.end + 2])
 
 
 def judge_quantity(expected: ExpectedAnswer, cleaned: str, shown: str) -> Verdict:
@@ -125,7 +153,7 @@ def judge_quantity(expected: ExpectedAnswer, cleaned: str, shown: str) -> Verdic
     converted_any = False
     approximate = False
     for quantity in quantities:
-        if unit is None and quantity.unit is not None:
+        if unit is None and quantity.unit is not None and not _is_year(quantity, expected):
             return reject(
                 VerdictCode.WRONG_NUMBER,
                 f"Rejected: {describe_quantity(quantity)} is a duration, not {expected.display}.",
@@ -284,6 +312,12 @@ def times_of(choice: str) -> list[TimeReading]:
 @lru_cache(maxsize=1024)
 def quantities_of(choice: str) -> list[Quantity]:
     return combine_durations(parse_quantities(choice))
+
+
+def _is_year(quantity: Quantity, expected: ExpectedAnswer) -> bool:
+    """Tell whether '2020 year' names the year asked for (not a duration of 2020 years)."""
+    target = expected.number
+    return quantity.unit == "years" and target is not None and 1000 <= target <= 2100 and quantity.value == target
 
 
 def describe_quantity(quantity: Quantity) -> str:

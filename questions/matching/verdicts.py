@@ -14,6 +14,10 @@ from questions.text.normalize import compact, normalize
 from questions.text.numbers import digitize_number_words
 
 MAX_ANSWER_LENGTH: Final = 200
+ALTERNATIVE_WORDS: Final = frozenset({"or", "either", "vs", "versus"})
+"""Words that offer a second answer beside the first ('X or Y', 'either X or Y', 'X vs Y')."""
+DOUBT_WORDS: Final = frozenset({"maybe", "perhaps", "possibly", "probably"})
+"""Words of doubt: before the whole answer they are read past; inside it, next to one part, they make a choice."""
 """Longer answers are refused before any parsing: nobody types an essay to answer trivia."""
 
 NameKind = Literal["name", "alias", "surname"]

@@ -188,9 +188,10 @@ def strip_filler_text(cleaned: str) -> str:
 
 _LEADING_DOUBT: Final = re.compile(
     r"^(?:not (?:100 ?% )?sure,? (?:but |if )?|i['’]?m not (?:100 ?% )?sure,? (?:but |if )?|(?:idk|dunno),? |"
-    r"no doubt,? |without a doubt,? |none other than |surely,? |definitely,? |obviously,? |of course,? |"
+    r"no doubt,? |without a doubt,? |none other than |(?:nothing|none|nobody|no one) but |surely,? |"
+    r"definitely,? |obviously,? |of course,? |"
     r"isn['’]?t it |is it not |possibly,? |most likely,? |likely,? |i['’]?d say,? |(?:i['’]?m )?pretty sure,? |"
-    r"no idea,? (?:but )?|please,? |it was |it['’]?s )",
+    r"no idea,? (?:but )?|please,? |it was |it['’]s )",
     re.IGNORECASE,
 )
 _TRAILING_DOUBT: Final = re.compile(

@@ -162,6 +162,30 @@ GIVEN_NAME_WORDS: Final = frozenset(
 first names ('Bill Cruise' is not Tom Cruise). The dictionary's capitalised words are too noisy for this (it holds
 'Old' and 'Tech'), so this small list is curated; names that are no English word need no list."""
 
+_IRREGULAR_ADJECTIVES: Final = {
+    "kazakhstan": ("kazakh",),
+    "france": ("french",),
+    "britain": ("british",),
+    "china": ("chinese",),
+    "japan": ("japanese",),
+    "netherlands": ("dutch",),
+    "ukraine": ("ukrainian",),
+    "soviet union": ("soviet",),
+}
+
+
+def adjective_forms(name: str) -> list[str]:
+    """Return the forms a place's name takes as an adjective, lower-case: 'Russia' -> 'russian', 'America' ->
+    'american', 'Kazakhstan' -> 'kazakh'. Names of several words, abbreviations and plurals have none but the
+    irregular ones listed ('Soviet Union' -> 'soviet')."""
+    key = normalize(name)
+    forms = list(_IRREGULAR_ADJECTIVES.get(key, ()))
+    if " " in key or len(key) < 4 or not name[:1].isupper() or name.isupper() or key.endswith("s"):
+        return forms
+    stem = key[:-1] if key.endswith(("a", "e")) else key
+    return [*forms, f"{key}n", f"{key}an", f"{key}ian", f"{stem}ese", f"{stem}ian", f"{stem}an"]
+
+
 RUSSIAN_EXONYMS: Final[dict[str, str]] = {
     # the Latin transliteration of the Russian name (as the text normaliser writes it) -> English name
     "rossiya": "Russia",
