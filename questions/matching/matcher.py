@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Final, Literal
 
 from rapidfuzz import process
@@ -107,6 +108,12 @@ _SET_FILLER: Final = frozenset(
     | {"they", "them", "were", "are", "is", "was", "i", "think", "guess", "believe", "2", "3", "two", "three", "four"}
 )
 """Words of a set answer that name nobody ('both', 'all three', 'and so on'): neither a member nor a wrong guess."""
+
+
+@lru_cache(maxsize=4096)
+def _words_of_forms(forms: tuple[str, ...]) -> frozenset[str]:
+    """The normalised words of an answer's accepted forms, once per answer (not once per judged text)."""
+    return frozenset(word for form in forms for word in normalize(form).split())
 
 
 def _as_well_as(match: re.Match[str]) -> str:
@@ -360,10 +367,9 @@ class AnswerMatcher:
         return reject(VerdictCode.WRONG, f"Rejected: {quote(word)} in {quote(shown)} {effect}; give one value.")
 
     @staticmethod
-    def _answer_words(expected: ExpectedAnswer, extra_aliases: Sequence[str]) -> set[str]:
+    def _answer_words(expected: ExpectedAnswer, extra_aliases: Sequence[str]) -> frozenset[str]:
         """Return the words of every accepted form of the answer."""
-        forms = (expected.display, *expected.accepted, *expected.surnames, *extra_aliases)
-        return {word for form in forms for word in normalize(form).split()}
+        return _words_of_forms((expected.display, *expected.accepted, *expected.surnames, *extra_aliases))
 
     def _english_names(self, key: str) -> str:
         """Rewrite the Russian names of well-known things in a transliterated key in English ('mks' -> 'iss')."""

@@ -88,8 +88,8 @@ _ALTERNATIVES: Final = ALTERNATIVE_WORDS | {"maybe"}
 
 def _opposite_in(key: str, display: str, phrasings: Sequence[str]) -> str | None:
     """Return a word of the answer whose opposite is a key word of the answer ('private' for government)."""
-    wanted = set(content_words(normalize(display)))
-    allowed = {word for phrasing in phrasings for word in normalize(phrasing).split()}
+    wanted = set(phrase_keywords(display))
+    allowed = {word for phrasing in phrasings for word in _phrasing_words(phrasing)}
     for word in key.split():
         other = _OPPOSITES.get(word)
         if other is not None and stem(_synonym(other)) in wanted and word not in allowed:
@@ -147,7 +147,7 @@ def negation_in(key: str, phrasings: Sequence[str], text: str = "") -> str | Non
             return sign_text[:2] if sign_text.startswith("~~") else sign_text
         return sign_text[0]
     phrase = _NEGATING_PHRASES.search(key)
-    if phrase is not None and not any(phrase.group(0) in normalize(phrasing) for phrasing in phrasings):
+    if phrase is not None and not any(phrase.group(0) in _normalized(phrasing) for phrasing in phrasings):
         return phrase.group(0)
     words = key.split()
     # 'No. 19' is a number sign, not a 'no'
@@ -167,9 +167,15 @@ def negation_in(key: str, phrasings: Sequence[str], text: str = "") -> str | Non
 
 
 @lru_cache(maxsize=4096)
+def _normalized(phrasing: str) -> str:
+    """An accepted phrasing or distractor, normalised once (they repeat for every answer judged)."""
+    return normalize(phrasing)
+
+
+@lru_cache(maxsize=4096)
 def _phrasing_words(phrasing: str) -> frozenset[str]:
     """The normalised words of an accepted phrasing, computed once per phrasing (it was per answer: measured)."""
-    return frozenset(normalize(phrasing).split())
+    return frozenset(_normalized(phrasing).split())
 
 
 def judge_text(
@@ -200,7 +206,7 @@ def judge_text(
     phrasings = list(dict.fromkeys([expected.display, *expected.accepted, *extra_aliases]))
     answer_forms = {compact(full_key), compact(key)}
     for phrasing in phrasings:
-        if compact(normalize(phrasing)) in answer_forms:
+        if compact(_normalized(phrasing)) in answer_forms:
             code = VerdictCode.EXACT if phrasing == expected.display else VerdictCode.ALIAS
             reason = (
                 f"Accepted: {expected.display}."
@@ -209,13 +215,13 @@ def judge_text(
             )
             return accept(code, reason, expected.display)
     for distractor in distractors:
-        if compact(normalize(distractor)) in answer_forms:
+        if compact(_normalized(distractor)) in answer_forms:
             return reject(VerdictCode.WRONG, f"Rejected: {quote(shown)} is not {quote(expected.display)}.")
     words = content_words(key)
     if not words:
         return reject(VerdictCode.WRONG, f"Rejected: {quote(shown)} is not {quote(expected.display)}.")
     alternative = next((word for word in key.split() if word in _ALTERNATIVES), None)
-    if alternative is not None and not any(alternative in normalize(phrasing).split() for phrasing in phrasings):
+    if alternative is not None and not any(alternative in _phrasing_words(phrasing) for phrasing in phrasings):
         return reject(VerdictCode.WRONG, f"Rejected: give one answer; {quote(shown)} offers alternatives.")
     opposite = _opposite_in(key, expected.display, phrasings)
     if opposite is not None:
