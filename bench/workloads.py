@@ -523,7 +523,10 @@ class ClickLoad:
 TYPED_TRIES_PER_QUESTION = 2
 """/answer interactions each player sends per open question: below the bot's 3 tries, so nobody runs out of tries
 (and the question never closes early because everyone has)."""
-NEW_WRONG_ANSWER = "no idea ({n})"
+NEW_WRONG_ANSWER = "nope ({n})"
+"""A new wrong typed answer each time, wrong on every kind of question. It was "no idea ({n})" until the matcher
+read a doubt lead-in past (README: 'no idea, 3' is a guess of 3): numeric questions then took it as a guess of n,
+which changed the workload, not only the judging."""
 
 
 class AnswerLoad(ClickLoad):
