@@ -71,6 +71,15 @@ DOUBTS = (
     "pretty sure {a}",
     "{a} please",
     "<@123456789> {a}",
+    # a last probe of fair answers: chat around the answer
+    "ok {a}",
+    "yeah {a}",
+    "final answer: {a}",
+    "I reckon {a}",
+    "{a} tbh",
+    "{a} :D",
+    "{a} <3",
+    "{a} 👍",
 )
 """One answer said with doubt: accepted whenever the answer alone is (README: 'One answer said with doubt counts')."""
 VALUE_QUALIFIERS = (
@@ -251,6 +260,12 @@ def test_no_negated_hedged_or_bounded_form_of_the_answer_earns_credit(question_i
         ("roscosmos-name.ty2", "Roscosmos or Russia"),
         ("crew-members.sa1", "Peresild the director, Shipenko the actress, Shkaplerov"),  # swapped roles
         ("crew-members.sa1", "apart from Peresild, Shipenko and Shkaplerov"),
+        # a last probe's wrong answers: someone of the person's, and a word that is no typo of the key word
+        ("actress.ty1", "Peresild's director"),
+        ("spacex-owner.ty1", "Musk's rival"),
+        ("actress.ty1", "Yulia Peresild, 38"),
+        ("tourism-reasons.ty1", "fun"),
+        ("industry-funding.ty1", "government fun"),
         ("actress.ty1", "P\u0336e\u0336r\u0336e\u0336s\u0336i\u0336l\u0336d\u0336"),  # Unicode strikethrough
         # a number said as another quantity
         ("crew-size.nu1", "3 hours"),
@@ -361,6 +376,19 @@ def test_near_misses_found_by_the_probe_are_refused(question_id: str, text: str)
         ("industry-funding.ty1", "taxpayer funding"),
         ("space-race-rivals.sa1", "US vs China"),
         ("crew-members.sa1", "Peresild and Shipenko, besides Shkaplerov"),
+        # a last probe of fair answers
+        ("launch-time.ty1", "they took off at 8:55 GMT"),
+        ("launch-time.ty1", "8:55 GMT on the dot"),
+        ("crew-members.sa1", "Peresild & Shipenko, led by Shkaplerov"),
+        ("space-race-rivals.sa1", "the States and China"),
+        ("crew-size.nu1", "3 100%"),
+        ("actress.ty1", "Yulia Peresild, 37"),
+        ("actress.ty1", "37-year-old Yulia Peresild"),
+        ("launch-site-country.ty1", "ex-Soviet Kazakhstan"),
+        ("film-title.ty1", "It's called The Challenge"),
+        ("industry-funding.ty1", "govt funding"),
+        ("industry-funding.ty1", "government funding, I'm pretty sure"),
+        ("tourism-restart.ty1", "I'm pretty sure it's space tourism"),
     ],
 )
 def test_fair_forms_next_to_the_families_are_still_accepted(question_id: str, text: str) -> None:

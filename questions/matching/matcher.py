@@ -106,6 +106,7 @@ _AS_WELL_AS: Final = re.compile(r"\b(?:as well as|besides|apart from|in addition
 _SET_FILLER: Final = frozenset(
     {"others", "other", "etc", "so", "on", "more", "rest", "too", "also", "else", "both", "all", "namely"}
     | {"they", "them", "were", "are", "is", "was", "i", "think", "guess", "believe", "2", "3", "two", "three", "four"}
+    | {"led", "leading", "way", "crew", "film", "team", "with", "final", "answer"}
 )
 """Words of a set answer that name nobody ('both', 'all three', 'and so on'): neither a member nor a wrong guess."""
 
@@ -114,6 +115,22 @@ _SET_FILLER: Final = frozenset(
 def _words_of_forms(forms: tuple[str, ...]) -> frozenset[str]:
     """The normalised words of an answer's accepted forms, once per answer (not once per judged text)."""
     return frozenset(word for form in forms for word in normalize(form).split())
+
+
+def _without_former(words: list[str]) -> list[str]:
+    """Drop 'ex-Soviet', 'former Soviet' from the words around a name: what a place once belonged to describes it
+    ('ex-Soviet Kazakhstan'), it names no second answer."""
+    kept: list[str] = []
+    skip = False
+    for word in words:
+        if skip:
+            skip = False
+            continue
+        if word in ("ex", "former"):
+            skip = True
+            continue
+        kept.append(word)
+    return kept
 
 
 def _as_well_as(match: re.Match[str]) -> str:
@@ -148,6 +165,8 @@ _PATRONYMIC: Final = re.compile(r"(?:ovna|evna|ovich|evich|ichna|ich)$")
 _MENTION: Final = re.compile(r"<(?:@[!&]?|#)\d+>")
 """A Discord mention or channel link inside typed text: it is no part of an answer."""
 _POSSESSIVE: Final = re.compile(r"(?<=\w)['’]s\b")
+_THEIR_SOMEONE: Final = re.compile(r"(\w+)['’]s\s+(?!(?:the|a|an)\b)[^\W\d_]")
+"""A possessive followed by a word, in a person's answer: someone of theirs ('Peresild's director')."""
 _LIST_MARKER: Final = re.compile(r"(?:^|\s)\d{1,2}[.)]\s+")
 """A numbered list's markers ('1. Shkaplerov 2. Peresild'), read as separators."""
 _COMPANY_WORDS: Final = frozenset(
@@ -284,7 +303,7 @@ class AnswerMatcher:
             return judge_choice(question, cleaned, key, shown, extra_aliases, self._choice_by_entity)
         doubtless = strip_doubt_text(cleaned)
         if doubtless != cleaned and self._answer_words(expected, extra_aliases) & (
-            set(full_key.split()) - set(normalize_cleaned(doubtless).split())
+            set(full_key.split()) - set(normalize_cleaned(doubtless).split()) - STOP_WORDS
         ):
             doubtless = cleaned  # 'the far right', 'Tim Sharp': the words are the answer's own
         said_with_doubt = doubtless != cleaned
@@ -313,6 +332,12 @@ class AnswerMatcher:
         if alias is not None:
             return accept(VerdictCode.ALIAS, f"Accepted: {quote(alias)} is an accepted alias here.", expected.display)
         if expected.type in (AnswerType.PERSON, AnswerType.ENTITY):
+            theirs = self._someone_of_theirs(cleaned, expected) if expected.type == AnswerType.PERSON else None
+            if theirs is not None:  # "Peresild's director" is Shipenko, "Musk's rival" someone else
+                return reject(
+                    VerdictCode.WRONG,
+                    f"Rejected: {quote(shown)} names someone of {theirs.group(1).title()}'s, not {expected.display}.",
+                )
             # "Elon Musk's" (whose company?) is Elon Musk; "the Musks" stays a family
             if _POSSESSIVE.search(cleaned):
                 cleaned = _POSSESSIVE.sub("", cleaned)
@@ -551,6 +576,8 @@ class AnswerMatcher:
             resolved = self._resolve(part_key, expected_ids, transliterated)
             if resolved is not None and resolved.entity_id in expected_ids:
                 right = True
+            elif part_key in self._ages(expected_ids):
+                continue  # 'Yulia Peresild, 37': her age, as the report gives it
             elif resolved is not None and resolved.entity_id in places:
                 context.append(self._name_of(resolved.entity_id))
             elif not (only_commas and resolved is None and self._describes(part_key, expected_ids)):
@@ -592,6 +619,25 @@ class AnswerMatcher:
             (is_english_word(word) or word_count(word) >= _COMMON_WORD_COUNT) and word not in self._proper_words
             for word in words
         )
+
+    def _someone_of_theirs(self, cleaned: str, expected: ExpectedAnswer) -> re.Match[str] | None:
+        """Return the possessive of the person's own name followed by another word ('Peresild's director'), if any;
+        'Tesla's Musk' (the name after someone else's possessive) and 'Elon Musk's' are the person."""
+        own = _words_of_forms((expected.display, *expected.accepted, *expected.surnames))
+        for match in _THEIR_SOMEONE.finditer(cleaned):
+            following = cleaned[match.end() - 1 :].split()[0].strip(".,;:!?")
+            if normalize(match.group(1)) in own and normalize(following) not in own:
+                return match
+        return None
+
+    def _ages(self, expected_ids: set[str]) -> set[str]:
+        """Return a person's age at the document's date as a word ('37'), and the words that say it is one."""
+        ages = {
+            str(entity.age)
+            for entity_id in expected_ids
+            if (entity := self._store.entities.get(entity_id)) and entity.age
+        }
+        return ages | ({"year", "years", "old", "aged"} if ages else set())
 
     def _related(self, expected_ids: set[str]) -> set[str]:
         """Return the entities a fact of the store relates to the answer ('The Challenge, by Klim Shipenko',
@@ -804,7 +850,8 @@ class AnswerMatcher:
             starts = [i for i in range(len(words) - size + 1) if words[i : i + size] == name_words]
             if not starts:
                 continue
-            rest = words[: starts[0]] + words[starts[0] + size :]
+            rest = _without_former(words[: starts[0]] + words[starts[0] + size :])
+            rest = [word for word in rest if word not in self._ages(expected_ids)]  # '37-year-old Yulia Peresild'
             if any(word in name_words or word[0].isdecimal() for word in rest):
                 # "Soyuz MS-19 or MS-18", "Peresild Peresild": a second guess or a repeat, not a description
                 return reject(VerdictCode.WRONG, f"Rejected: give one answer; {quote(shown)} is more than {target}.")
@@ -1271,6 +1318,8 @@ def _word_next_to_name(words: Sequence[str], start: int, name_words: Sequence[st
     if len(name_words) != 1:
         return None
     before = [word for word in words[:start] if word not in ("the", "a", "an")]  # "MTV's The Challenge"
+    if len(before) >= 2 and before[-2] in ("ex", "former"):
+        before = before[:-2]  # 'ex-Soviet Kazakhstan': what it once belonged to
     neighbours = [*before[-1:], *words[start + 1 : start + 2]]
     return next((word for word in neighbours if word not in STOP_WORDS and word not in kind_words), None)
 

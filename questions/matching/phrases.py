@@ -362,7 +362,7 @@ _SYNONYM_GROUPS: Final = (
     ("save", "rescue", "rescuing", "saving", "rescued", "saved"),
     ("sent", "send", "dispatched", "dispatch", "deployed"),
     ("funding", "financing", "finance", "funds", "money", "cash", "budget"),
-    ("government", "state", "public", "federal", "kremlin", "taxpayer", "taxpayers"),
+    ("government", "state", "public", "federal", "kremlin", "taxpayer", "taxpayers", "gov", "govt", "govn"),
     ("military", "army", "defence", "defense", "armed"),
     ("spending", "expenditure", "expenditures", "outlays"),
     ("online", "internet", "virtual", "virtually", "remotely", "remote", "video"),
@@ -499,7 +499,10 @@ def _another_word(word: str, keyword: str) -> bool:
     'innovativ' and 'innovat' are one word inflected (one is the start of the other); 'militant' is not
     'military'.
     """
-    # an inflection ('experimental'), not another word made from it ('experimenter', a person)
-    inflected = keyword.startswith(word) or (word.startswith(keyword) and word[len(keyword) :] in _INFLECTION_ENDINGS)
+    # an inflection ('experimental'), not another word made from it ('experimenter', a person); a cut form of the
+    # key word ('innovat') unless it is a word of its own ('fun' is not 'fund')
+    inflected = (keyword.startswith(word) and not is_known_word(word)) or (
+        word.startswith(keyword) and word[len(keyword) :] in _INFLECTION_ENDINGS
+    )
     # stems drop a final e ('experience' -> 'experienc'): the word is known if either form is
     return not inflected and (is_known_word(word) or is_known_word(word + "e"))

@@ -37,7 +37,7 @@ from questions.text.normalize import (
     normalize_cleaned,
 )
 from questions.text.numbers import ParsedNumber, scan_numbers, tokenize
-from questions.text.times import TimeReading, parse_times, zone_offset
+from questions.text.times import ZONE_OFFSETS, TimeReading, parse_times, zone_offset
 
 _ALTERNATIVE_WORDS: Final = ALTERNATIVE_WORDS
 """Words that offer a second value, even a vague one ('2020 or so', '3 or idk'): a hedge, not a value."""
@@ -117,7 +117,7 @@ def _bound_next_to_a_number(tokens: list[str], kind: _ValueKind, unit: str | Non
     one value with words around it.
     """
     before = _BOUND_WORDS | (_TIME_BOUND_WORDS if kind == "time" else _BEFORE_AFTER_WORDS)
-    units = set(UNIT_WORDS) | set(tokenize(clean(unit or "")))
+    units = set(UNIT_WORDS) | set(tokenize(clean(unit or ""))) | set(ZONE_OFFSETS)  # '08:55 GMT at the latest'
     for number in scan_numbers(tokens):
         found = next((token for token in tokens[max(0, number.start - 3) : number.start] if token in before), None)
         if found is not None:

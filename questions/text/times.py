@@ -10,6 +10,7 @@ from typing import Final, Literal
 from questions.text.dates import MONTH_WORDS, WEEKDAY_WORDS
 from questions.text.normalize import clean
 from questions.text.numbers import ORDINAL_SUFFIXES, scan_numbers, tokenize
+from questions.text.vocabulary import is_english_word
 
 # --------------------------------------------------------------------------- times
 
@@ -123,6 +124,11 @@ _ZONE_NAMES: Final = (
     (re.compile(r"\bmoscow (?:standard )?time\b"), "msk"),
 )
 """Zones written out in words ('08:55 Greenwich Mean Time'), read as their abbreviations."""
+_ZONE_LIKE_WORDS: Final = frozenset(
+    {"local", "eastern", "western", "central", "pacific", "mountain", "atlantic", "standard", "daylight", "summer"}
+    | {"winter", "european", "kyiv", "london", "paris", "berlin", "tokyo", "beijing", "york", "india", "china"}
+)
+"""English words that name a zone the answer cannot be converted from ('08:55 local', 'Eastern'): still refused."""
 _AM_WORDS: Final = frozenset({"am", "morning"})
 _PM_WORDS: Final = frozenset({"pm", "afternoon", "evening"})
 
@@ -311,7 +317,8 @@ def _read_clock(
             zone, offset = label, ZONE_OFFSETS[word]
         elif word[0].isdecimal() or word in _TIME_FILLERS:
             continue
-        elif unknown is None:
+        elif unknown is None and (not is_english_word(word) or word in _ZONE_LIKE_WORDS):
+            # a zone is an abbreviation or a city; 'that', 'ok', 'dot' or 'took' are words around the time
             unknown = word
     if meridiem is not None:
         if not 1 <= hour <= 12:
