@@ -266,6 +266,8 @@ def test_no_negated_hedged_or_bounded_form_of_the_answer_earns_credit(question_i
         ("actress.ty1", "Yulia Peresild, 38"),
         ("tourism-reasons.ty1", "fun"),
         ("industry-funding.ty1", "government fun"),
+        ("crew-size.nu1", "3½"),  # 3.5, not 31 nor 3
+        ("novitsky-stay.nu1", "6 1/2 months"),
         ("actress.ty1", "P\u0336e\u0336r\u0336e\u0336s\u0336i\u0336l\u0336d\u0336"),  # Unicode strikethrough
         # a number said as another quantity
         ("crew-size.nu1", "3 hours"),
@@ -389,6 +391,10 @@ def test_near_misses_found_by_the_probe_are_refused(question_id: str, text: str)
         ("industry-funding.ty1", "govt funding"),
         ("industry-funding.ty1", "government funding, I'm pretty sure"),
         ("tourism-restart.ty1", "I'm pretty sure it's space tourism"),
+        # fractions
+        ("novitsky-stay.nu1", "1/2 year"),
+        ("novitsky-stay.nu1", "½ a year"),
+        ("novitsky-stay.nu1", ".5 years"),
     ],
 )
 def test_fair_forms_next_to_the_families_are_still_accepted(question_id: str, text: str) -> None:
@@ -452,3 +458,12 @@ def test_doubt_words_that_are_part_of_the_answer_are_kept() -> None:
     assert _matcher().judge(question, "the far right").accepted
     assert _matcher().judge(question, "far right").accepted
     assert not _matcher().judge(question, "the far").accepted
+
+
+def test_the_engine_reads_fractions_as_the_matcher_does() -> None:
+    """One number reader for the matcher and the closest-answer rule: '1/2 year' is six months for both."""
+    from questions.text.durations import read_quantity
+
+    assert read_quantity("1/2 year", "months") == pytest.approx(6)
+    assert read_quantity("3½", None) == pytest.approx(3.5)
+    assert read_quantity("5/10/2021", None) == 5  # a date, no fraction

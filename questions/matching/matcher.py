@@ -13,7 +13,13 @@ from rapidfuzz.distance import OSA
 
 from questions.matching.choices import judge_choice
 from questions.matching.phrases import judge_text, negation_in, phrase_keywords
-from questions.matching.values import judge_date, judge_quantity, judge_time, value_qualifier, year_as_date
+from questions.matching.values import (
+    judge_date,
+    judge_quantity,
+    judge_time,
+    value_qualifier,
+    year_as_date,
+)
 from questions.matching.verdicts import (
     ALTERNATIVE_WORDS,
     DOUBT_WORDS,
@@ -33,6 +39,7 @@ from questions.matching.verdicts import (
 )
 from questions.models import AnswerType, Entity, EntityType, ExpectedAnswer, Question, QuestionKind, TextAnswer
 from questions.store import FactStore
+from questions.text.durations import with_decimal_fractions
 from questions.text.normalize import (
     STOP_WORDS,
     clean,
@@ -377,6 +384,7 @@ class AnswerMatcher:
         if kind == "date" and _DAY_RANGE.search(value_text):
             return reject(VerdictCode.WRONG_DATE, f"Rejected: {quote(shown)} is a range of days; give one date.")
         if kind == "quantity":
+            value_text = with_decimal_fractions(value_text)  # '1/2 year', '½ a year', '3 1/2', '.5 years'
             year = year_as_date(expected, value_text, shown)
             verdict = year if year is not None else judge_quantity(expected, value_text, shown)
         elif kind == "date":

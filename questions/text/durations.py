@@ -101,8 +101,32 @@ def is_exact_conversion(from_unit: DurationUnit, to_unit: DurationUnit) -> bool:
     return convert_duration(1, from_unit, to_unit) is not None
 
 
-_POINT_FRACTION: Final = re.compile(r"(?<![\w.])\.(?=\d)")
 _LEADING_MINUS: Final = re.compile(r"^[^\w-]*-\s?(?=\d)")
+
+
+_VULGAR_FRACTION: Final = re.compile(r"(\d*?)(\d)\u2044(\d{1,2})")
+"""A vulgar fraction as Unicode folding writes it: '½' -> '1⁄2', '3½' -> '31⁄2' (the whole number glued on)."""
+_MIXED_FRACTION: Final = re.compile(r"(?<![\d/.,])(\d+)\s+(\d)\s*/\s*(\d{1,2})(?![\d/])")
+_FRACTION: Final = re.compile(r"(?<![\d/.,])(\d)\s*/\s*(\d{1,2})(?![\d/])")
+_LEADING_POINT: Final = re.compile(r"(?<![\w.])\.(?=\d)")
+_FRACTION_OF_A: Final = re.compile(r"(\b0\.\d+)\s+an?\s+")
+
+
+def with_decimal_fractions(text: str) -> str:
+    """Write the fractions of a typed quantity as decimals: '1/2 year' -> '0.5 year', '½' -> '0.5', '3 1/2' ->
+    '3.5', '.5' -> '0.5'. Only a proper fraction of twelfths or coarser is one ('5/10/2021' is no fraction)."""
+
+    def decimal(whole: str, numerator: str, denominator: str) -> str | None:
+        top, bottom = int(numerator), int(denominator)
+        if not 0 < top < bottom <= 12:
+            return None
+        return f"{int(whole or 0) + top / bottom:g}"
+
+    text = _VULGAR_FRACTION.sub(lambda m: decimal(m[1], m[2], m[3]) or m[0], text)
+    text = _MIXED_FRACTION.sub(lambda m: decimal(m[1], m[2], m[3]) or m[0], text)
+    text = _FRACTION.sub(lambda m: decimal("", m[1], m[2]) or m[0], text)
+    text = _FRACTION_OF_A.sub(r"\1 ", text)  # '½ a year' is half a year
+    return _LEADING_POINT.sub("0.", text)
 
 
 def read_quantity(text: str, unit: str | None) -> float | None:
@@ -112,7 +136,7 @@ def read_quantity(text: str, unit: str | None) -> float | None:
     a number with no unit is taken in the unit asked. '.5', '-4', '1,200' and '2 million' are read too.
     This is the one number reader of the matcher and of the round engine's closest-answer rule.
     """
-    cleaned = _POINT_FRACTION.sub("0.", clean(text))
+    cleaned = with_decimal_fractions(clean(text))
     quantities = combine_durations(parse_quantities(cleaned))
     if not quantities:
         return None
