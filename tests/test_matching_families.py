@@ -57,6 +57,9 @@ NEGATIONS = (
     "rule out {a}",
     "{a}? doubtful",
     "нет, {a}",
+    "no {a}",
+    "no, {a}",
+    "ok no {a}",
 )
 DOUBTS = (
     "not sure but {a}",
@@ -104,7 +107,12 @@ VALUE_QUALIFIERS = (
     "{a} at the latest",
     "{a} at the earliest",
     "{a} onwards",
+    "{a} at most",
+    "{a} at least",
+    "{a} and up",
+    "{a} and beyond",
 )
+TIME_BOUNDS = ("from {a}", "after {a}", "until {a}", "{a} later")
 DATE_AND_NUMBER_BOUNDS = ("before {a}", "after {a}", "since {a}", "until {a}", "from {a}")
 NUMBER_SUFFIXES = (
     "{n} hundred",
@@ -151,6 +159,8 @@ def _family(question: Question) -> list[str]:
         forms += [form.format(a=answer) for form in VALUE_QUALIFIERS]
     if kind in (AnswerType.NUMBER, AnswerType.DATE):
         forms += [form.format(a=answer) for form in DATE_AND_NUMBER_BOUNDS]
+    if kind == AnswerType.TIME:
+        forms += [form.format(a=answer) for form in TIME_BOUNDS]
     if kind in (AnswerType.NUMBER, AnswerType.DURATION):
         number = answer.split()[0]
         forms += [form.format(n=number) for form in NUMBER_SUFFIXES]
@@ -267,6 +277,9 @@ def test_no_negated_hedged_or_bounded_form_of_the_answer_earns_credit(question_i
         ("tourism-reasons.ty1", "fun"),
         ("industry-funding.ty1", "government fun"),
         ("crew-size.nu1", "3½"),  # 3.5, not 31 nor 3
+        ("roscosmos-name.ty1", "ex-NASA Roscosmos"),
+        ("roscosmos-name.ty1", "former NASA Roscosmos"),
+        ("spacecraft.ty1", "Soyuz MS no 18"),
         ("novitsky-stay.nu1", "6 1/2 months"),
         ("actress.ty1", "P\u0336e\u0336r\u0336e\u0336s\u0336i\u0336l\u0336d\u0336"),  # Unicode strikethrough
         # a number said as another quantity
@@ -391,6 +404,21 @@ def test_near_misses_found_by_the_probe_are_refused(question_id: str, text: str)
         ("industry-funding.ty1", "govt funding"),
         ("industry-funding.ty1", "government funding, I'm pretty sure"),
         ("tourism-restart.ty1", "I'm pretty sure it's space tourism"),
+        # a review of the last changes: remarks, the same instant twice, chat, places of a former state
+        ("tourism-restart.ty1", "space tourism (again)"),
+        ("director-flight-suit.ty1", "a flight suit, a blue one"),
+        ("industry-funding.ty1", "according to the report, government funding"),
+        ("launch-time.ty1", "0855 GMT, 1155 MSK"),
+        ("launch-time.ty1", "8:55 GMT, 5 Oct"),
+        ("launch-time.ty1", "8:55 ok"),
+        ("launch-time.ty1", "five to nine"),  # 'to' before a number word is a time, not a bound
+        ("actress.ty1", "Yulia Peresild omg"),
+        ("actress.ty1", "Peresild as Zhenya"),
+        ("actress.ty1", "most probably Peresild"),
+        ("actress.ty1", "Peresild's my guess"),
+        ("spacex-owner.ty1", "Elon Musk's company"),
+        ("launch-site-country.ty1", "Kazakhstan (ex-USSR)"),
+        ("crew-members.sa1", "Peresild the film actress, Shipenko, Shkaplerov"),
         # fractions
         ("novitsky-stay.nu1", "1/2 year"),
         ("novitsky-stay.nu1", "½ a year"),

@@ -124,16 +124,16 @@ def _words_of_forms(forms: tuple[str, ...]) -> frozenset[str]:
     return frozenset(word for form in forms for word in normalize(form).split())
 
 
-def _without_former(words: list[str]) -> list[str]:
-    """Drop 'ex-Soviet', 'former Soviet' from the words around a name: what a place once belonged to describes it
-    ('ex-Soviet Kazakhstan'), it names no second answer."""
+def _without_former(words: list[str], former: frozenset[str]) -> list[str]:
+    """Drop 'ex-Soviet', 'former USSR' from the words around a name: the former state a place belonged to describes
+    it ('ex-Soviet Kazakhstan'), it names no second answer. Only a former state: 'ex-NASA Roscosmos' stays."""
     kept: list[str] = []
     skip = False
-    for word in words:
+    for index, word in enumerate(words):
         if skip:
             skip = False
             continue
-        if word in ("ex", "former"):
+        if word in ("ex", "former") and index + 1 < len(words) and words[index + 1] in former:
             skip = True
             continue
         kept.append(word)
@@ -174,6 +174,14 @@ _MENTION: Final = re.compile(r"<(?:@[!&]?|#)\d+>")
 _POSSESSIVE: Final = re.compile(r"(?<=\w)['’]s\b")
 _THEIR_SOMEONE: Final = re.compile(r"(\w+)['’]s\s+(?!(?:the|a|an)\b)[^\W\d_]")
 """A possessive followed by a word, in a person's answer: someone of theirs ('Peresild's director')."""
+_RELATION_NOUNS: Final = frozenset(
+    {"director", "co", "costar", "star", "replacement", "backup", "double", "stunt", "commander", "rival"}
+    | {"successor", "predecessor", "colleague", "partner", "boss", "assistant", "understudy", "stand", "friend"}
+    | {"brother", "sister", "wife", "husband", "son", "daughter", "father", "mother", "dad", "mom", "mum"}
+    | {"crewmate", "producer", "agent", "manager", "coach", "teacher", "student", "deputy"}
+)
+"""Words for someone else after a person's possessive ('Peresild's director'); "Peresild's my guess" and "Musk's
+company" are no one else."""
 _LIST_MARKER: Final = re.compile(r"(?:^|\s)\d{1,2}[.)]\s+")
 """A numbered list's markers ('1. Shkaplerov 2. Peresild'), read as separators."""
 _COMPANY_WORDS: Final = frozenset(
@@ -253,6 +261,15 @@ class AnswerMatcher:
             and not any(name_key(name) in spans for name, _ in self._entity_names(store, entity))
         }
         self._relations = self._relations_of_store()
+        self._all_roles = frozenset(head for heads in self._role_heads_of_store().values() for head in heads)
+        # the names and adjectives of former states ('soviet', 'ussr'), which 'ex-' and 'former' may precede
+        self._former_words = frozenset(
+            word
+            for entity in store.entities.values()
+            if "former" in (entity.kind or "")
+            for name in store.names_of(entity)
+            for word in (*name_key(name).split(), *adjective_forms(name))
+        )
         self._role_heads = self._role_heads_of_store()
         self._rival_sources: dict[str, list[tuple[str, str]]] | None = None
         load_word_lists()
@@ -633,8 +650,8 @@ class AnswerMatcher:
         'Tesla's Musk' (the name after someone else's possessive) and 'Elon Musk's' are the person."""
         own = _words_of_forms((expected.display, *expected.accepted, *expected.surnames))
         for match in _THEIR_SOMEONE.finditer(cleaned):
-            following = cleaned[match.end() - 1 :].split()[0].strip(".,;:!?")
-            if normalize(match.group(1)) in own and normalize(following) not in own:
+            following = normalize(cleaned[match.end() - 1 :].split()[0])
+            if normalize(match.group(1)) in own and (following in _RELATION_NOUNS or following in self._all_roles):
                 return match
         return None
 
@@ -858,7 +875,7 @@ class AnswerMatcher:
             starts = [i for i in range(len(words) - size + 1) if words[i : i + size] == name_words]
             if not starts:
                 continue
-            rest = _without_former(words[: starts[0]] + words[starts[0] + size :])
+            rest = _without_former(words[: starts[0]] + words[starts[0] + size :], self._former_words)
             rest = [word for word in rest if word not in self._ages(expected_ids)]  # '37-year-old Yulia Peresild'
             if any(word in name_words or word[0].isdecimal() for word in rest):
                 # "Soyuz MS-19 or MS-18", "Peresild Peresild": a second guess or a repeat, not a description
@@ -868,8 +885,10 @@ class AnswerMatcher:
                 return reject(
                     VerdictCode.WRONG, f"Rejected: {quote(words[starts[0] - 1])} makes {quote(shown)} not {target}."
                 )
-            # the one word before a surname is a first name, judged below ('Kimbal Musk' is another person)
-            around = rest[starts[0] :] if candidate.kind == "surname" and starts[0] == 1 else rest
+            # the words right next to the name; the one word before a surname is a first name, judged below ('Kimbal
+            # Musk' is another person); words further off ('from Pskov', 'as Zhenya') say where or who she played
+            given_slot = candidate.kind == "surname" and starts[0] == 1
+            around = [*([] if given_slot else words[max(0, starts[0] - 1) : starts[0]]), *words[starts[0] + size :][:1]]
             unknown = self._second_name_in(around, candidates) if self._is_person(expected_ids) else None
             if unknown is not None:
                 return reject(
@@ -1175,10 +1194,12 @@ class AnswerMatcher:
         return any(word not in STOP_WORDS and word not in _SET_FILLER and word not in described for word in key.split())
 
     def _other_members_role(self, part_key: str, member: str, members: set[str]) -> bool:
-        """Tell whether a part names a member with another member's role and not its own ('Peresild the director')."""
+        """Tell whether a part names a member with another member's role and not its own ('Peresild the director').
+        Roles are the head words of the members' roles ('film actress' is no director's role for its 'film')."""
         words = set(part_key.split())
-        own = self._description_words({member})
-        return bool(words & (self._description_words(members - {member}) - own))
+        own = self._role_heads.get(member, set())
+        others = set().union(*(self._role_heads.get(other, set()) for other in members - {member}))
+        return bool(words & (others - own))
 
     def _description_words(self, members: set[str]) -> frozenset[str]:
         """Return the words that describe a set's members (their roles and kinds: 'director', 'commander')."""
@@ -1328,7 +1349,10 @@ def _word_next_to_name(words: Sequence[str], start: int, name_words: Sequence[st
     before = [word for word in words[:start] if word not in ("the", "a", "an")]  # "MTV's The Challenge"
     if len(before) >= 2 and before[-2] in ("ex", "former"):
         before = before[:-2]  # 'ex-Soviet Kazakhstan': what it once belonged to
-    neighbours = [*before[-1:], *words[start + 1 : start + 2]]
+    after = list(words[start + 1 : start + 3])
+    if after[:1] == ["ex"] or after[:1] == ["former"]:
+        after = []  # 'Kazakhstan (ex-USSR)': what it once belonged to ('ex-NASA' was refused before, as a prefix)
+    neighbours = [*before[-1:], *after[:1]]
     return next((word for word in neighbours if word not in STOP_WORDS and word not in kind_words), None)
 
 

@@ -46,7 +46,8 @@ _NEGATING_PHRASES: Final = re.compile(
 )
 """Phrases that name the answer only to exclude it ('anything but X', 'other than X', 'X instead of Y')."""
 _CYRILLIC_NOT: Final = re.compile(r"не|нет")
-_NEGATING_SIGN: Final = re.compile(r"(?:^|\s)[!¬]+\s*\w|[≠🚫❌✗✘✖✕×⛔👎\u0336]|~~.+~~|(?<!\w)(?:не|нет)(?!\w)")
+_NUMBER_SIGN: Final = re.compile(r"\bno\.\s*\d|№", re.IGNORECASE)
+_NEGATING_SIGN: Final = re.compile(r"(?:^|\s)[!¬]+\s*\w|[≠🚫❌✗✘✖✕⛔👎\u0336]|~~.+~~|(?<!\w)(?:не|нет)(?!\w)")
 """A 'not' written as a sign: before a word ('!Peresild', '¬ Baikonur'; a trailing '!' is emphasis), a 'not
 equal', a cross or a thumbs-down anywhere ('≠ 3', 'Shipenko ❌'), a strikethrough (Discord's '~~Shipenko~~', or
 Unicode's combining stroke), or the Russian 'не'/'нет' typed in Cyrillic."""
@@ -99,14 +100,18 @@ def _opposite_in(key: str, display: str, phrasings: Sequence[str]) -> str | None
 
 _LISTED: Final = re.compile(r"\s*([,;&()\[\]])\s*")
 _ANSWER_LIKE: Final = re.compile(r"^(?:a|an|the|to|for)\s")
+_REMARK: Final = re.compile(
+    r"^(?:according to|as per|per|source|says|said|he said|she said|they said|the \w+ said|again|mostly|really)\b"
+    r"|^(?:an?|the) \w+ one$"
+)
 
 
 def _listed_guess(raw: str, phrasings: Sequence[str]) -> str | None:
     """Return a part of a listed answer that shares no key word with any phrasing of the answer: a second guess.
 
-    After ';', '&' or in brackets any such part is one ('money; propaganda', 'a joke (an experiment)'); after a
-    comma only a part said like an answer ('an experiment, a joke': an article, 'to', two key words or more), as
-    a comma also brings a remark ('an experiment, really', 'flight suit, blue', 'an experiment, he said').
+    A part said like an answer is one ('an experiment, a joke', 'a joke (an experiment)', 'a flight suit; a
+    spacesuit': an article, 'to', or two key words or more); a remark is not ('an experiment, really', 'flight
+    suit (blue)', 'a flight suit, a blue one', 'according to the report, government funding').
     """
     pieces = _LISTED.split(raw)
     parts = [(pieces[index - 1] if index else "", pieces[index]) for index in range(0, len(pieces), 2)]
@@ -116,9 +121,9 @@ def _listed_guess(raw: str, phrasings: Sequence[str]) -> str | None:
     known = {word for phrasing in phrasings for word in phrase_keywords(phrasing)}
     for separator, part in parts:
         words = content_words(normalize(part))
-        if set(words) & known:
+        if set(words) & known or _REMARK.match(part.strip().casefold()):
             continue
-        if separator != "," or _ANSWER_LIKE.match(part) or len(words) >= 2:
+        if separator == "&" or _ANSWER_LIKE.match(part) or len(words) >= 2:  # '&' joins two answers, like 'and'
             return part
     return None
 
@@ -150,12 +155,14 @@ def negation_in(key: str, phrasings: Sequence[str], text: str = "") -> str | Non
     if phrase is not None and not any(phrase.group(0) in _normalized(phrasing) for phrasing in phrasings):
         return phrase.group(0)
     words = key.split()
-    # 'No. 19' is a number sign, not a 'no'
+    # 'No. 19' (with its dot) or '№ 19' is a number sign, not a 'no'; 'no 3' and 'no, 2020' say no
+    number_sign = bool(text) and _NUMBER_SIGN.search(text) is not None
     found = next(
         (
             word
             for index, word in enumerate(words)
-            if word in _NEGATIONS and not (word == "no" and index + 1 < len(words) and words[index + 1].isdecimal())
+            if word in _NEGATIONS
+            and not (number_sign and word == "no" and index + 1 < len(words) and words[index + 1].isdecimal())
         ),
         None,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 import re
 from functools import lru_cache
@@ -48,7 +49,13 @@ _BOUND_WORDS: Final = frozenset(
 """Words before a value that turn it into a bound or a near miss ('more than 3', 'at most 3', 'nearly 12 days')."""
 _BOUND_AFTER_WORDS: Final = frozenset(
     {"tops", "latest", "earliest", "onwards", "onward", "upwards", "upward", "max", "min", "maximum", "minimum"}
+    | {"later", "earlier", "plus"}
 )
+_BOUND_AFTER_JOINED: Final = frozenset(
+    {"most", "least", "up", "over", "under", "above", "below", "more", "less", "beyond", "before", "after"}
+)
+"""Bound words after a value joined by 'at' or 'and' ('3 at most', '3 and up', '2020 and beyond')."""
+_CLOCK_BOUND_WORDS: Final = frozenset({"from", "after", "until", "till", "til", "past", "before", "since", "by"})
 """Words after a value (and its unit) that turn it into a bound ('3 tops', '2020 at the latest')."""
 _VALUE_PARTS: Final = re.compile(r"\s*[,;/]\s*|\s+and\s+")
 """Where one typed time ends and a second begins ('8:55, 9', '8:55 / 9am')."""
@@ -88,7 +95,7 @@ def value_qualifier(cleaned: str, kind: _ValueKind, unit: str | None = None) -> 
     sign = (_TIME_BOUND_SIGN if kind == "time" else _BOUND_SIGN).search(cleaned)
     if sign is not None:
         return sign.group(0)[-1], "makes it a range, not one value"
-    if kind == "time" and sum(bool(re.search(r"\d", part)) for part in _VALUE_PARTS.split(cleaned)) > 1:
+    if kind == "time" and _second_time(cleaned):
         return next(sep for sep in ("/", ",", ";", "and") if sep in cleaned), "offers a second time"
     if kind == "quantity" and "%" in cleaned:
         return "%", "makes it a percentage"
@@ -118,17 +125,41 @@ def _bound_next_to_a_number(tokens: list[str], kind: _ValueKind, unit: str | Non
     """
     before = _BOUND_WORDS | (_TIME_BOUND_WORDS if kind == "time" else _BEFORE_AFTER_WORDS)
     units = set(UNIT_WORDS) | set(tokenize(clean(unit or ""))) | set(ZONE_OFFSETS)  # '08:55 GMT at the latest'
-    for number in scan_numbers(tokens):
-        found = next((token for token in tokens[max(0, number.start - 3) : number.start] if token in before), None)
+    numbers = scan_numbers(tokens)
+    for index, number in enumerate(numbers):
+        window = tokens[max(0, number.start - 4) : number.start]
+        found = next((token for token in window if token in before), None)
+        # 'after 8:55', 'until 08:55': a bound before a clock with its minutes ('quarter past 8' is a time)
+        clock = kind == "time" and index + 1 < len(numbers) and numbers[index + 1].start == number.end
+        if found is None and clock:
+            found = next((token for token in window[-2:] if token in _CLOCK_BOUND_WORDS), None)
         if found is not None:
             return found
         after = number.end
-        while after < len(tokens) and tokens[after] in units:
+        while after < len(tokens) and (tokens[after] in units or tokens[after][0].isdecimal()):
             after += 1
-        found = next((token for token in tokens[after : after + 3] if token in _BOUND_AFTER_WORDS), None)
+        following = tokens[after : after + 3]
+        found = next((token for token in following if token in _BOUND_AFTER_WORDS), None)
+        if found is None:  # '3 at most', '3 and up', '2020 and beyond', '3 or more' (the 'or' is caught apart)
+            found = next(
+                (b for a, b in itertools.pairwise(following) if a in ("at", "and") and b in _BOUND_AFTER_JOINED), None
+            )
         if found is not None:
             return found
     return None
+
+
+def _second_time(cleaned: str) -> bool:
+    """Tell whether a typed time gives a second, different time ('8:55, 9'); the same instant in two zones
+    ('0855 GMT, 1155 MSK') and a date beside the time ('8:55 GMT, 5 Oct') are one answer."""
+    instants: set[int] = set()
+    for part in _VALUE_PARTS.split(cleaned):
+        if not re.search(r"\d", part) or (parse_dates(part) and not re.search(r"\d[:.h]\d|\d{4}\s*[a-z]", part)):
+            continue
+        for reading in parse_times(part):
+            offset = reading.offset_minutes if reading.zone is not None else 0
+            instants.add((reading.hour * 60 + reading.minute - (offset or 0)) % 1440)
+    return len(instants) > 1
 
 
 def _in_a_date(tokens: list[str], number: ParsedNumber) -> bool:

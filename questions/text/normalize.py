@@ -194,6 +194,7 @@ _LEADING_DOUBT: Final = re.compile(
     r"no idea,? (?:but )?|please,? |it was |it['’]s |(?:ok|okay|yeah|yes|yep|ye|ooh|oh|ah|lol|tbh|imo|ig|ofc|so),? |"
     r"(?:final answer|my guess|my answer)\s*[:,-]? |i reckon,? |i(?:['’]ll)? say,? |i['’]d (?:guess|go with),? |"
     r"i['’]ll go with |clearly,? |100 ?%,? |that['’]s |that would be |it would be |they (?:are|were) |"
+    r"(?:omg|bro|ngl|umm|um|uh|hmm|most probably|quite possibly|very likely),? |"
     r"the crew (?:is|was|were) |(?:(?:it['’]s|it is|the film is|the title is|the film['’]s) )?"
     r"(?:called|titled|named|known as) |:[dp3)]+ |<3 )",
     re.IGNORECASE,
@@ -202,7 +203,8 @@ _TRAILING_DOUBT: Final = re.compile(
     r"(?:[\s,;:-]+|\s*[(\[])(?:maybe|perhaps|probably|possibly|i think|i guess|i believe|i['’]?d say|not sure|"
     r"i['’]?m not sure|not 100 ?% sure|no idea|idk|lol|lmao|haha|xd|sharp|for sure|right|ish|no doubt|"
     r"without a doubt|definitely|surely|obviously|of course|please|pls|thanks|most likely|likely|ofc|tbh|imo|"
-    r"ig|duh|ez|gg|ty|final answer|(?:i['’]m )?pretty sure|100 ?%|"
+    r"ig|duh|ez|gg|ty|final answer|(?:i['’]m )?pretty sure|100 ?%|omg|bro|ngl|thx|yup|hehe|lmfao|obv|either way|"
+    r"most probably|quite possibly|very likely|ok|okay|yeah|yes|yep|"
     r":[dp3)(]+|;[)]|x[dp]|<3|c:|👍|✅|🚀|😀|😄|🙂|😎)[\s.!?)\]]*$",
     re.IGNORECASE,
 )
