@@ -26,6 +26,7 @@ from questions.generate import (
     statement_pattern_parts,
     truth_texts,
 )
+from questions.matching.verdicts import quote
 from questions.models import (
     AnswerType,
     DateAnswer,
@@ -270,12 +271,14 @@ READS_THE_DATE: Final = re.compile(r"\b(?:dated|written in \d{4}|this year|last 
 """Derivation words that read the report's own date ('The report is dated 5 October 2021, so "this year" ...')."""
 
 
-def needs_date_line(answer: object, quotes: str, derivation: str | None) -> bool:
-    """Tell whether an answer's year rests on the report's date: a date whose year no quote gives, or a derivation
-    that reads the report's date ('this year')."""
+def year_rests_on_date(answer: object, quotes: str, derivation: str | None) -> str | None:
+    """Say why an answer's year rests on the report's date, or return None: a date whose year no quote gives, or a
+    derivation that reads the report's date ('this year')."""
     if isinstance(answer, DateAnswer) and str(answer.value.year) not in quotes:
-        return True
-    return bool(derivation and READS_THE_DATE.search(derivation))
+        return f"no quote gives the year {answer.value.year}"
+    if derivation and READS_THE_DATE.search(derivation):
+        return "the derivation reads the report's date"
+    return None
 
 
 def check_year_is_cited(store: FactStore, fact: Fact) -> list[Problem]:
@@ -290,19 +293,10 @@ def check_year_is_cited(store: FactStore, fact: Fact) -> list[Problem]:
     if date_line not in document.text:
         return []  # a document without a date line cannot have it cited; its loader says what it holds
     text = " ".join(citation.quote for citation in fact.citations)
-    if date_line in text or not needs_date_line(fact.answer, text, fact.derivation):
+    why = None if date_line in text else year_rests_on_date(fact.answer, text, fact.derivation)
+    if why is None:
         return []
-    answer = fact.answer
-    if isinstance(answer, DateAnswer) and str(answer.value.year) not in text:
-        why = f"no quote gives the year {answer.value.year}"
-    else:
-        why = "the derivation reads the report's date"
-    return [Problem(fact.id, None, f"{why}: cite the date line ({quote_text(date_line)}) as a quote")]
-
-
-def quote_text(text: str) -> str:
-    """Return text in the typographic quotes the checks' messages use."""
-    return f"“{text}”"
+    return [Problem(fact.id, None, f"{why}: cite the date line ({quote(date_line)}) as a quote")]
 
 
 def is_true_answer(store: FactStore, fact: Fact, text: str) -> bool:

@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from questions.checks import find_problems, needs_date_line
+from questions.checks import find_problems, year_rests_on_date
 from questions.extract.document import DocumentRejectedError, PlainDocument, read_document
 from questions.extract.entities import EntityRecord, find_entities
 from questions.extract.rules import MAX_PROMPT_CHARS, Candidate, RuleSet, looks_like_instruction
@@ -205,7 +205,7 @@ def _facts_from(
             "status": DRAFT_STATUS,
         }
         answer = DateAnswer.model_validate(candidate.answer) if candidate.answer.get("type") == "date" else None
-        if date_line and needs_date_line(answer, candidate.quote, candidate.derivation):
+        if date_line and year_rests_on_date(answer, candidate.quote, candidate.derivation) is not None:
             del fact["source"]
             fact["sources"] = [{"quote": date_line}, {"quote": candidate.quote}]
         if candidate.statement:

@@ -589,6 +589,7 @@ class AnswerMatcher:
         if len(parts) < 2:
             return None
         places = set().union(*(self._places.get(entity_id, set()) for entity_id in expected_ids))
+        ages = self._ages(expected_ids)
         # "Tom Cruise, the actor": after a comma (not after 'and' or 'or') a few plain words describe
         only_commas = _ALTERNATIVE_JOINERS.search(cleaned) is None
         right = False
@@ -601,7 +602,7 @@ class AnswerMatcher:
             resolved = self._resolve(part_key, expected_ids, transliterated)
             if resolved is not None and resolved.entity_id in expected_ids:
                 right = True
-            elif part_key in self._ages(expected_ids):
+            elif part_key in ages:
                 continue  # 'Yulia Peresild, 37': her age, as the report gives it
             elif resolved is not None and resolved.entity_id in places:
                 context.append(self._name_of(resolved.entity_id))
@@ -868,6 +869,7 @@ class AnswerMatcher:
         """Accept 'cosmonaut Anton Shkaplerov' (the name plus a few words) unless another name is there too."""
         words = key.split()
         places = set().union(*(self._places.get(entity_id, set()) for entity_id in expected_ids))
+        person, ages, related = self._is_person(expected_ids), self._ages(expected_ids), self._related(expected_ids)
         # the longest name first: 'Sputnik 1 satellite' names 'Sputnik 1', not 'Sputnik' and a number
         for candidate in sorted(candidates, key=lambda candidate: -len(candidate.key.split())):
             name_words = candidate.key.split()
@@ -876,7 +878,7 @@ class AnswerMatcher:
             if not starts:
                 continue
             rest = _without_former(words[: starts[0]] + words[starts[0] + size :], self._former_words)
-            rest = [word for word in rest if word not in self._ages(expected_ids)]  # '37-year-old Yulia Peresild'
+            rest = [word for word in rest if word not in ages]  # '37-year-old Yulia Peresild'
             if any(word in name_words or word[0].isdecimal() for word in rest):
                 # "Soyuz MS-19 or MS-18", "Peresild Peresild": a second guess or a repeat, not a description
                 return reject(VerdictCode.WRONG, f"Rejected: give one answer; {quote(shown)} is more than {target}.")
@@ -889,18 +891,18 @@ class AnswerMatcher:
             # Musk' is another person); words further off ('from Pskov', 'as Zhenya') say where or who she played
             given_slot = candidate.kind == "surname" and starts[0] == 1
             around = [*([] if given_slot else words[max(0, starts[0] - 1) : starts[0]]), *words[starts[0] + size :][:1]]
-            unknown = self._second_name_in(around, candidates) if self._is_person(expected_ids) else None
+            unknown = self._second_name_in(around, candidates) if person else None
             if unknown is not None:
                 return reject(
                     VerdictCode.WRONG, f"Rejected: give one answer; {quote(unknown)} is no part of {target}'s name."
                 )
-            if self._is_person(expected_ids) and set(rest) & _RELATIVES:
+            if person and set(rest) & _RELATIVES:
                 relative = next(word for word in rest if word in _RELATIVES)
                 return reject(
                     VerdictCode.WRONG,
                     f"Rejected: {quote(shown)} is another person ({quote(relative)}) of that name, not {target}.",
                 )
-            others = self._entities_named_in(rest) - expected_ids - places - self._related(expected_ids)
+            others = self._entities_named_in(rest) - expected_ids - places - related
             if others:
                 names = join_names(sorted(self._name_of(entity_id) for entity_id in others))
                 return reject(VerdictCode.WRONG, f"Rejected: give one answer, not {target} and {names}.")
@@ -920,7 +922,7 @@ class AnswerMatcher:
                 continue
             changed = (
                 None
-                if candidate.kind == "surname" or self._is_person(expected_ids)
+                if candidate.kind == "surname" or person
                 else _word_next_to_name(words, starts[0], name_words, self._kind_words(expected_ids, candidates))
             )
             if changed is not None:

@@ -40,8 +40,6 @@ from questions.text.normalize import (
 from questions.text.numbers import ParsedNumber, scan_numbers, tokenize
 from questions.text.times import ZONE_OFFSETS, TimeReading, parse_times, zone_offset
 
-_ALTERNATIVE_WORDS: Final = ALTERNATIVE_WORDS
-"""Words that offer a second value, even a vague one ('2020 or so', '3 or idk'): a hedge, not a value."""
 _BOUND_WORDS: Final = frozenset(
     {"more", "fewer", "less", "over", "under", "above", "below", "beyond", "least", "most", "almost", "nearly"}
     | {"within", "upto", "up", "max", "min", "maximum", "minimum"}
@@ -86,7 +84,7 @@ def value_qualifier(cleaned: str, kind: _ValueKind, unit: str | None = None) -> 
     value (approximations such as 'about' are plain)."""
     tokens = tokenize(cleaned)
     words = set(tokens)
-    alternative = next((token for token in tokens if token in _ALTERNATIVE_WORDS), None)
+    alternative = next((token for token in tokens if token in ALTERNATIVE_WORDS), None)  # '2020 or so'
     if alternative is not None:
         return alternative, "offers a second answer"
     bound = _bound_next_to_a_number(tokens, kind, unit)
