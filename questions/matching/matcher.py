@@ -261,7 +261,8 @@ class AnswerMatcher:
             and not any(name_key(name) in spans for name, _ in self._entity_names(store, entity))
         }
         self._relations = self._relations_of_store()
-        self._all_roles = frozenset(head for heads in self._role_heads_of_store().values() for head in heads)
+        self._role_heads = self._role_heads_of_store()
+        self._all_roles = frozenset(head for heads in self._role_heads.values() for head in heads)
         # the names and adjectives of former states ('soviet', 'ussr'), which 'ex-' and 'former' may precede
         self._former_words = frozenset(
             word
@@ -270,7 +271,6 @@ class AnswerMatcher:
             for name in store.names_of(entity)
             for word in (*name_key(name).split(), *adjective_forms(name))
         )
-        self._role_heads = self._role_heads_of_store()
         self._rival_sources: dict[str, list[tuple[str, str]]] | None = None
         load_word_lists()
         self._proper_words = {word for word in self._name_words if not is_english_word(word)}
