@@ -94,6 +94,11 @@ def parser() -> argparse.ArgumentParser:
     steady.add_argument("--steady-seconds", type=float, help="length of each steady step (default 8)")
     steady.add_argument("--runs", type=int, help="steady runs, each clicks and /answer on both bots (default 3)")
     steady.add_argument("--no-steady", action="store_true", help="leave the steady pass out of all")
+    steady.add_argument(
+        "--in-turn",
+        action="store_true",
+        help="take each steady step on one bot, then the other (default: on both at the same time, side by side)",
+    )
     budget = p.add_argument_group("write budget (budget mode; also takes --players, --questions, --seconds, --pause)")
     budget.add_argument(
         "--rounds-at-once", type=int, nargs="+", help="concurrent rounds, one run each (default 200 400; --quick: 20)"
@@ -135,7 +140,7 @@ def _steady(args: argparse.Namespace) -> Any:
     for arg, name in (("rate", "rate"), ("steady_seconds", "seconds"), ("runs", "runs")):
         if getattr(args, arg) is not None:
             values[name] = getattr(args, arg)
-    options = SteadyOptions(**values)
+    options = SteadyOptions(**values, in_turn=args.in_turn)
     options.check()
     return options
 

@@ -10,7 +10,7 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,12 +37,18 @@ def machine_cpu_seconds() -> tuple[float, float]:
 
 @dataclass
 class LoadMeter:
-    """CPU use during a phase: the bot's, the driver's, the rest of the machine's, and the hypervisor's steal."""
+    """CPU use during a phase: the bot's, the driver's, the rest of the machine's, and the hypervisor's steal.
+
+    ``neighbours`` are bot processes measured at the same time (the steady pass runs both bots side by side): their
+    CPU is part of the benchmark, so it is left out of "other" load and reported as ``neighbour_percent``.
+    """
 
     child: ChildProcess
+    neighbours: Sequence[ChildProcess] = ()
     started: float = 0.0
     _bot: float = 0.0
     _driver: float = 0.0
+    _neighbours: float = 0.0
     _busy: float = 0.0
     _steal: float = 0.0
 
@@ -50,20 +56,26 @@ class LoadMeter:
         """Take the first readings."""
         self.started = time.monotonic()
         self._bot, self._driver = self.child.cpu_seconds(), _own_cpu_seconds()
+        self._neighbours = self._neighbour_cpu_seconds()
         self._busy, self._steal = machine_cpu_seconds()
+
+    def _neighbour_cpu_seconds(self) -> float:
+        return sum(neighbour.cpu_seconds() for neighbour in self.neighbours if neighbour.running)
 
     def stop(self) -> dict[str, float]:
         """Return each CPU share since ``start`` in percent of one core, and the seconds elapsed."""
         elapsed = max(time.monotonic() - self.started, 1e-9)
         bot = self.child.cpu_seconds() - self._bot
         driver = _own_cpu_seconds() - self._driver
+        neighbours = self._neighbour_cpu_seconds() - self._neighbours
         busy, steal = machine_cpu_seconds()
         return {
             "seconds": elapsed,
             "bot_cpu_seconds": bot,
             "bot_percent": 100 * bot / elapsed,
             "driver_percent": 100 * driver / elapsed,
-            "other_percent": max(0.0, 100 * (busy - self._busy - bot - driver) / elapsed),
+            "neighbour_percent": 100 * neighbours / elapsed,
+            "other_percent": max(0.0, 100 * (busy - self._busy - bot - driver - neighbours) / elapsed),
             "steal_percent": 100 * (steal - self._steal) / elapsed,
         }
 

@@ -182,11 +182,17 @@ def _steady_targets(steady: dict[str, Any] | None) -> list[tuple[str, str, str, 
 def format_steady(steady: dict[str, Any]) -> list[str]:
     """Render the steady-rate pass: every step, then min/median/max over the runs."""
     options = steady["options"]
+    together = (
+        "the two bots take their steps in turn"
+        if options.get("in_turn", True)  # runs saved before side-by-side steps took them in turn
+        else "the two bots take each step side by side, offered at the same moments"
+    )
     out = [
         f"Steady rate: {options['rate']:.0f}/s for {options['seconds']:g} s per step, {options['runs']} run(s); "
-        "every trivia interaction is a stored answer (a changed choice, or a new typed answer); the two bots take "
-        "their steps in turn. CPU = the bot process's user+system CPU (all threads) until every interaction was "
-        "answered, per stored answer (trivia: read from its database) or per answered interaction (baseline)"
+        f"every trivia interaction is a stored answer (a changed choice, or a new typed answer); {together}. "
+        "CPU = the bot process's user+system CPU (all threads) until every interaction was answered, per stored "
+        "answer (trivia: read from its database) or per answered interaction (baseline); other = the machine's CPU "
+        "but the two bots' and the driver's"
     ]
     rows = []
     for number, run in enumerate(steady["runs"], start=1):

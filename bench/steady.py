@@ -5,12 +5,17 @@ question, and each ``/answer`` is a new (wrong) typed answer on an open typed qu
 in bench/workloads.py). The baseline gets the same interactions and stores nothing. The figure is the bot process's
 user+system CPU (psutil, every thread) from the first interaction of a step until every one was answered, divided by
 the answers the trivia bot stored in that step (read from its database) or the interactions the baseline answered.
-Steps of the two systems are taken in turn, and which goes first alternates from run to run, so that a neighbour's
-load weighs on both alike; the machine's other load is reported per step.
+
+By default the two systems take each step side by side: both are prepared (questions opened, backlogs drained), then
+both are offered their interactions at the same moments, so whatever else the machine does in those seconds (its
+neighbours, the hypervisor, a CPU clocked down) weighs on both alike. With ``in_turn`` the two take the step one after
+the other, the first alternating from run to run: on a shared VM their CPU per answer then drifts apart by up to 2x
+between runs minutes apart (BENCHMARKS.md, "Side by side, not in turn"). The machine's other load is reported per step.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import statistics
@@ -21,7 +26,7 @@ from typing import Any
 
 from bench.run import count_answers, machine, running, trivia_env
 from bench.systems import System
-from bench.workloads import TYPED_TRIES_PER_QUESTION, AnswerLoad, ClickLoad, Profile, StepResult
+from bench.workloads import TYPED_TRIES_PER_QUESTION, AnswerLoad, ClickLoad, Profile, StepResult, step_total
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +40,8 @@ class SteadyOptions:
     rate: float = 160.0
     seconds: float = 8.0
     runs: int = 3
+    in_turn: bool = False
+    """Take each step on one bot, then the other, instead of on both at once."""
 
     def check(self) -> None:
         """Refuse options that cannot make a measurement."""
@@ -55,6 +62,26 @@ async def _trivia_step(load: ClickLoad, options: SteadyOptions) -> tuple[StepRes
     before = await _stored(load.system)
     step = await load.step(options.rate, options.seconds)
     return step, await _stored(load.system) - before
+
+
+async def _side_by_side_step(
+    trivia_load: ClickLoad, baseline_load: ClickLoad, options: SteadyOptions
+) -> tuple[StepResult, int, StepResult]:
+    """Prepare both bots, then offer both their step at the same time; return the trivia step, the answers it
+    stored meanwhile, and the baseline step."""
+    total = step_total(options.rate, options.seconds)
+    await trivia_load.prepare(total, options.seconds)
+    await baseline_load.prepare(total, options.seconds)
+    trivia_child, baseline_child = trivia_load.system.child, baseline_load.system.child
+    assert trivia_child is not None
+    assert baseline_child is not None
+    await asyncio.gather(trivia_child.wait_idle(), baseline_child.wait_idle())
+    before = await _stored(trivia_load.system)
+    trivia_step, baseline_step = await asyncio.gather(
+        trivia_load.offer(options.rate, options.seconds, neighbours=(baseline_child,), settle=False),
+        baseline_load.offer(options.rate, options.seconds, neighbours=(trivia_child,), settle=False),
+    )
+    return trivia_step, await _stored(trivia_load.system) - before, baseline_step
 
 
 def _figures(step: StepResult, answers: int) -> dict[str, Any]:
@@ -84,24 +111,31 @@ async def steady_pass(trivia: System, baseline: System, options: SteadyOptions) 
                 if other != kind:
                     loads[other][0].forget_targets()  # this kind's rounds replace the other kind's
             row: dict[str, Any] = {}
-            order = ("trivia", "baseline") if number % 2 == 0 else ("baseline", "trivia")
-            for name in order:
-                if name == "trivia":
-                    step, stored = await _trivia_step(trivia_load, options)
-                else:
-                    step = await baseline_load.step(options.rate, options.seconds)
-                    stored = step.clicks.answered
-                row[name] = _figures(step, stored)
+            if options.in_turn:
+                order = ("trivia", "baseline") if number % 2 == 0 else ("baseline", "trivia")
+                for name in order:
+                    if name == "trivia":
+                        step, stored = await _trivia_step(trivia_load, options)
+                    else:
+                        step = await baseline_load.step(options.rate, options.seconds)
+                        stored = step.clicks.answered
+                    row[name] = _figures(step, stored)
+                row["first"] = order[0]
+            else:
+                trivia_step, stored, baseline_step = await _side_by_side_step(trivia_load, baseline_load, options)
+                row["trivia"] = _figures(trivia_step, stored)
+                row["baseline"] = _figures(baseline_step, baseline_step.clicks.answered)
+                row["first"] = "both"
+            for name in ("trivia", "baseline"):
                 log.info(
                     "steady %s run %s %s: %.2f ms CPU per answer, p99 %.1f ms, other load %.0f%%",
                     kind,
                     number + 1,
                     name,
                     1000 * (row[name]["cpu_seconds_per_answer"] or 0.0),
-                    1000 * step.clicks.p99,
-                    step.other_cpu_percent,
+                    1000 * row[name]["clicks"]["p99"],
+                    row[name]["other_cpu_percent"],
                 )
-            row["first"] = order[0]
             row["load_average"] = os.getloadavg()[0]
             mine, theirs = row["trivia"]["cpu_seconds_per_answer"], row["baseline"]["cpu_seconds_per_answer"]
             row["cpu_ratio"] = mine / theirs if mine and theirs else None

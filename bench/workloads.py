@@ -9,13 +9,13 @@ import logging
 import random
 import statistics
 import time
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Callable, Coroutine, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
 from bench.figures import DEADLINE, KindFigures, Sent, summarise
-from bench.processes import LoadMeter
+from bench.processes import ChildProcess, LoadMeter
 from bench.systems import Channel, Json, QuestionSeen, System
 from fake_discord import CallbackRejectedError
 from questions.models import Question
@@ -372,6 +372,10 @@ class StepResult:
     steal_percent: float = 0.0
     bot_cpu_seconds: float = 0.0
     """The bot's CPU from the first interaction until every one was answered (the drain included)."""
+    neighbour_cpu_percent: float = 0.0
+    """The CPU of the bot processes taking a step at the same time (side by side), in percent of one core."""
+    began: float = 0.0
+    """When the first interaction was sent (the driver's monotonic clock): shows which steps overlapped."""
 
     @property
     def driver_limited(self) -> bool:
@@ -394,6 +398,8 @@ class StepResult:
             "other_cpu_percent": self.other_cpu_percent,
             "steal_percent": self.steal_percent,
             "bot_cpu_seconds": self.bot_cpu_seconds,
+            "neighbour_cpu_percent": self.neighbour_cpu_percent,
+            "began": self.began,
             "driver_limited": self.driver_limited,
             "sustained": self.sustained,
             "clicks": self.clicks.as_dict(),
@@ -514,10 +520,23 @@ class ClickLoad:
 
     async def step(self, rate: float, seconds: float) -> StepResult:
         """Offer ``rate`` interactions per second for ``seconds``; return latency, misses and CPU while offered."""
-        total = max(1, round(rate * seconds))
-        await self.prepare(total, seconds)
+        await self.prepare(step_total(rate, seconds), seconds)
+        return await self.offer(rate, seconds)
+
+    async def offer(
+        self, rate: float, seconds: float, *, neighbours: Sequence[ChildProcess] = (), settle: bool = True
+    ) -> StepResult:
+        """The step once prepared: offer the interactions (``neighbours`` take a step of their own meanwhile; without
+        ``settle``, the caller has waited for the bot to be idle)."""
         pairs = [(t, user) for t in self.targets.values() for user in t.channel.players]
-        return await offer_at_rate(self.system, self.kind, rate, total, partial(self.payload, pairs=pairs))
+        payload = partial(self.payload, pairs=pairs)
+        total = step_total(rate, seconds)
+        return await offer_at_rate(self.system, self.kind, rate, total, payload, neighbours=neighbours, settle=settle)
+
+
+def step_total(rate: float, seconds: float) -> int:
+    """Return how many interactions a step of ``rate`` per second for ``seconds`` offers."""
+    return max(1, round(rate * seconds))
 
 
 TYPED_TRIES_PER_QUESTION = 2
@@ -574,18 +593,28 @@ class AnswerLoad(ClickLoad):
 
 
 async def offer_at_rate(
-    system: System, kind: str, rate: float, total: int, payload: Callable[[int], Json]
+    system: System,
+    kind: str,
+    rate: float,
+    total: int,
+    payload: Callable[[int], Json],
+    *,
+    neighbours: Sequence[ChildProcess] = (),
+    settle: bool = True,
 ) -> StepResult:
     """Send ``total`` interactions built by ``payload(number)`` at ``rate`` per second; return the step's figures.
 
     The bot's CPU is read from the first interaction until all were answered (``bot_cpu_seconds``) as well as while
-    they were offered (the percentages, which the ramps use).
+    they were offered (the percentages, which the ramps use). ``neighbours`` are bot processes taking a step at the
+    same time: their CPU is not counted as the machine's other load. Without ``settle`` the caller has already
+    waited for the bot to be idle (steps side by side start together).
     """
     child = system.child
     assert child is not None
-    await child.wait_idle()  # neither a previous step's backlog nor new rounds' start-up may count here
+    if settle:
+        await child.wait_idle()  # neither a previous step's backlog nor new rounds' start-up may count here
     sent: list[Sent] = []
-    meter = LoadMeter(child)
+    meter = LoadMeter(child, neighbours)
     with quiet_driver():
         meter.start()
         cpu_before = child.cpu_seconds()
@@ -612,6 +641,8 @@ async def offer_at_rate(
         other_cpu_percent=cpu["other_percent"],
         steal_percent=cpu["steal_percent"],
         bot_cpu_seconds=bot_cpu_seconds,
+        neighbour_cpu_percent=cpu["neighbour_percent"],
+        began=begin,
     )
 
 
@@ -656,23 +687,33 @@ class ClickLoadGroup:
             await load.finish()
 
 
+_quiet_depth = 0
+"""How many `quiet_driver` blocks are running (steps taken side by side each hold one)."""
+
+
 @contextlib.contextmanager
 def quiet_driver() -> Iterator[None]:
     """Keep the driver's garbage collector out of the measurements while the block runs.
 
     The fake keeps every request and interaction it saw, so the driver's heap only grows; its full
     collections would pause the fake for tens of milliseconds and show up as bot latency. Garbage is
-    collected before and after instead, and what survives is frozen out of later collections.
+    collected before and after instead, and what survives is frozen out of later collections. Blocks may
+    overlap (two steps side by side): the collector is back only when the last one ends.
     """
-    gc.collect()
-    gc.freeze()
-    gc.disable()
+    global _quiet_depth
+    if _quiet_depth == 0:
+        gc.collect()
+        gc.freeze()
+        gc.disable()
+    _quiet_depth += 1
     try:
         yield
     finally:
-        gc.enable()
-        gc.collect()
-        gc.freeze()
+        _quiet_depth -= 1
+        if _quiet_depth == 0:
+            gc.enable()
+            gc.collect()
+            gc.freeze()
 
 
 class Ramp:

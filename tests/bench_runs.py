@@ -38,6 +38,7 @@ RUNS: dict[str, list[str]] = {
     "scale-postgresql-x2": ["scale", "--quick", "--storage", "postgresql", "--processes", "2"],
     "all-postgresql": ["all", "--quick", "--no-saturation", "--no-steady", "--storage", "postgresql"],
     "budget-quick": ["budget", "--quick"],
+    "steady-in-turn": ["steady", "--quick", "--in-turn", "--runs", "2"],
 }
 """The benchmark runs by name: their arguments (each also gets ``--json``)."""
 _wrappers: list[subprocess.Popen[bytes]] = []

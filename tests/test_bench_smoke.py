@@ -89,6 +89,13 @@ def test_quick_profile_reports_every_figure_and_misses_no_deadline(
             assert step["answers"] == step["clicks"]["count"], (kind, system, step)
             assert step["cpu_seconds_per_answer"] is not None and step["cpu_seconds_per_answer"] >= 0
         assert "cpu_ratio" in load["steady"]["summary"][kind]
+        # By default the two bots take each step side by side: offered at the same time, each the other's neighbour.
+        trivia, baseline = steady_run[kind]["trivia"], steady_run[kind]["baseline"]
+        assert steady_run[kind]["first"] == "both"
+        assert trivia["began"] < baseline["began"] + baseline["seconds"], (trivia, baseline)
+        assert baseline["began"] < trivia["began"] + trivia["seconds"], (trivia, baseline)
+        assert trivia["neighbour_cpu_percent"] >= 0 and baseline["neighbour_cpu_percent"] >= 0, (trivia, baseline)
+    assert "side by side" in report, report
     assert storage["writes"] and all(w["per_second"] > 0 for w in storage["writes"])
     assert all(q["p50"] > 0 for q in storage["queries"].values())
 
@@ -96,6 +103,29 @@ def test_quick_profile_reports_every_figure_and_misses_no_deadline(
     for pid in load["processes"].values():
         assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE, pid
     assert _bench_dirs(temp) == set()
+
+
+@pytest.mark.slow
+@pytest.mark.bench_run("steady-in-turn")
+@pytest.mark.timeout(300)
+def test_steady_in_turn_takes_each_step_on_one_bot_then_the_other(
+    bench_run: tuple[BenchRun, CompletedProcess[str]],
+) -> None:
+    started, run = bench_run
+    assert run.returncode == 0, f"exit {run.returncode}\n{run.stdout}\n{run.stderr}"
+    assert "take their steps in turn" in run.stdout, run.stdout
+    steady = json.loads(started.json.read_text())["load"]["steady"]
+    assert steady["options"]["in_turn"] is True
+    firsts = []
+    for run_row in steady["runs"]:
+        for kind in ("click", "answer"):
+            row = run_row[kind]
+            first, second = (row["trivia"], row["baseline"])[:: 1 if row["first"] == "trivia" else -1]
+            assert first["began"] + first["seconds"] <= second["began"], row  # one after the other
+            assert row["trivia"]["answers"] == row["trivia"]["clicks"]["count"] > 0, row
+            assert row["cpu_ratio"] is not None, row
+        firsts.append(run_row["click"]["first"])
+    assert firsts == ["trivia", "baseline"], "which bot goes first alternates from run to run"
 
 
 @pytest.mark.slow
