@@ -158,6 +158,35 @@ def test_random_text_never_raises_and_returns_quickly(question: Question, text: 
     assert verdict.reason
 
 
+VALUE_WORDS = (
+    *("08:55", "8.55", "0855", "11:55", "5/10", "2021-10-05", "1/2", "8h55", "08", "05"),
+    *("3rd", "fifth", "nine", "half", "quarter", "October", "Oct", "Ocotber", "June", "Tuesday"),
+    *("GMT", "MSK", "UTC+3", "am", "pm", "noon", "days", "years", "hours", "%", "x"),
+    *("or", "and", ",", "/", ";", "-", "+", "to", "past", "of", "the", "before", "after", "about", "not", "maybe"),
+)
+"""Words of numbers, dates, times and their qualifiers, which random text almost never strings together."""
+
+
+VALUE_TYPES = (AnswerType.NUMBER, AnswerType.DURATION, AnswerType.DATE, AnswerType.TIME)
+
+
+def _value_questions() -> list[Question]:
+    """Every question with a number, duration, date or time for its answer, typed or with options."""
+    return [question for question in _questions() if question.expected.type in VALUE_TYPES]
+
+
+@settings(SETTINGS, max_examples=1000)
+@given(
+    question=st.sampled_from(_value_questions()),
+    words=st.lists(st.integers(0, 2030).map(str) | st.sampled_from(VALUE_WORDS), min_size=1, max_size=5),
+)
+def test_value_like_text_never_raises(question: Question, words: list[str]) -> None:
+    # '8 5' once raised StopIteration from the second-time check, which looked for a separator that was not there
+    verdict = _judge(question, " ".join(words))
+    assert 0 <= verdict.credit <= 1
+    assert verdict.reason
+
+
 @SETTINGS
 @given(
     pair=st.sampled_from(_pairs()),

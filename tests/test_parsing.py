@@ -241,6 +241,13 @@ OCT_5 = DateReading(5, 10, None)
         ("5/5", [DateReading(5, 5, None)]),
         ("October 2021", [DateReading(None, 10, 2021)]),
         ("29 February", [DateReading(29, 2, None)]),
+        # a month name one slip off: a letter dropped, swapped, changed or added (the German and French spellings)
+        ("Ocotber 5 2021", [OCT_5_2021]),
+        ("5 Octber 2021", [OCT_5_2021]),
+        ("Oktober 5, 2021", [OCT_5_2021]),
+        ("5 Octobre 2021", [OCT_5_2021]),
+        ("the fifth of Ocotber", [OCT_5]),
+        ("5 Septmber", [DateReading(5, 9, None)]),
     ],
 )
 def test_parse_dates_single(text: str, readings: list[DateReading]) -> None:
@@ -250,7 +257,12 @@ def test_parse_dates_single(text: str, readings: list[DateReading]) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["", "Tuesday", "2021", "5 or 6 October", "October or November 5", "31 February 2021", "29 February 2021", "soon"],
+    [
+        *("", "Tuesday", "2021", "5 or 6 October", "October or November 5", "31 February 2021", "29 February 2021"),
+        "soon",
+        # one letter from a month but a word of its own, or a short month name (one letter turns them into each other)
+        *("Match 5 2021", "5 marsh 2021", "Jume 5", "Mat 5 2021", "5 Octoberfest 2021"),
+    ],
 )
 def test_parse_dates_rejects_non_dates_and_hedges(text: str) -> None:
     assert parse_dates(text) == []
@@ -304,6 +316,10 @@ def test_parse_weekday(text: str, weekday: int | None) -> None:
         ("4:55 EDT", TimeReading(4, 55, twelve_hour=True, zone="EDT", offset_minutes=-240)),
         ("08:55 XYZ", TimeReading(8, 55, unknown_zone="xyz")),
         ("08:55 local", TimeReading(8, 55, unknown_zone="local")),
+        # a space for the colon (phone keyboards): only with two-digit minutes
+        ("8 55", TimeReading(8, 55, twelve_hour=True)),
+        ("08 55 GMT", TimeReading(8, 55, zone="GMT", offset_minutes=0)),
+        ("11 55 MSK", TimeReading(11, 55, twelve_hour=True, zone="MSK", offset_minutes=180)),
     ],
 )
 def test_parse_times(text: str, reading: TimeReading) -> None:
@@ -313,6 +329,11 @@ def test_parse_times(text: str, reading: TimeReading) -> None:
 @pytest.mark.parametrize("text", ["", "soon", "25:00", "8:61", "13 pm"])
 def test_parse_times_rejects_non_times(text: str) -> None:
     assert parse_times(text) == []
+
+
+def test_two_hours_side_by_side_are_two_times_not_hour_and_minutes() -> None:
+    assert [(r.hour, r.minute) for r in parse_times("8 5")] == [(8, 0), (5, 0)]  # 'minutes' 5 is not '05'
+    assert [(r.hour, r.minute) for r in parse_times("8 or 10")] == [(8, 0), (10, 0)]
 
 
 def test_parse_times_reads_each_time_with_its_own_zone() -> None:

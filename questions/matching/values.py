@@ -19,7 +19,7 @@ from questions.matching.verdicts import (
 )
 from questions.models import ExpectedAnswer
 from questions.store import format_number
-from questions.text.dates import MONTH_WORDS, DateReading, WrittenDate, parse_dates, parse_weekday
+from questions.text.dates import DateReading, WrittenDate, month_of, parse_dates, parse_weekday
 from questions.text.durations import (
     APPROXIMATE_SLACK,
     UNIT_WORDS,
@@ -94,7 +94,10 @@ def value_qualifier(cleaned: str, kind: _ValueKind, unit: str | None = None) -> 
     if sign is not None:
         return sign.group(0)[-1], "makes it a range, not one value"
     if kind == "time" and _second_time(cleaned):
-        return next(sep for sep in ("/", ",", ";", "and") if sep in cleaned), "offers a second time"
+        separator = next((sep for sep in ("/", ",", ";", "and") if sep in cleaned), None)
+        if separator is None:  # '8 5': two hours side by side; name the second
+            separator = next((token for token in reversed(tokens) if token[0].isdecimal()), cleaned)
+        return separator, "offers a second time"
     if kind == "quantity" and "%" in cleaned:
         return "%", "makes it a percentage"
     if kind == "quantity":
@@ -162,7 +165,7 @@ def _second_time(cleaned: str) -> bool:
 
 def _in_a_date(tokens: list[str], number: ParsedNumber) -> bool:
     """Tell whether an ordinal is the day of a date ('30th May 2020', 'May 30th'), not a rank."""
-    return any(token in MONTH_WORDS for token in tokens[max(0, number.start - 2) : number.end + 2])
+    return any(month_of(token) is not None for token in tokens[max(0, number.start - 2) : number.end + 2])
 
 
 def judge_quantity(expected: ExpectedAnswer, cleaned: str, shown: str) -> Verdict:
@@ -248,7 +251,7 @@ def judge_date(expected: ExpectedAnswer, cleaned: str, key: str, shown: str) -> 
         weekday = parse_weekday(cleaned)
         if weekday is not None:
             return reject(VerdictCode.UNPARSEABLE, f"Rejected: {quote(shown)} is a weekday; give the date.")
-        if any(word in MONTH_WORDS for word in tokenize(cleaned)):
+        if any(month_of(word) is not None for word in tokenize(cleaned)):
             return reject(VerdictCode.UNPARSEABLE, f"Rejected: {quote(shown)} is not one date; give one.")
         return reject(VerdictCode.UNPARSEABLE, f"Rejected: there is no date in {quote(shown)}.")
     for date in written:

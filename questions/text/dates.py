@@ -5,10 +5,14 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Final
+
+from rapidfuzz.distance import OSA
 
 from questions.text.normalize import clean
 from questions.text.numbers import ParsedNumber, scan_numbers, tokenize
+from questions.text.vocabulary import is_english_word
 
 # --------------------------------------------------------------------------- dates
 
@@ -38,6 +42,27 @@ MONTH_WORDS: Final = {
     "december": 12,
     "dec": 12,
 }
+_FULL_MONTH_NAMES: Final = {word: month for word, month in MONTH_WORDS.items() if len(word) >= 5}
+"""The month names long enough that one slip still names only them ('Ocotber', 'Octber', 'Oktober', 'Septmber')."""
+
+
+@lru_cache(maxsize=1024)
+def month_of(word: str) -> int | None:
+    """Return the month a lower-case word names: 'oct', 'october', or one slip away from a full month name.
+
+    A slip is one letter added, dropped, changed or two swapped (German 'Oktober', French 'Octobre'); the short
+    names ('may', 'june', 'jul', 'mar') take none, as one letter turns them into each other, and a word of its own
+    ('match', 'marsh') is not read as the month it is one letter from.
+    """
+    month = MONTH_WORDS.get(word)
+    if month is not None or len(word) < 5 or not word.isalpha():
+        return month
+    near = {month for name, month in _FULL_MONTH_NAMES.items() if OSA.distance(word, name, score_cutoff=1) <= 1}
+    if len(near) != 1 or is_english_word(word):
+        return None
+    return near.pop()
+
+
 MONTH_NAMES: Final = (
     "January",
     "February",
@@ -130,8 +155,9 @@ def parse_dates(text: str) -> list[WrittenDate]:
     ISO ``2021-10-05``; numeric ``5/10/2021``, ``5.10.21``, ``5-10``: both the day/month and the
     month/day readings are kept when both are valid, so a server with British and American players
     judges either fairly; words ``5 October 2021``, ``Oct 5th, 2021``, ``Tuesday 5th October``,
-    ``the fifth of October``. A month with no day gives a reading whose day is None. An answer that
-    names several months, or numbers that fit no slot, gives no date at all (it is a hedge).
+    ``the fifth of October``, also with a month name one slip off (``Ocotber 5``: `month_of`). A month
+    with no day gives a reading whose day is None. An answer that names several months, or numbers
+    that fit no slot, gives no date at all (it is a hedge).
     """
     cleaned = _CLOCK_TIME.sub(" ", clean(text))
     written: list[WrittenDate] = []
@@ -159,11 +185,10 @@ def parse_dates(text: str) -> list[WrittenDate]:
 
 
 def _parse_worded_date(tokens: Sequence[str]) -> DateReading | None:
-    month_positions = [index for index, token in enumerate(tokens) if token in MONTH_WORDS]
-    if len(month_positions) != 1:
+    months = [(index, month) for index, token in enumerate(tokens) if (month := month_of(token)) is not None]
+    if len(months) != 1:
         return None
-    month_at = month_positions[0]
-    month = MONTH_WORDS[tokens[month_at]]
+    month_at, month = months[0]
     numbers = [number for number in scan_numbers(tokens) if number.value.is_integer()]
     day: ParsedNumber | None = None
     for number in numbers:

@@ -75,6 +75,8 @@ _NUMBER_START: Final = r"(?<!\d)(?<!\d[.:])"
 _NUMBER_END: Final = r"(?!\d|[.:]\d)"
 _CLOCK: Final = re.compile(_NUMBER_START + r"(\d{1,2})\s?[:.h]\s?(\d{2})(?:[:.]\d{2})?" + _NUMBER_END)
 _FOUR_DIGIT_CLOCK: Final = re.compile(_NUMBER_START + r"(\d{1,2})(\d{2})" + _NUMBER_END)
+# "8 55": hour and minutes with a space for the colon (a phone keyboard); only one space, so "8 or 10" is two hours
+_SPACED_CLOCK: Final = re.compile(_NUMBER_START + r"(\d{1,2}) ([0-5]\d)" + _NUMBER_END)
 _BARE_HOUR: Final = re.compile(_NUMBER_START + r"(\d{1,2})" + _NUMBER_END)
 _EXPLICIT_OFFSET: Final = re.compile(r"(?<![^\W\d_])(utc|gmt|ut)\s?([+-])\s?(\d{1,2})(?::?(\d{2}))?(?!\d)")
 # "08:55+03:00": an ISO offset glued to the minutes is rewritten as "08:55 utc+03:00"
@@ -173,7 +175,7 @@ def _offset_from(sign: str, hours: str, minutes: str | None) -> int | None:
 
 
 def parse_times(text: str) -> list[TimeReading]:
-    """Find the times of day written in raw text: '08:55', '8.55 am', '0855 GMT', '08:55Z', '11:55 MSK'.
+    """Find the times of day written in raw text: '08:55', '8.55 am', '0855 GMT', '8 55', '08:55Z', '11:55 MSK'.
 
     Words around each time are read for am/pm and a zone; a word that is neither a zone, a meridiem
     nor filler is reported as ``unknown_zone``. 'noon' and 'midnight' count when no digits are given.
@@ -196,7 +198,7 @@ def parse_times(text: str) -> list[TimeReading]:
     worded = _worded_time(cleaned, offsets)
     if worded is not None:
         return [worded]
-    for pattern in (_CLOCK, _FOUR_DIGIT_CLOCK, _BARE_HOUR):
+    for pattern in (_CLOCK, _FOUR_DIGIT_CLOCK, _SPACED_CLOCK, _BARE_HOUR):
         matches = list(pattern.finditer(cleaned))
         if matches:
             break
