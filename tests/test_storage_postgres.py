@@ -127,6 +127,55 @@ async def test_two_processes_answering_for_the_same_player_lose_no_points(postgr
         await second.close()
 
 
+async def test_a_round_ending_while_a_player_deletes_their_data_writes_nothing_about_them(
+    postgres_cluster: PostgresCluster,
+) -> None:
+    """A full test run once found a deleted player with a fresh "1 round played": the round's end had read them as a
+    participant before the deletion committed, and added to their totals after it."""
+    url = await fresh_database(postgres_cluster, "delete_while_ending")
+    deleting, ending = await asyncio.gather(PostgresStorage.open(url), PostgresStorage.open(url))
+    try:
+        round_id = await deleting.create_round(
+            guild_id=GUILDS[0],
+            channel_id=1,
+            starter_id=1,
+            question_count=1,
+            seconds=30,
+            category=None,
+            kind="typed",
+            started_at=WEDNESDAY,
+        )
+        question = await deleting.add_round_question(
+            round_id=round_id,
+            position=0,
+            question_id="fact0.typed",
+            fact_id="fact0",
+            kind="typed",
+            correct_choice=None,
+            opened_at=WEDNESDAY,
+            deadline_at=WEDNESDAY,
+        )
+        await deleting.record_answer(
+            AnswerInput(question, round_id, GUILDS[0], PLAYER, None, "x", None, 0.0, WEDNESDAY, 1)
+        )
+        assert await deleting.score_question(question, [ScoredAnswer(PLAYER, True, 10, 1)], closed_at=WEDNESDAY)
+        finished = None
+        async with deleting.transaction():  # the deletion holds its transaction open while the round ends
+            assert await deleting.delete_player(PLAYER) > 0
+            finished = asyncio.create_task(
+                ending.finish_round(round_id, status="finished", ended_at=WEDNESDAY, winner_id=PLAYER)
+            )
+            await asyncio.sleep(0.5)  # the round's end waits for the deletion (it may not finish before it)
+        assert await finished
+        export = await ending.export_player(PLAYER)
+        assert (export["answer_count"], export["totals_by_guild"], export["totals_all_guilds"]) == (0, [], None)
+        assert (await ending.get_round(round_id)).winner_id is None  # type: ignore[union-attr]
+        assert await ending.integrity_check() == "ok"
+    finally:
+        await deleting.close()
+        await ending.close()
+
+
 async def test_a_held_lock_makes_writes_unavailable_then_they_recover(postgres_cluster: PostgresCluster) -> None:
     url = await fresh_database(postgres_cluster, "held_lock")
     storage = await PostgresStorage.open(url, lock_timeout=0.2)

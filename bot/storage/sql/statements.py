@@ -106,6 +106,20 @@ UPDATE guild_pack_facts SET status = $1 WHERE pack_id = $2 AND position = $3
 RETURNING {PACK_FACT_COLUMNS}
 """
 
+PLAYER_RUNNING_ROUNDS_LOCK = """
+SELECT r.id FROM rounds AS r
+WHERE r.status = 'running' AND EXISTS (
+    SELECT 1 FROM round_questions AS rq JOIN answers AS a ON a.round_question_id = rq.id
+    WHERE rq.round_id = r.id AND a.user_id = $1
+)
+ORDER BY r.id
+FOR NO KEY UPDATE OF r
+"""
+"""What `delete_player` locks first: the running rounds the player answered in. A round's end (`finish_round`) locks
+its round FOR UPDATE before it reads who took part, so the two run one after the other: an end that read the player
+as a participant commits first and the deletion removes what it wrote, or the end waits and finds no answer of
+theirs. (NO KEY: a new question of the round, whose foreign key only takes KEY SHARE, need not wait.)"""
+
 PLAYER_ROW_DELETES = tuple(
     f"DELETE FROM {table} WHERE user_id = $1" for table in ("disputes", "answers", "player_totals", "player_weekly")
 )

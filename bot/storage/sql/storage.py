@@ -821,6 +821,7 @@ class SQLStorage(ABC):
         """
 
         async def work() -> int:
+            await self._rows(sql.PLAYER_RUNNING_ROUNDS_LOCK, user_id)  # a round ending now goes first, or after
             deleted = 0
             for statement in sql.PLAYER_ROW_DELETES:
                 deleted += await self._change(statement, user_id)

@@ -62,7 +62,7 @@ LEADERBOARD_SIZE_SQL = "SELECT players FROM leaderboard_sizes WHERE guild_id = ?
 
 _NUMBERED_PLACEHOLDER = re.compile(r"\$(\d+)")
 _CAST = re.compile(r"::(?:double precision|[a-z]+)(?:\[\])?")
-_ROW_LOCK = re.compile(r"\s+FOR (?:UPDATE|SHARE)(?: OF \w+(?:, \w+)*)?")
+_ROW_LOCK = re.compile(r"\s+FOR (?:NO KEY UPDATE|UPDATE|SHARE)(?: OF \w+(?:, \w+)*)?")
 
 
 @functools.cache
@@ -70,7 +70,7 @@ def sqlite_sql(text: str) -> str:
     """Return shared SQL as SQLite runs it, translated once per statement text (then a cache lookup).
 
     ``$n`` becomes ``?n`` (the same numbered parameter); ``::type`` casts are dropped (they only tell PostgreSQL
-    a parameter's type; SQLite binds the values as given); ``FOR UPDATE``/``FOR SHARE`` clauses are dropped
+    a parameter's type; SQLite binds the values as given); ``FOR [NO KEY] UPDATE``/``FOR SHARE`` clauses are dropped
     (SQLite has no row locks: its single writer holds the database lock for the whole transaction).
     """
     text = _ROW_LOCK.sub("", text)
