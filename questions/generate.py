@@ -427,8 +427,9 @@ class QuestionBank:
     ) -> list[Question]:
         """Draw up to ``count`` questions for one round, mixing categories and kinds.
 
-        A round never asks the same fact twice, and never holds two questions where one's prompt states
-        the other's answer (a question is skipped when it would; its fact may still give another question).
+        A round never asks the same fact twice and never holds two questions where one's prompt states the other's
+        answer (a question is skipped when it would; its fact may still give another question). It asks a question
+        after one whose reveal (the answer and its quotes) stated its answer only when the others have run out.
         """
         if count <= 0:
             return []
@@ -449,26 +450,53 @@ class QuestionBank:
 
         kind_uses: Counter[QuestionKind] = Counter()
         drawn: list[Question] = []
-        while len(drawn) < count and any(facts_by_category.values()):
-            # one fact per category per pass keeps consecutive questions on different topics
-            category_order = sorted(name for name, fact_ids in facts_by_category.items() if fact_ids)
-            rng.shuffle(category_order)
-            for name in category_order:
-                if len(drawn) == count:
-                    break
-                queue = facts_by_category[name]
-                while queue:
-                    fact_id = queue.pop()
-                    candidates = [q for q in questions_by_fact[fact_id] if not any(gives_away(q, d) for d in drawn)]
-                    if not candidates:
-                        continue  # every question of this fact would give an answer away, or be given away
-                    fewest_uses = min(kind_uses[question.kind] for question in candidates)
-                    least_used = [question for question in candidates if kind_uses[question.kind] == fewest_uses]
-                    picked = rng.choice(least_used)
-                    kind_uses[picked.kind] += 1
-                    drawn.append(picked)
-                    break
+        set_aside: dict[str, list[str]] = {name: [] for name in facts_by_category}
+
+        def fair(question: Question) -> bool:
+            return not any(gives_away(question, d) or reveal_gives_away(d, question) for d in drawn)
+
+        def not_given_away(question: Question) -> bool:
+            return not any(gives_away(question, d) for d in drawn)
+
+        # Fair questions first; only if they run out, questions an earlier reveal's quote has shown the answer of
+        # (a category round would otherwise end after 2-5 questions: its facts share their sentences).
+        for allowed, queues in ((fair, facts_by_category), (not_given_away, set_aside)):
+            while len(drawn) < count and any(queues.values()):
+                # one fact per category per pass keeps consecutive questions on different topics
+                category_order = sorted(name for name, fact_ids in queues.items() if fact_ids)
+                rng.shuffle(category_order)
+                for name in category_order:
+                    if len(drawn) == count:
+                        break
+                    queue = queues[name]
+                    while queue:
+                        fact_id = queue.pop()
+                        candidates = [q for q in questions_by_fact[fact_id] if allowed(q)]
+                        if not candidates:
+                            if allowed is fair and any(not_given_away(q) for q in questions_by_fact[fact_id]):
+                                set_aside[name].insert(0, fact_id)  # its answer was on screen: maybe later
+                            continue  # every question of this fact would give an answer away, or be given away
+                        fewest_uses = min(kind_uses[question.kind] for question in candidates)
+                        least_used = [question for question in candidates if kind_uses[question.kind] == fewest_uses]
+                        picked = rng.choice(least_used)
+                        kind_uses[picked.kind] += 1
+                        drawn.append(picked)
+                        break
         return drawn
+
+
+def reveal_text(question: Question) -> str:
+    """Return what a question's reveal shows besides its prompt: the answer, the quotes proving it, the derivation."""
+    return "\n".join([question.answer, *(question.quotes or [question.quote]), question.derivation or ""])
+
+
+def reveal_gives_away(earlier: Question, later: Question) -> bool:
+    """Return whether the reveal of ``earlier`` states ``later``'s answer, so ``later`` must not follow it in a round.
+
+    Facts often cite one sentence ('Yulia Peresild, 37, and Klim Shipenko, 38, will take out from the Baikonur
+    Cosmodrome ... at 0855 GMT'): once one of them is revealed with its quote, the others' answers are on screen.
+    """
+    return earlier.fact_id == later.fact_id or prompt_reveals(reveal_text(earlier), later.reveals)
 
 
 def gives_away(first: Question, second: Question) -> bool:

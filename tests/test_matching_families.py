@@ -430,6 +430,18 @@ def test_near_misses_found_by_the_probe_are_refused(question_id: str, text: str)
         ("launch-date.ty1", "5 Oktober 2021"),
         ("rival-project-actor.ty1", "Tom Cruise Mapother"),
         ("rival-project-actor.ty1", "Thomas Cruise Mapother IV"),
+        # an editor's read: a word of another answer or option that only sizes the answer ('more', 'new'), or one
+        # word of a long other answer ('astronaut' of the film's plot), names nothing
+        ("industry-funding.ty1", "new funding"),
+        ("tourism-reasons.ty1", "to make more money"),
+        ("tourism-reasons.ty1", "to earn more income"),
+        ("tourism-reasons.ty1", "new revenue streams"),
+        ("director-flight-suit.ty1", "a cosmonaut flight suit"),
+        ("director-flight-suit.ty1", "an astronaut flight suit"),
+        ("director-flight-suit.ty1", "a jumpsuit"),
+        ("rival-project-agency.ty1", "the US space agency"),
+        ("expert-agency.ty1", "France-Presse"),
+        ("soviet-firsts-era.ty1", "the USSR"),
     ],
 )
 def test_fair_forms_next_to_the_families_are_still_accepted(question_id: str, text: str) -> None:
@@ -446,6 +458,15 @@ def test_fair_forms_next_to_the_families_are_still_accepted(question_id: str, te
         ("launch-date.ty1", "5 Novmber 2021"),  # one slip from November is November, not October
         ("launch-date.ty1", "Match 5 2021"),  # a word of its own is no month
         ("rival-project-actor.ty1", "Tom Hanks Mapother"),
+        # an editor's read: an accepted bare 'money' took in answers that only hold the word
+        ("tourism-reasons.ty1", "to lose money"),
+        ("tourism-reasons.ty1", "money laundering"),
+        ("tourism-reasons.ty1", "to launder money"),
+        ("tourism-reasons.ty1", "to train more cosmonauts"),
+        ("industry-funding.ty1", "military funding"),  # a short other answer is still named by one word
+        ("industry-funding.ty1", "NASA funding"),
+        ("director-flight-suit.ty1", "a spacesuit"),
+        ("soviet-firsts-era.ty1", "Russia"),  # the report's loose word is not the state of the era
     ],
 )
 def test_near_the_new_paraphrases_wrong_answers_stay_wrong(question_id: str, text: str) -> None:

@@ -302,20 +302,36 @@ def _as_typed(keyword: str, key: str) -> str:
 def _names_another(
     words: Sequence[str], phrasings: Sequence[str], distractors: Sequence[str], rivals: Mapping[str, str]
 ) -> tuple[str, str] | None:
-    """Return (word, what it names) for a word the player added that belongs to a distractor or another answer."""
+    """Return (word, what it names) for a word the player added that belongs to a distractor or another answer.
+
+    A word that only sizes or stresses ('more', 'new': `_INTENSIFIERS`) names nothing. A word of a long answer or
+    distractor (three key words or more) names it only with others of it, half of its key words in all: 'a
+    cosmonaut flight suit' is a flight suit, not 'a female surgeon sent to the ISS to save an astronaut'; 'military
+    funding' still names 'military spending', and 'NASA funding' NASA.
+    """
     own = {word for phrasing in phrasings for word in phrase_keywords(phrasing)}
+    added = {word for word in words if word not in own and word not in _INTENSIFIERS}
     by_distractor: dict[str, str] = {}
     for distractor in distractors:
         for word in phrase_keywords(distractor):
             by_distractor.setdefault(word, distractor)
     for word in words:
-        if word in own:
+        if word not in added:
             continue
-        if word in rivals:  # another answer or thing of the store first, then a distractor
-            return word, rivals[word]
-        if word in by_distractor:
-            return word, by_distractor[word]
+        # another answer or thing of the store first, then a distractor
+        for named in (rivals.get(word), by_distractor.get(word)):
+            if named is not None and _named_by(added, word, named):
+                return word, named
     return None
+
+
+def _named_by(added: set[str], word: str, named: str) -> bool:
+    """Tell whether the player's added words name ``named``: a short one by the word, a long one by half its key
+    words (a word from one of its other phrasings, not its own text, names it alone)."""
+    keywords = set(phrase_keywords(named))
+    if len(keywords) <= 2 or word not in keywords:
+        return True
+    return 2 * len(added & keywords) >= len(keywords)
 
 
 def choice_by_phrase(choices: Sequence[str], key: str) -> int | None:
