@@ -200,7 +200,7 @@ def test_usage_errors_return_two(capsys: pytest.CaptureFixture[str]) -> None:
 def test_check_accepts_a_right_typed_answer(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = _run(capsys, "check", "director.ty1", "shipenko")
     assert code == 0
-    assert 'Who directed "The Challenge"' in out
+    assert 'Who was the director of "The Challenge"' in out
     assert "Result: accepted (credit 1" in out
     assert "Reason: " in out
 

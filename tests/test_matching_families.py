@@ -442,6 +442,8 @@ def test_near_misses_found_by_the_probe_are_refused(question_id: str, text: str)
         ("rival-project-agency.ty1", "the US space agency"),
         ("expert-agency.ty1", "France-Presse"),
         ("soviet-firsts-era.ty1", "the USSR"),
+        ("industry-funding.ty1", "more government funding"),
+        ("soviet-tech.ty1", "Soviet-era technology"),
     ],
 )
 def test_fair_forms_next_to_the_families_are_still_accepted(question_id: str, text: str) -> None:
@@ -467,6 +469,16 @@ def test_fair_forms_next_to_the_families_are_still_accepted(question_id: str, te
         ("industry-funding.ty1", "NASA funding"),
         ("director-flight-suit.ty1", "a spacesuit"),
         ("soviet-firsts-era.ty1", "Russia"),  # the report's loose word is not the state of the era
+        # words that say the answer's thing is missing, lost, cut, faked or failed
+        ("industry-funding.ty1", "lack of government funding"),
+        ("industry-funding.ty1", "to lose government funding"),
+        ("industry-funding.ty1", "government funding cuts"),
+        ("industry-funding.ty1", "funding fraud"),
+        ("director-flight-suit.ty1", "a fake flight suit"),
+        ("director-experiment.ty1", "an experiment in failure"),
+        ("director-experiment.ty1", "a failed experiment"),
+        ("soviet-tech.ty1", "the end of the Soviet era"),
+        ("tourism-restart.ty1", "cancelled space tourism"),
     ],
 )
 def test_near_the_new_paraphrases_wrong_answers_stay_wrong(question_id: str, text: str) -> None:

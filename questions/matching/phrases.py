@@ -259,6 +259,13 @@ def judge_text(
             VerdictCode.WRONG,
             f"Rejected: {quote(shown)} names another kind of {quote(best[1])} than {quote(expected.display)}.",
         )
+    reversal = _reversal_in(words, phrasings, prompt)
+    if reversal is not None:
+        return reject(
+            VerdictCode.WRONG,
+            f"Rejected: {quote(_as_typed(reversal, key))} in {quote(shown)} changes what it says; the answer is "
+            f"{quote(expected.display)}.",
+        )
     named = _names_another(words, phrasings, distractors, rivals or {})
     if named is not None:
         typed = _as_typed(named[0], key)
@@ -268,6 +275,13 @@ def judge_text(
         )
     code = VerdictCode.TYPO if best[0].typos else VerdictCode.ALIAS
     return accept(code, f"Accepted: {quote(shown)} matches {quote(best[1])}.", expected.display)
+
+
+def _reversal_in(words: Sequence[str], phrasings: Sequence[str], prompt: str) -> str | None:
+    """Return a key word of the player's that says the answer's thing is missing, lost or false (`_REVERSALS`),
+    unless a phrasing of the answer or the question itself has it."""
+    own = {word for phrasing in (*phrasings, prompt) for word in phrase_keywords(phrasing)}
+    return next((word for word in words if word in _REVERSALS and word not in own), None)
 
 
 def _another_kind(words: Sequence[str], matched: str, display: str, phrasings: Sequence[str]) -> str | None:
@@ -373,6 +387,23 @@ _INTENSIFIERS: Final = frozenset(
     for word in words
 )
 """Words that stress or size a short answer without changing what it is ('pure PR', 'more funding')."""
+_REVERSALS: Final = frozenset(
+    stem(word)
+    for words in (
+        ("lose", "lost", "losing", "loss", "lack", "lacking", "less", "fewer", "without", "avoid", "avoiding"),
+        ("end", "ended", "cancel", "cancelled", "canceled", "cut", "cuts", "reduce", "reduced", "reduction"),
+        ("shortage", "decline", "declining", "drop", "dropped", "stop", "stopped", "halt", "halted", "ban", "banned"),
+        ("abandon", "abandoned", "scrap", "scrapped", "refuse", "refused", "reject", "rejected", "deny", "denied"),
+        ("steal", "stole", "stolen", "fraud", "scandal", "fake", "faked", "false", "fail", "failed", "failure"),
+        ("waste", "wasted", "wasting", "launder", "laundering", "embezzle", "embezzled", "misuse", "corrupt"),
+        ("cheap", "bad", "broken", "ruin", "ruined", "destroy", "destroyed", "crash", "crashed", "anti", "against"),
+        ("withdraw", "withdrawn", "freeze", "frozen", "never", "botch", "botched"),
+    )
+    for word in words
+)
+"""Words that, added to an answer, say its thing is missing, lost, cut, faked or failed ('lack of government
+funding', 'to lose money', 'a fake flight suit', 'an experiment in failure'): another answer, unless the answer's
+own phrasings or the question use the word ('failed launches' of the setbacks)."""
 
 
 _SYNONYM_GROUPS: Final = (
