@@ -444,6 +444,10 @@ def test_near_misses_found_by_the_probe_are_refused(question_id: str, text: str)
         ("soviet-firsts-era.ty1", "the USSR"),
         ("industry-funding.ty1", "more government funding"),
         ("soviet-tech.ty1", "Soviet-era technology"),
+        # the former state a place belonged to, after a comma or as a whole name
+        ("launch-site-country.ty1", "Kazakhstan, ex-USSR"),
+        ("launch-site-country.ty1", "Kazakhstan, former Soviet Union"),
+        ("launch-site-country.ty1", "ex-Soviet Union Kazakhstan"),
     ],
 )
 def test_fair_forms_next_to_the_families_are_still_accepted(question_id: str, text: str) -> None:
@@ -479,6 +483,9 @@ def test_fair_forms_next_to_the_families_are_still_accepted(question_id: str, te
         ("director-experiment.ty1", "a failed experiment"),
         ("soviet-tech.ty1", "the end of the Soviet era"),
         ("tourism-restart.ty1", "cancelled space tourism"),
+        ("launch-site-country.ty1", "Kazakhstan, USSR"),  # a second country, not what it once belonged to
+        ("launch-site-country.ty1", "ex-NASA Kazakhstan"),  # only a former state is read past
+        ("launch-site-country.ty1", "Kazakhstan (ex-NASA)"),
     ],
 )
 def test_near_the_new_paraphrases_wrong_answers_stay_wrong(question_id: str, text: str) -> None:

@@ -128,15 +128,15 @@ def _without_former(words: list[str], former: frozenset[str]) -> list[str]:
     """Drop 'ex-Soviet', 'former USSR' from the words around a name: the former state a place belonged to describes
     it ('ex-Soviet Kazakhstan'), it names no second answer. Only a former state: 'ex-NASA Roscosmos' stays."""
     kept: list[str] = []
-    skip = False
-    for index, word in enumerate(words):
-        if skip:
-            skip = False
+    index = 0
+    while index < len(words):
+        if words[index] in ("ex", "former") and index + 1 < len(words) and words[index + 1] in former:
+            index += 1
+            while index < len(words) and words[index] in former:  # 'former Soviet Union': the whole name
+                index += 1
             continue
-        if word in ("ex", "former") and index + 1 < len(words) and words[index + 1] in former:
-            skip = True
-            continue
-        kept.append(word)
+        kept.append(words[index])
+        index += 1
     return kept
 
 
@@ -604,6 +604,8 @@ class AnswerMatcher:
                 right = True
             elif part_key in ages:
                 continue  # 'Yulia Peresild, 37': her age, as the report gives it
+            elif part_key.split() and not _without_former(part_key.split(), self._former_words):
+                continue  # 'Kazakhstan, ex-USSR': the former state it belonged to, as in 'ex-Soviet Kazakhstan'
             elif resolved is not None and resolved.entity_id in places:
                 context.append(self._name_of(resolved.entity_id))
             elif not (only_commas and resolved is None and self._describes(part_key, expected_ids)):
@@ -923,7 +925,9 @@ class AnswerMatcher:
             changed = (
                 None
                 if candidate.kind == "surname" or person
-                else _word_next_to_name(words, starts[0], name_words, self._kind_words(expected_ids, candidates))
+                else _word_next_to_name(
+                    words, starts[0], name_words, self._kind_words(expected_ids, candidates), self._former_words
+                )
             )
             if changed is not None:
                 return reject(
@@ -1339,7 +1343,9 @@ class _RivalView(Mapping[str, str]):
         return sum(1 for _ in self)
 
 
-def _word_next_to_name(words: Sequence[str], start: int, name_words: Sequence[str], kind_words: set[str]) -> str | None:
+def _word_next_to_name(
+    words: Sequence[str], start: int, name_words: Sequence[str], kind_words: set[str], former: frozenset[str]
+) -> str | None:
     """Return a word right before or after a one-word name that makes it another name ('The Big Challenge').
 
     A word next to a one-word name makes a new name ('Challenge Accepted', 'The Space Challenge', 'Hollywood
@@ -1349,11 +1355,15 @@ def _word_next_to_name(words: Sequence[str], start: int, name_words: Sequence[st
     if len(name_words) != 1:
         return None
     before = [word for word in words[:start] if word not in ("the", "a", "an")]  # "MTV's The Challenge"
-    if len(before) >= 2 and before[-2] in ("ex", "former"):
-        before = before[:-2]  # 'ex-Soviet Kazakhstan': what it once belonged to
+    # 'ex-Soviet Kazakhstan', 'former Soviet Union Kazakhstan': the former state it once belonged to (not 'ex-NASA')
+    state_words = 0
+    while state_words < len(before) and before[-1 - state_words] in former:
+        state_words += 1
+    if state_words and len(before) > state_words and before[-1 - state_words] in ("ex", "former"):
+        before = before[: -1 - state_words]
     after = list(words[start + 1 : start + 3])
-    if after[:1] == ["ex"] or after[:1] == ["former"]:
-        after = []  # 'Kazakhstan (ex-USSR)': what it once belonged to ('ex-NASA' was refused before, as a prefix)
+    if after[:1] in (["ex"], ["former"]) and after[1:2] and after[1] in former:
+        after = []  # 'Kazakhstan (ex-USSR)': what it once belonged to
     neighbours = [*before[-1:], *after[:1]]
     return next((word for word in neighbours if word not in STOP_WORDS and word not in kind_words), None)
 
