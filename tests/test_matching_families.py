@@ -448,6 +448,24 @@ def test_near_misses_found_by_the_probe_are_refused(question_id: str, text: str)
         ("launch-site-country.ty1", "Kazakhstan, ex-USSR"),
         ("launch-site-country.ty1", "Kazakhstan, former Soviet Union"),
         ("launch-site-country.ty1", "ex-Soviet Union Kazakhstan"),
+        # a second probe: positive idioms with a 'no' or 'not' in them, and chat around the answer
+        ("director.ty1", "I have no doubt it's Shipenko"),
+        ("director.ty1", "not certain but Shipenko"),
+        ("director.ty1", "Shipenko, not gonna lie"),
+        ("director.ty1", "Shipenko no cap"),
+        ("director.ty1", "Shipenko, isn't it?"),
+        ("director.ty1", "it can't be anyone but Shipenko"),
+        ("crew-size.nu1", "3, not kidding"),
+        ("launch-date.ty1", "no lie, 5 October 2021"),
+        ("rival-project-agency.ty1", "NASA, nothing else"),
+        ("launch-site.ty1", "I'm going to say Baikonur"),
+        ("rival-project-agency.ty1", "What about NASA?"),
+        ("hollywood-initiative.ty1", "Is the answer Hollywood?"),
+        ("monopoly-breaker.ty1", "hopefully SpaceX"),
+        ("expert-agency.ty1", "AFP mate"),
+        ("film-title.ty1", "wild guess: The Challenge"),
+        ("launch-time.ty1", "Umm... 08:55 GMT"),
+        ("director-flight-suit.ty1", "a flight suit, fingers crossed"),
     ],
 )
 def test_fair_forms_next_to_the_families_are_still_accepted(question_id: str, text: str) -> None:
@@ -486,6 +504,24 @@ def test_fair_forms_next_to_the_families_are_still_accepted(question_id: str, te
         ("launch-site-country.ty1", "Kazakhstan, USSR"),  # a second country, not what it once belonged to
         ("launch-site-country.ty1", "ex-NASA Kazakhstan"),  # only a former state is read past
         ("launch-site-country.ty1", "Kazakhstan (ex-NASA)"),
+        # a second probe: negations written as signs, sarcasm, informal and foreign 'no', times said at night
+        ("director.ty1", "Shipenko ☓"),
+        ("rival-project-agency.ty1", "NASA ❎"),
+        ("film-title.ty1", "The Challenge 🙅"),
+        ("actress.ty1", "Yulia Peresild 🤥"),
+        ("crew-size.nu1", "!= 3"),
+        ("director.ty1", "S\u0335h\u0335i\u0335p\u0335e\u0335n\u0335k\u0335o\u0335"),
+        ("launch-time.ty1", "0\u03378\u0337:\u03375\u03375\u0337"),
+        ("rival-project-actor.ty1", "Tom Cruise, yeah right"),
+        ("launch-site-country.ty1", "Kazakhstan is a lie"),
+        ("expert-agency.ty1", "cannot be AFP"),
+        ("soviet-firsts-era.ty1", "USSR? as if"),
+        ("journey-length.nu1", "12 days? noo"),
+        ("novitsky-stay.nu1", "6 months? nyet"),
+        ("launch-time.ty1", "8:55 at night"),
+        ("launch-time.ty1", "8:55 tonight"),
+        ("launch-time.ty1", "8:55 IST"),  # India or Ireland: not read as GMT
+        ("launch-time.ty1", "8:55 ART"),
     ],
 )
 def test_near_the_new_paraphrases_wrong_answers_stay_wrong(question_id: str, text: str) -> None:

@@ -36,21 +36,25 @@ _NEGATIONS: Final = frozenset(
         *("without", "non", "nothing", "none", "neither", "nor", "except", "excluding", "anti"),
         *("nope", "nah", "nay", "hardly", "scarcely", "wrong", "incorrect", "false", "untrue"),
         *("ne", "aint", "besides", "unlikely", "jk", "doubt", "couldnt", "wouldnt", "shouldnt", "mustnt"),
-        *("kidding", "doubtful"),
+        *("kidding", "doubtful", "cannot", "wont", "noo", "nooo", "nahh", "naw", "nop", "nuh", "lolno", "pfft"),
+        *("nyet", "nein", "nicht", "nao", "negative"),
     }
 )
 """Words that say what the answer is not ('not Peresild', 'non-military spending', 'X? nope', 'X is wrong')."""
 _NEGATING_PHRASES: Final = re.compile(
     r"\b(?:(?:any|every|some)(?:thing|one|body|where)\s+but|all\s+but|other\s+than|rather\s+than|instead\s+of|"
-    r"apart\s+from|rule\s+out|ruled\s+out)\b"
+    r"apart\s+from|rule\s+out|ruled\s+out|yeah\s+right|as\s+if|fat\s+chance|far\s+from|in\s+your\s+dreams|is\s+(?:a\s+)?lie|is\s+impossible)\b"
 )
 """Phrases that name the answer only to exclude it ('anything but X', 'other than X', 'X instead of Y')."""
 _CYRILLIC_NOT: Final = re.compile(r"не|нет")
 _NUMBER_SIGN: Final = re.compile(r"\bno\.\s*\d|№", re.IGNORECASE)
-_NEGATING_SIGN: Final = re.compile(r"(?:^|\s)[!¬]+\s*\w|[≠🚫❌✗✘✖✕⛔👎\u0336]|~~.+~~|(?<!\w)(?:не|нет)(?!\w)")
+_NEGATING_SIGN: Final = re.compile(
+    r"(?:^|\s)[!¬]+\s*\w|!=|=/=|[≠🚫❌❎✗✘✖✕☓⨯⛔🛑👎🙅🤥🤡\u0334\u0335\u0336\u0337\u0338]|~~.+~~|(?<!\w)(?:не|нет)(?!\w)"
+)
 """A 'not' written as a sign: before a word ('!Peresild', '¬ Baikonur'; a trailing '!' is emphasis), a 'not
-equal', a cross or a thumbs-down anywhere ('≠ 3', 'Shipenko ❌'), a strikethrough (Discord's '~~Shipenko~~', or
-Unicode's combining stroke), or the Russian 'не'/'нет' typed in Cyrillic."""
+equal' ('≠ 3', '!= 3'), a cross, a stop, a thumbs-down, a "no" gesture or a liar's face anywhere ('Shipenko ❌',
+'NASA 🙅'), a strikethrough (Discord's '~~Shipenko~~', or Unicode's combining strokes and slashes), or the Russian
+'не'/'нет' typed in Cyrillic."""
 
 
 _ANTONYM_PAIRS: Final = (

@@ -196,7 +196,16 @@ _LEADING_DOUBT: Final = re.compile(
     r"i['’]ll go with |clearly,? |100 ?%,? |that['’]s |that would be |it would be |they (?:are|were) |"
     r"(?:omg|bro|ngl|umm|um|uh|hmm|most probably|quite possibly|very likely),? |"
     r"the crew (?:is|was|were) |(?:(?:it['’]s|it is|the film is|the title is|the film['’]s) )?"
-    r"(?:called|titled|named|known as) |:[dp3)]+ |<3 )",
+    r"(?:called|titled|named|known as) |:[dp3)]+ |<3 |"
+    # positive idioms with a 'no' or 'not' in them, and chat before the answer
+    r"i (?:have|['’]?ve got) no doubt,? (?:(?:that )?it['’]?s |that )?|i don['’]?t doubt,? (?:(?:that )?it['’]?s )?|"
+    r"(?:i['’]?m )?not (?:certain|positive|kidding),? (?:but |if )?|no clue,? (?:but )?|"
+    r"(?:i['’]?m )?not gonna lie,? |no lie,? |i don['’]?t know,? (?:but |maybe )?|"
+    r"(?:it )?(?:can['’]?t|cannot|couldn['’]?t) be anyone (?:but|else but|other than) |"
+    r"i['’]?m (?:going|gonna) (?:to )?(?:say|go with),? |(?:i['’]?m )?gonna (?:say|go with),? |"
+    r"what about |is the answer |hopefully,? |thanks!?,? |thank you!?,? |(?:wild |my )?guess[:,-] |"
+    r"easy(?: one)?[:,-] |iirc,? |um+\.*,? |gotta be |must be |could it be |sure,? |"
+    r"i['’]?m positive,? (?:it['’]?s )?)",
     re.IGNORECASE,
 )
 _TRAILING_DOUBT: Final = re.compile(
@@ -204,17 +213,23 @@ _TRAILING_DOUBT: Final = re.compile(
     r"i['’]?m not sure|not 100 ?% sure|no idea|idk|lol|lmao|haha|xd|sharp|for sure|right|ish|no doubt|"
     r"without a doubt|definitely|surely|obviously|of course|please|pls|thanks|most likely|likely|ofc|tbh|imo|"
     r"ig|duh|ez|gg|ty|final answer|(?:i['’]m )?pretty sure|100 ?%|omg|bro|ngl|thx|yup|hehe|lmfao|obv|either way|"
-    r"most probably|quite possibly|very likely|ok|okay|yeah|yes|yep|"
+    r"most probably|quite possibly|very likely|ok|okay|yeah|yes|yep|no cap|not gonna lie|isn['’]?t it|"
+    r"no question|no kidding|not kidding|mate|innit|fr|fingers crossed|guess|i reckon|is my answer|nothing else|"
+    r"clearly|"
     r":[dp3)(]+|;[)]|x[dp]|<3|c:|👍|✅|🚀|😀|😄|🙂|😎)[\s.!?)\]]*$",
     re.IGNORECASE,
 )
 _GLUED_ISH: Final = re.compile(r"(?<=\d)-?ish\b", re.IGNORECASE)
+_SARCASM: Final = re.compile(r"\byeah,?\s+right\b|\bas if\b|\bfat chance\b", re.IGNORECASE)
+"""Words of doubt that say no ('X, yeah right'): kept, for the negation check to read."""
 
 
 def strip_doubt_text(cleaned: str) -> str:
     """Drop what only says how sure the player is, at either end of cleaned text: 'not sure but X', 'X, maybe',
     'X (I think)', 'X lol', '8:55ish'. One answer said with doubt is still one answer; a doubt between two
     things is not touched ('X or maybe Y'). Returns the text as it was if nothing else would be left."""
+    if _SARCASM.search(cleaned):
+        return cleaned
     text = _GLUED_ISH.sub("", cleaned)
     while True:
         stripped = _TRAILING_DOUBT.sub("", _LEADING_DOUBT.sub("", text)).strip(" ,;:")

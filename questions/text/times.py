@@ -129,10 +129,12 @@ _ZONE_NAMES: Final = (
 _ZONE_LIKE_WORDS: Final = frozenset(
     {"local", "eastern", "western", "central", "pacific", "mountain", "atlantic", "standard", "daylight", "summer"}
     | {"winter", "european", "kyiv", "london", "paris", "berlin", "tokyo", "beijing", "york", "india", "china"}
+    # abbreviations of zones that are English words or are ambiguous: IST (India or Ireland), ART, PET, GET...
+    | {"ist", "art", "pet", "get", "azt", "amt", "cot", "sst", "bot"}
 )
 """English words that name a zone the answer cannot be converted from ('08:55 local', 'Eastern'): still refused."""
 _AM_WORDS: Final = frozenset({"am", "morning"})
-_PM_WORDS: Final = frozenset({"pm", "afternoon", "evening"})
+_PM_WORDS: Final = frozenset({"pm", "afternoon", "evening", "night", "tonight"})
 
 
 @dataclass(frozen=True)
