@@ -522,6 +522,17 @@ def test_fair_forms_next_to_the_families_are_still_accepted(question_id: str, te
         ("launch-time.ty1", "8:55 tonight"),
         ("launch-time.ty1", "8:55 IST"),  # India or Ireland: not read as GMT
         ("launch-time.ty1", "8:55 ART"),
+        # a second guess the store does not know, in a list, in brackets or after another joiner
+        ("rival-project-actor.ty1", "Tom Cruise, Keanu Reeves"),
+        ("rival-project-actor.ty1", "Tom Cruise, Matt Damon"),
+        ("rival-project-actor.ty1", "Matt Damon, Tom Cruise"),
+        ("rival-project-actor.ty1", "Tom Cruise (Will Smith)"),
+        ("rival-project-actor.ty1", "both Tom Cruise and Matt Damon"),
+        ("rival-project-actor.ty1", "Tom Cruise aka Keanu Reeves"),
+        ("rival-project-actor.ty1", "Tom Cruise unless it's Keanu Reeves"),
+        ("spacex-owner.ty1", "Elon Musk, Bill Gates"),
+        ("spacex-owner.ty1", "Elon Musk (Mark Zuckerberg)"),
+        ("political-expert.ty1", "Konstantin Kalachev? Dmitry Peskov?"),
     ],
 )
 def test_near_the_new_paraphrases_wrong_answers_stay_wrong(question_id: str, text: str) -> None:

@@ -199,10 +199,16 @@ _RELATIVES: Final = frozenset(
 _SET_HEDGES: Final = (ALTERNATIVE_WORDS - {"vs", "versus"}) | DOUBT_WORDS | {"nor"}
 """Words that make a set answer a choice between names ('US or China', 'Peresild, Shipenko and maybe Novitsky');
 'US vs China' names the two rivals."""
-_SET_SEPARATORS: Final = re.compile(r"\s*(?:[,;/&+\n]|\band\b|\bor\b|\bnor\b|\bplus\b|\bvs\b|\bversus\b)\s*")
+_SET_SEPARATORS: Final = re.compile(
+    r"\s*(?:[,;/&+|\n]|\?(?=\s*\w)|\band\b|\bor\b|\bnor\b|\bplus\b|\bvs\b|\bversus\b|\baka\b|\bunless\b|"
+    r"\botherwise\b|\bas well as\b)\s*"
+)
 _HEDGE_WORDS: Final = ALTERNATIVE_WORDS | DOUBT_WORDS | {"not"}
+_BOTH: Final = re.compile(r"^(?:both|either) ")
 _MAX_DESCRIPTION_WORDS: Final = 5
-_ALTERNATIVE_JOINERS: Final = re.compile(r"[;/&+]|\b(?:and|or|nor|plus|vs|versus)\b")
+_ALTERNATIVE_JOINERS: Final = re.compile(
+    r"[;/&+|]|\?(?=\s*\w)|\b(?:and|or|nor|plus|vs|versus|aka|unless|otherwise)\b|\bas well as\b"
+)
 _CYRILLIC: Final = re.compile(r"[\u0400-\u04ff]")
 _MIXED_SCRIPT: Final = re.compile(r"[a-zA-Z][\u0400-\u04ff]|[\u0400-\u04ff][a-zA-Z]")
 _ACRONYM_SKIPPED: Final = frozenset({"of", "the", "and", "for", "de", "du", "la"})
@@ -597,6 +603,7 @@ class AnswerMatcher:
         others: list[str] = []
         for part in parts:
             part_key = digitize_number_words(strip_filler(normalize_cleaned(part)))
+            part_key = _BOTH.sub("", part_key)  # 'both Tom Cruise and Matt Damon
             if transliterated:
                 part_key = self._english_names(part_key)
             resolved = self._resolve(part_key, expected_ids, transliterated)
@@ -631,6 +638,10 @@ class AnswerMatcher:
         if not 0 < len(words) <= _MAX_DESCRIPTION_WORDS or any(word in _HEDGE_WORDS for word in words):
             return False
         if self._well_known_named_in(words):
+            return False
+        # 'Tom Cruise, Keanu Reeves', 'Tom Cruise, Matt Damon': a name of no dictionary, or a first name and another
+        # word, is a second guess the store does not know, not a description
+        if self._second_name_in(words, ()) is not None or any(word in GIVEN_NAME_WORDS for word in words[:-1]):
             return False
         if self._roles_of_others(expected_ids) & set(words):
             return False  # 'Peresild, the director': the director is another person of the story
@@ -894,6 +905,9 @@ class AnswerMatcher:
             given_slot = candidate.kind == "surname" and starts[0] == 1
             around = [*([] if given_slot else words[max(0, starts[0] - 1) : starts[0]]), *words[starts[0] + size :][:1]]
             unknown = self._second_name_in(around, candidates) if person else None
+            after = words[starts[0] + size :][:2]
+            if unknown is None and person and len(after) == 2:
+                unknown = self._second_name_in(after, candidates) if after[0] in GIVEN_NAME_WORDS else None
             if unknown is not None:
                 return reject(
                     VerdictCode.WRONG, f"Rejected: give one answer; {quote(unknown)} is no part of {target}'s name."
@@ -953,7 +967,10 @@ class AnswerMatcher:
         Cruise (Keanu Reeves)'): no English or common word, no word of the expected names, no patronymic, no
         initial; None if there is none. The store's other names are judged apart (they name who they are)."""
         own = {word for candidate in candidates for word in candidate.key.split()}
-        for word in rest:
+        for index, word in enumerate(rest):
+            following = rest[index + 1] if index + 1 < len(rest) else None
+            if word in GIVEN_NAME_WORDS and word not in own and following and following not in STOP_WORDS | own:
+                return f"{word} {following}"  # 'Tom Cruise (Will Smith)': a first name and another word
             if len(word) < _UNKNOWN_NAME_MIN or word in STOP_WORDS or word in own or word in _NAME_DESCRIPTORS:
                 continue
             if word.isdecimal() or _PATRONYMIC.search(word) or word in GIVEN_NAME_WORDS:
