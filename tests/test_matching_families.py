@@ -533,6 +533,20 @@ def test_fair_forms_next_to_the_families_are_still_accepted(question_id: str, te
         ("spacex-owner.ty1", "Elon Musk, Bill Gates"),
         ("spacex-owner.ty1", "Elon Musk (Mark Zuckerberg)"),
         ("political-expert.ty1", "Konstantin Kalachev? Dmitry Peskov?"),
+        # words that say the thing is fake, failed, missing or lost, on every kind of answer
+        ("rival-project-actor.ty1", "fake Tom Cruise"),
+        ("rival-project-actor.ty1", "Tom Cruise impersonator"),
+        ("launch-site.ty1", "Baikonur Cosmodrome (destroyed)"),
+        ("spacecraft.ty1", "the failed Soyuz MS-19"),
+        ("spacecraft.ty1", "Soyuz MS-19 replica"),
+        ("film-title.ty1", "The Challenge is missing"),
+        ("launch-date.ty1", "5 October 2021, but it was cancelled"),
+        ("launch-time.ty1", "8:55 GMT but it was scrubbed"),
+        ("spacex-iss-year.nu1", "2020 (failed)"),
+        ("journey-length.nu1", "12 days (cut short)"),
+        ("director-experiment.ty1", "a sham experiment"),
+        ("director-flight-suit.ty1", "a replica flight suit"),
+        ("industry-funding.ty1", "dwindling government funding"),
     ],
 )
 def test_near_the_new_paraphrases_wrong_answers_stay_wrong(question_id: str, text: str) -> None:

@@ -281,6 +281,13 @@ def judge_text(
     return accept(code, f"Accepted: {quote(shown)} matches {quote(best[1])}.", expected.display)
 
 
+def reversal_in(key: str, phrasings: Sequence[str], prompt: str) -> str | None:
+    """Return the player's word (as typed) that says the answer's thing is missing, lost, faked or failed ('fake Tom
+    Cruise', 'Soyuz MS-19 (crashed)', '5 October 2021, but it was cancelled'), unless the answer or question has it."""
+    word = _reversal_in(content_words(key), phrasings, prompt)
+    return None if word is None else _as_typed(word, key)
+
+
 def _reversal_in(words: Sequence[str], phrasings: Sequence[str], prompt: str) -> str | None:
     """Return a key word of the player's that says the answer's thing is missing, lost or false (`_REVERSALS`),
     unless a phrasing of the answer or the question itself has it."""
@@ -402,6 +409,9 @@ _REVERSALS: Final = frozenset(
         ("waste", "wasted", "wasting", "launder", "laundering", "embezzle", "embezzled", "misuse", "corrupt"),
         ("cheap", "bad", "broken", "ruin", "ruined", "destroy", "destroyed", "crash", "crashed", "anti", "against"),
         ("withdraw", "withdrawn", "freeze", "frozen", "never", "botch", "botched"),
+        ("sham", "bogus", "phony", "phoney", "hoax", "pretend", "imaginary", "fictional", "counterfeit", "imitation"),
+        ("replica", "mock", "faux", "missing", "vanishing", "vanished", "dwindling", "disappearing", "aborted"),
+        ("flop", "flopped", "cancellation", "impersonator", "lookalike", "scrubbed", "postponed", "delayed"),
     )
     for word in words
 )
