@@ -466,6 +466,10 @@ def test_near_misses_found_by_the_probe_are_refused(question_id: str, text: str)
         ("film-title.ty1", "wild guess: The Challenge"),
         ("launch-time.ty1", "Umm... 08:55 GMT"),
         ("director-flight-suit.ty1", "a flight suit, fingers crossed"),
+        ("actress.ty1", "Peresild's definitely it"),
+        ("rival-project-actor.ty1", "Cruise actor"),
+        ("rival-project-actor.ty1", "Tom Cruise's plan"),  # what the question asks about
+        ("rival-project-actor.ty1", "cruise"),
     ],
 )
 def test_fair_forms_next_to_the_families_are_still_accepted(question_id: str, text: str) -> None:
@@ -547,6 +551,15 @@ def test_fair_forms_next_to_the_families_are_still_accepted(question_id: str, te
         ("director-experiment.ty1", "a sham experiment"),
         ("director-flight-suit.ty1", "a replica flight suit"),
         ("industry-funding.ty1", "dwindling government funding"),
+        # someone or something of the person's; the surname used as the English word it also is
+        ("rival-project-actor.ty1", "Tom Cruise's co-star"),
+        ("rival-project-actor.ty1", "Tom Cruise's lawyer"),
+        ("spacex-owner.ty1", "Elon Musk's cousin"),
+        ("actress.ty1", "Peresild's character"),
+        ("rival-project-actor.ty1", "a cruise"),
+        ("rival-project-actor.ty1", "cruise missile"),
+        ("spacex-owner.ty1", "the musk"),
+        ("spacex-owner.ty1", "a musk ox"),
     ],
 )
 def test_near_the_new_paraphrases_wrong_answers_stay_wrong(question_id: str, text: str) -> None:

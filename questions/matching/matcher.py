@@ -182,6 +182,11 @@ _RELATION_NOUNS: Final = frozenset(
 )
 """Words for someone else after a person's possessive ('Peresild's director'); "Peresild's my guess" and "Musk's
 company" are no one else."""
+_IS_AFTER_NAME: Final = frozenset(
+    {"my", "your", "our", "it", "right", "correct", "definitely", "probably", "surely", "obviously", "likely"}
+    | {"certainly", "def", "prob", "final", "answer", "guess", "pick", "bet", "call", "always", "clearly", "sure"}
+)
+"""Words after a name's "'s" that make it "is" ("Peresild's my guess", "Musk's definitely right"), not a possessive."""
 _LIST_MARKER: Final = re.compile(r"(?:^|\s)\d{1,2}[.)]\s+")
 """A numbered list's markers ('1. Shkaplerov 2. Peresild'), read as separators."""
 _COMPANY_WORDS: Final = frozenset(
@@ -370,7 +375,8 @@ class AnswerMatcher:
         if alias is not None:
             return accept(VerdictCode.ALIAS, f"Accepted: {quote(alias)} is an accepted alias here.", expected.display)
         if expected.type in (AnswerType.PERSON, AnswerType.ENTITY):
-            theirs = self._someone_of_theirs(cleaned, expected) if expected.type == AnswerType.PERSON else None
+            person = expected.type == AnswerType.PERSON
+            theirs = self._someone_of_theirs(cleaned, expected, question.prompt) if person else None
             if theirs is not None:  # "Peresild's director" is Shipenko, "Musk's rival" someone else
                 return reject(
                     VerdictCode.WRONG,
@@ -503,6 +509,10 @@ class AnswerMatcher:
             if compact(candidate.key) == answer_compact:
                 if candidate.kind == "alias" and _restates(candidate.key, question.prompt, target):
                     return reject(VerdictCode.WRONG, f"Rejected: {quote(shown)} only restates the question; name it.")
+                if candidate.kind == "surname" and self._common_noun_use(candidate.key, cleaned, (), 0, set()):
+                    return reject(
+                        VerdictCode.WRONG, f"Rejected: {quote(shown)} is the word {quote(candidate.key)}, not {target}."
+                    )
                 return self._named_verdict(candidate, expected_ids, target, shown)
         for candidate in candidates:
             if candidate.kind != "surname" and sorted(candidate.key.split()) == sorted(key.split()):
@@ -667,13 +677,21 @@ class AnswerMatcher:
             for word in words
         )
 
-    def _someone_of_theirs(self, cleaned: str, expected: ExpectedAnswer) -> re.Match[str] | None:
-        """Return the possessive of the person's own name followed by another word ('Peresild's director'), if any;
-        'Tesla's Musk' (the name after someone else's possessive) and 'Elon Musk's' are the person."""
+    def _someone_of_theirs(self, cleaned: str, expected: ExpectedAnswer, prompt: str) -> re.Match[str] | None:
+        """Return the possessive of the person's own name followed by another word ('Peresild's director', 'Tom
+        Cruise's lawyer'), if any: someone or something of theirs, unless the question asks for it ('Elon Musk's
+        company' when it asks whose company). 'Tesla's Musk' (the name after someone else's possessive), 'Elon
+        Musk's' and "Peresild's my guess" are the person."""
         own = _words_of_forms((expected.display, *expected.accepted, *expected.surnames))
+        asked = _prompt_stems(prompt)
         for match in _THEIR_SOMEONE.finditer(cleaned):
-            following = normalize(cleaned[match.end() - 1 :].split()[0])
-            if normalize(match.group(1)) in own and (following in _RELATION_NOUNS or following in self._all_roles):
+            following = normalize(cleaned[match.end() - 1 :].split()[0]).split()[:1]  # 'co-star' -> 'co'
+            if not following or normalize(match.group(1)) not in own:
+                continue
+            word = following[0]
+            if word in _RELATION_NOUNS or word in self._all_roles:
+                return match
+            if word not in STOP_WORDS and word not in _IS_AFTER_NAME and not word.isdecimal() and word[:5] not in asked:
                 return match
         return None
 
@@ -942,6 +960,12 @@ class AnswerMatcher:
                 )
             if digit_runs(candidate.key) and starts[0] > 0 and _is_series_code(words[starts[0] - 1]):
                 return reject(VerdictCode.WRONG, f"Rejected: {quote(shown)} is another series than {target}.")
+            if candidate.kind == "surname" and self._common_noun_use(
+                candidate.key, clean(shown), words, starts[0] + size, self._kind_words(expected_ids, candidates)
+            ):
+                return reject(
+                    VerdictCode.WRONG, f"Rejected: {quote(shown)} is the word {quote(candidate.key)}, not {target}."
+                )
             if sum(word not in STOP_WORDS for word in rest) > _MAX_EXTRA_WORDS_AROUND_NAME:
                 continue
             changed = (
@@ -969,6 +993,26 @@ class AnswerMatcher:
             code = VerdictCode.SURNAME if candidate.kind == "surname" else VerdictCode.EXACT
             return accept(code, f"Accepted: {quote(shown)} names {target}.", target)
         return None
+
+    @staticmethod
+    def _common_noun_use(surname: str, cleaned: str, words: Sequence[str], after: int, kind_words: set[str]) -> bool:
+        """Tell whether a surname that is an English word is used as that word: with an article ('a cruise', 'the
+        musk') or with a word of its own after it ('cruise missile', 'musk ox'); 'Cruise', 'Musk the billionaire'
+        and 'Musk, the SpaceX man' are the person."""
+        if not is_english_word(surname):
+            return False
+        if re.search(rf"(?:^|\s)(?:a|an|the)\s+{re.escape(surname)}\b", cleaned):
+            return True
+        following = words[after] if after < len(words) else None
+        return (
+            following is not None
+            and following not in STOP_WORDS
+            and following not in _NAME_DESCRIPTORS
+            and following not in kind_words  # 'Cruise actor': what he is
+            and not following.isdecimal()
+            and is_english_word(following)
+            and re.search(rf"\b{re.escape(surname)}\s+{re.escape(following)}\b", cleaned) is not None
+        )
 
     def _second_name_in(self, rest: Sequence[str], candidates: Sequence[_Candidate]) -> str | None:
         """Return a word around a person's name that reads as another person's name ('Peresild Vysotskaya', 'Tom
