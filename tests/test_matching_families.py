@@ -470,6 +470,9 @@ def test_near_misses_found_by_the_probe_are_refused(question_id: str, text: str)
         ("rival-project-actor.ty1", "Cruise actor"),
         ("rival-project-actor.ty1", "Tom Cruise's plan"),  # what the question asks about
         ("rival-project-actor.ty1", "cruise"),
+        ("actress.ty1", "actress Yulia Peresild"),
+        ("director.ty1", "director Klim Shipenko"),
+        ("industry-funding.ty1", "government funding from the Kremlin"),  # the question's own words
     ],
 )
 def test_fair_forms_next_to_the_families_are_still_accepted(question_id: str, text: str) -> None:
@@ -560,6 +563,18 @@ def test_fair_forms_next_to_the_families_are_still_accepted(question_id: str, te
         ("rival-project-actor.ty1", "cruise missile"),
         ("spacex-owner.ty1", "the musk"),
         ("spacex-owner.ty1", "a musk ox"),
+        # another person's role of the story given to the answer, in any place
+        ("actress.ty1", "director Peresild"),
+        ("actress.ty1", "Peresild the director"),
+        ("actress.ty1", "Yulia Peresild (director)"),
+        ("director.ty1", "Shipenko the commander"),
+        ("spacex-owner.ty1", "Elon Musk the actor"),
+        # a thing of the story added to a text answer by its whole name
+        ("director-flight-suit.ty1", "a Tom Cruise flight suit"),
+        ("director-flight-suit.ty1", "a flight suit from Elon Musk"),
+        ("director-experiment.ty1", "Tom Cruise's experiment"),
+        ("industry-funding.ty1", "funding from Elon Musk"),
+        ("tourism-reasons.ty1", "to make money for Elon Musk"),
     ],
 )
 def test_near_the_new_paraphrases_wrong_answers_stay_wrong(question_id: str, text: str) -> None:

@@ -395,6 +395,10 @@ class AnswerMatcher:
             return self._judge_value(expected, value_kind, cleaned, key, shown)
         if _SLASHED.search(cleaned) and not any("/" in phrasing for phrasing in (expected.display, *expected.accepted)):
             return reject(VerdictCode.WRONG, f"Rejected: give one answer; the “/” in {quote(shown)} offers two.")
+        forms = [expected.display, *expected.accepted, *extra_aliases]
+        added = self._story_name_added(full_key, forms, question.prompt)
+        if added is not None:  # 'a Tom Cruise flight suit', 'funding from Elon Musk'
+            return reject(VerdictCode.WRONG, f"Rejected: {quote(shown)} names {added}, not {quote(expected.display)}.")
         rivals = self._rival_words(question.fact_id)
         return judge_text(
             expected,
@@ -938,6 +942,13 @@ class AnswerMatcher:
                 return reject(
                     VerdictCode.WRONG, f"Rejected: give one answer; {quote(unknown)} is no part of {target}'s name."
                 )
+            others_role = next((word for word in rest if word in self._roles_of_others(expected_ids)), None)
+            if others_role is not None:  # 'director Peresild', 'Peresild the director': another person's role
+                return reject(
+                    VerdictCode.WRONG,
+                    f"Rejected: {quote(shown)} gives {target} the role of someone else in this story "
+                    f"({quote(others_role)}).",
+                )
             if person and set(rest) & _RELATIVES:
                 relative = next(word for word in rest if word in _RELATIVES)
                 return reject(
@@ -1099,6 +1110,18 @@ class AnswerMatcher:
                 if name is not None and name not in named:
                     named.append(name)
         return named
+
+    def _story_name_added(self, key: str, phrasings: Sequence[str], prompt: str) -> str | None:
+        """Return the name of a thing of the story a text answer adds, one that neither the answer's phrasings nor the
+        question speak of ('a Tom Cruise flight suit', 'an experiment by Elon Musk'); None if there is none."""
+        spoken = {word for text in (*phrasings, prompt) for word in normalize(text).split()}
+        words = key.split()
+        unpossessed = [word[:-1] if word.endswith("s") and len(word) > 3 else word for word in words]  # "Cruise's"
+        for entity_id in sorted(self._entities_named_in(words) | self._entities_named_in(unpossessed)):
+            names = self._store.names_of(self._store.entity(entity_id))
+            if not any(word in spoken for name in names for word in name_key(name).split() if word not in STOP_WORDS):
+                return self._name_of(entity_id)
+        return None
 
     def _entities_named_in(self, words: Sequence[str]) -> set[str]:
         named: set[str] = set()
