@@ -473,6 +473,10 @@ def test_near_misses_found_by_the_probe_are_refused(question_id: str, text: str)
         ("actress.ty1", "actress Yulia Peresild"),
         ("director.ty1", "director Klim Shipenko"),
         ("industry-funding.ty1", "government funding from the Kremlin"),  # the question's own words
+        ("journey-length.nu1", "12 days (288 hours)"),  # the same value said twice
+        ("journey-length.nu1", "12 days, i.e. 288 hours"),
+        ("novitsky-stay.nu1", "half a year (6 months)"),
+        ("journey-length.nu1", "1 week and 5 days"),
     ],
 )
 def test_fair_forms_next_to_the_families_are_still_accepted(question_id: str, text: str) -> None:
@@ -575,6 +579,11 @@ def test_fair_forms_next_to_the_families_are_still_accepted(question_id: str, te
         ("director-experiment.ty1", "Tom Cruise's experiment"),
         ("industry-funding.ty1", "funding from Elon Musk"),
         ("tourism-reasons.ty1", "to make money for Elon Musk"),
+        # two durations in separate parts are two guesses, not one sum
+        ("journey-length.nu1", "1 week (5 days)"),
+        ("journey-length.nu1", "a week / 5 days"),
+        ("journey-length.nu1", "11 days (24 hours)"),
+        ("journey-length.nu1", "1 week, 120 hours"),
     ],
 )
 def test_near_the_new_paraphrases_wrong_answers_stay_wrong(question_id: str, text: str) -> None:

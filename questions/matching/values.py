@@ -74,6 +74,9 @@ _TIME_BOUND_SIGN: Final = re.compile(r"\d\s*\+(?!\s*\d)|[<>≤≥]")
 """A time's '+' may start its zone offset ('08:55+00:00', 'UTC+3'); elsewhere '3+' and '12 days+' are bounds."""
 _MINUS_SIGN: Final = re.compile(r"^[\s(]*[-−–]\s*\d")
 
+_QUANTITY_PARTS: Final = re.compile(r"\s*(?:[;()\[\]=]|,(?!\d{3}\b)|(?<!\d)/|/(?!\d)|\bi\.?e\.?(?!\w))\s*")
+"""Where one typed quantity ends and another begins: a duration is only summed within one part ('1 week 5 days')."""
+
 _ValueKind = Literal["quantity", "date", "time"]
 
 
@@ -175,7 +178,10 @@ def judge_quantity(expected: ExpectedAnswer, cleaned: str, shown: str) -> Verdic
     (180 days for 6 months) the conversion goes through an average month and may land within 3 %.
     Every number of the answer must be right, so '12 or 13 days' is refused.
     """
-    quantities = combine_durations(parse_quantities(cleaned))
+    # '1 week 5 days' is 12 days; '1 week (5 days)' and 'a week / 5 days' are two guesses, each judged
+    quantities = [
+        quantity for part in _QUANTITY_PARTS.split(cleaned) for quantity in combine_durations(parse_quantities(part))
+    ]
     if not quantities:
         return reject(VerdictCode.UNPARSEABLE, f"Rejected: there is no number in {quote(shown)}.")
     if expected.number is None:
