@@ -477,6 +477,8 @@ def test_near_misses_found_by_the_probe_are_refused(question_id: str, text: str)
         ("journey-length.nu1", "12 days, i.e. 288 hours"),
         ("novitsky-stay.nu1", "half a year (6 months)"),
         ("journey-length.nu1", "1 week and 5 days"),
+        ("director-flight-suit.ty1", "a flight suit?"),
+        ("director-experiment.ty1", "an experiment, probably"),
     ],
 )
 def test_fair_forms_next_to_the_families_are_still_accepted(question_id: str, text: str) -> None:
@@ -584,6 +586,14 @@ def test_fair_forms_next_to_the_families_are_still_accepted(question_id: str, te
         ("journey-length.nu1", "a week / 5 days"),
         ("journey-length.nu1", "11 days (24 hours)"),
         ("journey-length.nu1", "1 week, 120 hours"),
+        # a second guess after '?', '+', '=', or 'perhaps', 'aka', 'unless', another language's 'or'
+        ("director-flight-suit.ty1", "a flight suit? a spacesuit?"),
+        ("director-flight-suit.ty1", "a flight suit + a spacesuit"),
+        ("director-flight-suit.ty1", "a flight suit perhaps a spacesuit"),
+        ("director-flight-suit.ty1", "a flight suit aka a spacesuit"),
+        ("director-flight-suit.ty1", "flight suit unless it's a spacesuit"),
+        ("director-flight-suit.ty1", "a flight suit oder a spacesuit"),
+        ("director-experiment.ty1", "experiment = a gamble"),
     ],
 )
 def test_near_the_new_paraphrases_wrong_answers_stay_wrong(question_id: str, text: str) -> None:

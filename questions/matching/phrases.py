@@ -87,7 +87,9 @@ _ANTONYM_PAIRS: Final = (
 """Words that turn an answer into its opposite when the answer has the other word ('private funding')."""
 _OPPOSITES: Final = {word: other for pair in _ANTONYM_PAIRS for word, other in (pair, pair[::-1])}
 _JOINED_PARTS: Final = re.compile(r"\s+(?:and|plus)\s+")
-_ALTERNATIVES: Final = ALTERNATIVE_WORDS | {"maybe"}
+_ALTERNATIVES = ALTERNATIVE_WORDS | {"maybe", "perhaps", "probably", "possibly", "aka", "unless", "otherwise"}
+# 'or' in the languages players may slip into ('oder', 'ou', Cyrillic 'или' transliterated)
+_ALTERNATIVES |= {"oder", "ou", "ili"}
 """Words that offer a choice of answers ('a surgeon or a pilot'): a hedge, not an answer."""
 
 
@@ -102,7 +104,7 @@ def _opposite_in(key: str, display: str, phrasings: Sequence[str]) -> str | None
     return None
 
 
-_LISTED: Final = re.compile(r"\s*([,;&()\[\]])\s*")
+_LISTED: Final = re.compile(r"\s*([,;&()\[\]|+=\n]|\?(?=\s*\w)|->)\s*")
 _ANSWER_LIKE: Final = re.compile(r"^(?:a|an|the|to|for)\s")
 _REMARK: Final = re.compile(
     r"^(?:according to|as per|per|source|says|said|he said|she said|they said|the \w+ said|again|mostly|really)\b"
