@@ -594,6 +594,8 @@ def test_fair_forms_next_to_the_families_are_still_accepted(question_id: str, te
         ("director-flight-suit.ty1", "flight suit unless it's a spacesuit"),
         ("director-flight-suit.ty1", "a flight suit oder a spacesuit"),
         ("director-experiment.ty1", "experiment = a gamble"),
+        ("rival-project-agency.ty1", "the UK space agency"),  # a real agency, no slip of 'the US space agency'
+        ("monopoly-breaker.ty1", "Spacey"),
     ],
 )
 def test_near_the_new_paraphrases_wrong_answers_stay_wrong(question_id: str, text: str) -> None:

@@ -94,6 +94,9 @@ WELL_KNOWN_NAMES: Final = (
     "Interfax",
     "Netflix",
     "Channel One",
+    "UK Space Agency",
+    "Canadian Space Agency",
+    "Spacey",  # Kevin Spacey: no slip of SpaceX
     # people a quiz on space firsts draws
     "Neil Armstrong",
     "Buzz Aldrin",
