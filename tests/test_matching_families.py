@@ -479,6 +479,10 @@ def test_near_misses_found_by_the_probe_are_refused(question_id: str, text: str)
         ("journey-length.nu1", "1 week and 5 days"),
         ("director-flight-suit.ty1", "a flight suit?"),
         ("director-experiment.ty1", "an experiment, probably"),
+        # the same name twice, in another script
+        ("actress.ty1", "Yulia Peresild (Юлия Пересильд)"),
+        ("roscosmos-name.ty1", "Roscosmos (Роскосмос)"),
+        ("spacecraft.ty1", "Soyuz MS-19 (Союз МС-19)"),
     ],
 )
 def test_fair_forms_next_to_the_families_are_still_accepted(question_id: str, text: str) -> None:
@@ -596,6 +600,7 @@ def test_fair_forms_next_to_the_families_are_still_accepted(question_id: str, te
         ("director-experiment.ty1", "experiment = a gamble"),
         ("rival-project-agency.ty1", "the UK space agency"),  # a real agency, no slip of 'the US space agency'
         ("monopoly-breaker.ty1", "Spacey"),
+        ("spacecraft.ty1", "Soyuz MS-19, MS-18"),  # another designation after a comma
     ],
 )
 def test_near_the_new_paraphrases_wrong_answers_stay_wrong(question_id: str, text: str) -> None:

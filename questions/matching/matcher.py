@@ -665,6 +665,8 @@ class AnswerMatcher:
         # word, is a second guess the store does not know, not a description
         if self._second_name_in(words, ()) is not None or any(word in GIVEN_NAME_WORDS for word in words[:-1]):
             return False
+        if any(word[0].isdecimal() for word in words):
+            return False  # 'Soyuz MS-19, MS-18': another designation or number ('Peresild, 37' is read apart)
         if self._roles_of_others(expected_ids) & set(words):
             return False  # 'Peresild, the director': the director is another person of the story
         kinds = {self._store.entity(entity_id).type for entity_id in expected_ids if entity_id in self._store.entities}
@@ -922,8 +924,11 @@ class AnswerMatcher:
                 continue
             rest = _without_former(words[: starts[0]] + words[starts[0] + size :], self._former_words)
             rest = [word for word in rest if word not in ages]  # '37-year-old Yulia Peresild'
+            said_again = [word for word in rest if word not in STOP_WORDS]
+            if said_again and compact(" ".join(said_again)) in {compact(c.key) for c in candidates}:
+                rest = []  # 'Yulia Peresild (Юлия Пересильд)', 'Roscosmos (Роскосмос)': the same name twice
             if any(word in name_words or word[0].isdecimal() for word in rest):
-                # "Soyuz MS-19 or MS-18", "Peresild Peresild": a second guess or a repeat, not a description
+                # "Soyuz MS-19 or MS-18", "Peresild Vysotskaya Peresild": a second guess, not a description
                 return reject(VerdictCode.WRONG, f"Rejected: give one answer; {quote(shown)} is more than {target}.")
             if starts[0] > 0 and words[starts[0] - 1] in _NEGATING_PREFIXES:
                 # 'the post-Soviet Union', 'ex-NASA': the prefix makes it something else
