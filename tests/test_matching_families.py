@@ -483,6 +483,13 @@ def test_near_misses_found_by_the_probe_are_refused(question_id: str, text: str)
         ("actress.ty1", "Yulia Peresild (Юлия Пересильд)"),
         ("roscosmos-name.ty1", "Roscosmos (Роскосмос)"),
         ("spacecraft.ty1", "Soyuz MS-19 (Союз МС-19)"),
+        # a lead-in before a name of several words, chat around a set answer
+        ("expert-agency.ty1", "I think it's Agence France-Presse"),
+        ("expert-agency.ty1", "my guess is Agence France-Presse"),
+        ("rival-project-agency.ty1", "I think it's National Aeronautics and Space Administration"),
+        ("space-race-rivals.sa1", "gotta be US and China"),
+        ("space-race-rivals.sa1", "What about US and China?"),
+        ("crew-members.sa1", "must be Shkaplerov, Peresild and Shipenko"),
     ],
 )
 def test_fair_forms_next_to_the_families_are_still_accepted(question_id: str, text: str) -> None:

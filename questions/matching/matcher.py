@@ -371,6 +371,7 @@ class AnswerMatcher:
                 )
         if said_with_doubt or key != full_key:  # the reasons below speak of the answer alone
             shown = strip_filler_text(strip_doubt_text(shown))
+            cleaned = strip_filler_text(cleaned)  # 'I think it's Agence France-Presse': judged without the lead-in
         alias = extra_alias(key, extra_aliases)
         if alias is not None:
             return accept(VerdictCode.ALIAS, f"Accepted: {quote(alias)} is an accepted alias here.", expected.display)
