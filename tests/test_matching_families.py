@@ -490,6 +490,8 @@ def test_near_misses_found_by_the_probe_are_refused(question_id: str, text: str)
         ("space-race-rivals.sa1", "gotta be US and China"),
         ("space-race-rivals.sa1", "What about US and China?"),
         ("crew-members.sa1", "must be Shkaplerov, Peresild and Shipenko"),
+        ("crew-size.nu1", "3 cosmonauts"),
+        ("spacex-iss-year.nu1", "in 2020"),
     ],
 )
 def test_fair_forms_next_to_the_families_are_still_accepted(question_id: str, text: str) -> None:
@@ -608,6 +610,17 @@ def test_fair_forms_next_to_the_families_are_still_accepted(question_id: str, te
         ("rival-project-agency.ty1", "the UK space agency"),  # a real agency, no slip of 'the US space agency'
         ("monopoly-breaker.ty1", "Spacey"),
         ("spacecraft.ty1", "Soyuz MS-19, MS-18"),  # another designation after a comma
+        # bounds written as prefixes, counted things that are not the answer's, the end of an era
+        ("spacex-iss-year.nu1", "pre-2020"),
+        ("spacex-iss-year.nu1", "post-2020"),
+        ("spacex-iss-year.nu1", "through 2020"),
+        ("crew-size.nu1", "3 crews"),
+        ("journey-length.nu1", "12 orbits"),
+        ("journey-length.nu1", "12 business days"),
+        ("novitsky-stay.nu1", "6 terms"),
+        ("soviet-tech.ty1", "the fall of the Soviet Union"),
+        ("soviet-firsts-era.ty1", "the collapse of the USSR"),
+        ("soviet-tech.ty1", "the neo-Soviet era"),
     ],
 )
 def test_near_the_new_paraphrases_wrong_answers_stay_wrong(question_id: str, text: str) -> None:

@@ -414,6 +414,7 @@ _REVERSALS: Final = frozenset(
         ("sham", "bogus", "phony", "phoney", "hoax", "pretend", "imaginary", "fictional", "counterfeit", "imitation"),
         ("replica", "mock", "faux", "missing", "vanishing", "vanished", "dwindling", "disappearing", "aborted"),
         ("flop", "flopped", "cancellation", "impersonator", "lookalike", "scrubbed", "postponed", "delayed"),
+        ("collapse", "collapsed", "fall", "neo"),
     )
     for word in words
 )

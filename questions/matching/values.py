@@ -58,7 +58,9 @@ _CLOCK_BOUND_WORDS: Final = frozenset({"from", "after", "until", "till", "til", 
 _VALUE_PARTS: Final = re.compile(r"\s*[,;/]\s*|\s+and\s+")
 """Where one typed time ends and a second begins ('8:55, 9', '8:55 / 9am')."""
 _SHORT_OF: Final = frozenset({"almost", "nearly"})
-_BEFORE_AFTER_WORDS: Final = frozenset({"before", "after", "since", "until", "till", "til", "prior", "by", "from"})
+_BEFORE_AFTER_WORDS: Final = frozenset(
+    {"before", "after", "since", "until", "till", "til", "prior", "by", "from", "pre", "post", "through", "thru"}
+)
 """Words that turn a date or year into a range ('before 2020'); a time of day reads some itself ('ten to nine',
 'ten after eight', 'ten till nine'), and only the others are bounds there (`_TIME_BOUND_WORDS`)."""
 _TIME_BOUND_WORDS: Final = frozenset({"before", "since", "by", "prior"})
@@ -66,6 +68,9 @@ _FOREIGN_AFTER_NUMBER: Final = frozenset(
     {"k", "m", "mn", "bn", "b", "lakh", "crore", "s", "bc", "bce", "light", "percent", "pc", "x", "times"}
     | {"ms", "sec", "secs", "second", "seconds", "century", "centuries", "millennium", "millennia"}
     | {"semester", "semesters", "season", "seasons", "km", "kg", "miles", "metres", "meters"}
+    # counted things that are not the answer's ('3 crews' of people, '12 orbits' or '12 sols' for days)
+    | {"crews", "teams", "rockets", "ships", "flights", "missions", "orbits", "sols", "laps", "trips"}
+    | {"trimester", "trimesters", "terms", "weekends", "business", "working", "nights", "lunar", "moons"}
 )
 """What written right after a number makes it another quantity than the answer's ('3M', '2020s', '2020 BC',
 '6 ms', '6 light years', '6 centuries' for 6 months)."""
