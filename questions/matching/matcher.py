@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -668,6 +669,11 @@ class AnswerMatcher:
             return False
         if any(word[0].isdecimal() for word in words):
             return False  # 'Soyuz MS-19, MS-18': another designation or number ('Peresild, 37' is read apart)
+        if any(
+            not is_english_word(first) and first not in self._name_words and second not in STOP_WORDS
+            for first, second in itertools.pairwise(words)
+        ):
+            return False  # 'Alexei German, Klim Shipenko': a first name no dictionary holds, and a surname
         if self._roles_of_others(expected_ids) & set(words):
             return False  # 'Peresild, the director': the director is another person of the story
         kinds = {self._store.entity(entity_id).type for entity_id in expected_ids if entity_id in self._store.entities}
@@ -943,7 +949,11 @@ class AnswerMatcher:
             unknown = self._second_name_in(around, candidates) if person else None
             after = words[starts[0] + size :][:2]
             if unknown is None and person and len(after) == 2:
-                unknown = self._second_name_in(after, candidates) if after[0] in GIVEN_NAME_WORDS else None
+                # 'Tom Cruise (Will Smith)', 'Klim Shipenko (Andrei Tarkovsky)': a first name and a surname after it
+                first_name = after[0] in GIVEN_NAME_WORDS or (
+                    after[0] not in STOP_WORDS and after[0] not in _NAME_DESCRIPTORS and not is_english_word(after[0])
+                )
+                unknown = self._second_name_in(after, candidates) if first_name else None
             if unknown is not None:
                 return reject(
                     VerdictCode.WRONG, f"Rejected: give one answer; {quote(unknown)} is no part of {target}'s name."
