@@ -125,6 +125,12 @@ def _words_of_forms(forms: tuple[str, ...]) -> frozenset[str]:
     return frozenset(word for form in forms for word in normalize(form).split())
 
 
+@lru_cache(maxsize=4096)
+def _spoken_words(texts: tuple[str, ...]) -> frozenset[str]:
+    """The normalised words of an answer's phrasings and its question, once per question (not per judged text)."""
+    return frozenset(word for text in texts for word in normalize(text).split())
+
+
 def _without_former(words: list[str], former: frozenset[str]) -> list[str]:
     """Drop 'ex-Soviet', 'former USSR' from the words around a name: the former state a place belonged to describes
     it ('ex-Soviet Kazakhstan'), it names no second answer. Only a former state: 'ex-NASA Roscosmos' stays."""
@@ -397,7 +403,7 @@ class AnswerMatcher:
             return self._judge_value(expected, value_kind, cleaned, key, shown)
         if _SLASHED.search(cleaned) and not any("/" in phrasing for phrasing in (expected.display, *expected.accepted)):
             return reject(VerdictCode.WRONG, f"Rejected: give one answer; the “/” in {quote(shown)} offers two.")
-        forms = [expected.display, *expected.accepted, *extra_aliases]
+        forms = (expected.display, *expected.accepted, *extra_aliases)
         added = self._story_name_added(full_key, forms, question.prompt)
         if added is not None:  # 'a Tom Cruise flight suit', 'funding from Elon Musk'
             return reject(VerdictCode.WRONG, f"Rejected: {quote(shown)} names {added}, not {quote(expected.display)}.")
@@ -1127,10 +1133,10 @@ class AnswerMatcher:
                     named.append(name)
         return named
 
-    def _story_name_added(self, key: str, phrasings: Sequence[str], prompt: str) -> str | None:
+    def _story_name_added(self, key: str, phrasings: tuple[str, ...], prompt: str) -> str | None:
         """Return the name of a thing of the story a text answer adds, one that neither the answer's phrasings nor the
         question speak of ('a Tom Cruise flight suit', 'an experiment by Elon Musk'); None if there is none."""
-        spoken = {word for text in (*phrasings, prompt) for word in normalize(text).split()}
+        spoken = _spoken_words((*phrasings, prompt))
         words = key.split()
         unpossessed = [word[:-1] if word.endswith("s") and len(word) > 3 else word for word in words]  # "Cruise's"
         for entity_id in sorted(self._entities_named_in(words) | self._entities_named_in(unpossessed)):
