@@ -74,8 +74,8 @@ _FOREIGN_AFTER_NUMBER: Final = frozenset(
 )
 """What written right after a number makes it another quantity than the answer's ('3M', '2020s', '2020 BC',
 '6 ms', '6 light years', '6 centuries' for 6 months)."""
-_BOUND_SIGN: Final = re.compile(r"\+(?!\s*\d)|[<>≤≥]")
-_TIME_BOUND_SIGN: Final = re.compile(r"\d\s*\+(?!\s*\d)|[<>≤≥]")
+_BOUND_SIGN: Final = re.compile(r"\+(?!\s*\d)|[<>≤≥±]")
+_TIME_BOUND_SIGN: Final = re.compile(r"\d\s*\+(?!\s*\d)|[<>≤≥±]")
 """A time's '+' may start its zone offset ('08:55+00:00', 'UTC+3'); elsewhere '3+' and '12 days+' are bounds."""
 _MINUS_SIGN: Final = re.compile(r"^[\s(]*[-−–]\s*\d")
 
