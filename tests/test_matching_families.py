@@ -625,6 +625,8 @@ def test_fair_forms_next_to_the_families_are_still_accepted(question_id: str, te
         ("returns-with.ty1", "Oleg Novitsky (Thomas Pesquet)"),
         ("political-expert.ty1", "Konstantin Kalachev (Dmitry Peskov)"),
         ("launch-time.ty1", "8:55 ± 5 min"),  # a range
+        ("tourism-restart.ty1", "space tourism, Buran"),  # one word, but a name: a second guess
+        ("tourism-restart.ty2", "space tourism + Buran"),
     ],
 )
 def test_near_the_new_paraphrases_wrong_answers_stay_wrong(question_id: str, text: str) -> None:

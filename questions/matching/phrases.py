@@ -28,7 +28,7 @@ from questions.text.normalize import (
     typo_budget,
 )
 from questions.text.numbers import digitize_number_words, tokenize
-from questions.text.vocabulary import is_known_word
+from questions.text.vocabulary import is_english_word, is_known_word
 
 _NEGATIONS: Final = frozenset(
     {
@@ -131,6 +131,8 @@ def _listed_guess(raw: str, phrasings: Sequence[str]) -> str | None:
             continue
         if separator == "&" or _ANSWER_LIKE.match(part) or len(words) >= 2:  # '&' joins two answers, like 'and'
             return part
+        if len(words) == 1 and not is_english_word(normalize(part)) and not normalize(part).isdecimal():
+            return part  # 'space tourism, Buran': a name, not a remark like 'blue' or 'really'
     return None
 
 
