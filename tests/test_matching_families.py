@@ -492,6 +492,8 @@ def test_near_misses_found_by_the_probe_are_refused(question_id: str, text: str)
         ("crew-members.sa1", "must be Shkaplerov, Peresild and Shipenko"),
         ("crew-size.nu1", "3 cosmonauts"),
         ("spacex-iss-year.nu1", "in 2020"),
+        ("rival-project-actor.ty1", "Tom Cruise, The Actor"),  # what he is, capitalised
+        ("rival-project-actor.ty1", "TOM CRUISE, THE ACTOR"),
     ],
 )
 def test_fair_forms_next_to_the_families_are_still_accepted(question_id: str, text: str) -> None:
@@ -627,6 +629,12 @@ def test_fair_forms_next_to_the_families_are_still_accepted(question_id: str, te
         ("launch-time.ty1", "8:55 ± 5 min"),  # a range
         ("tourism-restart.ty1", "space tourism, Buran"),  # one word, but a name: a second guess
         ("tourism-restart.ty2", "space tourism + Buran"),
+        # a second thing written as a name after a comma, though its words are English ones
+        ("hollywood-initiative.ty1", "Hollywood, Broadway"),
+        ("rival-project-agency.ty1", "NASA, Space Force"),
+        ("film-title.ty1", "The Challenge, The Martian"),
+        ("launch-site.ty1", "Baikonur, Wallops"),
+        ("monopoly-breaker.ty1", "Axiom Space, SpaceX"),
     ],
 )
 def test_near_the_new_paraphrases_wrong_answers_stay_wrong(question_id: str, text: str) -> None:

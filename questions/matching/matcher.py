@@ -125,6 +125,13 @@ def _words_of_forms(forms: tuple[str, ...]) -> frozenset[str]:
     return frozenset(word for form in forms for word in normalize(form).split())
 
 
+def _written_as_a_name(typed: str) -> bool:
+    """Tell whether a part of an answer is written as a name: every word but the small ones capitalised ('Broadway',
+    'Space Force', 'The Martian'), where a description is written in lower case ('the actor', 'the SpaceX man')."""
+    words = [word for word in re.findall(r"[^\W\d_][\w'’-]*", typed) if word.casefold() not in STOP_WORDS]
+    return bool(words) and all(word[0].isupper() for word in words)
+
+
 @lru_cache(maxsize=4096)
 def _spoken_words(texts: tuple[str, ...]) -> frozenset[str]:
     """The normalised words of an answer's phrasings and its question, once per question (not per judged text)."""
@@ -628,10 +635,13 @@ class AnswerMatcher:
         ages = self._ages(expected_ids)
         # "Tom Cruise, the actor": after a comma (not after 'and' or 'or') a few plain words describe
         only_commas = _ALTERNATIVE_JOINERS.search(cleaned) is None
+        # the parts as typed, with their capitals ('Hollywood, Broadway'), when they line up with the cleaned ones
+        typed = [part for part in _SET_SEPARATORS.split(shown) if part.strip()]
+        typed_parts = typed if len(typed) == len(parts) and not shown.isupper() else [""] * len(parts)
         right = False
         context: list[str] = []
         others: list[str] = []
-        for part in parts:
+        for part, typed_part in zip(parts, typed_parts, strict=True):
             part_key = digitize_number_words(strip_filler(normalize_cleaned(part)))
             part_key = _BOTH.sub("", part_key)  # 'both Tom Cruise and Matt Damon
             if transliterated:
@@ -645,7 +655,16 @@ class AnswerMatcher:
                 continue  # 'Kazakhstan, ex-USSR': the former state it belonged to, as in 'ex-Soviet Kazakhstan'
             elif resolved is not None and resolved.entity_id in places:
                 context.append(self._name_of(resolved.entity_id))
-            elif not (only_commas and resolved is None and self._describes(part_key, expected_ids)):
+            elif not (
+                only_commas
+                and resolved is None
+                and not (
+                    _written_as_a_name(typed_part)
+                    and not self._entities_named_in(part_key.split())
+                    and not {w for w in part_key.split() if w not in STOP_WORDS} <= self._kind_words(expected_ids, ())
+                )
+                and self._describes(part_key, expected_ids)
+            ):
                 others.append(display_text(part, 30))
         if not right:
             return None
