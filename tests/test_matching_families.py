@@ -494,6 +494,8 @@ def test_near_misses_found_by_the_probe_are_refused(question_id: str, text: str)
         ("spacex-iss-year.nu1", "in 2020"),
         ("rival-project-actor.ty1", "Tom Cruise, The Actor"),  # what he is, capitalised
         ("rival-project-actor.ty1", "TOM CRUISE, THE ACTOR"),
+        ("director.ty1", "In the end, Shipenko"),  # an idiom with 'end' in it, read past
+        ("director.ty1", "Shipenko in the end"),
     ],
 )
 def test_fair_forms_next_to_the_families_are_still_accepted(question_id: str, text: str) -> None:

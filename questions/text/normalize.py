@@ -206,7 +206,7 @@ _LEADING_DOUBT: Final = re.compile(
     r"i['’]?m (?:going|gonna) (?:to )?(?:say|go with),? |(?:i['’]?m )?gonna (?:say|go with),? |"
     r"what about |is the answer |hopefully,? |thanks!?,? |thank you!?,? |(?:wild |my )?guess[:,-] |"
     r"easy(?: one)?[:,-] |iirc,? |um+\.*,? |gotta be |must be |could it be |sure,? |"
-    r"i['’]?m positive,? (?:it['’]?s )?)",
+    r"i['’]?m positive,? (?:it['’]?s )?|in the end,? |at the end of the day,? )",
     re.IGNORECASE,
 )
 _TRAILING_DOUBT: Final = re.compile(
@@ -216,7 +216,7 @@ _TRAILING_DOUBT: Final = re.compile(
     r"ig|duh|ez|gg|ty|final answer|(?:i['’]m )?pretty sure|100 ?%|omg|bro|ngl|thx|yup|hehe|lmfao|obv|either way|"
     r"most probably|quite possibly|very likely|ok|okay|yeah|yes|yep|no cap|not gonna lie|isn['’]?t it|"
     r"no question|no kidding|not kidding|mate|innit|fr|fingers crossed|guess|i reckon|is my answer|nothing else|"
-    r"clearly|"
+    r"clearly|in the end|"
     r":[dp3)(]+|;[)]|x[dp]|<3|c:|👍|✅|🚀|😀|😄|🙂|😎)[\s.!?)\]]*$",
     re.IGNORECASE,
 )
