@@ -496,6 +496,7 @@ def test_near_misses_found_by_the_probe_are_refused(question_id: str, text: str)
         ("rival-project-actor.ty1", "TOM CRUISE, THE ACTOR"),
         ("director.ty1", "In the end, Shipenko"),  # an idiom with 'end' in it, read past
         ("director.ty1", "Shipenko in the end"),
+        ("director.ty1", "my bad, it's Shipenko"),
     ],
 )
 def test_fair_forms_next_to_the_families_are_still_accepted(question_id: str, text: str) -> None:

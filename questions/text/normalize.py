@@ -206,7 +206,8 @@ _LEADING_DOUBT: Final = re.compile(
     r"i['’]?m (?:going|gonna) (?:to )?(?:say|go with),? |(?:i['’]?m )?gonna (?:say|go with),? |"
     r"what about |is the answer |hopefully,? |thanks!?,? |thank you!?,? |(?:wild |my )?guess[:,-] |"
     r"easy(?: one)?[:,-] |iirc,? |um+\.*,? |gotta be |must be |could it be |sure,? |"
-    r"i['’]?m positive,? (?:it['’]?s )?|in the end,? |at the end of the day,? )",
+    r"i['’]?m positive,? (?:it['’]?s )?|in the end,? |at the end of the day,? |my bad,? (?:it['’]?s )?|"
+    r"sorry,? (?:it['’]?s )?)",
     re.IGNORECASE,
 )
 _TRAILING_DOUBT: Final = re.compile(
