@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -125,13 +124,6 @@ def _words_of_forms(forms: tuple[str, ...]) -> frozenset[str]:
     return frozenset(word for form in forms for word in normalize(form).split())
 
 
-def _written_as_a_name(typed: str) -> bool:
-    """Tell whether a part of an answer is written as a name: every word but the small ones capitalised ('Broadway',
-    'Space Force', 'The Martian'), where a description is written in lower case ('the actor', 'the SpaceX man')."""
-    words = [word for word in re.findall(r"[^\W\d_][\w'’-]*", typed) if word.casefold() not in STOP_WORDS]
-    return bool(words) and all(word[0].isupper() for word in words)
-
-
 @lru_cache(maxsize=4096)
 def _spoken_words(texts: tuple[str, ...]) -> frozenset[str]:
     """The normalised words of an answer's phrasings and its question, once per question (not per judged text)."""
@@ -192,15 +184,19 @@ _RELATION_NOUNS: Final = frozenset(
     {"director", "co", "costar", "star", "replacement", "backup", "double", "stunt", "commander", "rival"}
     | {"successor", "predecessor", "colleague", "partner", "boss", "assistant", "understudy", "stand", "friend"}
     | {"brother", "sister", "wife", "husband", "son", "daughter", "father", "mother", "dad", "mom", "mum"}
-    | {"crewmate", "producer", "agent", "manager", "coach", "teacher", "student", "deputy"}
+    | {"crewmate", "producer", "agent", "manager", "coach", "teacher", "student", "deputy", "lawyer", "cousin"}
+    | {"investor", "investors", "spokesman", "spokeswoman", "spokesperson", "character", "ex", "body", "uncle"}
+    | {"aunt", "nephew", "niece", "fan", "fans", "employee", "employees", "lookalike", "impersonator", "clone"}
+    | {"girlfriend", "boyfriend", "kid", "kids", "child", "children", "enemy", "bodyguard", "driver", "fiancee"}
 )
 """Words for someone else after a person's possessive ('Peresild's director'); "Peresild's my guess" and "Musk's
 company" are no one else."""
-_IS_AFTER_NAME: Final = frozenset(
-    {"my", "your", "our", "it", "right", "correct", "definitely", "probably", "surely", "obviously", "likely"}
-    | {"certainly", "def", "prob", "final", "answer", "guess", "pick", "bet", "call", "always", "clearly", "sure"}
+_COMPOUND_HEADS: Final = frozenset(
+    {"missile", "missiles", "ship", "ships", "control", "liner", "line", "lines", "holiday", "holidays", "speed"}
+    | {"oil", "ox", "oxen", "deer", "perfume", "scent", "rat", "melon", "rose", "stick", "mallow", "cologne"}
 )
-"""Words after a name's "'s" that make it "is" ("Peresild's my guess", "Musk's definitely right"), not a possessive."""
+"""Words that make a compound noun of a surname that is also a word ('cruise missile', 'musk ox'); 'Musk himself'
+and 'Cruise again' are the person."""
 _LIST_MARKER: Final = re.compile(r"(?:^|\s)\d{1,2}[.)]\s+")
 """A numbered list's markers ('1. Shkaplerov 2. Peresild'), read as separators."""
 _COMPANY_WORDS: Final = frozenset(
@@ -219,15 +215,13 @@ _SET_HEDGES: Final = (ALTERNATIVE_WORDS - {"vs", "versus"}) | DOUBT_WORDS | {"no
 """Words that make a set answer a choice between names ('US or China', 'Peresild, Shipenko and maybe Novitsky');
 'US vs China' names the two rivals."""
 _SET_SEPARATORS: Final = re.compile(
-    r"\s*(?:[,;/&+|\n]|\?(?=\s*\w)|\band\b|\bor\b|\bnor\b|\bplus\b|\bvs\b|\bversus\b|\baka\b|\bunless\b|"
+    r"\s*(?:[,;/&+|\n]|\band\b|\bor\b|\bnor\b|\bplus\b|\bvs\b|\bversus\b|\bunless\b|"
     r"\botherwise\b|\bas well as\b)\s*"
 )
 _HEDGE_WORDS: Final = ALTERNATIVE_WORDS | DOUBT_WORDS | {"not"}
 _BOTH: Final = re.compile(r"^(?:both|either) ")
 _MAX_DESCRIPTION_WORDS: Final = 5
-_ALTERNATIVE_JOINERS: Final = re.compile(
-    r"[;/&+|]|\?(?=\s*\w)|\b(?:and|or|nor|plus|vs|versus|aka|unless|otherwise)\b|\bas well as\b"
-)
+_ALTERNATIVE_JOINERS: Final = re.compile(r"[;/&+|]|\b(?:and|or|nor|plus|vs|versus|unless|otherwise)\b|\bas well as\b")
 _CYRILLIC: Final = re.compile(r"[\u0400-\u04ff]")
 _MIXED_SCRIPT: Final = re.compile(r"[a-zA-Z][\u0400-\u04ff]|[\u0400-\u04ff][a-zA-Z]")
 _ACRONYM_SKIPPED: Final = frozenset({"of", "the", "and", "for", "de", "du", "la"})
@@ -411,7 +405,7 @@ class AnswerMatcher:
         if _SLASHED.search(cleaned) and not any("/" in phrasing for phrasing in (expected.display, *expected.accepted)):
             return reject(VerdictCode.WRONG, f"Rejected: give one answer; the “/” in {quote(shown)} offers two.")
         forms = (expected.display, *expected.accepted, *extra_aliases)
-        added = self._story_name_added(full_key, forms, question.prompt)
+        added = self._story_name_added(full_key, forms, (question.prompt, *question.quotes))
         if added is not None:  # 'a Tom Cruise flight suit', 'funding from Elon Musk'
             return reject(VerdictCode.WRONG, f"Rejected: {quote(shown)} names {added}, not {quote(expected.display)}.")
         rivals = self._rival_words(question.fact_id)
@@ -635,13 +629,10 @@ class AnswerMatcher:
         ages = self._ages(expected_ids)
         # "Tom Cruise, the actor": after a comma (not after 'and' or 'or') a few plain words describe
         only_commas = _ALTERNATIVE_JOINERS.search(cleaned) is None
-        # the parts as typed, with their capitals ('Hollywood, Broadway'), when they line up with the cleaned ones
-        typed = [part for part in _SET_SEPARATORS.split(shown) if part.strip()]
-        typed_parts = typed if len(typed) == len(parts) and not shown.isupper() else [""] * len(parts)
         right = False
         context: list[str] = []
         others: list[str] = []
-        for part, typed_part in zip(parts, typed_parts, strict=True):
+        for part in parts:
             part_key = digitize_number_words(strip_filler(normalize_cleaned(part)))
             part_key = _BOTH.sub("", part_key)  # 'both Tom Cruise and Matt Damon
             if transliterated:
@@ -655,16 +646,7 @@ class AnswerMatcher:
                 continue  # 'Kazakhstan, ex-USSR': the former state it belonged to, as in 'ex-Soviet Kazakhstan'
             elif resolved is not None and resolved.entity_id in places:
                 context.append(self._name_of(resolved.entity_id))
-            elif not (
-                only_commas
-                and resolved is None
-                and not (
-                    _written_as_a_name(typed_part)
-                    and not self._entities_named_in(part_key.split())
-                    and not {w for w in part_key.split() if w not in STOP_WORDS} <= self._kind_words(expected_ids, ())
-                )
-                and self._describes(part_key, expected_ids)
-            ):
+            elif not (only_commas and resolved is None and self._describes(part_key, expected_ids)):
                 others.append(display_text(part, 30))
         if not right:
             return None
@@ -692,13 +674,14 @@ class AnswerMatcher:
         # word, is a second guess the store does not know, not a description
         if self._second_name_in(words, ()) is not None or any(word in GIVEN_NAME_WORDS for word in words[:-1]):
             return False
-        if any(word[0].isdecimal() for word in words):
-            return False  # 'Soyuz MS-19, MS-18': another designation or number ('Peresild, 37' is read apart)
-        if any(
-            not is_english_word(first) and first not in self._name_words and second not in STOP_WORDS
-            for first, second in itertools.pairwise(words)
-        ):
-            return False  # 'Alexei German, Klim Shipenko': a first name no dictionary holds, and a surname
+        designated = any(
+            digit_runs(name_key(name))
+            for entity_id in expected_ids
+            if entity_id in self._store.entities
+            for name in self._store.names_of(self._store.entity(entity_id))
+        )
+        if designated and any(word[0].isdecimal() for word in words):
+            return False  # 'Soyuz MS-19, MS-18': another designation of a designated thing
         if self._roles_of_others(expected_ids) & set(words):
             return False  # 'Peresild, the director': the director is another person of the story
         kinds = {self._store.entity(entity_id).type for entity_id in expected_ids if entity_id in self._store.entities}
@@ -727,9 +710,7 @@ class AnswerMatcher:
             if not following or normalize(match.group(1)) not in own:
                 continue
             word = following[0]
-            if word in _RELATION_NOUNS or word in self._all_roles:
-                return match
-            if word not in STOP_WORDS and word not in _IS_AFTER_NAME and not word.isdecimal() and word[:5] not in asked:
+            if (word in _RELATION_NOUNS or word in self._all_roles) and word[:5] not in asked:
                 return match
         return None
 
@@ -781,6 +762,8 @@ class AnswerMatcher:
         if not self._is_person(expected_ids):
             return set()
         own = set().union(*(self._role_heads.get(entity_id, set()) for entity_id in expected_ids))
+        own |= {"actor", "actress"} if own & {"actor", "actress"} else set()  # 'actor Yulia Peresild'
+        own |= {"cosmonaut", "astronaut"} if own & {"cosmonaut", "astronaut"} else set()
         others = {
             head
             for entity_id, entity_heads in self._role_heads.items()
@@ -1057,12 +1040,8 @@ class AnswerMatcher:
             return True
         following = words[after] if after < len(words) else None
         return (
-            following is not None
-            and following not in STOP_WORDS
-            and following not in _NAME_DESCRIPTORS
+            following in _COMPOUND_HEADS
             and following not in kind_words  # 'Cruise actor': what he is
-            and not following.isdecimal()
-            and is_english_word(following)
             and re.search(rf"\b{re.escape(surname)}\s+{re.escape(following)}\b", cleaned) is not None
         )
 
@@ -1152,16 +1131,22 @@ class AnswerMatcher:
                     named.append(name)
         return named
 
-    def _story_name_added(self, key: str, phrasings: tuple[str, ...], prompt: str) -> str | None:
+    def _story_name_added(self, key: str, phrasings: tuple[str, ...], context: tuple[str, ...]) -> str | None:
         """Return the name of a thing of the story a text answer adds, one that neither the answer's phrasings nor the
-        question speak of ('a Tom Cruise flight suit', 'an experiment by Elon Musk'); None if there is none."""
-        spoken = _spoken_words((*phrasings, prompt))
+        question and its quotes speak of ('a Tom Cruise flight suit', 'an experiment by Elon Musk'); None if there
+        is none. A name that is one English word ('Attraction', a surname like 'Cruise') needs its other words."""
+        spoken = _spoken_words((*phrasings, *context))
         words = key.split()
         unpossessed = [word[:-1] if word.endswith("s") and len(word) > 3 else word for word in words]  # "Cruise's"
+        text = f" {' '.join(unpossessed)} "
         for entity_id in sorted(self._entities_named_in(words) | self._entities_named_in(unpossessed)):
-            names = self._store.names_of(self._store.entity(entity_id))
-            if not any(word in spoken for name in names for word in name_key(name).split() if word not in STOP_WORDS):
-                return self._name_of(entity_id)
+            names = [name_key(name) for name in self._store.names_of(self._store.entity(entity_id))]
+            if any(word in spoken for name in names for word in name.split() if word not in STOP_WORDS):
+                continue
+            whole = [name for name in names if f" {name} " in text or f" {name} " in f" {key} "]
+            if all(" " not in name and is_english_word(name) for name in whole):
+                continue  # 'space cruises', 'a tourist attraction': words, not names
+            return self._name_of(entity_id)
         return None
 
     def _entities_named_in(self, words: Sequence[str]) -> set[str]:

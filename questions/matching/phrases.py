@@ -87,7 +87,7 @@ _ANTONYM_PAIRS: Final = (
 """Words that turn an answer into its opposite when the answer has the other word ('private funding')."""
 _OPPOSITES: Final = {word: other for pair in _ANTONYM_PAIRS for word, other in (pair, pair[::-1])}
 _JOINED_PARTS: Final = re.compile(r"\s+(?:and|plus)\s+")
-_ALTERNATIVES = ALTERNATIVE_WORDS | {"maybe", "perhaps", "probably", "possibly", "aka", "unless", "otherwise"}
+_ALTERNATIVES = ALTERNATIVE_WORDS | {"maybe", "perhaps", "probably", "possibly", "unless", "otherwise"}
 # 'or' in the languages players may slip into ('oder', 'ou', Cyrillic 'или' transliterated)
 _ALTERNATIVES |= {"oder", "ou", "ili"}
 """Words that offer a choice of answers ('a surgeon or a pilot'): a hedge, not an answer."""
@@ -267,11 +267,11 @@ def judge_text(
             VerdictCode.WRONG,
             f"Rejected: {quote(shown)} names another kind of {quote(best[1])} than {quote(expected.display)}.",
         )
-    reversal = _reversal_in(words, phrasings, prompt)
+    reversal = reversal_in(key, phrasings, prompt)
     if reversal is not None:
         return reject(
             VerdictCode.WRONG,
-            f"Rejected: {quote(_as_typed(reversal, key))} in {quote(shown)} changes what it says; the answer is "
+            f"Rejected: {quote(reversal)} in {quote(shown)} changes what it says; the answer is "
             f"{quote(expected.display)}.",
         )
     named = _names_another(words, phrasings, distractors, rivals or {})
@@ -286,17 +286,16 @@ def judge_text(
 
 
 def reversal_in(key: str, phrasings: Sequence[str], prompt: str) -> str | None:
-    """Return the player's word (as typed) that says the answer's thing is missing, lost, faked or failed ('fake Tom
-    Cruise', 'Soyuz MS-19 (crashed)', '5 October 2021, but it was cancelled'), unless the answer or question has it."""
-    word = _reversal_in(content_words(key), phrasings, prompt)
-    return None if word is None else _as_typed(word, key)
-
-
-def _reversal_in(words: Sequence[str], phrasings: Sequence[str], prompt: str) -> str | None:
-    """Return a key word of the player's that says the answer's thing is missing, lost or false (`_REVERSALS`),
-    unless a phrasing of the answer or the question itself has it."""
-    own = {word for phrasing in (*phrasings, prompt) for word in phrase_keywords(phrasing)}
-    return next((word for word in words if word in _REVERSALS and word not in own), None)
+    """Return the player's word that says the answer's thing is missing, lost, faked or failed ('fake Tom Cruise',
+    'Soyuz MS-19 (crashed)', '5 October 2021, but it was cancelled'; `_REVERSALS`), unless a phrasing of the answer
+    or the question has it, or it is in a clause about the answer ('SpaceX, which ended Russia's monopoly')."""
+    own = {word for phrasing in (*phrasings, prompt) for word in _normalized(phrasing).split()}
+    for word in key.split():
+        if word in _CLAUSE_MARKERS:
+            return None
+        if word in _REVERSALS and word not in own:
+            return word
+    return None
 
 
 def _another_kind(words: Sequence[str], matched: str, display: str, phrasings: Sequence[str]) -> str | None:
@@ -403,7 +402,7 @@ _INTENSIFIERS: Final = frozenset(
 )
 """Words that stress or size a short answer without changing what it is ('pure PR', 'more funding')."""
 _REVERSALS: Final = frozenset(
-    stem(word)
+    word
     for words in (
         ("lose", "lost", "losing", "loss", "lack", "lacking", "less", "fewer", "without", "avoid", "avoiding"),
         ("end", "ended", "cancel", "cancelled", "canceled", "cut", "cuts", "reduce", "reduced", "reduction"),
@@ -411,18 +410,24 @@ _REVERSALS: Final = frozenset(
         ("abandon", "abandoned", "scrap", "scrapped", "refuse", "refused", "reject", "rejected", "deny", "denied"),
         ("steal", "stole", "stolen", "fraud", "scandal", "fake", "faked", "false", "fail", "failed", "failure"),
         ("waste", "wasted", "wasting", "launder", "laundering", "embezzle", "embezzled", "misuse", "corrupt"),
-        ("cheap", "bad", "broken", "ruin", "ruined", "destroy", "destroyed", "crash", "crashed", "anti", "against"),
+        ("broken", "ruin", "ruined", "destroy", "destroyed", "crash", "crashed", "anti", "against"),
         ("withdraw", "withdrawn", "freeze", "frozen", "never", "botch", "botched"),
         ("sham", "bogus", "phony", "phoney", "hoax", "pretend", "imaginary", "fictional", "counterfeit", "imitation"),
         ("replica", "mock", "faux", "missing", "vanishing", "vanished", "dwindling", "disappearing", "aborted"),
         ("flop", "flopped", "cancellation", "impersonator", "lookalike", "scrubbed", "postponed", "delayed"),
-        ("collapse", "collapsed", "fall", "neo"),
+        ("collapse", "collapsed", "neo"),
     )
     for word in words
 )
 """Words that, added to an answer, say its thing is missing, lost, cut, faked or failed ('lack of government
 funding', 'to lose money', 'a fake flight suit', 'an experiment in failure'): another answer, unless the answer's
-own phrasings or the question use the word ('failed launches' of the setbacks)."""
+own phrasings or the question use the word ('failed launches' of the setbacks). Compared as typed, not stemmed:
+'losing' is no 'Los' Angeles, 'missing' no 'Miss' Peresild."""
+_CLAUSE_MARKERS: Final = frozenset(
+    {"which", "who", "that", "before", "after", "when", "until", "till", "since", "as", "because", "while"}
+)
+"""Words that start a clause about the answer ('SpaceX, which ended Russia's monopoly', 'the USSR, before its
+collapse'): what follows tells about it and does not change what it is."""
 
 
 _SYNONYM_GROUPS: Final = (

@@ -70,7 +70,7 @@ _FOREIGN_AFTER_NUMBER: Final = frozenset(
     | {"semester", "semesters", "season", "seasons", "km", "kg", "miles", "metres", "meters"}
     # counted things that are not the answer's ('3 crews' of people, '12 orbits' or '12 sols' for days)
     | {"crews", "teams", "rockets", "ships", "flights", "missions", "orbits", "sols", "laps", "trips"}
-    | {"trimester", "trimesters", "terms", "weekends", "business", "working", "nights", "lunar", "moons"}
+    | {"trimester", "trimesters", "terms", "weekends", "business", "working", "lunar", "moons"}
 )
 """What written right after a number makes it another quantity than the answer's ('3M', '2020s', '2020 BC',
 '6 ms', '6 light years', '6 centuries' for 6 months)."""
@@ -79,7 +79,7 @@ _TIME_BOUND_SIGN: Final = re.compile(r"\d\s*\+(?!\s*\d)|[<>≤≥±]")
 """A time's '+' may start its zone offset ('08:55+00:00', 'UTC+3'); elsewhere '3+' and '12 days+' are bounds."""
 _MINUS_SIGN: Final = re.compile(r"^[\s(]*[-−–]\s*\d")
 
-_QUANTITY_PARTS: Final = re.compile(r"\s*(?:[;()\[\]=]|,(?!\d{3}\b)|(?<!\d)/|/(?!\d)|\bi\.?e\.?(?!\w))\s*")
+_QUANTITY_PARTS: Final = re.compile(r"\s*(?:[;()\[\]=]|(?<!\d)/|/(?!\d)|\bi\.?e\.?(?!\w))\s*")
 """Where one typed quantity ends and another begins: a duration is only summed within one part ('1 week 5 days')."""
 
 _ValueKind = Literal["quantity", "date", "time"]

@@ -215,9 +215,9 @@ _TRAILING_DOUBT: Final = re.compile(
     r"i['’]?m not sure|not 100 ?% sure|no idea|idk|lol|lmao|haha|xd|sharp|for sure|right|ish|no doubt|"
     r"without a doubt|definitely|surely|obviously|of course|please|pls|thanks|most likely|likely|ofc|tbh|imo|"
     r"ig|duh|ez|gg|ty|final answer|(?:i['’]m )?pretty sure|100 ?%|omg|bro|ngl|thx|yup|hehe|lmfao|obv|either way|"
-    r"most probably|quite possibly|very likely|ok|okay|yeah|yes|yep|no cap|not gonna lie|isn['’]?t it|"
+    r"most probably|quite possibly|very likely|ok|okay|yeah|yes|yep|no cap|not gonna lie|isn['’]?t it(?=\s*\?)|"
     r"no question|no kidding|not kidding|mate|innit|fr|fingers crossed|guess|i reckon|is my answer|nothing else|"
-    r"clearly|in the end|"
+    r"clearly|in the end|end of story|my bad|iirc|afaik|imho|imo|btw|prolly|smh|fwiw|tbf|"
     r":[dp3)(]+|;[)]|x[dp]|<3|c:|👍|✅|🚀|😀|😄|🙂|😎)[\s.!?)\]]*$",
     re.IGNORECASE,
 )

@@ -130,11 +130,13 @@ _ZONE_LIKE_WORDS: Final = frozenset(
     {"local", "eastern", "western", "central", "pacific", "mountain", "atlantic", "standard", "daylight", "summer"}
     | {"winter", "european", "kyiv", "london", "paris", "berlin", "tokyo", "beijing", "york", "india", "china"}
     # abbreviations of zones that are English words or are ambiguous: IST (India or Ireland), ART, PET, GET...
-    | {"ist", "art", "pet", "get", "azt", "amt", "cot", "sst", "bot"}
+    | {"ist", "azt", "amt", "sst"}
 )
 """English words that name a zone the answer cannot be converted from ('08:55 local', 'Eastern'): still refused."""
 _AM_WORDS: Final = frozenset({"am", "morning"})
-_PM_WORDS: Final = frozenset({"pm", "afternoon", "evening", "night", "tonight"})
+_PM_WORDS: Final = frozenset({"pm", "afternoon", "evening"})
+_NIGHT_WORDS: Final = frozenset({"night", "tonight"})
+"""Evening hours at night ('8:55 at night' is 20:55); small hours stay ('2:55 at night' is 02:55)."""
 
 
 @dataclass(frozen=True)
@@ -314,6 +316,9 @@ def _read_clock(
         index += 1
         if word in _AM_WORDS or word in _PM_WORDS:
             meridiem = "am" if word in _AM_WORDS else "pm"
+        elif word in _NIGHT_WORDS:
+            if meridiem is None and 6 <= hour <= 11:
+                meridiem = "pm"  # '8:55 at night'; '2:55 at night' and '12:30 at night' are read as typed
         elif word in ZONE_OFFSETS:
             label = _ZONE_LABELS.get(word, word.upper())
             if zone is not None and ZONE_OFFSETS[word] != offset:
