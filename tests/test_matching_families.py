@@ -521,6 +521,7 @@ def test_near_misses_found_by_the_probe_are_refused(question_id: str, text: str)
         ("journey-length.nu1", "12 days, 12 nights"),
         ("director-flight-suit.ty1", "a jumpsuit aka flight suit"),
         ("launch-time.ty1", "8:55 GMT, good bot"),
+        ("spacex-owner.ty1", "Elon Musk, rich guy"),  # 'Rich' is a first name too, but here it describes
     ],
 )
 def test_fair_forms_next_to_the_families_are_still_accepted(question_id: str, text: str) -> None:

@@ -191,6 +191,9 @@ _RELATION_NOUNS: Final = frozenset(
 )
 """Words for someone else after a person's possessive ('Peresild's director'); "Peresild's my guess" and "Musk's
 company" are no one else."""
+_FIRST_NAMES: Final = GIVEN_NAME_WORDS - {"rich", "frank", "sandy", "grand", "joy", "hope", "faith", "grace", "guy"}
+"""Given names that, before another word, start a second person's name ('Will Smith', 'Bill Gates'); not those that
+more often describe ('Elon Musk, rich guy')."""
 _COMPOUND_HEADS: Final = frozenset(
     {"missile", "missiles", "ship", "ships", "control", "liner", "line", "lines", "holiday", "holidays", "speed"}
     | {"oil", "ox", "oxen", "deer", "perfume", "scent", "rat", "melon", "rose", "stick", "mallow", "cologne"}
@@ -672,7 +675,7 @@ class AnswerMatcher:
             return False
         # 'Tom Cruise, Keanu Reeves', 'Tom Cruise, Matt Damon': a name of no dictionary, or a first name and another
         # word, is a second guess the store does not know, not a description
-        if self._second_name_in(words, ()) is not None or any(word in GIVEN_NAME_WORDS for word in words[:-1]):
+        if self._second_name_in(words, ()) is not None or any(word in _FIRST_NAMES for word in words[:-1]):
             return False
         designated = any(
             digit_runs(name_key(name))
@@ -958,7 +961,7 @@ class AnswerMatcher:
             after = words[starts[0] + size :][:2]
             if unknown is None and person and len(after) == 2:
                 # 'Tom Cruise (Will Smith)', 'Klim Shipenko (Andrei Tarkovsky)': a first name and a surname after it
-                first_name = after[0] in GIVEN_NAME_WORDS or (
+                first_name = after[0] in _FIRST_NAMES or (
                     after[0] not in STOP_WORDS and after[0] not in _NAME_DESCRIPTORS and not is_english_word(after[0])
                 )
                 unknown = self._second_name_in(after, candidates) if first_name else None
@@ -1052,7 +1055,7 @@ class AnswerMatcher:
         own = {word for candidate in candidates for word in candidate.key.split()}
         for index, word in enumerate(rest):
             following = rest[index + 1] if index + 1 < len(rest) else None
-            if word in GIVEN_NAME_WORDS and word not in own and following and following not in STOP_WORDS | own:
+            if word in _FIRST_NAMES and word not in own and following and following not in STOP_WORDS | own:
                 return f"{word} {following}"  # 'Tom Cruise (Will Smith)': a first name and another word
             if len(word) < _UNKNOWN_NAME_MIN or word in STOP_WORDS or word in own or word in _NAME_DESCRIPTORS:
                 continue
