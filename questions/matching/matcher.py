@@ -12,7 +12,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from questions.matching.choices import judge_choice
-from questions.matching.phrases import judge_text, negation_in, phrase_keywords, reversal_in
+from questions.matching.phrases import judge_text, negation_in, phrase_keywords, reversal_in, spoken_words
 from questions.matching.values import (
     judge_date,
     judge_quantity,
@@ -122,12 +122,6 @@ _SET_FILLER: Final = frozenset(
 def _words_of_forms(forms: tuple[str, ...]) -> frozenset[str]:
     """The normalised words of an answer's accepted forms, once per answer (not once per judged text)."""
     return frozenset(word for form in forms for word in normalize(form).split())
-
-
-@lru_cache(maxsize=4096)
-def _spoken_words(texts: tuple[str, ...]) -> frozenset[str]:
-    """The normalised words of an answer's phrasings and its question, once per question (not per judged text)."""
-    return frozenset(word for text in texts for word in normalize(text).split())
 
 
 def _without_former(words: list[str], former: frozenset[str]) -> list[str]:
@@ -373,7 +367,7 @@ class AnswerMatcher:
                 f"Rejected: {quote(typed_shown)} says what the answer is not ({quote(negation)}).",
             )
         if expected.type not in (AnswerType.TEXT, AnswerType.SET):  # a text answer weighs its phrasings itself
-            reversal = reversal_in(full_key, [expected.display, *expected.accepted, *extra_aliases], question.prompt)
+            reversal = reversal_in(full_key, (expected.display, *expected.accepted, *extra_aliases), question.prompt)
             if reversal is not None:
                 return reject(
                     VerdictCode.WRONG,
@@ -1138,7 +1132,7 @@ class AnswerMatcher:
         """Return the name of a thing of the story a text answer adds, one that neither the answer's phrasings nor the
         question and its quotes speak of ('a Tom Cruise flight suit', 'an experiment by Elon Musk'); None if there
         is none. A name that is one English word ('Attraction', a surname like 'Cruise') needs its other words."""
-        spoken = _spoken_words((*phrasings, *context))
+        spoken = spoken_words((*phrasings, *context))
         words = key.split()
         unpossessed = [word[:-1] if word.endswith("s") and len(word) > 3 else word for word in words]  # "Cruise's"
         text = f" {' '.join(unpossessed)} "

@@ -87,9 +87,15 @@ _ANTONYM_PAIRS: Final = (
 """Words that turn an answer into its opposite when the answer has the other word ('private funding')."""
 _OPPOSITES: Final = {word: other for pair in _ANTONYM_PAIRS for word, other in (pair, pair[::-1])}
 _JOINED_PARTS: Final = re.compile(r"\s+(?:and|plus)\s+")
-_ALTERNATIVES = ALTERNATIVE_WORDS | {"maybe", "perhaps", "probably", "possibly", "unless", "otherwise"}
-# 'or' in the languages players may slip into ('oder', 'ou', Cyrillic 'или' transliterated)
-_ALTERNATIVES |= {"oder", "ou", "ili"}
+_ALTERNATIVES: Final = (
+    ALTERNATIVE_WORDS
+    | {"maybe", "perhaps", "probably", "possibly", "unless", "otherwise"}
+    | {
+        "oder",  # 'or' in the languages players may slip into: German, French, Cyrillic 'или' transliterated
+        "ou",
+        "ili",
+    }
+)
 """Words that offer a choice of answers ('a surgeon or a pilot'): a hedge, not an answer."""
 
 
@@ -185,6 +191,12 @@ def negation_in(key: str, phrasings: Sequence[str], text: str = "") -> str | Non
 def _normalized(phrasing: str) -> str:
     """An accepted phrasing or distractor, normalised once (they repeat for every answer judged)."""
     return normalize(phrasing)
+
+
+@lru_cache(maxsize=4096)
+def spoken_words(texts: tuple[str, ...]) -> frozenset[str]:
+    """The normalised words of an answer's phrasings and its question, once per question (not per judged text)."""
+    return frozenset(word for text in texts for word in _normalized(text).split())
 
 
 @lru_cache(maxsize=4096)
@@ -289,7 +301,7 @@ def reversal_in(key: str, phrasings: Sequence[str], prompt: str) -> str | None:
     """Return the player's word that says the answer's thing is missing, lost, faked or failed ('fake Tom Cruise',
     'Soyuz MS-19 (crashed)', '5 October 2021, but it was cancelled'; `_REVERSALS`), unless a phrasing of the answer
     or the question has it, or it is in a clause about the answer ('SpaceX, which ended Russia's monopoly')."""
-    own = {word for phrasing in (*phrasings, prompt) for word in _normalized(phrasing).split()}
+    own = spoken_words((*phrasings, prompt))
     for word in key.split():
         if word in _CLAUSE_MARKERS:
             return None
