@@ -54,6 +54,31 @@ async def test_processes_starting_at_once_migrate_once(postgres_cluster: Postgre
             await storage.close()
 
 
+async def one_question_round(storage: PostgresStorage, kind: str, correct_choice: int | None) -> tuple[int, int]:
+    """Open a round of one question of ``kind`` in GUILDS[0]; return the round's id and the round question's id."""
+    round_id = await storage.create_round(
+        guild_id=GUILDS[0],
+        channel_id=1,
+        starter_id=1,
+        question_count=1,
+        seconds=30,
+        category=None,
+        kind=kind,
+        started_at=WEDNESDAY,
+    )
+    question = await storage.add_round_question(
+        round_id=round_id,
+        position=0,
+        question_id=f"fact.{kind}",
+        fact_id="fact",
+        kind=kind,
+        correct_choice=correct_choice,
+        opened_at=WEDNESDAY,
+        deadline_at=WEDNESDAY,
+    )
+    return round_id, question
+
+
 async def play_for_the_same_player(storage: PostgresStorage, guild_id: int, channel_id: int, questions: int) -> None:
     """One process's round: every question answered by PLAYER and scored 10 points."""
     round_id = await storage.create_round(
@@ -135,26 +160,7 @@ async def test_a_round_ending_while_a_player_deletes_their_data_writes_nothing_a
     url = await fresh_database(postgres_cluster, "delete_while_ending")
     deleting, ending = await asyncio.gather(PostgresStorage.open(url), PostgresStorage.open(url))
     try:
-        round_id = await deleting.create_round(
-            guild_id=GUILDS[0],
-            channel_id=1,
-            starter_id=1,
-            question_count=1,
-            seconds=30,
-            category=None,
-            kind="typed",
-            started_at=WEDNESDAY,
-        )
-        question = await deleting.add_round_question(
-            round_id=round_id,
-            position=0,
-            question_id="fact0.typed",
-            fact_id="fact0",
-            kind="typed",
-            correct_choice=None,
-            opened_at=WEDNESDAY,
-            deadline_at=WEDNESDAY,
-        )
+        round_id, question = await one_question_round(deleting, "typed", correct_choice=None)
         await deleting.record_answer(
             AnswerInput(question, round_id, GUILDS[0], PLAYER, None, "x", None, 0.0, WEDNESDAY, 1)
         )
@@ -229,26 +235,7 @@ async def test_two_processes_recording_the_same_answer_at_once_count_every_attem
     url = await fresh_database(postgres_cluster, "same_answer")
     first, second = await asyncio.gather(PostgresStorage.open(url), PostgresStorage.open(url))
     try:
-        round_id = await first.create_round(
-            guild_id=GUILDS[0],
-            channel_id=1,
-            starter_id=1,
-            question_count=1,
-            seconds=30,
-            category=None,
-            kind="mc",
-            started_at=WEDNESDAY,
-        )
-        question = await first.add_round_question(
-            round_id=round_id,
-            position=0,
-            question_id="fact.mc",
-            fact_id="fact",
-            kind="mc",
-            correct_choice=1,
-            opened_at=WEDNESDAY,
-            deadline_at=WEDNESDAY,
-        )
+        round_id, question = await one_question_round(first, "mc", correct_choice=1)
 
         def click(choice: int) -> AnswerInput:
             return AnswerInput(question, round_id, GUILDS[0], PLAYER, choice, None, None, 0.0, WEDNESDAY, choice)
