@@ -816,7 +816,8 @@ def _check_kinds(fact: Fact) -> list[str]:
 
 
 def _check_names(packs: Sequence[_ParsedPack]) -> list[PackError]:
-    """Refuse a name or alias shared by two entities: a typed answer could not tell them apart."""
+    """Refuse a name or alias shared by two entities, or an entity answer's accepted phrase that names another
+    entity: a typed answer could not tell them apart."""
     errors: list[PackError] = []
     owner_of: dict[str, str] = {}
     for pack in packs:
@@ -826,6 +827,14 @@ def _check_names(packs: Sequence[_ParsedPack]) -> list[PackError]:
                 owner = owner_of.setdefault(folded, entity.id)
                 if owner != entity.id:
                     errors.append(PackError(pack.display, entity.id, f"name {name!r} also names entity {owner!r}"))
+    for pack in packs:  # a fact's own phrasing of its answer must not be another entity's name
+        for fact in pack.facts:
+            if not isinstance(fact.answer, EntityAnswer):
+                continue
+            for phrase in fact.answer.accept:
+                owner = owner_of.get(phrase.casefold())
+                if owner is not None and owner != fact.answer.entity:
+                    errors.append(PackError(pack.display, fact.id, f"answer.accept: {phrase!r} names entity {owner!r}"))
     return errors
 
 
@@ -841,6 +850,8 @@ def _check_give_away(pack: _ParsedPack, fact: Fact, entities_by_id: Mapping[str,
         entity = entities_by_id.get(entity_id)
         if entity is not None:
             names.extend([entity.name, *entity.aliases, *([entity.surname] if entity.surname else [])])
+    if isinstance(fact.answer, EntityAnswer):
+        names.extend(fact.answer.accept)
     if isinstance(fact.answer, TextAnswer):
         names.extend([fact.answer.value, *fact.answer.accept])
     errors: list[PackError] = []

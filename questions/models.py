@@ -99,6 +99,11 @@ class EntityAnswer(_Strict):
 
     type: Literal["entity"] = "entity"
     entity: Identifier
+    accept: list[NonEmpty] = Field(
+        default_factory=list,
+        description="Other phrasings accepted for this fact only, e.g. the report's own 'the Soviet era' for the "
+        "Soviet Union (the entity's names and aliases are accepted for every fact).",
+    )
 
 
 class NumberAnswer(_Strict):

@@ -108,7 +108,7 @@ class FactStore:
             return ExpectedAnswer(
                 type=AnswerType.PERSON if entity.type == EntityType.PERSON else AnswerType.ENTITY,
                 display=entity.name,
-                accepted=self.names_of(entity),
+                accepted=[*self.names_of(entity), *answer.accept],
                 surnames=self.surnames_of(entity),
                 entity_ids=[entity.id],
             )

@@ -382,6 +382,18 @@ ERROR_CASES: list[tuple[str, Mutation, str, str]] = [
     # prompts
     ("prompt-names-answer", _set("facts.0.prompts", ["Did Ada Brook drive?"]), "driver", "gives away 'Ada Brook'"),
     ("prompt-names-surname", _set("facts.0.prompts", ["Was it brook who drove?"]), "driver", "gives away 'Brook'"),
+    (
+        "prompt-names-accepted-phrase",
+        _chain(_set("facts.0.answer.accept", ["the engineer"]), _set("facts.0.prompts", ["Who was the engineer?"])),
+        "driver",
+        "gives away 'the engineer'",
+    ),
+    (
+        "accepted-phrase-names-another-entity",
+        _set("facts.0.answer.accept", ["pebble"]),
+        "driver",
+        "answer.accept: 'pebble' names entity 'pebble'",
+    ),
     ("shared-prompt", _set("facts.1.prompts", ["Who  drove the rover?"]), "trip-length", "also a prompt of fact"),
     (
         "prompt-says-as-of",

@@ -131,6 +131,11 @@ DERIVED_FACTS = {
     "director-experiment",
     "director-flight-suit",
     "director-quote",
+    # "the actress and the film director" of the prompts are the two film-makers the report names
+    "return-date",
+    "returns-with",
+    # the 12-day journey runs from the launch on the report's day to the return on October 17
+    "journey-length",
 }
 
 # Facts whose truth may change after October 2021 must say so; these facts describe a state, not an event.

@@ -527,7 +527,8 @@ class AnswerMatcher:
         for candidate in candidates:
             if candidate.kind != "surname" and sorted(candidate.key.split()) == sorted(key.split()):
                 return accept(VerdictCode.ALIAS, f"Accepted: {quote(shown)} is {target}, in another order.", target)
-        acronym = _acronym_of(key, candidates)
+        # a name of something else is no spelled-out acronym ("the US space agency" is NASA, not U-S-A)
+        acronym = None if self._owners.get(answer_compact, set()) - expected_ids else _acronym_of(key, candidates)
         if acronym is not None:
             return accept(VerdictCode.ALIAS, f"Accepted: {quote(shown)} spells out {acronym}.", target)
         shortened = self._shortened_name(key, candidates)
