@@ -178,6 +178,7 @@ class TriviaBot(commands.Bot):
             self.settings.database_target,
             busy_timeout=1.5,
             sqlite_answers_at_once=self.settings.sqlite_answer_writes == "at_once",
+            answer_window=self.settings.answer_commit_window_ms / 1000,
         )
         self.add_dynamic_items(*DYNAMIC_ITEMS)
         trivia_cog, scores_cog = trivia.TriviaCog(self), scores.ScoresCog(self)

@@ -123,6 +123,14 @@ class Settings(PlaySettings):
         "bot; 'at_once': committed on the event loop when nothing else writes, about 0.15 ms less CPU per answer, "
         "but a disk stall freezes the whole bot while it lasts (a local, healthy disk only).",
     )
+    answer_commit_window_ms: float = Field(
+        default=20,
+        ge=0,
+        le=250,
+        description="When answers come faster than this, an answer waits up to this many milliseconds for others to "
+        "be committed with it (or until 4 wait): fewer, larger commits, a third less CPU per answer at 160/s; "
+        "0 commits each at once.",
+    )
     write_clock_speed: float = Field(
         default=1.0,
         ge=1,

@@ -28,9 +28,10 @@ class StorageBackend:
     name: str
     target: str | Path
 
-    async def open(self, *, busy_timeout: float = 5.0) -> AnyStorage:
-        """Open (and migrate) a storage on this database; writes wait `busy_timeout` s for others' locks."""
-        return await open_storage(self.target, busy_timeout=busy_timeout)
+    async def open(self, *, busy_timeout: float = 5.0, answer_window: float = 0.0) -> AnyStorage:
+        """Open (and migrate) a storage on this database; writes wait `busy_timeout` s for others' locks, answers
+        wait up to `answer_window` s for others to share their commit."""
+        return await open_storage(self.target, busy_timeout=busy_timeout, answer_window=answer_window)
 
     @asynccontextmanager
     async def another_process_writing(self) -> AsyncIterator[None]:

@@ -19,13 +19,16 @@ def is_postgres_url(target: str | Path) -> bool:
 
 
 async def open_storage(
-    target: str | Path, *, busy_timeout: float = 5.0, sqlite_answers_at_once: bool = False
+    target: str | Path, *, busy_timeout: float = 5.0, sqlite_answers_at_once: bool = False, answer_window: float = 0.0
 ) -> AnyStorage:
     """Open and migrate the database `target` names: a PostgreSQL URL, or the path of a SQLite file.
 
     `busy_timeout` is how long a write waits for a lock another process holds before `StorageUnavailable`;
-    `sqlite_answers_at_once` is `SQLiteStorage.open`'s ``answers_at_once`` (PostgreSQL ignores it).
+    `sqlite_answers_at_once` is `SQLiteStorage.open`'s ``answers_at_once`` (PostgreSQL ignores it); `answer_window`
+    is the answers' commit window in seconds (bot/storage/answer_writer.py).
     """
     if is_postgres_url(target):
-        return await PostgresStorage.open(str(target), lock_timeout=max(busy_timeout, 0.1))
-    return await SQLiteStorage.open(target, busy_timeout=busy_timeout, answers_at_once=sqlite_answers_at_once)
+        return await PostgresStorage.open(str(target), lock_timeout=max(busy_timeout, 0.1), answer_window=answer_window)
+    return await SQLiteStorage.open(
+        target, busy_timeout=busy_timeout, answers_at_once=sqlite_answers_at_once, answer_window=answer_window
+    )

@@ -77,14 +77,16 @@ class PostgresStorage(SQLStorage):
 
     dialect = POSTGRESQL
 
-    def __init__(self, where: str, pool: asyncpg.Pool, *, acquire_timeout: float = 30.0) -> None:
+    def __init__(
+        self, where: str, pool: asyncpg.Pool, *, acquire_timeout: float = 30.0, answer_window: float = 0.0
+    ) -> None:
         self.where = where
         self._pool = pool
         self._acquire_timeout = acquire_timeout
         self._connections: dict[asyncio.Task[Any], PooledConnection] = {}
         self._closed = False
         self._commits = 0
-        self._answers = AnswerWriter(self._write_answer_batch, name="answer-writer:postgresql")
+        self._answers = AnswerWriter(self._write_answer_batch, name="answer-writer:postgresql", window=answer_window)
 
     @classmethod
     async def open(
@@ -95,12 +97,16 @@ class PostgresStorage(SQLStorage):
         max_connections: int = 10,
         command_timeout: float = 30.0,
         lock_timeout: float = 10.0,
+        answer_window: float = 0.0,
     ) -> PostgresStorage:
         """Connect to the database at `url` and migrate it (under an advisory lock, once for all processes).
 
         `lock_timeout` bounds how long a statement waits for a row lock, `command_timeout` how long a statement
-        runs or a free connection is waited for, before `StorageUnavailable`.
+        runs or a free connection is waited for, before `StorageUnavailable`; `answer_window` is the answers'
+        commit window in seconds (bot/storage/answer_writer.py; 0: none).
         """
+        if answer_window < 0:
+            raise ValueError(f"answer_window must not be negative, got {answer_window}")
         if not 1 <= min_connections <= max_connections:
             raise ValueError(f"need 1 <= min_connections <= max_connections, got {min_connections}, {max_connections}")
         where = redacted(url)
@@ -130,7 +136,7 @@ class PostgresStorage(SQLStorage):
             await pool.close()
             raise
         log.info("Opened %s (schema version %s)", where, len(migrations))
-        return cls(where, pool, acquire_timeout=command_timeout)
+        return cls(where, pool, acquire_timeout=command_timeout, answer_window=answer_window)
 
     async def close(self) -> None:
         """Write every queued answer, then close the pool."""

@@ -95,6 +95,8 @@ class SQLiteStorage(SQLStorage):
         reader: aiosqlite.Connection,
         answer_writer: sqlite3.Connection | None = None,
         writer_thread_id: int | None = None,
+        *,
+        answer_window: float = 0.0,
     ) -> None:
         self.path = path
         self._writer = writer
@@ -116,6 +118,7 @@ class SQLiteStorage(SQLStorage):
             self._write_answer_batch,
             name=f"answer-writer:{path.name}",
             write_now=None if answer_writer is None else self._write_answer_now,
+            window=answer_window,
         )
 
     @classmethod
@@ -127,13 +130,15 @@ class SQLiteStorage(SQLStorage):
         synchronous: Literal["NORMAL", "FULL"] = "NORMAL",
         max_size_bytes: int | None = None,
         answers_at_once: bool = False,
+        answer_window: float = 0.0,
     ) -> SQLiteStorage:
         """Open (creating if needed) and migrate the database at `path`.
 
         `busy_timeout` is how long a write waits for another process's lock before `StorageUnavailable`;
         `max_size_bytes` caps the file size (writes past it fail with `StorageUnavailable`);
         `answers_at_once` commits answers on the event loop's thread when nothing else writes (NORMAL only;
-        see the module's docstring for what that trades).
+        see the module's docstring for what that trades); `answer_window` is the answers' commit window in seconds
+        (bot/storage/answer_writer.py; 0: none).
         """
         if sqlite3.sqlite_version_info < MIN_SQLITE_VERSION:
             raise StorageError(f"SQLite {sqlite3.sqlite_version} is too old; version 3.37 or newer is needed")
@@ -141,6 +146,8 @@ class SQLiteStorage(SQLStorage):
             raise ValueError(f"synchronous must be 'NORMAL' or 'FULL', got {synchronous!r}")
         if busy_timeout < 0:
             raise ValueError(f"busy_timeout must not be negative, got {busy_timeout}")
+        if answer_window < 0:
+            raise ValueError(f"answer_window must not be negative, got {answer_window}")
         database = Path(path)
         database.parent.mkdir(parents=True, exist_ok=True)
         migrations = load_migrations()
@@ -164,7 +171,7 @@ class SQLiteStorage(SQLStorage):
             await writer.close()
             raise
         log.info("Opened %s (schema version %s)", database, len(migrations))
-        return cls(database, writer, reader, at_once, writer_thread_id)
+        return cls(database, writer, reader, at_once, writer_thread_id, answer_window=answer_window)
 
     async def close(self) -> None:
         """Write every queued answer, then close both connections."""
