@@ -832,9 +832,9 @@ def _check_names(packs: Sequence[_ParsedPack]) -> list[PackError]:
             if not isinstance(fact.answer, EntityAnswer):
                 continue
             for phrase in fact.answer.accept:
-                owner = owner_of.get(phrase.casefold())
-                if owner is not None and owner != fact.answer.entity:
-                    errors.append(PackError(pack.display, fact.id, f"answer.accept: {phrase!r} names entity {owner!r}"))
+                named = owner_of.get(phrase.casefold())
+                if named is not None and named != fact.answer.entity:
+                    errors.append(PackError(pack.display, fact.id, f"answer.accept: {phrase!r} names entity {named!r}"))
     return errors
 
 
