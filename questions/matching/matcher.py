@@ -203,6 +203,8 @@ _COMPANY_WORDS: Final = frozenset(
 _PLACE_TYPES: Final = frozenset({EntityType.PLACE, EntityType.COUNTRY})
 _NEGATING_PREFIXES: Final = frozenset({"post", "pre", "ex", "anti", "non", "neo", "pseudo", "proto"})
 """Prefixes that make a name something else ('post-Soviet Union'); 'the former Soviet Union' is the same state."""
+_BOUNDS_BEFORE_NAME: Final = frozenset({"before", "after", "since", "until", "till", "prior", "beyond"})
+"""Words that, before a name, make it a time around the thing rather than the thing ('after the Soviet era')."""
 _RELATIVES: Final = frozenset(
     {"sr", "snr", "senior", "jr", "jnr", "junior", "brothers", "sisters", "siblings", "family", "clan"}
     | {"father", "mother", "dad", "mom", "mum", "son", "daughter", "wife", "husband", "brother", "sister"}
@@ -943,6 +945,10 @@ class AnswerMatcher:
             if any(word in name_words or word[0].isdecimal() for word in rest):
                 # "Soyuz MS-19 or MS-18", "Peresild Vysotskaya Peresild": a second guess, not a description
                 return reject(VerdictCode.WRONG, f"Rejected: give one answer; {quote(shown)} is more than {target}.")
+            bound = next((word for word in words[: starts[0]] if word in _BOUNDS_BEFORE_NAME), None)
+            if bound is not None:
+                # 'after the Soviet era', 'before the USSR': a time next to the answer, not the answer
+                return reject(VerdictCode.WRONG, f"Rejected: {quote(bound)} makes {quote(shown)} not {target}.")
             if starts[0] > 0 and words[starts[0] - 1] in _NEGATING_PREFIXES:
                 # 'the post-Soviet Union', 'ex-NASA': the prefix makes it something else
                 return reject(

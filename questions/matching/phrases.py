@@ -302,12 +302,29 @@ def reversal_in(key: str, phrasings: Sequence[str], prompt: str) -> str | None:
     'Soyuz MS-19 (crashed)', '5 October 2021, but it was cancelled'; `_REVERSALS`), unless a phrasing of the answer
     or the question has it, or it is in a clause about the answer ('SpaceX, which ended Russia's monopoly')."""
     own = spoken_words((*phrasings, prompt))
-    for word in key.split():
+    words = key.split()
+    for position, word in enumerate(words):
         if word in _CLAUSE_MARKERS:
             return None
         if word in _REVERSALS and word not in own:
             return word
+        if word == "fall" and word not in own and _falls_of_a_thing(words[position + 1 :]):
+            return word
     return None
+
+
+_SEASON_OF: Final = frozenset({"that", "this", "year", "last", "next"})
+
+
+def _falls_of_a_thing(following: Sequence[str]) -> bool:
+    """Tell whether 'fall' followed by these words is a downfall ('the fall of the Soviet Union'), not the season
+    ('in the fall', 'the fall of 2021', 'the fall of that year')."""
+    if following[:1] != ["of"]:
+        return False
+    rest = following[1:]
+    if rest[:1] == ["the"]:
+        rest = rest[1:]
+    return bool(rest) and not rest[0][0].isdecimal() and rest[0] not in _SEASON_OF
 
 
 def _another_kind(words: Sequence[str], matched: str, display: str, phrasings: Sequence[str]) -> str | None:
@@ -427,7 +444,7 @@ _REVERSALS: Final = frozenset(
         ("sham", "bogus", "phony", "phoney", "hoax", "pretend", "imaginary", "fictional", "counterfeit", "imitation"),
         ("replica", "mock", "faux", "missing", "vanishing", "vanished", "dwindling", "disappearing", "aborted"),
         ("flop", "flopped", "cancellation", "impersonator", "lookalike", "scrubbed", "postponed", "delayed"),
-        ("collapse", "collapsed", "neo"),
+        ("collapse", "collapsed", "neo", "downfall", "breakup", "dissolution", "dissolved", "demise"),
     )
     for word in words
 )
