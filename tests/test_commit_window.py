@@ -192,3 +192,44 @@ async def test_the_bot_commits_answers_within_the_configured_window(
         assert bot.storage._answers._window == pytest.approx(0.020)  # type: ignore[attr-defined]
     async with running_bot(fake, make_bot(answer_commit_window_ms=0)) as bot:
         assert bot.storage._answers._window == 0  # type: ignore[attr-defined]
+
+
+async def test_a_flush_ends_the_window_and_waits_for_the_batch_being_written(
+    batches: Batches, make_writer: Callable[[float], AnswerWriter]
+) -> None:
+    writer = make_writer(LONG_WINDOW)
+    await _submit(writer, 0)
+    waiting = _submit(writer, 1)
+    await _settle()
+    assert not waiting.done()
+    await asyncio.wait_for(writer.flush(), timeout=10)  # does not wait out the window
+    assert waiting.done()
+    assert batches.written == [[0], [1]]
+    batches.hold = asyncio.Event()
+    batches.writing.clear()
+    in_flight = _submit(writer, 2)
+    await _settle()
+    flushing = asyncio.create_task(writer.flush())
+    await asyncio.wait_for(batches.writing.wait(), timeout=10)  # the window ended: the batch is being written
+    await _settle()
+    assert not flushing.done()  # and it is not written yet
+    batches.hold.set()
+    await asyncio.wait_for(asyncio.gather(flushing, in_flight), timeout=10)
+    await asyncio.wait_for(writer.flush(), timeout=10)  # nothing queued: returns at once
+
+
+async def test_deleting_a_player_deletes_their_answer_waiting_in_a_window_too(storage_backend: StorageBackend) -> None:
+    storage = await storage_backend.open(answer_window=LONG_WINDOW)
+    try:
+        round_id = await start_round(storage)
+        question = await ask(storage, round_id, kind="mc")
+        await storage.record_answer(answer(question, round_id, 1, choice=0, text=None))
+        leaving = asyncio.create_task(storage.record_answer(answer(question, round_id, 2, choice=1, text=None)))
+        await _settle()
+        assert not leaving.done()  # waiting in its commit window
+        assert await asyncio.wait_for(storage.delete_player(2), timeout=30) == 1  # written first, then deleted
+        await leaving
+        assert await storage_backend.scalar("SELECT count(*) FROM answers WHERE user_id = 2") == 0
+        assert await storage_backend.scalar("SELECT count(*) FROM answers WHERE user_id = 1") == 1
+    finally:
+        await storage.close()

@@ -708,6 +708,23 @@ async def test_answers_in_flight_at_the_deadline_count_and_later_ones_are_refuse
     assert isinstance(table.outcomes["at-deadline"], QuestionClosed)
 
 
+async def test_a_player_forgotten_while_their_answer_is_stored_is_not_counted_for_it() -> None:
+    """They deleted their data while their click was being written: the click joins neither question nor round."""
+    table = new_table([multiple_choice(correct_index=1)], write_seconds=0.5)
+
+    async def forget() -> None:
+        table.session.forget_player(ANN.id)
+
+    standings = await table.play(
+        table.choose(1, ANN, 0, 1),  # stored at 1.5
+        table.at(1.2, "forget", forget),
+        table.choose(2, BOB, 0, 1),
+    )
+    (result,) = table.listener.results
+    assert [o.player for o in result.outcomes] == [BOB]
+    assert [score.player for score in standings.scores] == [BOB]
+
+
 async def test_players_are_stored_concurrently_but_each_players_answers_in_order() -> None:
     table = new_table([multiple_choice(correct_index=2)], write_seconds=0.5)
     acked_at: dict[str, float] = {}

@@ -177,6 +177,8 @@ class RoundSession:
             player.id: _Tally(player=player, join_order=order) for order, player in enumerate(players)
         }
         self._player_locks: dict[int, asyncio.Lock] = {}
+        self._forgotten: dict[int, int] = {}
+        """How many times each player was forgotten (`forget_player`): an answer stored across one is not counted."""
         self._sequence = itertools.count(1)
         self._current: _OpenQuestion | None = None
         self._wake: asyncio.Future[None] | None = None
@@ -274,6 +276,7 @@ class RoundSession:
 
         Answering again later joins the round afresh, like any new player.
         """
+        self._forgotten[player_id] = self._forgotten.get(player_id, 0) + 1
         self._players.pop(player_id, None)
         if self._current is not None:
             self._current.answers.pop(player_id, None)
@@ -632,8 +635,13 @@ class RoundSession:
     ) -> _PlayerAnswers:
         """Record the submission, then count it; if recording fails it is not counted and the error propagates."""
         state.begin_write()
+        forgotten = self._forgotten.get(player.id, 0)
         try:
             await self._recorder.record_answer(record)
+            if self._forgotten.get(player.id, 0) != forgotten:
+                # They deleted their data while this answer was being stored (the storage deletes it after the
+                # write: `delete_player` flushes the answers first): it joins neither the question nor the round.
+                return _PlayerAnswers(player, [submission])
             answers = state.answers.get(player.id)
             wake = False
             if answers is None:

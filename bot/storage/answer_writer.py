@@ -94,6 +94,7 @@ class AnswerWriter:
         self._last_arrival: float | None = None
         self._window_timer: asyncio.TimerHandle | None = None
         self._pending: list[PendingAnswer] = []
+        self._in_flight: Sequence[PendingAnswer] = ()
         self._waiting = asyncio.Event()
         self._closing = False
         self._writing = False
@@ -155,6 +156,17 @@ class AnswerWriter:
         elif self._window_timer is None or queued >= WINDOW_FULL_AT:
             self._waiting.set()
 
+    async def flush(self) -> None:
+        """Return once every answer queued or being written now has been written (or refused); a waiting commit
+        window ends at once. Answers queued after the call are not waited for."""
+        waiting = [pending.future for pending in (*self._in_flight, *self._pending)]
+        if not waiting:
+            return
+        if self._pending and not self._writing:
+            self._end_window()
+            self._waiting.set()
+        await asyncio.wait(waiting)  # never cancels them: a cancelled flush leaves the answers' own waiters be
+
     async def drain(self) -> None:
         """Stop taking answers, write every queued one, and wait for the writer task to end."""
         self._closing = True
@@ -175,11 +187,11 @@ class AnswerWriter:
             self._end_window()
             batch = self._pending[:ANSWER_BATCH_LIMIT]
             del self._pending[:ANSWER_BATCH_LIMIT]
-            self._writing = True
+            self._writing, self._in_flight = True, batch
             try:
                 await self._write(batch)
             finally:
-                self._writing = False
+                self._writing, self._in_flight = False, ()
 
     def _end_window(self) -> None:
         if self._window_timer is not None:

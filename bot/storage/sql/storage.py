@@ -820,6 +820,10 @@ class SQLStorage(ABC):
         Returns how many rows were deleted (rows that only had the id cleared are not counted).
         """
 
+        # Their answers already on the way are written first, then deleted with the rest (a commit window may hold
+        # one for a few milliseconds; written after the deletion, it would be a row about them again).
+        await self._answers.flush()
+
         async def work() -> int:
             await self._rows(sql.PLAYER_RUNNING_ROUNDS_LOCK, user_id)  # a round ending now goes first, or after
             deleted = 0
