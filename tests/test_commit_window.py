@@ -75,6 +75,15 @@ def _submit(writer: AnswerWriter, user_id: int) -> asyncio.Task[None]:
     return asyncio.create_task(writer.submit(_input(user_id), None))
 
 
+async def _one_written_one_waiting(writer: AnswerWriter) -> asyncio.Task[None]:
+    """Submit user 0's answer (written at once: no rate is known yet), then user 1's, which waits in its window."""
+    await _submit(writer, 0)
+    waiting = _submit(writer, 1)
+    await _settle()
+    assert not waiting.done()
+    return waiting
+
+
 async def _settle() -> None:
     """Let every task that can run, run (a few turns of the loop; no wall-clock wait)."""
     for _ in range(10):
@@ -143,10 +152,7 @@ async def test_draining_writes_an_answer_waiting_in_its_window_at_once(
     batches: Batches, make_writer: Callable[[float], AnswerWriter]
 ) -> None:
     writer = make_writer(LONG_WINDOW)
-    await _submit(writer, 0)
-    waiting = _submit(writer, 1)
-    await _settle()
-    assert not waiting.done()
+    waiting = await _one_written_one_waiting(writer)
     await asyncio.wait_for(writer.drain(), timeout=10)
     await waiting
     assert batches.written == [[0], [1]]
@@ -198,10 +204,7 @@ async def test_a_flush_ends_the_window_and_waits_for_the_batch_being_written(
     batches: Batches, make_writer: Callable[[float], AnswerWriter]
 ) -> None:
     writer = make_writer(LONG_WINDOW)
-    await _submit(writer, 0)
-    waiting = _submit(writer, 1)
-    await _settle()
-    assert not waiting.done()
+    waiting = await _one_written_one_waiting(writer)
     await asyncio.wait_for(writer.flush(), timeout=10)  # does not wait out the window
     assert waiting.done()
     assert batches.written == [[0], [1]]
