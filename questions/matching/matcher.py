@@ -945,6 +945,19 @@ class AnswerMatcher:
             if any(word in name_words or word[0].isdecimal() for word in rest):
                 # "Soyuz MS-19 or MS-18", "Peresild Vysotskaya Peresild": a second guess, not a description
                 return reject(VerdictCode.WRONG, f"Rejected: give one answer; {quote(shown)} is more than {target}.")
+            after_name = words[starts[0] + size : starts[0] + size + 2]
+            if (
+                name_words[-1].isdecimal()
+                and after_name[:1]
+                and len(after_name[0]) == 1
+                and re.search(rf"(?<!\d){name_words[-1]}-?{re.escape(after_name[0])}(?![^\W_])", shown, re.IGNORECASE)
+            ):
+                # 'Soyuz MS-19M', 'MS-19-A': a letter glued to the number is another designation ('Sputnik 1 a
+                # satellite' is not)
+                return reject(VerdictCode.WRONG, f"Rejected: {quote(shown)} is another designation than {target}.")
+            if after_name[:1] == ["of"] and after_name[1:] and self._is_title(expected_ids):
+                # 'Challenge of Space', 'The Challenge of the Century': a longer title is another title
+                return reject(VerdictCode.WRONG, f"Rejected: {quote(shown)} is another title than {target}.")
             bound = next((word for word in words[: starts[0]] if word in _BOUNDS_BEFORE_NAME), None)
             if bound is not None:
                 # 'after the Soviet era', 'before the USSR': a time next to the answer, not the answer
@@ -1099,6 +1112,12 @@ class AnswerMatcher:
     def _is_person(self, expected_ids: set[str]) -> bool:
         return any(
             entity_id in self._store.entities and self._store.entity(entity_id).type == EntityType.PERSON
+            for entity_id in expected_ids
+        )
+
+    def _is_title(self, expected_ids: set[str]) -> bool:
+        return any(
+            entity_id in self._store.entities and self._store.entity(entity_id).type == EntityType.TITLE
             for entity_id in expected_ids
         )
 

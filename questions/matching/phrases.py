@@ -445,11 +445,14 @@ _REVERSALS: Final = frozenset(
         ("replica", "mock", "faux", "missing", "vanishing", "vanished", "dwindling", "disappearing", "aborted"),
         ("flop", "flopped", "cancellation", "impersonator", "lookalike", "scrubbed", "postponed", "delayed"),
         ("collapse", "collapsed", "neo", "downfall", "breakup", "dissolution", "dissolved", "demise"),
+        ("successor", "predecessor", "sequel", "prequel", "remake", "replacement", "copy", "clone", "backup"),
+        ("parody", "knockoff", "spinoff"),
     )
     for word in words
 )
 """Words that, added to an answer, say its thing is missing, lost, cut, faked or failed ('lack of government
-funding', 'to lose money', 'a fake flight suit', 'an experiment in failure'): another answer, unless the answer's
+funding', 'to lose money', 'a fake flight suit', 'an experiment in failure'), or another thing in its place
+('Soyuz MS-19's successor', 'a sequel to The Challenge'): another answer, unless the answer's
 own phrasings or the question use the word ('failed launches' of the setbacks). Compared as typed, not stemmed:
 'losing' is no 'Los' Angeles, 'missing' no 'Miss' Peresild."""
 _CLAUSE_MARKERS: Final = frozenset(
