@@ -218,6 +218,7 @@ _TRAILING_DOUBT: Final = re.compile(
     r"most probably|quite possibly|very likely|ok|okay|yeah|yes|yep|no cap|not gonna lie|isn['’]?t it(?=\s*\?)|"
     r"no question|no kidding|not kidding|mate|innit|fr|fingers crossed|guess|i reckon|is my answer|nothing else|"
     r"clearly|in the end|end of story|my bad|iirc|afaik|imho|imo|btw|prolly|smh|fwiw|tbf|"
+    r"or so|give or take|more or less|or thereabouts|roughly|approximately|approx|"
     r":[dp3)(]+|;[)]|x[dp]|<3|c:|👍|✅|🚀|😀|😄|🙂|😎)[\s.!?)\]]*$",
     re.IGNORECASE,
 )
