@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 import pytest
 
 from bot.app import TriviaBot
-from bot.storage.answer_writer import WINDOW_FULL_AT, AnswerWriter, PendingAnswer
+from bot.storage.answer_writer import IDLE_WINDOWS, WINDOW_FULL_AT, AnswerWriter, PendingAnswer
 from bot.storage.base import AnswerInput
 from fake_discord import FakeDiscord, running_bot
 from tests.storage_backends import StorageBackend
@@ -234,5 +234,59 @@ async def test_deleting_a_player_deletes_their_answer_waiting_in_a_window_too(st
         await leaving
         assert await storage_backend.scalar("SELECT count(*) FROM answers WHERE user_id = 2") == 0
         assert await storage_backend.scalar("SELECT count(*) FROM answers WHERE user_id = 1") == 1
+    finally:
+        await storage.close()
+
+
+async def test_a_flush_waits_for_an_answer_whose_submitter_gave_up(
+    batches: Batches, make_writer: Callable[[float], AnswerWriter]
+) -> None:
+    """Cancelling the task that submitted an answer does not take the answer out of the queue: a flush (a deletion
+    of the player's data) must still wait until it is written."""
+    writer = make_writer(LONG_WINDOW)
+    waiting = await _one_written_one_waiting(writer)
+    waiting.cancel()
+    await _settle()
+    batches.hold = asyncio.Event()
+    batches.writing.clear()
+    flushing = asyncio.create_task(writer.flush())
+    await asyncio.wait_for(batches.writing.wait(), timeout=10)
+    await _settle()
+    assert not flushing.done()
+    batches.hold.set()
+    await asyncio.wait_for(flushing, timeout=10)
+    assert batches.written == [[0], [1]]
+
+
+async def test_the_first_answers_after_a_quiet_spell_wait_for_nothing(
+    batches: Batches, make_writer: Callable[[float], AnswerWriter]
+) -> None:
+    window = 0.01
+    writer = make_writer(window)
+    burst = [_submit(writer, user) for user in range(3)]  # close together: the mean gap is ~0
+    await asyncio.wait_for(asyncio.gather(*burst), timeout=10)
+    waited = writer.windows_waited
+    await asyncio.sleep(IDLE_WINDOWS * window * 1.5)
+    await asyncio.wait_for(_submit(writer, 3), timeout=10)
+    assert writer.windows_waited == waited  # a quiet spell starts the estimate afresh: no window for a lone answer
+
+
+async def test_deleting_a_player_inside_a_transaction_does_not_wait_for_its_own_end(
+    storage_backend: StorageBackend,
+) -> None:
+    """SQLite writes queued answers under the lock the caller's transaction holds: flushing them there would wait
+    for ever."""
+    storage = await storage_backend.open(answer_window=LONG_WINDOW)
+    try:
+        round_id = await start_round(storage)
+        question = await ask(storage, round_id, kind="mc")
+        await storage.record_answer(answer(question, round_id, 1, choice=0, text=None))
+        queued = asyncio.create_task(storage.record_answer(answer(question, round_id, 2, choice=1, text=None)))
+        await _settle()
+        async with storage.transaction():
+            assert await storage.delete_player(1) == 1  # in this task: wait_for would run it in another
+        await storage.close()
+        await queued
+        assert await storage_backend.scalar("SELECT count(*) FROM answers WHERE user_id = 2") == 1
     finally:
         await storage.close()

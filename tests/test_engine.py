@@ -23,6 +23,7 @@ from bot.engine import (
     LoopClock,
     NoOpenQuestion,
     Player,
+    PlayerForgotten,
     QuestionClosed,
     QuestionOpening,
     QuestionResult,
@@ -709,20 +710,32 @@ async def test_answers_in_flight_at_the_deadline_count_and_later_ones_are_refuse
 
 
 async def test_a_player_forgotten_while_their_answer_is_stored_is_not_counted_for_it() -> None:
-    """They deleted their data while their click was being written: the click joins neither question nor round."""
+    """They deleted their data while their click was being written: the deletion waits for the write (so that it
+    deletes the row too), and the click joins neither question nor round; they are told it does not count."""
     table = new_table([multiple_choice(correct_index=1)], write_seconds=0.5)
+    settled_at: list[float] = []
 
     async def forget() -> None:
         table.session.forget_player(ANN.id)
+        await table.session.player_settled(ANN.id)
+        settled_at.append(table.clock.now())
+        assert [a.player for a in table.recorder.answers] == [ANN]  # stored before the deletion would run
 
     standings = await table.play(
-        table.choose(1, ANN, 0, 1),  # stored at 1.5
+        table.choose(1, ANN, 0, 1, label="ann"),  # stored at 1.5
         table.at(1.2, "forget", forget),
         table.choose(2, BOB, 0, 1),
     )
+    assert settled_at == [pytest.approx(1.5)]
+    assert isinstance(table.outcomes["ann"], PlayerForgotten)
     (result,) = table.listener.results
     assert [o.player for o in result.outcomes] == [BOB]
     assert [score.player for score in standings.scores] == [BOB]
+
+
+async def test_a_player_with_nothing_on_its_way_is_settled_at_once() -> None:
+    table = new_table([multiple_choice(correct_index=1)])
+    await table.session.player_settled(ANN.id)  # never answered: no lock, nothing to wait for
 
 
 async def test_players_are_stored_concurrently_but_each_players_answers_in_order() -> None:

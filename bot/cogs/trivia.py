@@ -641,10 +641,17 @@ class TriviaCog(commands.Cog, name="trivia"):
         """Delete the player's data; only they can confirm."""
         if interaction.user.id != user_id:
             raise UserFacingError("Only the player whose data it is can delete it.")
-        # Forget them in running rounds first, so that no round's end writes new rows about them.
-        for session in self.registry.running():
+        # Forget them in running rounds first, so that no round's end writes new rows about them; then let what
+        # they sent before settle (an answer still on its way is stored, then deleted with the rest).
+        sessions = self.registry.running()
+        for session in sessions:
             session.forget_player(user_id)
-        deleted = await acknowledged(interaction, lambda: self.bot.storage.delete_player(user_id), updates_message=True)
+
+        async def delete() -> int:
+            await asyncio.gather(*(session.player_settled(user_id) for session in sessions))
+            return await self.bot.storage.delete_player(user_id)
+
+        deleted = await acknowledged(interaction, delete, updates_message=True)
         await update(
             interaction,
             content=f"🗑️ Done: {plural(deleted, 'stored record')} about you "

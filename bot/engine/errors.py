@@ -77,6 +77,13 @@ class AttemptsExhausted(RoundError):  # noqa: N818
         self.attempts = attempts
 
 
+class PlayerForgotten(RoundError):  # noqa: N818
+    """The player deleted their data while this answer was being stored: it was deleted with the rest."""
+
+    def __init__(self) -> None:
+        super().__init__("Your data was deleted while this answer was being saved, so it does not count: answer again.")
+
+
 class AlreadyAnswered(RoundError):  # noqa: N818
     """The player already got this question right."""
 

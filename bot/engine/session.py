@@ -16,6 +16,7 @@ from bot.engine.errors import (
     AttemptsExhausted,
     InvalidChoice,
     NoOpenQuestion,
+    PlayerForgotten,
     QuestionClosed,
     RoundEnded,
     WrongQuestionKind,
@@ -281,6 +282,15 @@ class RoundSession:
         if self._current is not None:
             self._current.answers.pop(player_id, None)
         self._wake_loop()  # the others may all be through now
+
+    async def player_settled(self, player_id: int) -> None:
+        """Return once no answer of this player is being judged or stored any more (their lock is free): after
+        `forget_player`, what they sent before it is then either stored, so that deleting their data deletes it, or
+        refused."""
+        lock = self._player_locks.get(player_id)
+        if lock is not None:
+            async with lock:
+                pass
 
     async def wait_quietly(self) -> None:
         """Wait until the round's task has ended, however it ended."""
@@ -639,9 +649,9 @@ class RoundSession:
         try:
             await self._recorder.record_answer(record)
             if self._forgotten.get(player.id, 0) != forgotten:
-                # They deleted their data while this answer was being stored (the storage deletes it after the
-                # write: `delete_player` flushes the answers first): it joins neither the question nor the round.
-                return _PlayerAnswers(player, [submission])
+                # They deleted their data while this answer was being stored; the deletion comes after this write
+                # (`player_settled`), so it joins neither the question nor the round, and is deleted too.
+                raise PlayerForgotten()
             answers = state.answers.get(player.id)
             wake = False
             if answers is None:

@@ -45,6 +45,10 @@ WINDOW_FULL_AT = 4
 ARRIVAL_SMOOTHING = 0.25
 """Weight of the latest gap between two answers in the running mean that tells whether a window is worth waiting."""
 
+IDLE_WINDOWS = 10
+"""A gap of this many windows between two answers starts the running mean afresh: the first answers after a quiet
+spell wait for nothing, whatever came before it."""
+
 
 @dataclass(frozen=True, slots=True)
 class StorageStats:
@@ -94,7 +98,10 @@ class AnswerWriter:
         self._last_arrival: float | None = None
         self._window_timer: asyncio.TimerHandle | None = None
         self._pending: list[PendingAnswer] = []
-        self._in_flight: Sequence[PendingAnswer] = ()
+        self._queued_total = 0
+        """Answers ever queued; `_done_total` of them have been written or refused, in the same order."""
+        self._done_total = 0
+        self._flushes: list[tuple[int, asyncio.Future[None]]] = []
         self._waiting = asyncio.Event()
         self._closing = False
         self._writing = False
@@ -104,6 +111,7 @@ class AnswerWriter:
         self.answers_written = 0
         self.largest_batch = 0
         self._task = asyncio.create_task(self._write_forever(), name=name)
+        self._task.add_done_callback(lambda _: self._settle_flushes(everything=True))  # a stopped writer writes no more
 
     @property
     def accepting(self) -> bool:
@@ -132,6 +140,7 @@ class AnswerWriter:
         loop = asyncio.get_running_loop()
         pending = PendingAnswer(answer, params, loop.create_future())
         self._pending.append(pending)
+        self._queued_total += 1
         self._wake_writer(loop)
         await pending.future
 
@@ -140,12 +149,11 @@ class AnswerWriter:
         now = loop.time()
         if self._window > 0:
             if self._last_arrival is not None:
-                gap = min(now - self._last_arrival, 2 * self._window)
-                self._mean_gap = (
-                    gap
-                    if self._mean_gap == float("inf")
-                    else self._mean_gap + ARRIVAL_SMOOTHING * (gap - self._mean_gap)
-                )
+                gap = now - self._last_arrival
+                if gap >= IDLE_WINDOWS * self._window or self._mean_gap == float("inf"):
+                    self._mean_gap = min(gap, 2 * self._window)
+                else:
+                    self._mean_gap += ARRIVAL_SMOOTHING * (min(gap, 2 * self._window) - self._mean_gap)
             self._last_arrival = now
         if self._writing:
             return  # the writer takes everything queued once the batch in hand is written
@@ -158,14 +166,17 @@ class AnswerWriter:
 
     async def flush(self) -> None:
         """Return once every answer queued or being written now has been written (or refused); a waiting commit
-        window ends at once. Answers queued after the call are not waited for."""
-        waiting = [pending.future for pending in (*self._in_flight, *self._pending)]
-        if not waiting:
+        window ends at once. Answers queued after the call are not waited for. The writer's own progress is
+        waited for, not the answers' waiters: an answer whose submitter gave up is still written, and counts."""
+        target = self._queued_total
+        if self._done_total >= target or self._task.done():
             return
         if self._pending and not self._writing:
             self._end_window()
             self._waiting.set()
-        await asyncio.wait(waiting)  # never cancels them: a cancelled flush leaves the answers' own waiters be
+        done = asyncio.get_running_loop().create_future()
+        self._flushes.append((target, done))
+        await done
 
     async def drain(self) -> None:
         """Stop taking answers, write every queued one, and wait for the writer task to end."""
@@ -187,11 +198,24 @@ class AnswerWriter:
             self._end_window()
             batch = self._pending[:ANSWER_BATCH_LIMIT]
             del self._pending[:ANSWER_BATCH_LIMIT]
-            self._writing, self._in_flight = True, batch
+            self._writing = True
             try:
                 await self._write(batch)
             finally:
-                self._writing, self._in_flight = False, ()
+                self._writing = False
+                self._done_total += len(batch)
+                self._settle_flushes()
+
+    def _settle_flushes(self, *, everything: bool = False) -> None:
+        """Resolve the flushes whose answers are all written (``everything``: all of them, the writer has stopped)."""
+        waiting = []
+        for target, done in self._flushes:
+            if everything or self._done_total >= target:
+                if not done.done():
+                    done.set_result(None)
+            else:
+                waiting.append((target, done))
+        self._flushes = waiting
 
     def _end_window(self) -> None:
         if self._window_timer is not None:

@@ -96,6 +96,10 @@ class SQLStorage(ABC):
         """Return "ok", or a description of every problem the database found in itself."""
 
     @abstractmethod
+    def _owns_transaction(self) -> bool:
+        """Return whether the calling task is inside one of this storage's transactions."""
+
+    @abstractmethod
     async def _write(self, work: Callable[[], Awaitable[T]]) -> T:
         """Run `work` in a transaction (as a savepoint inside the caller's own) and return its result."""
 
@@ -821,8 +825,10 @@ class SQLStorage(ABC):
         """
 
         # Their answers already on the way are written first, then deleted with the rest (a commit window may hold
-        # one for a few milliseconds; written after the deletion, it would be a row about them again).
-        await self._answers.flush()
+        # one for a few milliseconds; written after the deletion, it would be a row about them again). Not inside
+        # the caller's own transaction: SQLite's answer batch would wait for that very transaction to end.
+        if not self._owns_transaction():
+            await self._answers.flush()
 
         async def work() -> int:
             await self._rows(sql.PLAYER_RUNNING_ROUNDS_LOCK, user_id)  # a round ending now goes first, or after
