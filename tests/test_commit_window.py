@@ -13,6 +13,7 @@ import pytest
 from bot.app import TriviaBot
 from bot.storage.answer_writer import IDLE_WINDOWS, WINDOW_FULL_AT, AnswerWriter, PendingAnswer
 from bot.storage.base import AnswerInput
+from bot.storage.opening import AnyStorage
 from fake_discord import FakeDiscord, running_bot
 from tests.storage_backends import StorageBackend
 from tests.test_storage import answer, ask, start_round
@@ -79,6 +80,17 @@ async def _one_written_one_waiting(writer: AnswerWriter) -> asyncio.Task[None]:
     """Submit user 0's answer (written at once: no rate is known yet), then user 1's, which waits in its window."""
     await _submit(writer, 0)
     waiting = _submit(writer, 1)
+    await _settle()
+    assert not waiting.done()
+    return waiting
+
+
+async def _player_2_waiting_in_a_window(storage: AnyStorage) -> asyncio.Task[None]:
+    """Open a round on a storage with a long window; player 1's answer is written, player 2's waits in its window."""
+    round_id = await start_round(storage)
+    question = await ask(storage, round_id, kind="mc")
+    await storage.record_answer(answer(question, round_id, 1, choice=0, text=None))
+    waiting = asyncio.create_task(storage.record_answer(answer(question, round_id, 2, choice=1, text=None)))
     await _settle()
     assert not waiting.done()
     return waiting
@@ -224,12 +236,7 @@ async def test_a_flush_ends_the_window_and_waits_for_the_batch_being_written(
 async def test_deleting_a_player_deletes_their_answer_waiting_in_a_window_too(storage_backend: StorageBackend) -> None:
     storage = await storage_backend.open(answer_window=LONG_WINDOW)
     try:
-        round_id = await start_round(storage)
-        question = await ask(storage, round_id, kind="mc")
-        await storage.record_answer(answer(question, round_id, 1, choice=0, text=None))
-        leaving = asyncio.create_task(storage.record_answer(answer(question, round_id, 2, choice=1, text=None)))
-        await _settle()
-        assert not leaving.done()  # waiting in its commit window
+        leaving = await _player_2_waiting_in_a_window(storage)
         assert await asyncio.wait_for(storage.delete_player(2), timeout=30) == 1  # written first, then deleted
         await leaving
         assert await storage_backend.scalar("SELECT count(*) FROM answers WHERE user_id = 2") == 0
@@ -278,11 +285,7 @@ async def test_deleting_a_player_inside_a_transaction_does_not_wait_for_its_own_
     for ever."""
     storage = await storage_backend.open(answer_window=LONG_WINDOW)
     try:
-        round_id = await start_round(storage)
-        question = await ask(storage, round_id, kind="mc")
-        await storage.record_answer(answer(question, round_id, 1, choice=0, text=None))
-        queued = asyncio.create_task(storage.record_answer(answer(question, round_id, 2, choice=1, text=None)))
-        await _settle()
+        queued = await _player_2_waiting_in_a_window(storage)
         async with storage.transaction():
             assert await storage.delete_player(1) == 1  # in this task: wait_for would run it in another
         await storage.close()

@@ -203,8 +203,17 @@ _COMPANY_WORDS: Final = frozenset(
 _PLACE_TYPES: Final = frozenset({EntityType.PLACE, EntityType.COUNTRY})
 _NEGATING_PREFIXES: Final = frozenset({"post", "pre", "ex", "anti", "non", "neo", "pseudo", "proto"})
 """Prefixes that make a name something else ('post-Soviet Union'); 'the former Soviet Union' is the same state."""
-_BOUNDS_BEFORE_NAME: Final = frozenset({"before", "after", "since", "until", "till", "prior", "beyond"})
-"""Words that, before a name, make it a time around the thing rather than the thing ('after the Soviet era')."""
+_BOUNDS_BEFORE_NAME: Final = frozenset(
+    {"before", "after", "since", "until", "till", "prior", "beyond", "following", "later", "next", "near", "nearby"}
+    | {"beside", "outside", "around", "behind"}
+)
+"""Words that, before a name, make it a time or place around the thing rather than the thing ('after the Soviet
+era', 'a cosmodrome next to Baikonur')."""
+_CLAUSE_HEADS: Final = frozenset({"that", "which", "who", "whose", "where"})
+"""Words that, before a name, start a clause ending in it: the answer is the clause's head ('the rocket that launched
+Soyuz MS-19')."""
+_NAMING_WORDS: Final = frozenset({"called", "named", "known", "is", "was", "s"})
+"""Words of a clause that only names the thing ('the one called Soyuz MS-19', 'the craft that's Soyuz MS-19')."""
 _RELATIVES: Final = frozenset(
     {"sr", "snr", "senior", "jr", "jnr", "junior", "brothers", "sisters", "siblings", "family", "clan"}
     | {"father", "mother", "dad", "mom", "mum", "son", "daughter", "wife", "husband", "brother", "sister"}
@@ -594,7 +603,7 @@ class AnswerMatcher:
                 if digit_runs(candidate.key) and without_digits(candidate.key) == key:
                     return reject(VerdictCode.WRONG, f"Rejected: {quote(shown)} leaves out the number in {target}.")
 
-        contained = self._contained_verdict(key, candidates, expected_ids, target, shown)
+        contained = self._contained_verdict(key, candidates, expected_ids, target, shown, question.prompt)
         if contained is not None:
             return contained
         return reject(VerdictCode.WRONG, f"Rejected: {quote(shown)} is not {target}.")
@@ -924,9 +933,10 @@ class AnswerMatcher:
         return accept(VerdictCode.TYPO, f"Accepted as a typo of {quote(candidate.original)}.", target)
 
     def _contained_verdict(
-        self, key: str, candidates: Sequence[_Candidate], expected_ids: set[str], target: str, shown: str
+        self, key: str, candidates: Sequence[_Candidate], expected_ids: set[str], target: str, shown: str, prompt: str
     ) -> Verdict | None:
-        """Accept 'cosmonaut Anton Shkaplerov' (the name plus a few words) unless another name is there too."""
+        """Accept 'cosmonaut Anton Shkaplerov' (the name plus a few words) unless another name is there too, or the
+        words before the name make it another thing ('the crew of Soyuz MS-19', 'the rocket that launched it')."""
         words = key.split()
         places = set().union(*(self._places.get(entity_id, set()) for entity_id in expected_ids))
         person, ages, related = self._is_person(expected_ids), self._ages(expected_ids), self._related(expected_ids)
@@ -958,6 +968,12 @@ class AnswerMatcher:
             if after_name[:1] == ["of"] and after_name[1:] and self._is_title(expected_ids):
                 # 'Challenge of Space', 'The Challenge of the Century': a longer title is another title
                 return reject(VerdictCode.WRONG, f"Rejected: {quote(shown)} is another title than {target}.")
+            other_thing = self._other_thing_before(words[: starts[0]], expected_ids, candidates, prompt)
+            if other_thing is not None:
+                return reject(
+                    VerdictCode.WRONG,
+                    f"Rejected: {quote(other_thing)} makes {quote(shown)} another thing than {target}.",
+                )
             bound = next((word for word in words[: starts[0]] if word in _BOUNDS_BEFORE_NAME), None)
             if bound is not None:
                 # 'after the Soviet era', 'before the USSR': a time next to the answer, not the answer
@@ -1114,6 +1130,35 @@ class AnswerMatcher:
             entity_id in self._store.entities and self._store.entity(entity_id).type == EntityType.PERSON
             for entity_id in expected_ids
         )
+
+    def _other_thing_before(
+        self, before: Sequence[str], expected_ids: set[str], candidates: Sequence[_Candidate], prompt: str
+    ) -> str | None:
+        """Return the words before a name that make the answer another thing: a head noun joined by 'of' ('the
+        aftermath of the Soviet era', 'the crew of Soyuz MS-19', 'the former head of NASA'), or a clause that ends in
+        the name ('the rocket that launched Soyuz MS-19'); None when the name is what the answer says.
+
+        A head noun is fine when it says what the answer is ('the cosmodrome of Baikonur', 'the state of the USSR')
+        or the question says it ('the era of the Soviet Union' for 'in the era of which state?')."""
+        before = list(before)
+        marker = max((i for i, word in enumerate(before) if word in _CLAUSE_HEADS), default=None)
+        if marker is not None:
+            clause = [word for word in before[marker + 1 :] if word not in STOP_WORDS and word not in _NAMING_WORDS]
+            if clause:
+                return " ".join(before[marker - 1 if marker else marker :])
+        if before[-1:] == ["the"]:
+            before = before[:-1]
+        if before[-1:] != ["of"]:
+            return None
+        heads = [word for word in before[:-1] if word not in STOP_WORDS]
+        if not heads:
+            return None
+        fine = set(spoken_words((prompt,))) | {word for candidate in candidates for word in candidate.key.split()}
+        for entity_id in expected_ids:  # what it is, not what its description says of it ('the crew of Soyuz MS-19')
+            entity = self._store.entities.get(entity_id)
+            if entity is not None:
+                fine.update(normalize(f"{entity.kind or ''} {entity.type.value}").split())
+        return None if all(word in fine for word in heads) else " ".join([*heads, "of"])
 
     def _is_title(self, expected_ids: set[str]) -> bool:
         return any(
