@@ -128,7 +128,7 @@ class Settings(PlaySettings):
         ge=0,
         le=250,
         description="When answers come faster than this, an answer waits up to this many milliseconds for others to "
-        "be committed with it (or until 4 wait): fewer, larger commits, a third less CPU per answer at 160/s; "
+        "be committed with it (or until 4 wait): fewer, larger commits, a fifth less CPU per answer at 160/s; "
         "0 commits each at once.",
     )
     write_clock_speed: float = Field(
