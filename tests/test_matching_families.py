@@ -267,6 +267,8 @@ def test_no_negated_hedged_or_bounded_form_of_the_answer_earns_credit(question_i
         ("film-title.ty1", "the making of The Challenge"),
         ("launch-site.ty1", "a cosmodrome next to Baikonur"),
         ("launch-site-country.ty1", "the steppes of Kazakhstan"),
+        ("industry-funding.ty1", "more than government funding"),
+        ("industry-funding.ty1", "bigger than government funding"),
         ("journey-length.nu1", "11 days or so"),
         ("hollywood-initiative.ty1", "Hollywood North"),
         ("hollywood-initiative.ty1", "Russian Hollywood"),

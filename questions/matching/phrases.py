@@ -310,7 +310,13 @@ def reversal_in(key: str, phrasings: Sequence[str], prompt: str) -> str | None:
             return word
         if word == "fall" and word not in own and _falls_of_a_thing(words[position + 1 :]):
             return word
+        if word in _COMPARED and words[position + 1 : position + 2] == ["than"] and word not in own:
+            return word  # 'more than government funding': a comparison, not the thing ('other than X' negates)
     return None
+
+
+_COMPARED: Final = frozenset({"more", "greater", "larger", "bigger", "higher", "lower", "smaller"})
+"""Words that, followed by 'than', compare the answer with something instead of naming it."""
 
 
 _SEASON_OF: Final = frozenset({"that", "this", "year", "last", "next"})
