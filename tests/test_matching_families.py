@@ -269,6 +269,12 @@ def test_no_negated_hedged_or_bounded_form_of_the_answer_earns_credit(question_i
         ("launch-site-country.ty1", "the steppes of Kazakhstan"),
         ("industry-funding.ty1", "more than government funding"),
         ("industry-funding.ty1", "bigger than government funding"),
+        # a last probe: a wrong age after a comma, a period around the date, a halt of the answer
+        ("actress.ty1", "Yulia Peresild, 40"),
+        ("rival-project-actor.ty1", "Tom Cruise, 60"),
+        ("launch-date.ty1", "the week of 5 October 2021"),
+        ("launch-date.ty1", "the eve of 5 October 2021"),
+        ("tourism-restart.ty1", "the suspension of space tourism"),
         ("journey-length.nu1", "11 days or so"),
         ("hollywood-initiative.ty1", "Hollywood North"),
         ("hollywood-initiative.ty1", "Russian Hollywood"),
@@ -474,6 +480,9 @@ def test_near_misses_found_by_the_probe_are_refused(question_id: str, text: str)
         ("expert-agency.ty1", "France-Presse"),
         ("soviet-firsts-era.ty1", "the USSR"),
         ("industry-funding.ty1", "more government funding"),
+        ("rival-project-actor.ty1", "Tom Cruise, the actor"),
+        ("launch-date.ty1", "the morning of 5 October 2021"),
+        ("launch-date.ty1", "Tuesday 5 October 2021"),
         ("soviet-tech.ty1", "Soviet-era technology"),
         # the former state a place belonged to, after a comma or as a whole name
         ("launch-site-country.ty1", "Kazakhstan, ex-USSR"),

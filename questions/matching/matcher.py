@@ -693,6 +693,9 @@ class AnswerMatcher:
             return False  # 'Soyuz MS-19, MS-18': another designation of a designated thing
         if self._roles_of_others(expected_ids) & set(words):
             return False  # 'Peresild, the director': the director is another person of the story
+        numbers = {word for word in words if word.isdecimal()}
+        if numbers and self._is_person(expected_ids) and not numbers <= self._ages(expected_ids):
+            return False  # 'Yulia Peresild, 40': not her age, so another answer (an age the store lacks is unsure)
         kinds = {self._store.entity(entity_id).type for entity_id in expected_ids if entity_id in self._store.entities}
         named = self._entities_named_in(words) - expected_ids
         if any(self._store.entity(entity_id).type in kinds for entity_id in named):

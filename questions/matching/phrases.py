@@ -452,7 +452,7 @@ _REVERSALS: Final = frozenset(
         ("flop", "flopped", "cancellation", "impersonator", "lookalike", "scrubbed", "postponed", "delayed"),
         ("collapse", "collapsed", "neo", "downfall", "breakup", "dissolution", "dissolved", "demise"),
         ("successor", "predecessor", "sequel", "prequel", "remake", "replacement", "copy", "clone", "backup"),
-        ("parody", "knockoff", "spinoff"),
+        ("parody", "knockoff", "spinoff", "suspend", "suspended", "suspension", "pause", "paused", "hiatus"),
     )
     for word in words
 )

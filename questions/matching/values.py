@@ -64,6 +64,8 @@ _BEFORE_AFTER_WORDS: Final = frozenset(
 """Words that turn a date or year into a range ('before 2020'); a time of day reads some itself ('ten to nine',
 'ten after eight', 'ten till nine'), and only the others are bounds there (`_TIME_BOUND_WORDS`)."""
 _TIME_BOUND_WORDS: Final = frozenset({"before", "since", "by", "prior"})
+_PERIOD_AROUND_WORDS: Final = frozenset({"week", "weekend", "eve", "fortnight", "month", "runup", "run"})
+"""Words before a date that make it a period around it, or another day ('the week of 5 October', 'the eve of')."""
 _FOREIGN_AFTER_NUMBER: Final = frozenset(
     {"k", "m", "mn", "bn", "b", "lakh", "crore", "s", "bc", "bce", "light", "percent", "pc", "x", "times"}
     | {"ms", "sec", "secs", "second", "seconds", "century", "centuries", "millennium", "millennia"}
@@ -133,6 +135,8 @@ def _bound_next_to_a_number(tokens: list[str], kind: _ValueKind, unit: str | Non
     one value with words around it.
     """
     before = _BOUND_WORDS | (_TIME_BOUND_WORDS if kind == "time" else _BEFORE_AFTER_WORDS)
+    if kind == "date":
+        before |= _PERIOD_AROUND_WORDS
     units = set(UNIT_WORDS) | set(tokenize(clean(unit or ""))) | set(ZONE_OFFSETS)  # '08:55 GMT at the latest'
     numbers = scan_numbers(tokens)
     for index, number in enumerate(numbers):
