@@ -275,6 +275,8 @@ def test_no_negated_hedged_or_bounded_form_of_the_answer_earns_credit(question_i
         ("launch-date.ty1", "the week of 5 October 2021"),
         ("launch-date.ty1", "the eve of 5 October 2021"),
         ("tourism-restart.ty1", "the suspension of space tourism"),
+        ("launch-date.ty1", "6 октября 2021"),
+        ("launch-date.ty1", "5 ноября 2021"),
         ("journey-length.nu1", "11 days or so"),
         ("hollywood-initiative.ty1", "Hollywood North"),
         ("hollywood-initiative.ty1", "Russian Hollywood"),
@@ -483,6 +485,8 @@ def test_near_misses_found_by_the_probe_are_refused(question_id: str, text: str)
         ("rival-project-actor.ty1", "Tom Cruise, the actor"),
         ("launch-date.ty1", "the morning of 5 October 2021"),
         ("launch-date.ty1", "Tuesday 5 October 2021"),
+        ("launch-date.ty1", "5 октября 2021"),  # Russian months, as Cyrillic names are read
+        ("launch-date.ty1", "5 октября 2021 г."),
         ("soviet-tech.ty1", "Soviet-era technology"),
         # the former state a place belonged to, after a comma or as a whole name
         ("launch-site-country.ty1", "Kazakhstan, ex-USSR"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from questions.text.dates import DateReading, parse_dates, parse_weekday
+from questions.text.dates import DateReading, month_of, parse_dates, parse_weekday
 from questions.text.durations import (
     combine_durations,
     convert_duration,
@@ -417,3 +417,12 @@ def test_months_and_days_convert_through_an_average_month() -> None:
 )
 def test_known_words(word: str, known: bool) -> None:
     assert is_known_word(word) == known
+
+
+@pytest.mark.parametrize(
+    ("word", "month"),
+    [("oktyabrya", 10), ("oktyabr", 10), ("yanvarya", 1), ("marta", 3), ("dekabrya", 12), ("mart", None)],
+)
+def test_russian_month_names_read_as_months_once_transliterated(word: str, month: int | None) -> None:
+    """'5 октября 2021' reaches the date parser as '5 oktyabrya 2021'; 'mart' (a word of its own) is left out."""
+    assert month_of(word) == month

@@ -41,6 +41,27 @@ MONTH_WORDS: Final = {
     "nov": 11,
     "december": 12,
     "dec": 12,
+    # Russian, as `clean` transliterates it ('5 октября 2021' is '5 oktyabrya 2021'): the genitive of dates, and the
+    # nominative where it is no word or name of its own ('mart', 'maya' and 'iyun' are left out)
+    "yanvarya": 1,
+    "yanvar": 1,
+    "fevralya": 2,
+    "fevral": 2,
+    "marta": 3,
+    "aprelya": 4,
+    "aprel": 4,
+    "iyunya": 6,
+    "iyulya": 7,
+    "avgusta": 8,
+    "avgust": 8,
+    "sentyabrya": 9,
+    "sentyabr": 9,
+    "oktyabrya": 10,
+    "oktyabr": 10,
+    "noyabrya": 11,
+    "noyabr": 11,
+    "dekabrya": 12,
+    "dekabr": 12,
 }
 _FULL_MONTH_NAMES: Final = {word: month for word, month in MONTH_WORDS.items() if len(word) >= 5}
 """The month names long enough that one slip still names only them ('Ocotber', 'Octber', 'Oktober', 'Septmber')."""
