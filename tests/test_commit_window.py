@@ -175,6 +175,11 @@ def test_a_negative_window_is_refused() -> None:
         AnswerWriter(Batches(), name="test-writer", window=-0.01)
 
 
+async def test_each_backend_refuses_a_negative_window_before_opening(storage_backend: StorageBackend) -> None:
+    with pytest.raises(ValueError, match="commit window must not be negative"):
+        await storage_backend.open(answer_window=-0.01)
+
+
 async def test_each_backend_confirms_an_answer_of_a_window_only_once_it_is_committed(
     storage_backend: StorageBackend,
 ) -> None:

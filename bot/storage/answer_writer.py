@@ -83,14 +83,19 @@ WriteNow = Callable[[AnswerInput, Any], Exception | None]
 refusal, or None if it was stored. Raises `NotNow` when that would mean waiting (nothing was written)."""
 
 
+def check_window(window: float) -> None:
+    """Refuse a negative commit window (backends call this before they open anything)."""
+    if window < 0:
+        raise ValueError(f"the answers' commit window must not be negative, got {window}")
+
+
 class AnswerWriter:
     """Queue answers and write them batch after batch through `write_batch`, one transaction each."""
 
     def __init__(
         self, write_batch: WriteBatch, *, name: str, write_now: WriteNow | None = None, window: float = 0.0
     ) -> None:
-        if window < 0:
-            raise ValueError(f"the commit window must not be negative, got {window}")
+        check_window(window)
         self._write_batch = write_batch
         self._write_now = write_now
         self._window = window

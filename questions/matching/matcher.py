@@ -968,7 +968,7 @@ class AnswerMatcher:
                 # 'Soyuz MS-19M', 'MS-19-A': a letter glued to the number is another designation ('Sputnik 1 a
                 # satellite' is not)
                 return reject(VerdictCode.WRONG, f"Rejected: {quote(shown)} is another designation than {target}.")
-            if after_name[:1] == ["of"] and after_name[1:] and self._is_title(expected_ids):
+            if after_name[:1] == ["of"] and after_name[1:] and self._answer_is(expected_ids, EntityType.TITLE):
                 # 'Challenge of Space', 'The Challenge of the Century': a longer title is another title
                 return reject(VerdictCode.WRONG, f"Rejected: {quote(shown)} is another title than {target}.")
             other_thing = self._other_thing_before(words[: starts[0]], expected_ids, candidates, prompt)
@@ -1129,8 +1129,12 @@ class AnswerMatcher:
         return not any(OSA.distance(word, given) <= max(1, typo_budget(len(given))) for given in givens)
 
     def _is_person(self, expected_ids: set[str]) -> bool:
+        return self._answer_is(expected_ids, EntityType.PERSON)
+
+    def _answer_is(self, expected_ids: set[str], entity_type: EntityType) -> bool:
+        """Tell whether the answer is an entity of this type."""
         return any(
-            entity_id in self._store.entities and self._store.entity(entity_id).type == EntityType.PERSON
+            entity_id in self._store.entities and self._store.entity(entity_id).type == entity_type
             for entity_id in expected_ids
         )
 
@@ -1162,12 +1166,6 @@ class AnswerMatcher:
             if entity is not None:
                 fine.update(normalize(f"{entity.kind or ''} {entity.type.value}").split())
         return None if all(word in fine for word in heads) else " ".join([*heads, "of"])
-
-    def _is_title(self, expected_ids: set[str]) -> bool:
-        return any(
-            entity_id in self._store.entities and self._store.entity(entity_id).type == EntityType.TITLE
-            for entity_id in expected_ids
-        )
 
     def _kind_words(self, expected_ids: set[str], candidates: Sequence[_Candidate]) -> set[str]:
         """Return the words that say what the answer is ('film', 'feature'), from its kind, type and description,

@@ -33,7 +33,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
-from bot.storage.answer_writer import AnswerWriter, PendingAnswer, answer_refusals
+from bot.storage.answer_writer import AnswerWriter, PendingAnswer, answer_refusals, check_window
 from bot.storage.base import AnswerInput, StorageUnavailable
 from bot.storage.postgresql.dialect import POSTGRESQL
 from bot.storage.postgresql.errors import TransientConflict, domain_errors
@@ -105,8 +105,7 @@ class PostgresStorage(SQLStorage):
         runs or a free connection is waited for, before `StorageUnavailable`; `answer_window` is the answers'
         commit window in seconds (bot/storage/answer_writer.py; 0: none).
         """
-        if answer_window < 0:
-            raise ValueError(f"answer_window must not be negative, got {answer_window}")
+        check_window(answer_window)
         if not 1 <= min_connections <= max_connections:
             raise ValueError(f"need 1 <= min_connections <= max_connections, got {min_connections}, {max_connections}")
         where = redacted(url)

@@ -51,7 +51,7 @@ from typing import Any, Literal, TypeVar
 
 import aiosqlite
 
-from bot.storage.answer_writer import AnswerWriter, NotNow, PendingAnswer, answer_refusals
+from bot.storage.answer_writer import AnswerWriter, NotNow, PendingAnswer, answer_refusals, check_window
 from bot.storage.base import (
     AnswerInput,
     StorageError,
@@ -146,8 +146,7 @@ class SQLiteStorage(SQLStorage):
             raise ValueError(f"synchronous must be 'NORMAL' or 'FULL', got {synchronous!r}")
         if busy_timeout < 0:
             raise ValueError(f"busy_timeout must not be negative, got {busy_timeout}")
-        if answer_window < 0:
-            raise ValueError(f"answer_window must not be negative, got {answer_window}")
+        check_window(answer_window)
         database = Path(path)
         database.parent.mkdir(parents=True, exist_ok=True)
         migrations = load_migrations()
