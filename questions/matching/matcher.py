@@ -12,7 +12,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from questions.matching.choices import judge_choice
-from questions.matching.phrases import judge_text, negation_in, phrase_keywords, reversal_in, spoken_words
+from questions.matching.phrases import judge_text, negation_in, phrase_keywords, reversal_verdict, spoken_words
 from questions.matching.values import (
     judge_date,
     judge_quantity,
@@ -378,13 +378,10 @@ class AnswerMatcher:
                 f"Rejected: {quote(typed_shown)} says what the answer is not ({quote(negation)}).",
             )
         if expected.type not in (AnswerType.TEXT, AnswerType.SET):  # a text answer weighs its phrasings itself
-            reversal = reversal_in(full_key, (expected.display, *expected.accepted, *extra_aliases), question.prompt)
-            if reversal is not None:
-                return reject(
-                    VerdictCode.WRONG,
-                    f"Rejected: {quote(reversal)} in {quote(typed_shown)} changes what it says; the answer is "
-                    f"{expected.display}.",
-                )
+            phrasings = (expected.display, *expected.accepted, *extra_aliases)
+            reversed_verdict = reversal_verdict(full_key, phrasings, question.prompt, typed_shown, expected.display)
+            if reversed_verdict is not None:
+                return reversed_verdict
         if said_with_doubt or key != full_key:  # the reasons below speak of the answer alone
             shown = strip_filler_text(strip_doubt_text(shown))
             cleaned = strip_filler_text(cleaned)  # 'I think it's Agence France-Presse': judged without the lead-in

@@ -279,13 +279,9 @@ def judge_text(
             VerdictCode.WRONG,
             f"Rejected: {quote(shown)} names another kind of {quote(best[1])} than {quote(expected.display)}.",
         )
-    reversal = reversal_in(key, phrasings, prompt)
-    if reversal is not None:
-        return reject(
-            VerdictCode.WRONG,
-            f"Rejected: {quote(reversal)} in {quote(shown)} changes what it says; the answer is "
-            f"{quote(expected.display)}.",
-        )
+    reversed_verdict = reversal_verdict(key, phrasings, prompt, shown, quote(expected.display))
+    if reversed_verdict is not None:
+        return reversed_verdict
     named = _names_another(words, phrasings, distractors, rivals or {})
     if named is not None:
         typed = _as_typed(named[0], key)
@@ -295,6 +291,17 @@ def judge_text(
         )
     code = VerdictCode.TYPO if best[0].typos else VerdictCode.ALIAS
     return accept(code, f"Accepted: {quote(shown)} matches {quote(best[1])}.", expected.display)
+
+
+def reversal_verdict(key: str, phrasings: Sequence[str], prompt: str, shown: str, answer: str) -> Verdict | None:
+    """Refuse an answer a reversal word changes (`reversal_in`), naming the word and the ``answer`` as shown."""
+    reversal = reversal_in(key, phrasings, prompt)
+    if reversal is None:
+        return None
+    return reject(
+        VerdictCode.WRONG,
+        f"Rejected: {quote(reversal)} in {quote(shown)} changes what it says; the answer is {answer}.",
+    )
 
 
 def reversal_in(key: str, phrasings: Sequence[str], prompt: str) -> str | None:
