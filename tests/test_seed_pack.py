@@ -136,6 +136,9 @@ DERIVED_FACTS = {
     "returns-with",
     # the 12-day journey runs from the launch on the report's day to the return on October 17
     "journey-length",
+    # "has spent the previous six months" is said on the launch day; the report's "Sputnik" is Sputnik 1
+    "novitsky-stay",
+    "first-satellite",
 }
 
 # Facts whose truth may change after October 2021 must say so; these facts describe a state, not an event.
